@@ -1,0 +1,152 @@
+//! Working days and due dates: the State Council holiday calendar (`schemas/calendar/*.toml`)
+//! and the form's rule "5th of the next month, moved to the next working day".
+
+use crate::period::Period;
+use crate::schema::SchemaError;
+use crate::schema::form::PeriodRule;
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use serde::Deserialize;
+use std::collections::{BTreeSet, HashSet};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CalendarFile {
+    years: Vec<YearEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YearEntry {
+    year: i32,
+    rest: Vec<String>,
+    work: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Calendar {
+    rest: HashSet<NaiveDate>,
+    work: HashSet<NaiveDate>,
+    years: BTreeSet<i32>,
+}
+
+/// A due date, and whether the calendar knew every day it stepped over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueDate {
+    pub date: NaiveDate,
+    /// False when a year on the way has no holiday notice in the calendar yet, so only
+    /// weekends were considered.
+    pub covered: bool,
+}
+
+impl Calendar {
+    pub fn parse(&mut self, source: &str, text: &str) -> Result<(), SchemaError> {
+        let f: CalendarFile = toml::from_str(text).map_err(|e| SchemaError::Toml {
+            file: source.to_string(),
+            message: e.to_string(),
+        })?;
+        let bad = |message: String| SchemaError::Invalid {
+            file: source.to_string(),
+            message,
+        };
+        let date = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| bad(format!("“{s}”不是 YYYY-MM-DD 格式的日期")));
+        for y in f.years {
+            if !self.years.insert(y.year) {
+                return Err(bad(format!("{} 年重复出现", y.year)));
+            }
+            for r in &y.rest {
+                let (a, b) = match r.split_once("..") {
+                    Some((a, b)) => (date(a)?, date(b)?),
+                    None => (date(r)?, date(r)?),
+                };
+                if b < a || (b - a).num_days() > 31 {
+                    return Err(bad(format!("放假区间“{r}”有误")));
+                }
+                let mut d = a;
+                while d <= b {
+                    self.rest.insert(d);
+                    d += Duration::days(1);
+                }
+            }
+            for w in &y.work {
+                let d = date(w)?;
+                if !is_weekend(d) {
+                    return Err(bad(format!("调休上班日 {w} 不是周末，无需列出")));
+                }
+                self.work.insert(d);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn covers(&self, year: i32) -> bool {
+        self.years.contains(&year)
+    }
+
+    pub fn years(&self) -> impl Iterator<Item = i32> + '_ {
+        self.years.iter().copied()
+    }
+
+    pub fn is_working_day(&self, d: NaiveDate) -> bool {
+        if self.work.contains(&d) {
+            return true;
+        }
+        !self.rest.contains(&d) && !is_weekend(d)
+    }
+
+    /// The due date of `period` under the form's rule.
+    pub fn due_date(&self, period: Period, rule: &PeriodRule) -> DueDate {
+        let mut p = period;
+        for _ in 0..rule.due_month_offset {
+            p = p.next();
+        }
+        let mut d = NaiveDate::from_ymd_opt(p.year, p.month, rule.due_day).expect("due_day checked 1..=28 at load");
+        let mut covered = self.covers(d.year());
+        while !self.is_working_day(d) {
+            d += Duration::days(1);
+            covered &= self.covers(d.year());
+        }
+        DueDate { date: d, covered }
+    }
+}
+
+fn is_weekend(d: NaiveDate) -> bool {
+    matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::period::Period;
+    use crate::schema::Schemas;
+
+    fn due(p: &str) -> String {
+        let s = Schemas::embedded().unwrap();
+        s.calendar.due_date(p.parse::<Period>().unwrap(), &s.form().period).date.to_string()
+    }
+
+    #[test]
+    fn examples_from_the_form() {
+        assert_eq!(due("2024-09"), "2024-10-08");
+        assert_eq!(due("2025-09"), "2025-10-09");
+        assert_eq!(due("2023-09"), "2023-10-07", "Saturday 2023-10-07 was a 调休 working day");
+    }
+
+    #[test]
+    fn weekends_holidays_and_plain_days() {
+        assert_eq!(due("2026-09"), "2026-10-08", "国庆 holiday runs to 10-07");
+        assert_eq!(due("2026-03"), "2026-04-07", "清明 04-04..06");
+        assert_eq!(due("2026-06"), "2026-07-06", "07-05 is a Sunday");
+        assert_eq!(due("2026-10"), "2026-11-05", "a Thursday");
+        assert_eq!(due("2016-01"), "2016-02-05");
+        assert_eq!(due("2019-04"), "2019-05-05", "Sunday 2019-05-05 was a 调休 working day");
+        assert_eq!(due("2020-01"), "2020-02-05");
+    }
+
+    #[test]
+    fn calendar_covers_2016_to_2026_and_flags_unknown_years() {
+        let s = Schemas::embedded().unwrap();
+        assert_eq!(s.calendar.years().collect::<Vec<_>>(), (2016..=2026).collect::<Vec<_>>());
+        let d = s.calendar.due_date("2027-05".parse().unwrap(), &s.form().period);
+        assert!(!d.covered);
+        assert!(s.calendar.due_date("2026-11".parse().unwrap(), &s.form().period).covered);
+    }
+}

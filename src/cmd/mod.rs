@@ -1,0 +1,5 @@
+//! One file per subcommand: glue between the command line and the library.
+
+pub mod deadline;
+pub mod regions;
+pub mod validate;

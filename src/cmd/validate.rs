@@ -1,0 +1,141 @@
+//! `yuebao validate`: check files and directories, print findings as text or JSON, and write
+//! annotated copies on request.
+
+use crate::cli::{OutputFormat, ValidateArgs};
+use crate::finding::Severity;
+use crate::schema::Schemas;
+use crate::validate::{FileReport, Hints, Status, validate_file};
+use anyhow::{Context, bail};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Expands directories into the spreadsheet files directly inside them, sorted by name.
+pub fn expand_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(input)
+                .with_context(|| format!("无法读取目录 {}", input.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && crate::ingest::is_supported(p))
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                eprintln!("提示：目录 {} 中没有 xlsx、xlsm、xls、ods 或 csv 文件", input.display());
+            }
+            files.extend(found);
+        } else {
+            // A missing or odd file is reported as a finding, not a tool failure.
+            files.push(input.clone());
+        }
+    }
+    Ok(files)
+}
+
+pub fn run(args: &ValidateArgs, schemas: &Schemas) -> anyhow::Result<i32> {
+    if let Some(r) = &args.region
+        && schemas.regions.get(r).is_none()
+        && schemas.regions.resolve(r).is_err()
+    {
+        bail!("--region “{r}” 不是已知的地区代码或名称");
+    }
+    let files = expand_inputs(&args.inputs)?;
+    if files.is_empty() {
+        bail!("没有找到要审核的文件");
+    }
+    let hints = Hints {
+        region: args.region.clone(),
+        period: args.period,
+    };
+    let reports: Vec<FileReport> = files.iter().map(|p| validate_file(p, &p.display().to_string(), schemas, &hints)).collect();
+
+    match args.format {
+        OutputFormat::Text => print!("{}", render_text(&reports, schemas, args.verbose)),
+        OutputFormat::Json => {
+            let doc = serde_json::json!({ "files": reports, "summary": totals(&reports) });
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+    }
+
+    if let Some(dir) = &args.annotate {
+        std::fs::create_dir_all(dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;
+        for rep in &reports {
+            let out = annotated_path(dir, &rep.path);
+            if same_file(&out, &rep.path) {
+                bail!("标注副本 {} 会覆盖原文件，请换一个 --annotate 目录", out.display());
+            }
+            crate::report::annotate::write_annotated(rep, &schemas.regions, &out).with_context(|| format!("无法写入标注副本 {}", out.display()))?;
+            let msg = format!("审核标注副本：{}", out.display());
+            match args.format {
+                OutputFormat::Text => println!("{msg}"),
+                OutputFormat::Json => eprintln!("{msg}"),
+            }
+        }
+    }
+    Ok(if reports.iter().any(|r| r.status == Status::Rejected) { 1 } else { 0 })
+}
+
+fn annotated_path(dir: &Path, input: &Path) -> PathBuf {
+    let stem = input.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "file".into());
+    dir.join(format!("{stem}-审核.xlsx"))
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+}
+
+fn totals(reports: &[FileReport]) -> serde_json::Value {
+    let accepted = reports.iter().filter(|r| r.status == Status::Accepted).count();
+    serde_json::json!({ "files": reports.len(), "accepted": accepted, "rejected": reports.len() - accepted })
+}
+
+/// The text report: one line per finding, infos grouped by code unless `verbose`, a summary
+/// line per file and one for the batch.
+pub fn render_text(reports: &[FileReport], schemas: &Schemas, verbose: bool) -> String {
+    let mut out = String::new();
+    for rep in reports {
+        let mut infos: BTreeMap<&str, Vec<&crate::finding::Finding>> = BTreeMap::new();
+        for f in &rep.findings {
+            if f.severity == Severity::Info && !verbose && f.cell.is_some() {
+                infos.entry(f.code.as_str()).or_default().push(f);
+            } else {
+                out.push_str(&f.line());
+                out.push('\n');
+            }
+        }
+        for (code, group) in infos {
+            let cells: Vec<&str> = group.iter().filter_map(|f| f.cell.as_deref()).collect();
+            let shown = cells.iter().take(8).copied().collect::<Vec<_>>().join("、");
+            let more = if cells.len() > 8 { " 等" } else { "" };
+            let what = match code {
+                "I101" => "空白单元格按 0 计",
+                _ => "提示",
+            };
+            let sheet = group[0].sheet.as_deref().unwrap_or("");
+            out.push_str(&format!("{}:{}: {code} {what}，共 {} 处：{shown}{more}\n", rep.file, sheet, cells.len()));
+        }
+        let region = rep
+            .region
+            .as_deref()
+            .and_then(|c| schemas.regions.get(c))
+            .map(|r| schemas.regions.display(r))
+            .unwrap_or_else(|| "地区不明".into());
+        let period = rep.period.map(|p| p.label()).unwrap_or_else(|| "报告期不明".into());
+        let verdict = match rep.status {
+            Status::Accepted if rep.summary.warnings > 0 => "通过（有警告）",
+            Status::Accepted => "通过",
+            Status::Rejected => "退回",
+        };
+        out.push_str(&format!(
+            "== {}：{region} {period}，{verdict}。错误 {} 处，警告 {} 处，提示 {} 处\n\n",
+            rep.file, rep.summary.errors, rep.summary.warnings, rep.summary.infos
+        ));
+    }
+    let accepted = reports.iter().filter(|r| r.status == Status::Accepted).count();
+    out.push_str(&format!(
+        "共审核 {} 个文件：通过 {accepted} 个，退回 {} 个。\n",
+        reports.len(),
+        reports.len() - accepted
+    ));
+    out
+}

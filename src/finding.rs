@@ -1,0 +1,181 @@
+//! Findings are data: one struct, a catalogue of stable codes, printed as text, JSON or
+//! annotations by the callers.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Error => "错误",
+            Severity::Warning => "警告",
+            Severity::Info => "提示",
+        }
+    }
+}
+
+/// Every kind of finding, with its stable code. JSON consumers key on the code, not the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Code {
+    FileUnreadable,
+    NoTable,
+    UnknownRegion,
+    NoPeriod,
+    NoRows,
+    Negative,
+    Fraction,
+    FormulaNoValue,
+    NotANumber,
+    ErrorValue,
+    RuleBroken,
+    TotalMismatch,
+    DuplicateTotal,
+    ExtraFormSheet,
+    RegionConflict,
+    PeriodConflict,
+    TextNumber,
+    FullWidthDigits,
+    ThousandsSeparator,
+    NoTotalRow,
+    DuplicateLabel,
+    UnlabelledRow,
+    FooterMissing,
+    RegionFromElsewhere,
+    PeriodFromElsewhere,
+    BlankCell,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        use Code::*;
+        match self {
+            FileUnreadable => "E001",
+            NoTable => "E002",
+            UnknownRegion => "E003",
+            NoPeriod => "E004",
+            NoRows => "E005",
+            Negative => "E101",
+            Fraction => "E102",
+            FormulaNoValue => "E103",
+            NotANumber => "E104",
+            ErrorValue => "E105",
+            RuleBroken => "E201",
+            TotalMismatch => "E202",
+            DuplicateTotal => "E203",
+            ExtraFormSheet => "W001",
+            RegionConflict => "W002",
+            PeriodConflict => "W003",
+            TextNumber => "W101",
+            FullWidthDigits => "W102",
+            ThousandsSeparator => "W103",
+            NoTotalRow => "W201",
+            DuplicateLabel => "W202",
+            UnlabelledRow => "W203",
+            FooterMissing => "W301",
+            RegionFromElsewhere => "I001",
+            PeriodFromElsewhere => "I002",
+            BlankCell => "I101",
+        }
+    }
+
+    pub fn severity(self) -> Severity {
+        match self.as_str().as_bytes()[0] {
+            b'E' => Severity::Error,
+            b'W' => Severity::Warning,
+            _ => Severity::Info,
+        }
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// One thing the validator has to say about one place in one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub code: Code,
+    pub severity: Severity,
+    pub file: String,
+    pub sheet: Option<String>,
+    /// A1 reference, e.g. `E9`.
+    pub cell: Option<String>,
+    /// 0-based (row, col) for writers; users only ever see `cell`.
+    #[serde(skip)]
+    pub pos: Option<(u32, u32)>,
+    pub row_label: Option<String>,
+    pub column: Option<usize>,
+    pub column_name: Option<String>,
+    /// The values involved (found value, sums, sides of a relation …).
+    pub values: BTreeMap<String, serde_json::Value>,
+    pub message: String,
+}
+
+impl Finding {
+    pub fn new(code: Code, file: &str, message: impl Into<String>) -> Finding {
+        Finding {
+            code,
+            severity: code.severity(),
+            file: file.to_string(),
+            sheet: None,
+            cell: None,
+            pos: None,
+            row_label: None,
+            column: None,
+            column_name: None,
+            values: BTreeMap::new(),
+            message: message.into(),
+        }
+    }
+
+    pub fn at(mut self, sheet: &str, pos: (u32, u32)) -> Finding {
+        self.sheet = Some(sheet.to_string());
+        self.cell = Some(crate::text::a1(pos.0, pos.1));
+        self.pos = Some(pos);
+        self
+    }
+
+    pub fn in_sheet(mut self, sheet: &str) -> Finding {
+        self.sheet = Some(sheet.to_string());
+        self
+    }
+
+    pub fn row(mut self, label: &str) -> Finding {
+        self.row_label = Some(label.to_string());
+        self
+    }
+
+    pub fn column(mut self, no: usize, name: &str) -> Finding {
+        self.column = Some(no);
+        self.column_name = Some(name.to_string());
+        self
+    }
+
+    pub fn value(mut self, key: &str, v: impl Into<serde_json::Value>) -> Finding {
+        self.values.insert(key.to_string(), v.into());
+        self
+    }
+
+    /// The concise text line: `兰山区.xlsx:Sheet1!E9: E201 兰山街道：第(3)栏 …`.
+    pub fn line(&self) -> String {
+        let place = match (&self.sheet, &self.cell) {
+            (Some(s), Some(c)) => format!("{}:{}!{}", self.file, s, c),
+            (Some(s), None) => format!("{}:{}", self.file, s),
+            _ => self.file.clone(),
+        };
+        match &self.row_label {
+            Some(l) => format!("{place}: {} {l}：{}", self.code.as_str(), self.message),
+            None => format!("{place}: {} {}", self.code.as_str(), self.message),
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! Finding the form inside a sheet: the row of column numbers 1…N anchors the table at any
+//! offset; data rows run below it to the footer; the lines above it name the unit and period.
+
+use super::{Book, Cell, Grid, Value};
+use crate::schema::Form;
+use crate::text::{halfwidth, squeeze};
+
+/// Where a sheet's table is: the sheet, the row holding 1…N, and the column holding 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableLoc {
+    pub sheet: usize,
+    pub header_row: u32,
+    pub first_col: u32,
+}
+
+/// A text found in the sheet, with where it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub text: String,
+    pub pos: (u32, u32),
+}
+
+/// A row below the column numbers, before any value is interpreted.
+#[derive(Debug, Clone)]
+pub struct RawRow {
+    pub row: u32,
+    /// Rightmost non-blank cell left of the table (a 序号 column does not win over a name).
+    pub label: String,
+    pub label_pos: Option<(u32, u32)>,
+    /// One entry per form column: the absolute position and the cell, if any.
+    pub cells: Vec<((u32, u32), Option<Cell>)>,
+    pub is_total: bool,
+}
+
+/// What a signature-block field holds: where its label is and the text filled in, if any.
+#[derive(Debug, Clone)]
+pub struct FooterValue {
+    pub key: String,
+    pub pos: Option<(u32, u32)>,
+    pub value: Option<String>,
+}
+
+/// One sheet holding the form, taken apart but not yet judged.
+#[derive(Debug, Clone)]
+pub struct FormSheet {
+    pub sheet: String,
+    pub loc: TableLoc,
+    pub rows: Vec<RawRow>,
+    pub region_hints: Vec<Line>,
+    pub period_hints: Vec<Line>,
+    pub footer: Vec<FooterValue>,
+}
+
+/// Texts that start the part under the table.
+const FOOTER_STARTS: &[&str] = &["栏目关系", "备注", "注：", "注:", "说明：", "说明:", "填报说明", "审核人", "制表人"];
+
+/// Reads a column-number cell: `3`, `"3"`, `(3)`, `（３）`, `第3栏`.
+fn column_number(cell: &Cell) -> Option<usize> {
+    match &cell.value {
+        Value::Number(n) if n.fract() == 0.0 && *n >= 1.0 && *n < 1000.0 => Some(*n as usize),
+        Value::Text(s) => {
+            let t: String = squeeze(s).chars().map(halfwidth).collect();
+            let t = t.trim_start_matches(['(', '第']).trim_end_matches([')', '栏']);
+            t.parse().ok()
+        }
+        _ => None,
+    }
+}
+
+/// Every sheet that holds the form's numbers row, in workbook order (first such row per sheet).
+pub fn find_tables(book: &Book, width: usize) -> Vec<TableLoc> {
+    let mut found = Vec::new();
+    for (si, grid) in book.sheets.iter().enumerate() {
+        let Some(last) = grid.last_row() else { continue };
+        'rows: for r in 0..=last {
+            for (c, cell) in grid.row(r) {
+                if column_number(cell) == Some(1) && (1..width as u32).all(|k| grid.get(r, c + k).and_then(column_number) == Some(k as usize + 1)) {
+                    found.push(TableLoc {
+                        sheet: si,
+                        header_row: r,
+                        first_col: c,
+                    });
+                    break 'rows;
+                }
+            }
+        }
+    }
+    found
+}
+
+fn is_total_label(label: &str, form: &Form) -> bool {
+    let l = squeeze(label);
+    let total = squeeze(&form.total_label);
+    l == total || l == "总计" || (l.ends_with(&total) && l.chars().count() <= total.chars().count() + 3)
+}
+
+fn row_mentions_footer(grid: &Grid, r: u32, form: &Form) -> bool {
+    grid.row(r).any(|(_, cell)| {
+        let t = squeeze(&cell.text());
+        form.footer.iter().any(|f| t.contains(&f.key)) || FOOTER_STARTS.iter().any(|s| t.starts_with(s))
+    })
+}
+
+/// Takes the located table apart into rows, header hints and the signature block.
+pub fn extract(book: &Book, loc: TableLoc, form: &Form) -> FormSheet {
+    let grid = &book.sheets[loc.sheet];
+    let width = form.width() as u32;
+    let last = grid.last_row().unwrap_or(loc.header_row);
+    let mut rows = Vec::new();
+    for r in loc.header_row + 1..=last {
+        if row_mentions_footer(grid, r, form) {
+            break;
+        }
+        let label_cell = grid.row(r).filter(|(c, cell)| *c < loc.first_col && !cell.is_blank()).last();
+        let label = label_cell.map(|(_, cell)| cell.text()).unwrap_or_default();
+        let label_pos = label_cell.map(|(c, _)| (r, c));
+        let cells: Vec<_> = (0..width).map(|k| ((r, loc.first_col + k), grid.get(r, loc.first_col + k).cloned())).collect();
+        if label.is_empty() && cells.iter().all(|(_, c)| c.as_ref().is_none_or(Cell::is_blank)) {
+            continue;
+        }
+        let is_total = is_total_label(&label, form);
+        rows.push(RawRow {
+            row: r,
+            label,
+            label_pos,
+            cells,
+            is_total,
+        });
+    }
+
+    let mut region_hints = Vec::new();
+    let mut period_hints = Vec::new();
+    let mut period_fallback = Vec::new();
+    for (&(r, c), cell) in grid.cells.range(..(loc.header_row, 0)) {
+        let raw = cell.text();
+        let t = squeeze(&raw);
+        if t.is_empty() {
+            continue;
+        }
+        if let Some(rest) = after_key(&t, "填报单位") {
+            let text = if rest.is_empty() { next_text_right(grid, r, c) } else { Some(rest) };
+            if let Some(text) = text {
+                region_hints.push(Line { text, pos: (r, c) });
+            }
+        } else if let Some(stripped) = strip_unit_placeholder(&t) {
+            let text = if stripped.is_empty() { prev_text_left(grid, r, c) } else { Some(stripped) };
+            if let Some(text) = text {
+                region_hints.push(Line { text, pos: (r, c) });
+            }
+        }
+        if let Some(rest) = after_key(&t, "报告期") {
+            let text = if rest.is_empty() { next_text_right(grid, r, c) } else { Some(rest) };
+            if let Some(text) = text {
+                period_hints.push(Line { text, pos: (r, c) });
+            }
+        } else if !t.contains("日期") && crate::period::Period::find_in(&t).is_some() {
+            period_fallback.push(Line { text: t.clone(), pos: (r, c) });
+        }
+    }
+    if period_hints.is_empty() {
+        period_hints = period_fallback;
+    }
+
+    let table_end = rows.last().map_or(loc.header_row, |r| r.row);
+    let footer = form
+        .footer
+        .iter()
+        .map(|f| {
+            let mut best = FooterValue {
+                key: f.key.clone(),
+                pos: None,
+                value: None,
+            };
+            for (&(r, c), cell) in grid.cells.iter().filter(|((r, _), _)| *r < loc.header_row || *r > table_end) {
+                let t = cell.text();
+                let Some(i) = t.find(&f.key) else { continue };
+                best.pos.get_or_insert((r, c));
+                let rest = cut_at_other_keys(after_colon(&t[i + f.key.len()..]), form);
+                let value = if is_filled(rest, &f.key) {
+                    Some(rest.trim().to_string())
+                } else {
+                    next_text_right(grid, r, c).filter(|n| !form.footer.iter().any(|o| n.contains(&o.key)) && is_filled(n, &f.key))
+                };
+                if value.is_some() {
+                    best = FooterValue {
+                        key: f.key.clone(),
+                        pos: Some((r, c)),
+                        value,
+                    };
+                    break;
+                }
+            }
+            best
+        })
+        .collect();
+
+    FormSheet {
+        sheet: grid.name.clone(),
+        loc,
+        rows,
+        region_hints,
+        period_hints,
+        footer,
+    }
+}
+
+/// `填报单位：兰山区` → `兰山区`; None when the key is absent.
+fn after_key(t: &str, key: &str) -> Option<String> {
+    let i = t.find(key)?;
+    Some(after_colon(&t[i + key.len()..]).to_string())
+}
+
+fn after_colon(s: &str) -> &str {
+    let s = s.trim_start();
+    let s = s.strip_prefix("签章").unwrap_or(s);
+    let s = s.strip_prefix("（签章）").or_else(|| s.strip_prefix("(签章)")).unwrap_or(s);
+    s.trim_start_matches(['：', ':', ' ', '\u{3000}'])
+}
+
+fn cut_at_other_keys<'a>(s: &'a str, form: &Form) -> &'a str {
+    let cut = form.footer.iter().filter_map(|f| s.find(&f.key)).min().unwrap_or(s.len());
+    &s[..cut]
+}
+
+/// A footer field counts as filled when something other than blanks, underscores and the
+/// printed `年 月 日` placeholder is there; a date needs at least one digit.
+fn is_filled(s: &str, key: &str) -> bool {
+    let t: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '_' | '＿' | '\u{3000}' | '：' | ':'))
+        .collect();
+    if key.contains("日期") {
+        t.chars().any(|c| halfwidth(c).is_ascii_digit())
+    } else {
+        !t.is_empty()
+    }
+}
+
+/// The printed `_____县(区)` line, filled in: `兰山县(区)` → `兰山`; `____县(区)` → ``.
+fn strip_unit_placeholder(t: &str) -> Option<String> {
+    let h: String = t.chars().map(halfwidth).collect();
+    for p in ["县(市、区)", "县(区)", "市(县、区)", "县(市区)"] {
+        if let Some(i) = h.find(p) {
+            let mut s = String::new();
+            s.push_str(&h[..i]);
+            s.push_str(&h[i + p.len()..]);
+            let s: String = s.chars().filter(|c| !matches!(c, '_' | ':' | ' ')).collect();
+            return Some(s);
+        }
+    }
+    None
+}
+
+fn next_text_right(grid: &Grid, r: u32, c: u32) -> Option<String> {
+    grid.row(r).filter(|(cc, cell)| *cc > c && !cell.is_blank()).map(|(_, cell)| cell.text()).next()
+}
+
+fn prev_text_left(grid: &Grid, r: u32, c: u32) -> Option<String> {
+    grid.row(r).filter(|(cc, cell)| *cc < c && !cell.is_blank()).map(|(_, cell)| cell.text()).last()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_placeholder_and_footer_fill() {
+        assert_eq!(strip_unit_placeholder("兰山县(区)").as_deref(), Some("兰山"));
+        assert_eq!(strip_unit_placeholder("_____县（区）").as_deref(), Some(""));
+        assert_eq!(strip_unit_placeholder("填报单位"), None);
+        assert!(!is_filled("   年  月  日", "填报日期"));
+        assert!(is_filled("2026年11月3日", "填报日期"));
+        assert!(!is_filled(" ____ ", "填表人"));
+        assert!(is_filled("张三", "填表人"));
+    }
+
+    #[test]
+    fn column_number_spellings() {
+        let t = |s: &str| Cell {
+            value: Value::Text(s.into()),
+            formula: None,
+        };
+        assert_eq!(column_number(&t("（３）")), Some(3));
+        assert_eq!(column_number(&t("第3栏")), Some(3));
+        assert_eq!(column_number(&t(" 12 ")), Some(12));
+        assert_eq!(
+            column_number(&Cell {
+                value: Value::Number(7.0),
+                formula: None
+            }),
+            Some(7)
+        );
+        assert_eq!(column_number(&t("甲")), None);
+    }
+}

@@ -1,0 +1,36 @@
+//! yuebao（月报）: the monthly cycle of the 建档立卡农村贫困人口就业与社会保障统计表 — the form
+//! schema, reading county workbooks, validation, and the workbooks it writes.
+
+pub mod calendar;
+pub mod cli;
+pub mod cmd;
+pub mod finding;
+pub mod ingest;
+pub mod period;
+pub mod report;
+pub mod schema;
+pub mod text;
+pub mod validate;
+
+use anyhow::Context;
+use cli::{Cli, Command};
+use schema::Schemas;
+
+/// Loads the schemas the user chose (or the built-in ones).
+pub fn load_schemas(dir: Option<&std::path::Path>) -> anyhow::Result<Schemas> {
+    match dir {
+        Some(d) => Schemas::from_dir(d).with_context(|| format!("无法加载模式目录 {}", d.display())),
+        None => Ok(Schemas::embedded()?),
+    }
+}
+
+/// Runs one command; the returned number is the process exit code (0 clean, 1 findings of
+/// severity error). Errors mean the tool itself failed (exit 2).
+pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    let schemas = load_schemas(cli.schemas.as_deref())?;
+    match &cli.command {
+        Command::Validate(a) => cmd::validate::run(a, &schemas),
+        Command::Regions(a) => cmd::regions::run(a, &schemas),
+        Command::Deadline(a) => cmd::deadline::run(a, &schemas),
+    }
+}

@@ -1,0 +1,145 @@
+//! The reporting period: a calendar month, parsed from what people write (`2026-10`, `2026年10月`).
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A calendar month. Ordered chronologically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(into = "String")]
+pub struct Period {
+    pub year: i32,
+    pub month: u32,
+}
+
+impl Period {
+    pub fn new(year: i32, month: u32) -> Option<Period> {
+        ((1..=12).contains(&month) && (1900..=2999).contains(&year)).then_some(Period { year, month })
+    }
+
+    /// The period as printed on the form: `2026年10月`.
+    pub fn label(&self) -> String {
+        format!("{}年{}月", self.year, self.month)
+    }
+
+    /// The month after this one.
+    pub fn next(&self) -> Period {
+        if self.month == 12 {
+            Period { year: self.year + 1, month: 1 }
+        } else {
+            Period {
+                year: self.year,
+                month: self.month + 1,
+            }
+        }
+    }
+
+    /// Finds the first period written anywhere in `text`: `2026年10月`, `2026-10`, `2026.10`,
+    /// `2026/10`, `2026_10` or `202610`. Digits may be full-width. Used on 报告期 cells and file
+    /// names, so a 6-digit region code (`371302`) must not be mistaken for a period.
+    pub fn find_in(text: &str) -> Option<Period> {
+        let chars: Vec<char> = text.chars().map(crate::text::halfwidth).collect();
+        let n = chars.len();
+        let mut i = 0;
+        while i < n {
+            if !chars[i].is_ascii_digit() || (i > 0 && chars[i - 1].is_ascii_digit()) {
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            while j < n && chars[j].is_ascii_digit() {
+                j += 1;
+            }
+            let run: String = chars[i..j].iter().collect();
+            if run.len() == 4 {
+                let year: i32 = run.parse().unwrap_or(0);
+                // Separator then 1–2 digit month.
+                if j < n && matches!(chars[j], '年' | '-' | '.' | '/' | '_') {
+                    let mut k = j + 1;
+                    while k < n && chars[k] == ' ' {
+                        k += 1;
+                    }
+                    let start = k;
+                    while k < n && chars[k].is_ascii_digit() {
+                        k += 1;
+                    }
+                    if (1..=2).contains(&(k - start)) {
+                        let month: u32 = chars[start..k].iter().collect::<String>().parse().unwrap_or(0);
+                        if let Some(p) = Period::new(year, month).filter(|_| year >= 2000) {
+                            return Some(p);
+                        }
+                    }
+                }
+            } else if run.len() == 6 && run.starts_with("20") {
+                let year: i32 = run[..4].parse().unwrap_or(0);
+                let month: u32 = run[4..].parse().unwrap_or(0);
+                if let Some(p) = Period::new(year, month) {
+                    return Some(p);
+                }
+            }
+            i = j;
+        }
+        None
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl From<Period> for String {
+    fn from(p: Period) -> String {
+        p.to_string()
+    }
+}
+
+impl FromStr for Period {
+    type Err = String;
+
+    /// Strict form for command lines and data files: the whole text must be one period.
+    fn from_str(s: &str) -> Result<Period, String> {
+        let t = s.trim();
+        match Period::find_in(t) {
+            Some(p) if t.chars().filter(|c| c.is_ascii_digit()).count() <= 6 => Ok(p),
+            _ => Err(format!("“{s}”不是有效的报告期，应写作 2026-10 或 2026年10月")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_common_spellings() {
+        for s in [
+            "2026-10",
+            "2026年10月",
+            "报告期：2026年10月",
+            "2026.10",
+            "２０２６年１０月",
+            "202610",
+            "兰山区2026年10月报表",
+        ] {
+            assert_eq!(Period::find_in(s), Period::new(2026, 10), "{s}");
+        }
+        assert_eq!(Period::find_in("2026-3"), Period::new(2026, 3));
+    }
+
+    #[test]
+    fn region_codes_and_bad_months_are_not_periods() {
+        assert_eq!(Period::find_in("371302-兰山区"), None);
+        assert_eq!(Period::find_in("2026-13"), None);
+        assert_eq!(Period::find_in("371302-兰山区-2026-10.xlsx"), Period::new(2026, 10));
+        assert!("2026-13".parse::<Period>().is_err());
+        assert!("abc".parse::<Period>().is_err());
+    }
+
+    #[test]
+    fn next_wraps_the_year() {
+        assert_eq!(Period::new(2026, 12).unwrap().next(), Period::new(2027, 1).unwrap());
+        assert_eq!(Period::new(2026, 10).unwrap().label(), "2026年10月");
+        assert_eq!(Period::new(2026, 1).unwrap().to_string(), "2026-01");
+    }
+}

@@ -1,0 +1,184 @@
+//! The annotated copy a county gets back: every sheet's values and merges as handed in, failing
+//! cells filled (errors red, warnings yellow) with the messages as cell notes, and a 审核结果
+//! sheet listing every finding with a link to its cell.
+
+use crate::finding::Severity;
+use crate::ingest::Value;
+use crate::validate::{FileReport, Status};
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Note, Url, Workbook, XlsxError};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const RED: u32 = 0xFFC7CE;
+const YELLOW: u32 = 0xFFEB9C;
+
+fn fill(sev: Severity) -> Option<Color> {
+    match sev {
+        Severity::Error => Some(Color::RGB(RED)),
+        Severity::Warning => Some(Color::RGB(YELLOW)),
+        Severity::Info => None,
+    }
+}
+
+/// Writes the annotated copy of `rep` to `out`.
+pub fn write_annotated(rep: &FileReport, regions: &crate::schema::Regions, out: &Path) -> Result<(), XlsxError> {
+    let mut wb = Workbook::new();
+    let font = Format::new().set_font_name("宋体").set_font_size(10);
+    let mut names = Vec::new();
+    if let Some(book) = &rep.book {
+        for grid in &book.sheets {
+            let name = unique(super::sheet_name(&grid.name), &names);
+            names.push(name.clone());
+            let ws = wb.add_worksheet();
+            ws.set_name(&name)?;
+            // Worst severity and all messages per cell.
+            let mut marks: BTreeMap<(u32, u32), (Severity, Vec<String>)> = BTreeMap::new();
+            for f in rep
+                .findings
+                .iter()
+                .filter(|f| f.sheet.as_deref() == Some(grid.name.as_str()) && f.severity > Severity::Info)
+            {
+                if let Some(pos) = f.pos {
+                    let e = marks.entry(pos).or_insert((f.severity, Vec::new()));
+                    e.0 = e.0.max(f.severity);
+                    e.1.push(format!("{} {}", f.code.as_str(), f.message));
+                }
+            }
+            let fmt_for = |pos: (u32, u32)| match marks.get(&pos).and_then(|(s, _)| fill(*s)) {
+                Some(c) => font
+                    .clone()
+                    .set_background_color(c)
+                    .set_border(FormatBorder::Thin)
+                    .set_border_color(Color::RGB(0xC00000)),
+                None => font.clone(),
+            };
+            let mut merged_hidden = std::collections::HashSet::new();
+            for &(r1, c1, r2, c2) in &grid.merges {
+                let text = grid.get(r1, c1).map(|c| c.value.display()).unwrap_or_default();
+                if (r1, c1) != (r2, c2) && ws.merge_range(r1, c1 as u16, r2, c2 as u16, &text, &fmt_for((r1, c1))).is_ok() {
+                    for r in r1..=r2 {
+                        for c in c1..=c2 {
+                            merged_hidden.insert((r, c));
+                        }
+                    }
+                }
+            }
+            for (&(r, c), cell) in &grid.cells {
+                if merged_hidden.contains(&(r, c)) || c > 16_383 || r > 1_048_575 {
+                    continue;
+                }
+                let f = fmt_for((r, c));
+                let c = c as u16;
+                match &cell.value {
+                    Value::Number(n) => ws.write_number_with_format(r, c, *n, &f)?,
+                    Value::Bool(b) => ws.write_boolean_with_format(r, c, *b, &f)?,
+                    Value::Empty => ws.write_blank(r, c, &f)?,
+                    other => ws.write_string_with_format(r, c, other.display(), &f)?,
+                };
+            }
+            for (&(r, c), (_, msgs)) in &marks {
+                // A finding on an empty cell still needs the cell to carry its fill.
+                if !grid.cells.contains_key(&(r, c)) && !merged_hidden.contains(&(r, c)) {
+                    ws.write_blank(r, c as u16, &fmt_for((r, c)))?;
+                }
+                let note = Note::new(msgs.join("\n"))
+                    .set_author("yuebao 审核")
+                    .set_width(360)
+                    .set_height(40 + 30 * msgs.len() as u32);
+                ws.insert_note(r, c as u16, &note)?;
+            }
+            ws.set_column_range_width(0, grid.last_col().min(200) as u16, 9)?;
+        }
+    }
+    write_results_sheet(&mut wb, rep, regions, &names)?;
+    wb.save(out)
+}
+
+fn unique(name: String, taken: &[String]) -> String {
+    let mut n = name.clone();
+    let mut i = 2;
+    while taken.iter().any(|t| t.eq_ignore_ascii_case(&n)) {
+        n = format!("{}({i})", name.chars().take(27).collect::<String>());
+        i += 1;
+    }
+    n
+}
+
+fn write_results_sheet(wb: &mut Workbook, rep: &FileReport, regions: &crate::schema::Regions, names: &[String]) -> Result<(), XlsxError> {
+    let sheet_name = unique("审核结果".to_string(), names);
+    let ws = wb.add_worksheet();
+    ws.set_name(&sheet_name)?;
+    let font = Format::new().set_font_name("宋体").set_font_size(10).set_align(FormatAlign::VerticalCenter);
+    let title = font.clone().set_font_size(14).set_bold();
+    let head = font
+        .clone()
+        .set_bold()
+        .set_border(FormatBorder::Thin)
+        .set_background_color(Color::RGB(0xD9E1F2))
+        .set_align(FormatAlign::Center);
+    let cell = font.clone().set_border(FormatBorder::Thin).set_text_wrap();
+    ws.merge_range(0, 0, 0, 7, &format!("审核结果：{}", rep.file), &title)?;
+    let region = rep
+        .region
+        .as_deref()
+        .and_then(|c| regions.get(c))
+        .map(|r| regions.display(r))
+        .unwrap_or_else(|| "未能确定".into());
+    let period = rep.period.map(|p| p.label()).unwrap_or_else(|| "未能确定".into());
+    let verdict = match rep.status {
+        Status::Accepted => "通过",
+        Status::Rejected => "退回",
+    };
+    let line = format!(
+        "填报单位：{region}    报告期：{period}    结论：{verdict}（错误 {} 处，警告 {} 处，提示 {} 处）",
+        rep.summary.errors, rep.summary.warnings, rep.summary.infos
+    );
+    ws.merge_range(1, 0, 1, 7, &line, &font)?;
+    let heads = ["序号", "代码", "级别", "工作表", "单元格", "行", "栏目", "说明"];
+    for (i, h) in heads.iter().enumerate() {
+        ws.write_with_format(3, i as u16, *h, &head)?;
+    }
+    for (i, f) in rep.findings.iter().enumerate() {
+        let r = 4 + i as u32;
+        let sev_fmt = match fill(f.severity) {
+            Some(c) => cell.clone().set_background_color(c),
+            None => cell.clone(),
+        };
+        ws.write_with_format(r, 0, (i + 1) as u32, &cell)?;
+        ws.write_with_format(r, 1, f.code.as_str(), &cell)?;
+        ws.write_with_format(r, 2, f.severity.label(), &sev_fmt)?;
+        ws.write_with_format(r, 3, f.sheet.as_deref().unwrap_or(""), &cell)?;
+        match (&f.sheet, &f.cell) {
+            (Some(s), Some(c)) if names.iter().any(|n| n == &super::sheet_name(s)) => {
+                let target = format!("internal:'{}'!{c}", super::sheet_name(s).replace('\'', "''"));
+                ws.write_url_with_format(r, 4, Url::new(target).set_text(c), &cell)?;
+            }
+            (_, Some(c)) => {
+                ws.write_with_format(r, 4, c, &cell)?;
+            }
+            _ => {
+                ws.write_with_format(r, 4, "", &cell)?;
+            }
+        }
+        ws.write_with_format(r, 5, f.row_label.as_deref().unwrap_or(""), &cell)?;
+        let col = f
+            .column
+            .map(|n| format!("({n}) {}", f.column_name.as_deref().unwrap_or("")))
+            .unwrap_or_default();
+        ws.write_with_format(r, 6, &col, &cell)?;
+        ws.write_with_format(r, 7, &f.message, &cell)?;
+    }
+    if rep.findings.is_empty() {
+        ws.merge_range(4, 0, 4, 7, "未发现问题。", &cell)?;
+    }
+    for (c, w) in [(0u16, 6.0), (1, 7.0), (2, 6.0), (3, 12.0), (4, 8.0), (5, 16.0), (6, 30.0), (7, 70.0)] {
+        ws.set_column_width(c, w)?;
+    }
+    let last = 3 + rep.findings.len().max(1) as u32;
+    ws.autofilter(3, 0, last, 7)?;
+    ws.set_freeze_panes(4, 0)?;
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_active(true);
+    Ok(())
+}

@@ -1,0 +1,177 @@
+//! The project's data files in `schemas/`: the form, the regions and the holiday calendar. They
+//! are compiled into the binary as defaults; `--schemas DIR` (or `YUEBAO_SCHEMAS`) reads a
+//! directory of the same layout instead, so an edited schema takes effect without a rebuild.
+
+pub mod form;
+pub mod regions;
+pub mod relation;
+
+use crate::calendar::Calendar;
+pub use form::Form;
+pub use regions::{Level, Region, Regions};
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    #[error("无法读取模式文件 {file}：{message}")]
+    Io { file: String, message: String },
+    #[error("模式文件 {file} 格式有误：{message}")]
+    Toml { file: String, message: String },
+    #[error("模式文件 {file} 内容有误：{message}")]
+    Invalid { file: String, message: String },
+    #[error("模式文件 {file} 的栏目关系第 {pos} 个字符处有误：{message}（原文：{text}）")]
+    Relation { file: String, pos: usize, message: String, text: String },
+}
+
+const EMBEDDED_FORMS: &[(&str, &str)] = &[("schemas/forms/jdlk-jyshbz.toml", include_str!("../../schemas/forms/jdlk-jyshbz.toml"))];
+const EMBEDDED_REGIONS: &[(&str, &str)] = &[(
+    "schemas/regions/370000-shandong.toml",
+    include_str!("../../schemas/regions/370000-shandong.toml"),
+)];
+const EMBEDDED_CALENDAR: &[(&str, &str)] = &[("schemas/calendar/cn-holidays.toml", include_str!("../../schemas/calendar/cn-holidays.toml"))];
+
+/// Everything loaded from `schemas/`.
+#[derive(Debug, Clone)]
+pub struct Schemas {
+    pub forms: Vec<Form>,
+    pub regions: Regions,
+    pub calendar: Calendar,
+}
+
+impl Schemas {
+    /// The copies built into the binary.
+    pub fn embedded() -> Result<Schemas, SchemaError> {
+        let own = |files: &[(&str, &str)]| files.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        Schemas::from_sources(own(EMBEDDED_FORMS), own(EMBEDDED_REGIONS), own(EMBEDDED_CALENDAR))
+    }
+
+    /// Reads `dir/forms/*.toml`, `dir/regions/*.toml` and `dir/calendar/*.toml`.
+    pub fn from_dir(dir: &Path) -> Result<Schemas, SchemaError> {
+        let read = |sub: &str| -> Result<Vec<(String, String)>, SchemaError> {
+            let d = dir.join(sub);
+            let io = |e: std::io::Error| SchemaError::Io {
+                file: d.display().to_string(),
+                message: e.to_string(),
+            };
+            let mut paths: Vec<_> = std::fs::read_dir(&d)
+                .map_err(io)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            paths.sort();
+            paths
+                .into_iter()
+                .map(|p| {
+                    let text = std::fs::read_to_string(&p).map_err(|e| SchemaError::Io {
+                        file: p.display().to_string(),
+                        message: e.to_string(),
+                    })?;
+                    Ok((p.display().to_string(), text))
+                })
+                .collect()
+        };
+        Schemas::from_sources(read("forms")?, read("regions")?, read("calendar")?)
+    }
+
+    fn from_sources(forms: Vec<(String, String)>, regions: Vec<(String, String)>, calendar: Vec<(String, String)>) -> Result<Schemas, SchemaError> {
+        let forms = forms.iter().map(|(f, t)| Form::parse(f, t)).collect::<Result<Vec<_>, _>>()?;
+        if forms.is_empty() {
+            return Err(SchemaError::Invalid {
+                file: "forms/".into(),
+                message: "没有任何报表模式".into(),
+            });
+        }
+        let mut reg = Regions::default();
+        for (f, t) in &regions {
+            reg.parse(f, t)?;
+        }
+        let mut cal = Calendar::default();
+        for (f, t) in &calendar {
+            cal.parse(f, t)?;
+        }
+        Ok(Schemas {
+            forms,
+            regions: reg,
+            calendar: cal,
+        })
+    }
+
+    /// The form in use. The project files one form; the first is it.
+    pub fn form(&self) -> &Form {
+        &self.forms[0]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_schemas_load() {
+        let s = Schemas::embedded().unwrap();
+        let f = s.form();
+        assert_eq!(f.width(), 21);
+        assert_eq!(f.rules.len(), 9);
+        assert_eq!(f.column_name(3), "期末有就业愿望和劳动能力的人数");
+        assert_eq!(f.span(&form::HeaderNode::Column(1)), (1, 20));
+        assert_eq!(f.descendants(&form::HeaderNode::Column(3)), (5..=17).collect::<Vec<_>>());
+        assert_eq!(f.header_depth(), 4);
+        let bands: Vec<(String, usize, usize, usize)> = f.bands().into_iter().map(|b| (b.text, b.first, b.last, b.level)).collect();
+        assert_eq!(
+            bands,
+            [
+                ("其中".to_string(), 2, 20, 0),
+                ("其中".to_string(), 3, 17, 1),
+                ("有就业愿望和劳动能力的人员中".to_string(), 5, 17, 2),
+                ("期末参加居民社会保险人数".to_string(), 18, 19, 1)
+            ]
+        );
+        assert_eq!(
+            (f.level(1), f.level(2), f.level(4), f.level(5), f.level(8), f.level(18), f.level(21)),
+            (0, 1, 2, 3, 3, 2, 0)
+        );
+    }
+
+    #[test]
+    fn shandong_has_16_cities_and_136_counties() {
+        let s = Schemas::embedded().unwrap();
+        let r = &s.regions;
+        assert_eq!(r.all().iter().filter(|x| x.level == Level::City).count(), 16);
+        assert_eq!(r.all().iter().filter(|x| x.level == Level::County).count(), 136);
+        assert_eq!(r.children("371300").len(), 12);
+        assert!(r.get("371200").is_none(), "莱芜市 was merged into 济南 in 2019");
+        assert_eq!(r.get("370116").unwrap().name, "莱芜区");
+        assert_eq!(r.get("370614").unwrap().name, "蓬莱区");
+        assert!(r.all().iter().all(|x| x.name != "长岛县"));
+    }
+
+    #[test]
+    fn resolves_what_people_write() {
+        let s = Schemas::embedded().unwrap();
+        let r = &s.regions;
+        for t in [
+            "兰山区",
+            "临沂市兰山区",
+            "371302",
+            "兰山区（371302）",
+            "兰山",
+            "371302-兰山区-2026-10.xlsx",
+            "填报单位：兰山区",
+        ] {
+            assert_eq!(r.resolve(t).map(|x| x.code.as_str()), Ok("371302"), "{t}");
+        }
+        assert_eq!(r.resolve("临沂市").unwrap().code, "371300");
+        assert_eq!(r.resolve("东营区").unwrap().code, "370502");
+        assert_eq!(r.resolve("枣庄市市中区").unwrap().code, "370402");
+        assert!(matches!(r.resolve("市中区"), Err(regions::Resolve::Ambiguous(v)) if v.len() == 2));
+        assert_eq!(r.resolve("火星区"), Err(regions::Resolve::NotFound));
+        assert_eq!(r.display(r.get("370103").unwrap()), "济南市市中区（370103）");
+    }
+
+    #[test]
+    fn broken_relation_names_file_and_position() {
+        let text = include_str!("../../schemas/forms/jdlk-jyshbz.toml").replace("(13) ≥ (14)", "(13) ≥≥ (14)");
+        let e = Form::parse("schemas/forms/x.toml", &text).unwrap_err().to_string();
+        assert!(e.contains("schemas/forms/x.toml") && e.contains("第 76 个字符"), "{e}");
+    }
+}

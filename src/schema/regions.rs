@@ -1,0 +1,235 @@
+//! Administrative regions (`schemas/regions/*.toml`): codes, names, levels, and resolving what
+//! people write (`兰山区`, `临沂市兰山区`, `371302`, `兰山`) to one region.
+
+use super::SchemaError;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Province,
+    City,
+    County,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Province => "province",
+            Level::City => "city",
+            Level::County => "county",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Region {
+    pub code: String,
+    pub name: String,
+    pub level: Level,
+    pub parent: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegionsFile {
+    province: Named,
+    cities: Vec<CityEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Named {
+    code: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CityEntry {
+    code: String,
+    name: String,
+    counties: Vec<(String, String)>,
+}
+
+/// Why a piece of text did not name exactly one region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolve {
+    NotFound,
+    Ambiguous(Vec<String>),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Regions {
+    list: Vec<Region>,
+    by_code: HashMap<String, usize>,
+}
+
+impl Regions {
+    pub fn parse(&mut self, source: &str, text: &str) -> Result<(), SchemaError> {
+        let f: RegionsFile = toml::from_str(text).map_err(|e| SchemaError::Toml {
+            file: source.to_string(),
+            message: e.to_string(),
+        })?;
+        let bad = |message: String| SchemaError::Invalid {
+            file: source.to_string(),
+            message,
+        };
+        let valid = |c: &str| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit());
+        let mut add = |r: Region| -> Result<(), SchemaError> {
+            if !valid(&r.code) {
+                return Err(bad(format!("“{}”的代码“{}”不是 6 位数字", r.name, r.code)));
+            }
+            if self.by_code.contains_key(&r.code) {
+                return Err(bad(format!("代码 {} 重复", r.code)));
+            }
+            self.by_code.insert(r.code.clone(), self.list.len());
+            self.list.push(r);
+            Ok(())
+        };
+        add(Region {
+            code: f.province.code.clone(),
+            name: f.province.name,
+            level: Level::Province,
+            parent: None,
+        })?;
+        for c in f.cities {
+            if c.code[..2] != f.province.code[..2] {
+                return Err(bad(format!("{}（{}）不在 {} 之下", c.name, c.code, f.province.code)));
+            }
+            add(Region {
+                code: c.code.clone(),
+                name: c.name,
+                level: Level::City,
+                parent: Some(f.province.code.clone()),
+            })?;
+            for (code, name) in c.counties {
+                if code.get(..4) != c.code.get(..4) {
+                    return Err(bad(format!("{name}（{code}）的代码与所属城市 {} 不一致", c.code)));
+                }
+                add(Region {
+                    code,
+                    name,
+                    level: Level::County,
+                    parent: Some(c.code.clone()),
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, code: &str) -> Option<&Region> {
+        self.by_code.get(code).map(|&i| &self.list[i])
+    }
+
+    pub fn all(&self) -> &[Region] {
+        &self.list
+    }
+
+    pub fn children(&self, code: &str) -> Vec<&Region> {
+        self.list.iter().filter(|r| r.parent.as_deref() == Some(code)).collect()
+    }
+
+    /// The region and everything below it, parents before children, codes ascending.
+    pub fn subtree(&self, code: &str) -> Vec<&Region> {
+        let mut out = Vec::new();
+        if let Some(r) = self.get(code) {
+            out.push(r);
+            let mut kids = self.children(code);
+            kids.sort_by(|a, b| a.code.cmp(&b.code));
+            for k in kids {
+                out.extend(self.subtree(&k.code));
+            }
+        }
+        out
+    }
+
+    /// `临沂市兰山区` for a county, `临沂市` for a city, `山东省` for the province.
+    pub fn full_name(&self, r: &Region) -> String {
+        match (r.level, r.parent.as_deref().and_then(|p| self.get(p))) {
+            (Level::County, Some(city)) => format!("{}{}", city.name, r.name),
+            _ => r.name.clone(),
+        }
+    }
+
+    /// `兰山区（371302）`, with the city prepended where the bare name is shared (市中区).
+    pub fn display(&self, r: &Region) -> String {
+        let shared = self.list.iter().filter(|x| x.name == r.name).count() > 1;
+        let name = if shared { self.full_name(r) } else { r.name.clone() };
+        format!("{name}（{}）", r.code)
+    }
+
+    /// Resolves free text naming one region: a 6-digit code anywhere in it wins; otherwise the
+    /// most specific region whose name (or name without 省/市/区/县) appears, with any city named
+    /// alongside used to tell apart shared names such as 市中区.
+    pub fn resolve(&self, text: &str) -> Result<&Region, Resolve> {
+        let t: String = crate::text::squeeze(text).chars().map(crate::text::halfwidth).collect();
+        let mut codes = Vec::new();
+        let digits: Vec<char> = t.chars().collect();
+        let mut i = 0;
+        while i < digits.len() {
+            if digits[i].is_ascii_digit() {
+                let s = i;
+                while i < digits.len() && digits[i].is_ascii_digit() {
+                    i += 1;
+                }
+                if i - s == 6 {
+                    codes.push(digits[s..i].iter().collect::<String>());
+                }
+            } else {
+                i += 1;
+            }
+        }
+        if let Some(r) = codes.iter().find_map(|c| self.get(c)) {
+            return Ok(r);
+        }
+        let full: Vec<&Region> = self.list.iter().filter(|r| t.contains(&r.name)).collect();
+        let found = if full.is_empty() {
+            self.list
+                .iter()
+                .filter(|r| {
+                    let short = short_name(&r.name);
+                    short.chars().count() >= 2 && t.contains(short)
+                })
+                .collect()
+        } else {
+            full
+        };
+        self.most_specific(found)
+    }
+
+    fn most_specific<'a>(&'a self, found: Vec<&'a Region>) -> Result<&'a Region, Resolve> {
+        let Some(deepest) = found.iter().map(|r| r.level).max() else {
+            return Err(Resolve::NotFound);
+        };
+        let mut best: Vec<&Region> = found.iter().copied().filter(|r| r.level == deepest).collect();
+        if best.len() > 1 {
+            // Keep those whose parent was named too (济南市市中区).
+            let named_parent: Vec<&Region> = best
+                .iter()
+                .copied()
+                .filter(|r| found.iter().any(|p| Some(&p.code) == r.parent.as_ref()))
+                .collect();
+            if !named_parent.is_empty() {
+                best = named_parent;
+            }
+        }
+        // A name that contains another (e.g. both 东营市 and 东营区 match 东营区) is not ambiguity:
+        // prefer the longest name.
+        let longest = best.iter().map(|r| r.name.chars().count()).max().unwrap_or(0);
+        best.retain(|r| r.name.chars().count() == longest);
+        match best.as_slice() {
+            [one] => Ok(one),
+            many => Err(Resolve::Ambiguous(many.iter().map(|r| self.display(r)).collect())),
+        }
+    }
+}
+
+fn short_name(name: &str) -> &str {
+    name.strip_suffix('省')
+        .or_else(|| name.strip_suffix('市'))
+        .or_else(|| name.strip_suffix('区'))
+        .or_else(|| name.strip_suffix('县'))
+        .unwrap_or(name)
+}

@@ -1,0 +1,55 @@
+//! Small text helpers for what people type into Chinese spreadsheets: full-width characters,
+//! stray spaces inside labels (`合  计`), and cell-address formatting.
+
+/// Maps a full-width ASCII variant (`１`, `（`, `，`) to its half-width form; other characters pass.
+pub fn halfwidth(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    }
+}
+
+/// Removes every kind of white space, including the ideographic space, so `合  计` == `合计`.
+pub fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace() && *c != '\u{3000}').collect()
+}
+
+/// Excel column letters for a 0-based column index: 0 → A, 26 → AA.
+pub fn col_letters(col: u32) -> String {
+    let mut n = col + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        let r = (n - 1) % 26;
+        out.push((b'A' + r as u8) as char);
+        n = (n - 1) / 26;
+    }
+    out.iter().rev().collect()
+}
+
+/// A1 reference for a 0-based (row, col): (8, 4) → E9.
+pub fn a1(row: u32, col: u32) -> String {
+    format!("{}{}", col_letters(col), row + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a1_references() {
+        assert_eq!(a1(0, 0), "A1");
+        assert_eq!(a1(8, 4), "E9");
+        assert_eq!(a1(99, 25), "Z100");
+        assert_eq!(a1(0, 26), "AA1");
+        assert_eq!(a1(0, 701), "ZZ1");
+        assert_eq!(a1(0, 702), "AAA1");
+    }
+
+    #[test]
+    fn squeeze_and_halfwidth() {
+        assert_eq!(squeeze("合  计"), "合计");
+        assert_eq!(squeeze("合\u{3000}计 "), "合计");
+        assert_eq!("１２（３）".chars().map(halfwidth).collect::<String>(), "12(3)");
+    }
+}

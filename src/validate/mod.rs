@@ -1,0 +1,524 @@
+//! Judging one handed-in file against the form: where its table is, which region and period it
+//! is for, whether every cell is a count, and whether the 栏目关系 and the 合计 hold.
+
+pub mod values;
+
+use crate::finding::{Code, Finding, Severity};
+use crate::ingest::{self, FormSheet, Line, RawRow};
+use crate::period::Period;
+use crate::schema::regions::Resolve;
+use crate::schema::{Form, Region, Schemas};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use values::{Read, read_cell};
+
+/// What the caller knows besides the file: overrides given on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Hints {
+    pub region: Option<String>,
+    pub period: Option<Period>,
+}
+
+/// A row of counts with where each came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct DataRow {
+    pub label: String,
+    /// 0-based sheet row.
+    pub row: u32,
+    pub values: Vec<i64>,
+}
+
+/// An accepted-shape sheet: region, period, rows and the 合计 (given or summed).
+#[derive(Debug, Clone, Serialize)]
+pub struct Sheet {
+    pub sheet: String,
+    pub region: String,
+    pub period: Period,
+    pub rows: Vec<DataRow>,
+    pub total: DataRow,
+    /// False when the file had no 合计 row and `total` is the sum of `rows`.
+    pub total_given: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Accepted,
+    Rejected,
+}
+
+/// Everything known about one file after validation.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub file: String,
+    #[serde(skip)]
+    pub path: PathBuf,
+    pub region: Option<String>,
+    pub region_name: Option<String>,
+    pub period: Option<Period>,
+    pub status: Status,
+    pub summary: Summary,
+    pub findings: Vec<Finding>,
+    #[serde(skip)]
+    pub sheet: Option<Sheet>,
+    #[serde(skip)]
+    pub book: Option<ingest::Book>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl FileReport {
+    fn finish(mut self) -> FileReport {
+        // Reading order: file-level findings first, then by row and column.
+        self.findings.sort_by_key(|f| f.pos.map_or((0, 0, 0), |(r, c)| (1, r, c)));
+        self.summary = Summary {
+            errors: self.findings.iter().filter(|f| f.severity == Severity::Error).count(),
+            warnings: self.findings.iter().filter(|f| f.severity == Severity::Warning).count(),
+            infos: self.findings.iter().filter(|f| f.severity == Severity::Info).count(),
+        };
+        self.status = if self.summary.errors == 0 { Status::Accepted } else { Status::Rejected };
+        if self.status == Status::Rejected {
+            self.sheet = None;
+        }
+        self
+    }
+}
+
+/// Validates one file. Never fails: whatever goes wrong becomes a finding.
+pub fn validate_file(path: &Path, display: &str, schemas: &Schemas, hints: &Hints) -> FileReport {
+    let mut rep = FileReport {
+        file: display.to_string(),
+        path: path.to_path_buf(),
+        region: None,
+        region_name: None,
+        period: None,
+        status: Status::Rejected,
+        summary: Summary::default(),
+        findings: Vec::new(),
+        sheet: None,
+        book: None,
+    };
+    let form = schemas.form();
+    let book = match ingest::read_book(path) {
+        Ok(b) => b,
+        Err(e) => {
+            rep.findings.push(Finding::new(Code::FileUnreadable, display, e.to_string()));
+            return rep.finish();
+        }
+    };
+    let tables = ingest::find_tables(&book, form.width());
+    let Some(&loc) = tables.first() else {
+        let names: Vec<String> = book.sheets.iter().map(|s| format!("“{}”", s.name)).collect();
+        rep.findings.push(Finding::new(
+            Code::NoTable,
+            display,
+            format!(
+                "在工作表 {} 中都没有找到栏次行（依次为 1、2、…、{} 的一行）。应报送《{}》（{} 栏），请使用标准模板填报，不要删除栏次行",
+                names.join("、"),
+                form.width(),
+                form.name,
+                form.width()
+            ),
+        ));
+        rep.book = Some(book);
+        return rep.finish();
+    };
+    for extra in &tables[1..] {
+        let name = &book.sheets[extra.sheet].name;
+        rep.findings.push(
+            Finding::new(
+                Code::ExtraFormSheet,
+                display,
+                format!(
+                    "工作表“{name}”也是一张统计表，只审核第一张“{}”；如需报送该表请单独成文件",
+                    book.sheets[loc.sheet].name
+                ),
+            )
+            .at(name, (extra.header_row, extra.first_col)),
+        );
+    }
+    let fs = ingest::extract(&book, loc, form);
+    let region = resolve_region(&fs, path, schemas, hints, display, &mut rep.findings);
+    let period = resolve_period(&fs, path, hints, display, &mut rep.findings);
+    rep.region = region.map(|r| r.code.clone());
+    rep.region_name = region.map(|r| r.name.clone());
+    rep.period = period;
+    let checked = check_table(&fs, form, display, &mut rep.findings);
+    check_footer(&fs, display, &mut rep.findings);
+    if let (Some(region), Some(period), Some((rows, total, total_given))) = (region, period, checked) {
+        rep.sheet = Some(Sheet {
+            sheet: fs.sheet.clone(),
+            region: region.code.clone(),
+            period,
+            rows,
+            total,
+            total_given,
+        });
+    }
+    rep.book = Some(book);
+    rep.finish()
+}
+
+fn file_stem(path: &Path) -> String {
+    path.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_default()
+}
+
+fn resolve_region<'a>(fs: &FormSheet, path: &Path, schemas: &'a Schemas, hints: &Hints, file: &str, out: &mut Vec<Finding>) -> Option<&'a Region> {
+    let regions = &schemas.regions;
+    let mut in_sheet: Option<(&'a Region, &Line)> = None;
+    let mut sheet_problem: Option<(String, &Line)> = None;
+    for hint in &fs.region_hints {
+        match regions.resolve(&hint.text) {
+            Ok(r) => {
+                in_sheet = Some((r, hint));
+                break;
+            }
+            Err(Resolve::NotFound) => sheet_problem = Some((format!("表内填报单位“{}”不是山东省的县（市、区）、市或省", hint.text), hint)),
+            Err(Resolve::Ambiguous(c)) => {
+                sheet_problem = Some((
+                    format!("表内填报单位“{}”可能是 {}，请写明所属市或填写 6 位区划代码", hint.text, c.join("或")),
+                    hint,
+                ))
+            }
+        }
+    }
+    let from_name = regions.resolve(&file_stem(path)).ok();
+    let from_flag = hints.region.as_deref().and_then(|h| regions.resolve(h).ok());
+    let conflict = |r: &Region, other: &Region, what: &str, out: &mut Vec<Finding>, pos: Option<(u32, u32)>| {
+        if r.code != other.code {
+            let mut f = Finding::new(
+                Code::RegionConflict,
+                file,
+                format!("表内填报单位为{}，与{}{}不一致，以表内为准", regions.display(r), what, regions.display(other)),
+            )
+            .value("sheet", r.code.clone())
+            .value("other", other.code.clone());
+            if let Some(p) = pos {
+                f = f.at(&fs.sheet, p);
+            }
+            out.push(f);
+        }
+    };
+    if let Some((r, line)) = in_sheet {
+        if let Some(o) = from_name {
+            conflict(r, o, "文件名中的", out, Some(line.pos));
+        }
+        if let Some(o) = from_flag {
+            conflict(r, o, "命令行指定的", out, Some(line.pos));
+        }
+        return Some(r);
+    }
+    let chosen = from_name.map(|r| (r, "文件名")).or(from_flag.map(|r| (r, "命令行参数 --region")));
+    match (chosen, sheet_problem) {
+        (Some((r, src)), problem) => {
+            let why = match &problem {
+                Some((msg, _)) => format!("{msg}；"),
+                None => "表内没有填写填报单位；".to_string(),
+            };
+            let mut f = Finding::new(
+                if problem.is_some() { Code::RegionConflict } else { Code::RegionFromElsewhere },
+                file,
+                format!("{why}按{src}确定为{}", regions.display(r)),
+            );
+            if let Some((_, line)) = problem {
+                f = f.at(&fs.sheet, line.pos);
+            }
+            out.push(f.in_sheet(&fs.sheet));
+            Some(r)
+        }
+        (None, Some((msg, line))) => {
+            out.push(Finding::new(Code::UnknownRegion, file, format!("{msg}，文件名中也没有可识别的地区")).at(&fs.sheet, line.pos));
+            None
+        }
+        (None, None) => {
+            let flag = match &hints.region {
+                Some(h) => format!("；命令行指定的“{h}”也无法识别"),
+                None => "；可用 --region 指定区划代码".into(),
+            };
+            out.push(
+                Finding::new(
+                    Code::UnknownRegion,
+                    file,
+                    format!("无法确定填报单位：表头没有“填报单位：××”或“××县(区)”，文件名中也没有地区名称或代码{flag}"),
+                )
+                .in_sheet(&fs.sheet),
+            );
+            None
+        }
+    }
+}
+
+fn resolve_period(fs: &FormSheet, path: &Path, hints: &Hints, file: &str, out: &mut Vec<Finding>) -> Option<Period> {
+    let in_sheet = fs.period_hints.iter().find_map(|l| Period::find_in(&l.text).map(|p| (p, l)));
+    let from_name = Period::find_in(&file_stem(path));
+    if let Some((p, line)) = in_sheet {
+        for (other, what) in [(from_name, "文件名中的"), (hints.period, "命令行指定的")] {
+            if let Some(o) = other.filter(|o| *o != p) {
+                out.push(
+                    Finding::new(
+                        Code::PeriodConflict,
+                        file,
+                        format!("表内报告期为 {}，与{}报告期 {} 不一致，以表内为准", p.label(), what, o.label()),
+                    )
+                    .at(&fs.sheet, line.pos)
+                    .value("sheet", p.to_string())
+                    .value("other", o.to_string()),
+                );
+            }
+        }
+        return Some(p);
+    }
+    match from_name.map(|p| (p, "文件名")).or(hints.period.map(|p| (p, "命令行参数 --period"))) {
+        Some((p, src)) => {
+            out.push(Finding::new(Code::PeriodFromElsewhere, file, format!("表内没有填写报告期，按{src}确定为 {}", p.label())).in_sheet(&fs.sheet));
+            Some(p)
+        }
+        None => {
+            out.push(
+                Finding::new(
+                    Code::NoPeriod,
+                    file,
+                    "无法确定报告期：表头没有“报告期：2026年10月”，文件名中也没有年月；可用 --period 2026-10 指定",
+                )
+                .in_sheet(&fs.sheet),
+            );
+            None
+        }
+    }
+}
+
+/// Reads every cell, then checks the relations, the 合计 and the row labels. Returns the rows
+/// and the total when every cell could be read.
+fn check_table(fs: &FormSheet, form: &Form, file: &str, out: &mut Vec<Finding>) -> Option<(Vec<DataRow>, DataRow, bool)> {
+    let sheet = fs.sheet.as_str();
+    let width = form.width();
+    let col_label = |no: usize| format!("第({no})栏（{}）", form.column_name(no));
+    let mut rows: Vec<(&RawRow, String, Vec<Option<i64>>)> = Vec::new();
+    let mut all_read = true;
+    for raw in &fs.rows {
+        let label = if raw.is_total {
+            form.total_label.clone()
+        } else if raw.label.is_empty() {
+            format!("第 {} 行", raw.row + 1)
+        } else {
+            raw.label.clone()
+        };
+        let mut vals = Vec::with_capacity(width);
+        for (i, (pos, cell)) in raw.cells.iter().enumerate() {
+            let no = i + 1;
+            let read = read_cell(cell.as_ref());
+            let found = cell.as_ref().map(|c| c.value.display()).unwrap_or_default();
+            match &read {
+                Read::Count(_) => {}
+                Read::Blank => out.push(
+                    Finding::new(Code::BlankCell, file, format!("{}为空，按 0 计", col_label(no)))
+                        .at(sheet, *pos)
+                        .row(&label)
+                        .column(no, form.column_name(no)),
+                ),
+                Read::Normalised(v, code, msg) => out.push(
+                    Finding::new(*code, file, format!("{}{msg}", col_label(no)))
+                        .at(sheet, *pos)
+                        .row(&label)
+                        .column(no, form.column_name(no))
+                        .value("found", found.clone())
+                        .value("read", *v),
+                ),
+                Read::Bad(code, msg) => {
+                    all_read = false;
+                    let mut f = Finding::new(*code, file, format!("{}{msg}", col_label(no)))
+                        .at(sheet, *pos)
+                        .row(&label)
+                        .column(no, form.column_name(no))
+                        .value("found", found);
+                    if let Some(formula) = cell.as_ref().and_then(|c| c.formula.clone()) {
+                        f = f.value("formula", format!("={formula}"));
+                    }
+                    out.push(f);
+                }
+            }
+            vals.push(read.value());
+        }
+        if raw.label.is_empty() && !raw.is_total {
+            out.push(
+                Finding::new(Code::UnlabelledRow, file, format!("第 {} 行填有数据但没有乡镇（街道）名称", raw.row + 1))
+                    .at(sheet, (raw.row, fs.loc.first_col.saturating_sub(1)))
+                    .row(&label),
+            );
+        }
+        rows.push((raw, label, vals));
+    }
+
+    // Relations hold on every row, 合计 included; a rule is skipped on a row where one of its
+    // cells could not be read (that cell already has its own error).
+    for (raw, label, vals) in &rows {
+        for rule in &form.rules {
+            let cols = rule.columns();
+            if cols.iter().any(|&c| vals[c - 1].is_none()) {
+                continue;
+            }
+            let full: Vec<i64> = vals.iter().map(|v| v.unwrap_or(0)).collect();
+            if let Some((l, r)) = rule.check(&full) {
+                let blamed = rule.blamed_column().unwrap_or(1);
+                let message = match (rule.lhs.single_column(), rule.rhs.single_column(), rule.op) {
+                    (Some(a), Some(b), crate::schema::relation::Op::Ge) => format!("第({b})栏 {r} 大于 第({a})栏 {l}，违反 {rule}"),
+                    (Some(a), Some(b), crate::schema::relation::Op::Le) => format!("第({a})栏 {l} 大于 第({b})栏 {r}，违反 {rule}"),
+                    _ => format!("{} = {l}，{} = {r}，违反 {rule}", rule.lhs, rule.rhs),
+                };
+                out.push(
+                    Finding::new(Code::RuleBroken, file, message)
+                        .at(sheet, raw.cells[blamed - 1].0)
+                        .row(label)
+                        .column(blamed, form.column_name(blamed))
+                        .value("rule", rule.to_string())
+                        .value("left", l)
+                        .value("right", r),
+                );
+            }
+        }
+    }
+
+    // Labels: one 合计, no township twice.
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    let mut total_row: Option<&(&RawRow, String, Vec<Option<i64>>)> = None;
+    for entry in &rows {
+        let (raw, label, _) = entry;
+        if raw.is_total {
+            match total_row {
+                None => total_row = Some(entry),
+                Some((first, _, _)) => out.push(
+                    Finding::new(
+                        Code::DuplicateTotal,
+                        file,
+                        format!("表中有多个合计行（第 {} 行和第 {} 行），无法确定以哪一行为准", first.row + 1, raw.row + 1),
+                    )
+                    .at(sheet, raw.label_pos.unwrap_or((raw.row, 0)))
+                    .row(label),
+                ),
+            }
+            continue;
+        }
+        if raw.label.is_empty() {
+            continue;
+        }
+        let key = crate::text::squeeze(&raw.label);
+        match seen.get(&key) {
+            Some(first) => out.push(
+                Finding::new(
+                    Code::DuplicateLabel,
+                    file,
+                    format!("“{}”在第 {} 行已出现过，同一乡镇（街道）只应填一行", raw.label, first + 1),
+                )
+                .at(sheet, raw.label_pos.unwrap_or((raw.row, 0)))
+                .row(label),
+            ),
+            None => {
+                seen.insert(key, raw.row);
+            }
+        }
+    }
+
+    let data: Vec<&(&RawRow, String, Vec<Option<i64>>)> = rows.iter().filter(|(r, _, _)| !r.is_total).collect();
+    if data.is_empty() && total_row.is_none() {
+        out.push(
+            Finding::new(Code::NoRows, file, format!("栏次行（第 {} 行）下方没有任何数据行", fs.loc.header_row + 1))
+                .at(sheet, (fs.loc.header_row, fs.loc.first_col)),
+        );
+        return None;
+    }
+    let sums: Vec<Option<i64>> = (0..width).map(|i| data.iter().map(|(_, _, v)| v[i]).sum::<Option<i64>>()).collect();
+    match total_row {
+        Some((raw, label, tv)) if !data.is_empty() => {
+            for i in 0..width {
+                if let (Some(t), Some(s)) = (tv[i], sums[i])
+                    && t != s
+                {
+                    let no = i + 1;
+                    out.push(
+                        Finding::new(
+                            Code::TotalMismatch,
+                            file,
+                            format!("合计{}为 {t}，但各行之和为 {s}，相差 {}", col_label(no), t - s),
+                        )
+                        .at(sheet, raw.cells[i].0)
+                        .row(label)
+                        .column(no, form.column_name(no))
+                        .value("total", t)
+                        .value("sum", s)
+                        .value("gap", t - s),
+                    );
+                }
+            }
+        }
+        Some(_) => {}
+        None => {
+            let last = data.last().map_or(fs.loc.header_row, |(r, _, _)| r.row);
+            out.push(
+                Finding::new(Code::NoTotalRow, file, format!("表中没有“{}”行，已用各行之和作为合计", form.total_label))
+                    .at(sheet, (last + 1, fs.loc.first_col.saturating_sub(1)))
+                    .value("sum", sums.iter().map(|s| s.unwrap_or(0)).collect::<Vec<_>>()),
+            );
+            // With no 合计 row the summed total must obey the relations too.
+            if sums.iter().all(Option::is_some) {
+                let s: Vec<i64> = sums.iter().map(|v| v.unwrap_or(0)).collect();
+                for rule in &form.rules {
+                    if let Some((l, r)) = rule.check(&s) {
+                        out.push(
+                            Finding::new(Code::RuleBroken, file, format!("各行之和：{} = {l}，{} = {r}，违反 {rule}", rule.lhs, rule.rhs))
+                                .in_sheet(sheet)
+                                .row("合计（各行之和）"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    if !all_read {
+        return None;
+    }
+    let to_row = |raw: &RawRow, label: &str, v: &[Option<i64>]| DataRow {
+        label: label.to_string(),
+        row: raw.row,
+        values: v.iter().map(|x| x.unwrap_or(0)).collect(),
+    };
+    let data_rows: Vec<DataRow> = data.iter().map(|(r, l, v)| to_row(r, l, v)).collect();
+    let (total, given) = match total_row {
+        Some((r, _, v)) => (to_row(r, &form.total_label, v), true),
+        None => (
+            DataRow {
+                label: form.total_label.clone(),
+                row: u32::MAX,
+                values: sums.iter().map(|s| s.unwrap_or(0)).collect(),
+            },
+            false,
+        ),
+    };
+    Some((data_rows, total, given))
+}
+
+fn check_footer(fs: &FormSheet, file: &str, out: &mut Vec<Finding>) {
+    for f in &fs.footer {
+        if f.value.is_none() {
+            let mut finding = Finding::new(
+                Code::FooterMissing,
+                file,
+                match f.pos {
+                    Some(_) => format!("“{}”未填写", f.key),
+                    None => format!("表下方没有“{}”一栏", f.key),
+                },
+            )
+            .value("field", f.key.clone());
+            finding = match f.pos {
+                Some(p) => finding.at(&fs.sheet, p),
+                None => finding.in_sheet(&fs.sheet),
+            };
+            out.push(finding);
+        }
+    }
+}
