@@ -444,7 +444,7 @@ fn check_table(fs: &FormSheet, form: &Form, file: &str, out: &mut Vec<Finding>) 
                         Finding::new(
                             Code::TotalMismatch,
                             file,
-                            format!("合计{}为 {t}，但各行之和为 {s}，相差 {}", col_label(no), t - s),
+                            format!("{}为 {t}，但各行之和为 {s}，合计{} {}", col_label(no), if t > s { "多" } else { "少" }, (t - s).abs()),
                         )
                         .at(sheet, raw.cells[i].0)
                         .row(label)
