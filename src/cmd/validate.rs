@@ -64,7 +64,7 @@ pub fn run(args: &ValidateArgs, schemas: &Schemas) -> anyhow::Result<i32> {
             if same_file(&out, &rep.path) {
                 bail!("标注副本 {} 会覆盖原文件，请换一个 --annotate 目录", out.display());
             }
-            crate::report::annotate::write_annotated(rep, &schemas.regions, &out).with_context(|| format!("无法写入标注副本 {}", out.display()))?;
+            crate::report::annotate::write_annotated(rep, schemas, &out).with_context(|| format!("无法写入标注副本 {}", out.display()))?;
             let msg = format!("审核标注副本：{}", out.display());
             match args.format {
                 OutputFormat::Text => println!("{msg}"),

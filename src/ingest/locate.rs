@@ -45,10 +45,45 @@ pub struct FooterValue {
 pub struct FormSheet {
     pub sheet: String,
     pub loc: TableLoc,
+    /// The table's extent, header to last data row, for writers that redraw it.
+    pub area: TableArea,
     pub rows: Vec<RawRow>,
     pub region_hints: Vec<Line>,
     pub period_hints: Vec<Line>,
     pub footer: Vec<FooterValue>,
+}
+
+/// Rows and columns (0-based, inclusive) the table covers: its header tree from `top`, the
+/// column numbers on `header_row`, data down to `bottom`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableArea {
+    pub top: u32,
+    pub header_row: u32,
+    pub bottom: u32,
+    pub first_col: u32,
+    pub last_col: u32,
+}
+
+/// The first row of the header tree above the column numbers: header rows hold several
+/// headings; the title (one cell) and the unit/period line stop the walk.
+fn header_top(grid: &Grid, loc: TableLoc, width: u32) -> u32 {
+    let mut top = loc.header_row;
+    while top > 0 {
+        let r = top - 1;
+        let texts: Vec<String> = grid
+            .row(r)
+            .filter(|(c, cell)| *c < loc.first_col + width && !cell.is_blank())
+            .map(|(_, cell)| squeeze(&cell.text()))
+            .collect();
+        let unit_line = texts
+            .iter()
+            .any(|t| t.contains("填报单位") || t.contains("报告期") || t.starts_with("单位") || strip_unit_placeholder(t).is_some());
+        if texts.len() <= 1 || unit_line {
+            break;
+        }
+        top = r;
+    }
+    top
 }
 
 /// Texts that start the part under the table.
@@ -194,9 +229,20 @@ pub fn extract(book: &Book, loc: TableLoc, form: &Form) -> FormSheet {
         })
         .collect();
 
+    let area = TableArea {
+        top: header_top(grid, loc, width),
+        header_row: loc.header_row,
+        bottom: table_end,
+        first_col: (loc.header_row..=table_end)
+            .flat_map(|r| grid.row(r).filter(|(c, cell)| *c < loc.first_col && !cell.is_blank()).map(|(c, _)| c))
+            .min()
+            .unwrap_or(loc.first_col.saturating_sub(1)),
+        last_col: loc.first_col + width - 1,
+    };
     FormSheet {
         sheet: grid.name.clone(),
         loc,
+        area,
         rows,
         region_hints,
         period_hints,

@@ -3,7 +3,7 @@
 
 mod locate;
 
-pub use locate::{FormSheet, Line, RawRow, TableLoc, extract, find_tables};
+pub use locate::{FormSheet, Line, RawRow, TableArea, TableLoc, extract, find_tables};
 
 use calamine::{Data, Reader, Sheets, open_workbook_auto};
 use std::collections::BTreeMap;

@@ -21,7 +21,9 @@ fn fill(sev: Severity) -> Option<Color> {
 }
 
 /// Writes the annotated copy of `rep` to `out`.
-pub fn write_annotated(rep: &FileReport, regions: &crate::schema::Regions, out: &Path) -> Result<(), XlsxError> {
+pub fn write_annotated(rep: &FileReport, schemas: &crate::schema::Schemas, out: &Path) -> Result<(), XlsxError> {
+    let regions = &schemas.regions;
+    let width = schemas.form().width() as u32;
     let mut wb = Workbook::new();
     let font = Format::new().set_font_name("宋体").set_font_size(10);
     let mut names = Vec::new();
@@ -44,13 +46,24 @@ pub fn write_annotated(rep: &FileReport, regions: &crate::schema::Regions, out: 
                     e.1.push(format!("{} {}", f.code.as_str(), f.message));
                 }
             }
-            let fmt_for = |pos: (u32, u32)| match marks.get(&pos).and_then(|(s, _)| fill(*s)) {
-                Some(c) => font
-                    .clone()
-                    .set_background_color(c)
-                    .set_border(FormatBorder::Thin)
-                    .set_border_color(Color::RGB(0xC00000)),
-                None => font.clone(),
+            // The form's table is redrawn as a table (borders, wrapped bold header) so the copy
+            // reads like the form; cells with findings get their fill on top.
+            let area = rep.table.as_ref().filter(|(name, _)| *name == grid.name).map(|(_, a)| *a);
+            let fmt_for = |pos: (u32, u32)| {
+                let mut f = font.clone();
+                if let Some(a) = area
+                    && (a.top..=a.bottom).contains(&pos.0)
+                    && (a.first_col..=a.last_col).contains(&pos.1)
+                {
+                    f = f.set_border(FormatBorder::Thin).set_align(FormatAlign::VerticalCenter);
+                    if pos.0 <= a.header_row {
+                        f = f.set_bold().set_text_wrap().set_align(FormatAlign::Center);
+                    }
+                }
+                if let Some(c) = marks.get(&pos).and_then(|(s, _)| fill(*s)) {
+                    f = f.set_background_color(c).set_border(FormatBorder::Thin).set_border_color(Color::RGB(0xC00000));
+                }
+                f
             };
             let mut merged_hidden = std::collections::HashSet::new();
             for &(r1, c1, r2, c2) in &grid.merges {
@@ -88,6 +101,28 @@ pub fn write_annotated(rep: &FileReport, regions: &crate::schema::Regions, out: 
                 ws.insert_note(r, c as u16, &note)?;
             }
             ws.set_column_range_width(0, grid.last_col().min(200) as u16, 9)?;
+            if let Some(a) = area {
+                // Empty cells inside the table still need their borders.
+                for r in a.top..=a.bottom {
+                    for c in a.first_col..=a.last_col {
+                        if !grid.cells.contains_key(&(r, c)) && !merged_hidden.contains(&(r, c)) && !marks.contains_key(&(r, c)) {
+                            ws.write_blank(r, c as u16, &fmt_for((r, c)))?;
+                        }
+                    }
+                }
+                for r in a.top..a.header_row {
+                    ws.set_row_height(r, if r + 1 == a.header_row { 90 } else { 30 })?;
+                }
+                let data_first = (a.last_col + 1).saturating_sub(width) as u16;
+                if data_first > a.first_col as u16 {
+                    ws.set_column_range_width(a.first_col as u16, data_first - 1, 12)?;
+                }
+                ws.set_landscape();
+                ws.set_paper_size(8);
+                ws.set_print_fit_to_pages(1, 0);
+                ws.set_repeat_rows(a.top, a.header_row)?;
+                ws.set_freeze_panes(a.header_row + 1, 0)?;
+            }
         }
     }
     write_results_sheet(&mut wb, rep, regions, &names)?;

@@ -95,6 +95,9 @@ impl Regions {
             parent: None,
         })?;
         for c in f.cities {
+            if !valid(&c.code) {
+                return Err(bad(format!("“{}”的代码“{}”不是 6 位数字", c.name, c.code)));
+            }
             if c.code[..2] != f.province.code[..2] {
                 return Err(bad(format!("{}（{}）不在 {} 之下", c.name, c.code, f.province.code)));
             }
@@ -105,7 +108,10 @@ impl Regions {
                 parent: Some(f.province.code.clone()),
             })?;
             for (code, name) in c.counties {
-                if code.get(..4) != c.code.get(..4) {
+                if !valid(&code) {
+                    return Err(bad(format!("“{name}”的代码“{code}”不是 6 位数字")));
+                }
+                if code[..4] != c.code[..4] {
                     return Err(bad(format!("{name}（{code}）的代码与所属城市 {} 不一致", c.code)));
                 }
                 add(Region {

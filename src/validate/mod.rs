@@ -64,6 +64,9 @@ pub struct FileReport {
     pub sheet: Option<Sheet>,
     #[serde(skip)]
     pub book: Option<ingest::Book>,
+    /// The sheet holding the form and where its table is, when one was found.
+    #[serde(skip)]
+    pub table: Option<(String, ingest::TableArea)>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -90,9 +93,30 @@ impl FileReport {
     }
 }
 
-/// Validates one file. Never fails: whatever goes wrong becomes a finding.
+/// Validates one file. Never fails: whatever goes wrong becomes a finding, and a bug in a
+/// reader (a panic on some malformed file) costs that file, not the batch.
 pub fn validate_file(path: &Path, display: &str, schemas: &Schemas, hints: &Hints) -> FileReport {
-    let mut rep = FileReport {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| validate_inner(path, display, schemas, hints))) {
+        Ok(rep) => rep,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            let mut rep = empty_report(path, display);
+            rep.findings.push(Finding::new(
+                Code::FileUnreadable,
+                display,
+                format!("读取此文件时程序内部出错（{what}），请另存为 xlsx 后重新提交，并把原文件交给系统维护人员"),
+            ));
+            rep.finish()
+        }
+    }
+}
+
+fn empty_report(path: &Path, display: &str) -> FileReport {
+    FileReport {
         file: display.to_string(),
         path: path.to_path_buf(),
         region: None,
@@ -103,7 +127,12 @@ pub fn validate_file(path: &Path, display: &str, schemas: &Schemas, hints: &Hint
         findings: Vec::new(),
         sheet: None,
         book: None,
-    };
+        table: None,
+    }
+}
+
+fn validate_inner(path: &Path, display: &str, schemas: &Schemas, hints: &Hints) -> FileReport {
+    let mut rep = empty_report(path, display);
     let form = schemas.form();
     let book = match ingest::read_book(path) {
         Ok(b) => b,
@@ -144,6 +173,7 @@ pub fn validate_file(path: &Path, display: &str, schemas: &Schemas, hints: &Hint
         );
     }
     let fs = ingest::extract(&book, loc, form);
+    rep.table = Some((fs.sheet.clone(), fs.area));
     let region = resolve_region(&fs, path, schemas, hints, display, &mut rep.findings);
     let period = resolve_period(&fs, path, hints, display, &mut rep.findings);
     rep.region = region.map(|r| r.code.clone());
@@ -444,7 +474,12 @@ fn check_table(fs: &FormSheet, form: &Form, file: &str, out: &mut Vec<Finding>) 
                         Finding::new(
                             Code::TotalMismatch,
                             file,
-                            format!("{}为 {t}，但各行之和为 {s}，合计{} {}", col_label(no), if t > s { "多" } else { "少" }, (t - s).abs()),
+                            format!(
+                                "{}为 {t}，但各行之和为 {s}，合计{} {}",
+                                col_label(no),
+                                if t > s { "多" } else { "少" },
+                                (t - s).abs()
+                            ),
                         )
                         .at(sheet, raw.cells[i].0)
                         .row(label)

@@ -15,8 +15,17 @@ pub struct Run {
 
 /// Runs `yuebao ARGS` in `dir`.
 pub fn yuebao_in(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_yuebao")).args(args).current_dir(dir).env_remove("YUEBAO_SCHEMAS").output().expect("run yuebao");
-    Run { code: out.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&out.stdout).into(), stderr: String::from_utf8_lossy(&out.stderr).into() }
+    let out = Command::new(env!("CARGO_BIN_EXE_yuebao"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("YUEBAO_SCHEMAS")
+        .output()
+        .expect("run yuebao");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
 }
 
 pub fn yuebao(args: &[&str]) -> Run {
@@ -74,7 +83,29 @@ pub fn good_row(seed: i64) -> Vec<i64> {
     let c10 = c3 / 5;
     let c13 = c3 / 12;
     let c15 = c3 / 20;
-    vec![c1, c2, c3, c4, c3 * 35 / 100, c3 / 5, c7, c7 * 8 / 10, c3 * 3 / 10, c10, c10 * 6 / 10, c10 * 3 / 10, c13, c13 / 2, c15, c15 / 2, c15 / 3, c1 * 88 / 100, c1 * 97 / 100, c1 * 3 / 100, seed % 3]
+    vec![
+        c1,
+        c2,
+        c3,
+        c4,
+        c3 * 35 / 100,
+        c3 / 5,
+        c7,
+        c7 * 8 / 10,
+        c3 * 3 / 10,
+        c10,
+        c10 * 6 / 10,
+        c10 * 3 / 10,
+        c13,
+        c13 / 2,
+        c15,
+        c15 / 2,
+        c15 / 3,
+        c1 * 88 / 100,
+        c1 * 97 / 100,
+        c1 * 3 / 100,
+        seed % 3,
+    ]
 }
 
 /// How the 合计 row is written.
@@ -120,7 +151,11 @@ impl Default for Fixture {
             two_label_cols: true,
             numbers_as_text: false,
             merged_header: false,
-            rows: ["兰山街道", "银雀山街道", "白沙埠镇", "枣园镇"].iter().enumerate().map(|(i, n)| (n.to_string(), good_row(i as i64).into_iter().map(V::from).collect())).collect(),
+            rows: ["兰山街道", "银雀山街道", "白沙埠镇", "枣园镇"]
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.to_string(), good_row(i as i64).into_iter().map(V::from).collect()))
+                .collect(),
             total: Total::Sum,
             total_label: "合  计".into(),
             footer: Some(["王建国", "李娜", "0539-8123456", "2026年11月3日"]),
@@ -157,8 +192,12 @@ impl Fixture {
 
     pub fn placed(&self) -> Placed {
         let (r0, c0) = self.origin;
-        let header_rows = 1 + self.title.is_some() as u32 + (self.unit_line.is_some() || self.period_line.is_some()) as u32 + if self.merged_header { 2 } else { 1 };
-        Placed { first_data_row: r0 + header_rows, first_col: c0 + if self.two_label_cols { 2 } else { 1 } }
+        let header_rows =
+            1 + self.title.is_some() as u32 + (self.unit_line.is_some() || self.period_line.is_some()) as u32 + if self.merged_header { 2 } else { 1 };
+        Placed {
+            first_data_row: r0 + header_rows,
+            first_col: c0 + if self.two_label_cols { 2 } else { 1 },
+        }
     }
 
     fn sums(&self) -> Vec<f64> {
@@ -168,7 +207,19 @@ impl Fixture {
                     .iter()
                     .map(|(_, v)| match &v[k] {
                         V::N(n) => *n,
-                        V::T(t) => t.chars().map(|c| if ('０'..='９').contains(&c) { char::from_u32(c as u32 - 0xFEE0).unwrap() } else { c }).filter(|c| c.is_ascii_digit()).collect::<String>().parse().unwrap_or(0.0),
+                        V::T(t) => t
+                            .chars()
+                            .map(|c| {
+                                if ('０'..='９').contains(&c) {
+                                    char::from_u32(c as u32 - 0xFEE0).unwrap()
+                                } else {
+                                    c
+                                }
+                            })
+                            .filter(|c| c.is_ascii_digit())
+                            .collect::<String>()
+                            .parse()
+                            .unwrap_or(0.0),
                         _ => 0.0,
                     })
                     .sum()
@@ -257,7 +308,8 @@ impl Fixture {
                     }
                     V::Blank => {}
                     V::F(f, res) => {
-                        ws.write_formula(r, c, Formula::new(f).set_result(res.clone().unwrap_or_else(|| NO_VALUE.to_string()))).unwrap();
+                        ws.write_formula(r, c, Formula::new(f).set_result(res.clone().unwrap_or_else(|| NO_VALUE.to_string())))
+                            .unwrap();
                     }
                 }
             }
@@ -294,9 +346,15 @@ impl Fixture {
             if !f[2].is_empty() {
                 ws.write(r, first + 11, f[2]).unwrap();
             }
-            ws.write(r, first + 15, format!("填报日期：{}", if f[3].is_empty() { "   年  月  日" } else { f[3] })).unwrap();
+            ws.write(r, first + 15, format!("填报日期：{}", if f[3].is_empty() { "   年  月  日" } else { f[3] }))
+                .unwrap();
             r += 2;
-            ws.write(r, c0, "栏目关系：(1) ≥ (2)；(2) ≥ (3)；(2) ≥ (4)；(7) ≥ (8)；(10) ≥ (11)；(10) ≥ (12)；(13) ≥ (14)；(15) ≥ (16)；(15) ≥ (17)。").unwrap();
+            ws.write(
+                r,
+                c0,
+                "栏目关系：(1) ≥ (2)；(2) ≥ (3)；(2) ≥ (4)；(7) ≥ (8)；(10) ≥ (11)；(10) ≥ (12)；(13) ≥ (14)；(15) ≥ (16)；(15) ≥ (17)。",
+            )
+            .unwrap();
         }
     }
 
@@ -338,7 +396,10 @@ fn strip_empty_cached_values(path: &Path) {
         f.read_to_end(&mut data).unwrap();
         if name.starts_with("xl/worksheets/") {
             // Drop the marker value and the string type of the cells that carry it.
-            let s = String::from_utf8(data).unwrap().replace(&format!("<v>{NO_VALUE}</v>"), "").replace(" t=\"str\"><f>", "><f>");
+            let s = String::from_utf8(data)
+                .unwrap()
+                .replace(&format!("<v>{NO_VALUE}</v>"), "")
+                .replace(" t=\"str\"><f>", "><f>");
             data = s.into_bytes();
         }
         out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
