@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Times `yuebao validate` on the demo month and on a larger batch (the demo month copied 30
+# times: 150 files). Release build; hyperfine when present (installed from Debian if we can).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+bin=target/release/yuebao
+if ! command -v hyperfine >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  (apt-get install -y -q hyperfine >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q hyperfine >/dev/null; }) || true
+fi
+batch=$(mktemp -d)
+trap 'rm -rf "$batch"' EXIT
+for i in $(seq -w 1 30); do
+  for f in sample-data/*.*; do
+    [ "$(basename "$f")" = README.md ] && continue
+    cp "$f" "$batch/$i-$(basename "$f")"
+  done
+done
+n=$(ls "$batch" | wc -l)
+echo "demo month: $(ls sample-data | grep -vc README.md) files; batch: $n files"
+if command -v hyperfine >/dev/null 2>&1; then
+  hyperfine -N --warmup 3 --runs 20 -i \
+    -n "validate sample-data (5 files)" "$bin validate sample-data" \
+    -n "validate batch ($n files)" "$bin validate $batch" \
+    -n "validate batch --format json ($n files)" "$bin validate $batch --format json"
+else
+  for args in "validate sample-data" "validate $batch"; do
+    start=$(date +%s%N)
+    for _ in 1 2 3 4 5; do $bin $args >/dev/null || true; done
+    end=$(date +%s%N)
+    echo "$args: $(( (end - start) / 5000000 )) ms per run (mean of 5)"
+  done
+fi
