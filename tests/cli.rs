@@ -58,10 +58,9 @@ fn each_printed_relation_is_checked_on_data_rows() {
 fn relations_are_checked_on_the_total_row_too() {
     let d = tmp();
     let mut fx = Fixture::default();
-    let mut total: Vec<V> = (0..21).map(|k| V::from((0..4).map(|i| good_row(i)[k]).sum::<i64>())).collect();
+    let mut total: Vec<V> = default_sums().into_iter().map(V::from).collect();
     // 合计 (8) exceeds 合计 (7): also a 合计 mismatch.
-    let t7: i64 = (0..4).map(|i| good_row(i)[6]).sum();
-    total[7] = V::from(t7 + 1);
+    total[7] = V::from(default_sums()[6] + 1);
     fx.total = Total::Cells(total);
     let p = fx.save(d.path(), "total_breaks_rule.xlsx");
     let (_, f) = validate_json(&p, &[]);
@@ -74,8 +73,8 @@ fn relations_are_checked_on_the_total_row_too() {
 fn total_mismatch_names_sum_and_gap_on_the_total_cell() {
     let d = tmp();
     let mut fx = Fixture::default();
-    let mut total: Vec<V> = (0..21).map(|k| V::from((0..4).map(|i| good_row(i)[k]).sum::<i64>())).collect();
-    let s1: i64 = (0..4).map(|i| good_row(i)[0]).sum();
+    let mut total: Vec<V> = default_sums().into_iter().map(V::from).collect();
+    let s1 = default_sums()[0];
     total[0] = V::from(s1 + 100);
     fx.total = Total::Cells(total);
     let p = fx.save(d.path(), "total_mismatch.xlsx");
@@ -102,7 +101,7 @@ fn missing_total_row_is_a_warning_and_the_sum_is_used() {
     assert_eq!(code, 0);
     assert_eq!(codes(&f).iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(), ["W201"]);
     let sums = f["findings"][0]["values"]["sum"].as_array().unwrap().clone();
-    assert_eq!(sums[0], (0..4).map(|i| good_row(i)[0]).sum::<i64>());
+    assert_eq!(sums[0], default_sums()[0]);
 }
 
 #[test]
@@ -635,4 +634,44 @@ fn sample_month_findings() {
     let run = yuebao(&["validate", "sample-data/"]);
     assert_eq!(run.code, 1, "沂南县 carries planted errors");
     insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn xlsm_is_read_like_xlsx() {
+    let d = tmp();
+    let mut fx = Fixture::default();
+    fx.set(0, 12, V::from(good_row(0)[9] + 1));
+    let p = fx.save(d.path(), "兰山区.xlsm");
+    let (code, f) = validate_json(&p, &[]);
+    assert_eq!(code, 1);
+    assert!(has(&f, "E201", &fx.placed().a1(0, 12)), "{f:#}");
+}
+
+#[test]
+fn total_row_placed_first_and_notes_after_it() {
+    let d = tmp();
+    let mut fx = Fixture {
+        total: Total::None,
+        unit_line: Some("填报单位（盖章）：兰陵县".into()),
+        ..Fixture::default()
+    };
+    fx.rows.insert(0, ("合计".into(), default_sums().into_iter().map(V::from).collect()));
+    fx.rows.push(("以上数据已经分管领导审核".into(), vec![V::Blank; 21]));
+    let p = fx.save(d.path(), "total_first.xlsx");
+    let (code, f) = validate_json(&p, &[]);
+    assert_eq!((code, f["region"].as_str()), (0, Some("371324")));
+    assert_eq!(codes(&f), vec![], "{f:#}");
+}
+
+#[test]
+fn verbose_lists_each_info() {
+    let d = tmp();
+    let mut fx = Fixture::default();
+    fx.set(0, 21, V::Blank).set(1, 21, V::Blank);
+    let p = fx.save(d.path(), "blank.xlsx");
+    let grouped = yuebao(&["validate", p.to_str().unwrap()]);
+    assert_eq!(grouped.stdout.matches("I101").count(), 1, "{}", grouped.stdout);
+    assert!(grouped.stdout.contains("共 2 处"));
+    let each = yuebao(&["validate", p.to_str().unwrap(), "-v"]);
+    assert_eq!(each.stdout.matches("I101").count(), 2, "{}", each.stdout);
 }

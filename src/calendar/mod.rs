@@ -40,14 +40,8 @@ pub struct DueDate {
 
 impl Calendar {
     pub fn parse(&mut self, source: &str, text: &str) -> Result<(), SchemaError> {
-        let f: CalendarFile = toml::from_str(text).map_err(|e| SchemaError::Toml {
-            file: source.to_string(),
-            message: e.to_string(),
-        })?;
-        let bad = |message: String| SchemaError::Invalid {
-            file: source.to_string(),
-            message,
-        };
+        let f: CalendarFile = crate::schema::parse_toml(source, text)?;
+        let bad = crate::schema::invalid(source);
         let date = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| bad(format!("“{s}”不是 YYYY-MM-DD 格式的日期")));
         for y in f.years {
             if !self.years.insert(y.year) {

@@ -150,8 +150,13 @@ pub fn extract(book: &Book, loc: TableLoc, form: &Form) -> FormSheet {
         let label = label_cell.map(|(_, cell)| cell.text()).unwrap_or_default();
         let label_pos = label_cell.map(|(c, _)| (r, c));
         let cells: Vec<_> = (0..width).map(|k| ((r, loc.first_col + k), grid.get(r, loc.first_col + k).cloned())).collect();
-        if label.is_empty() && cells.iter().all(|(_, c)| c.as_ref().is_none_or(Cell::is_blank)) {
+        let all_blank = cells.iter().all(|(_, c)| c.as_ref().is_none_or(Cell::is_blank));
+        if label.is_empty() && all_blank {
             continue;
+        }
+        // Under the 合计 a line of text with no figures is a note, not a township.
+        if all_blank && rows.iter().any(|r: &RawRow| r.is_total) {
+            break;
         }
         let is_total = is_total_label(&label, form);
         rows.push(RawRow {
@@ -256,10 +261,22 @@ fn after_key(t: &str, key: &str) -> Option<String> {
     Some(after_colon(&t[i + key.len()..]).to_string())
 }
 
+/// What follows a label such as `填报单位（盖章）：` or `填表人签章:`.
 fn after_colon(s: &str) -> &str {
-    let s = s.trim_start();
-    let s = s.strip_prefix("签章").unwrap_or(s);
-    let s = s.strip_prefix("（签章）").or_else(|| s.strip_prefix("(签章)")).unwrap_or(s);
+    let mut s = s.trim_start_matches([' ', '\u{3000}']);
+    loop {
+        if let Some(rest) = s.strip_prefix("签章").or_else(|| s.strip_prefix("盖章")).or_else(|| s.strip_prefix("签字")) {
+            s = rest;
+        } else if s.starts_with(['（', '(']) {
+            match s.find(['）', ')']) {
+                Some(end) => s = &s[end + s[end..].chars().next().map_or(1, char::len_utf8)..],
+                None => break,
+            }
+        } else {
+            break;
+        }
+        s = s.trim_start_matches([' ', '\u{3000}']);
+    }
     s.trim_start_matches(['：', ':', ' ', '\u{3000}'])
 }
 
@@ -318,6 +335,10 @@ mod tests {
         assert!(is_filled("2026年11月3日", "填报日期"));
         assert!(!is_filled(" ____ ", "填表人"));
         assert!(is_filled("张三", "填表人"));
+        assert_eq!(after_colon("（盖章）：兰山区"), "兰山区");
+        assert_eq!(after_colon("签章： 王建国"), "王建国");
+        assert_eq!(after_colon("(签字):李娜"), "李娜");
+        assert_eq!(after_colon("（未闭合"), "（未闭合");
     }
 
     #[test]

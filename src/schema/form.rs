@@ -94,14 +94,8 @@ pub struct Form {
 
 impl Form {
     pub fn parse(source: &str, text: &str) -> Result<Form, SchemaError> {
-        let f: FormFile = toml::from_str(text).map_err(|e| SchemaError::Toml {
-            file: source.to_string(),
-            message: e.to_string(),
-        })?;
-        let bad = |message: String| SchemaError::Invalid {
-            file: source.to_string(),
-            message,
-        };
+        let f: FormFile = super::parse_toml(source, text)?;
+        let bad = super::invalid(source);
         for (i, c) in f.columns.iter().enumerate() {
             if c.no != i + 1 {
                 return Err(bad(format!("栏目应按 1、2、3… 连续编号，第 {} 个栏目的编号却是 {}", i + 1, c.no)));

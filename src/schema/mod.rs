@@ -23,6 +23,22 @@ pub enum SchemaError {
     Relation { file: String, pos: usize, message: String, text: String },
 }
 
+/// Reads one schema file's TOML, naming the file in the error.
+pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(source: &str, text: &str) -> Result<T, SchemaError> {
+    toml::from_str(text).map_err(|e| SchemaError::Toml {
+        file: source.to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// Builds "this file's content is wrong" errors for one schema file.
+pub(crate) fn invalid(source: &str) -> impl Fn(String) -> SchemaError + '_ {
+    move |message| SchemaError::Invalid {
+        file: source.to_string(),
+        message,
+    }
+}
+
 const EMBEDDED_FORMS: &[(&str, &str)] = &[("schemas/forms/jdlk-jyshbz.toml", include_str!("../../schemas/forms/jdlk-jyshbz.toml"))];
 const EMBEDDED_REGIONS: &[(&str, &str)] = &[(
     "schemas/regions/370000-shandong.toml",

@@ -68,14 +68,8 @@ pub struct Regions {
 
 impl Regions {
     pub fn parse(&mut self, source: &str, text: &str) -> Result<(), SchemaError> {
-        let f: RegionsFile = toml::from_str(text).map_err(|e| SchemaError::Toml {
-            file: source.to_string(),
-            message: e.to_string(),
-        })?;
-        let bad = |message: String| SchemaError::Invalid {
-            file: source.to_string(),
-            message,
-        };
+        let f: RegionsFile = super::parse_toml(source, text)?;
+        let bad = super::invalid(source);
         let valid = |c: &str| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit());
         let mut add = |r: Region| -> Result<(), SchemaError> {
             if !valid(&r.code) {

@@ -108,6 +108,11 @@ pub fn good_row(seed: i64) -> Vec<i64> {
     ]
 }
 
+/// Column sums of the default fixture's four townships.
+pub fn default_sums() -> Vec<i64> {
+    (0..21).map(|k| (0..4).map(|i| good_row(i)[k]).sum()).collect()
+}
+
 /// How the 合计 row is written.
 #[derive(Clone, Debug)]
 pub enum Total {
