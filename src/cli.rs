@@ -8,7 +8,7 @@ use std::path::PathBuf;
 ///
 /// 退出码：0 无错误；1 有文件存在错误（被退回）；2 工具本身运行失败。
 #[derive(Debug, Parser)]
-#[command(name = "yuebao", version, about, long_about = None)]
+#[command(name = "yuebao", version)]
 pub struct Cli {
     /// 模式目录（含 forms/、regions/、calendar/ 三个子目录）；不指定时使用程序内置的模式
     #[arg(long, global = true, env = "YUEBAO_SCHEMAS", value_name = "DIR")]

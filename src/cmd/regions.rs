@@ -1,6 +1,7 @@
 //! `yuebao regions`: a region and everything below it.
 
 use crate::cli::{RegionsArgs, RegionsFormat};
+use crate::schema::regions::Resolve;
 use crate::schema::{Level, Schemas};
 use anyhow::anyhow;
 
@@ -8,9 +9,10 @@ pub fn run(args: &RegionsArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     let regions = &schemas.regions;
     let root = match regions.get(args.code.trim()) {
         Some(r) => r,
-        None => regions
-            .resolve(&args.code)
-            .map_err(|_| anyhow!("未知的地区“{}”：请使用 6 位区划代码，如 371300（临沂市）", args.code))?,
+        None => regions.resolve(&args.code).map_err(|e| match e {
+            Resolve::Ambiguous(c) => anyhow!("“{}”可能是 {}，请使用 6 位区划代码", args.code, c.join("或")),
+            Resolve::NotFound => anyhow!("未知的地区“{}”：请使用 6 位区划代码，如 371300（临沂市）", args.code),
+        })?,
     };
     let mut out = String::new();
     for r in regions.subtree(&root.code) {
