@@ -675,3 +675,29 @@ fn verbose_lists_each_info() {
     let each = yuebao(&["validate", p.to_str().unwrap(), "-v"]);
     assert_eq!(each.stdout.matches("I101").count(), 2, "{}", each.stdout);
 }
+
+#[test]
+fn a_file_that_crashes_the_reader_is_rejected_and_the_batch_goes_on() {
+    let d = tmp();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(root.join("tests/fixtures/corrupt-sheet-xml.xlsx"), d.path().join("1-corrupt.xlsx")).unwrap();
+    Fixture::default().save(d.path(), "2-good.xlsx");
+    let run = yuebao(&["validate", d.path().to_str().unwrap(), "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["files"][0]["status"], "rejected");
+    assert_eq!(doc["files"][0]["findings"][0]["code"], "E001");
+    assert_eq!(doc["files"][1]["status"], "accepted");
+}
+
+#[test]
+fn a_stray_value_far_away_does_not_blow_up_memory() {
+    let d = tmp();
+    // One extra value in the last cell Excel allows: a dense read would need ~17 billion cells.
+    let fx = Fixture {
+        extra_cells: vec![(1_048_575, 16_383, "x".into())],
+        ..Fixture::default()
+    };
+    let (code, f) = validate_json(&fx.save(d.path(), "far_cell.xlsx"), &[]);
+    assert_eq!((code, codes(&f)), (0, vec![]), "{f:#}");
+}

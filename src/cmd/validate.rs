@@ -4,6 +4,7 @@
 use crate::cli::{OutputFormat, ValidateArgs};
 use crate::finding::Severity;
 use crate::schema::Schemas;
+use crate::schema::regions::Resolve;
 use crate::validate::{FileReport, Hints, Status, validate_file};
 use anyhow::{Context, bail};
 use std::collections::BTreeMap;
@@ -35,9 +36,12 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 pub fn run(args: &ValidateArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     if let Some(r) = &args.region
         && schemas.regions.get(r).is_none()
-        && schemas.regions.resolve(r).is_err()
     {
-        bail!("--region “{r}” 不是已知的地区代码或名称");
+        match schemas.regions.resolve(r) {
+            Ok(_) => {}
+            Err(Resolve::Ambiguous(c)) => bail!("--region “{r}” 可能是 {}，请使用 6 位区划代码", c.join("或")),
+            Err(Resolve::NotFound) => bail!("--region “{r}” 不是已知的地区代码或名称"),
+        }
     }
     let files = expand_inputs(&args.inputs)?;
     if files.is_empty() {

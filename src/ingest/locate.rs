@@ -124,7 +124,8 @@ pub fn find_tables(book: &Book, width: usize) -> Vec<TableLoc> {
 }
 
 fn is_total_label(label: &str, form: &Form) -> bool {
-    let l = squeeze(label);
+    let squeezed = squeeze(label);
+    let l = squeezed.trim_end_matches(['：', ':']);
     let total = squeeze(&form.total_label);
     l == total || l == "总计" || (l.ends_with(&total) && l.chars().count() <= total.chars().count() + 3)
 }

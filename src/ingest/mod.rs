@@ -130,33 +130,10 @@ pub fn read_book(path: &Path) -> Result<Book, IngestError> {
     let names = wb.sheet_names();
     let mut sheets = Vec::new();
     for name in names {
-        let values = wb.worksheet_range(&name).map_err(|e| IngestError::Corrupt(format!("工作表“{name}”：{e}")))?;
-        // Formulas are optional knowledge (to tell "formula never calculated" from "blank");
-        // a reader that cannot give them still gives values.
-        let formulas = wb.worksheet_formula(&name).ok();
-        let mut grid = Grid {
-            name: name.clone(),
-            ..Grid::default()
+        let mut grid = match &mut wb {
+            Sheets::Xlsx(x) => stream_xlsx(x, &name)?,
+            other => dense_sheet(other, &name)?,
         };
-        for (r, c, v) in values.used_cells() {
-            let (r0, c0) = values.start().unwrap_or((0, 0));
-            let value = convert(v);
-            if value != Value::Empty {
-                grid.cells.insert((r0 + r as u32, c0 + c as u32), Cell { value, formula: None });
-            }
-        }
-        if let Some(f) = formulas {
-            let (r0, c0) = f.start().unwrap_or((0, 0));
-            for (r, c, text) in f.used_cells() {
-                if !text.is_empty() {
-                    let cell = grid.cells.entry((r0 + r as u32, c0 + c as u32)).or_insert(Cell {
-                        value: Value::Empty,
-                        formula: None,
-                    });
-                    cell.formula = Some(text.clone());
-                }
-            }
-        }
         grid.merges = merges(&mut wb, &name);
         sheets.push(grid);
     }
@@ -164,6 +141,57 @@ pub fn read_book(path: &Path) -> Result<Book, IngestError> {
         path: path.to_path_buf(),
         sheets,
     })
+}
+
+/// Xlsx sheets are streamed cell by cell: only cells that exist cost memory, so a stray value
+/// at XFD1048576 does not make a dense range of billions of cells.
+fn stream_xlsx<RS: std::io::Read + std::io::Seek>(x: &mut calamine::Xlsx<RS>, name: &str) -> Result<Grid, IngestError> {
+    let corrupt = |e: calamine::XlsxError| IngestError::Corrupt(format!("工作表“{name}”：{e}"));
+    let mut grid = Grid {
+        name: name.to_string(),
+        ..Grid::default()
+    };
+    let mut reader = x.worksheet_cells_reader(name).map_err(corrupt)?;
+    while let Some(rec) = reader.next_cell_with_formula().map_err(corrupt)? {
+        let value = convert(&Data::from(rec.value));
+        let formula = rec.formula.filter(|f| !f.is_empty());
+        if value != Value::Empty || formula.is_some() {
+            grid.cells.insert(rec.pos, Cell { value, formula });
+        }
+    }
+    Ok(grid)
+}
+
+/// The other readers hand back dense ranges of values and of formulas.
+fn dense_sheet<RS: std::io::Read + std::io::Seek>(wb: &mut Sheets<RS>, name: &str) -> Result<Grid, IngestError> {
+    let values = wb.worksheet_range(name).map_err(|e| IngestError::Corrupt(format!("工作表“{name}”：{e}")))?;
+    // Formulas are optional knowledge (to tell "formula never calculated" from "blank");
+    // a reader that cannot give them still gives values.
+    let formulas = wb.worksheet_formula(name).ok();
+    let mut grid = Grid {
+        name: name.to_string(),
+        ..Grid::default()
+    };
+    let (r0, c0) = values.start().unwrap_or((0, 0));
+    for (r, c, v) in values.used_cells() {
+        let value = convert(v);
+        if value != Value::Empty {
+            grid.cells.insert((r0 + r as u32, c0 + c as u32), Cell { value, formula: None });
+        }
+    }
+    if let Some(f) = formulas {
+        let (r0, c0) = f.start().unwrap_or((0, 0));
+        for (r, c, text) in f.used_cells() {
+            if !text.is_empty() {
+                let cell = grid.cells.entry((r0 + r as u32, c0 + c as u32)).or_insert(Cell {
+                    value: Value::Empty,
+                    formula: None,
+                });
+                cell.formula = Some(text.clone());
+            }
+        }
+    }
+    Ok(grid)
 }
 
 fn merges<RS: std::io::Read + std::io::Seek>(wb: &mut Sheets<RS>, name: &str) -> Vec<(u32, u32, u32, u32)> {

@@ -195,7 +195,7 @@ fn validate_inner(path: &Path, display: &str, schemas: &Schemas, hints: &Hints) 
     rep.finish()
 }
 
-fn file_stem(path: &Path) -> String {
+fn file_name(path: &Path) -> String {
     path.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_default()
 }
 
@@ -209,7 +209,10 @@ fn resolve_region<'a>(fs: &FormSheet, path: &Path, schemas: &'a Schemas, hints: 
                 in_sheet = Some((r, hint));
                 break;
             }
-            Err(Resolve::NotFound) => sheet_problem = Some((format!("表内填报单位“{}”不是山东省的县（市、区）、市或省", hint.text), hint)),
+            Err(Resolve::NotFound) => {
+                let scope = regions.all().first().map_or(String::new(), |root| format!("{}的", root.name));
+                sheet_problem = Some((format!("表内填报单位“{}”不是{scope}县（市、区）、市或省", hint.text), hint))
+            }
             Err(Resolve::Ambiguous(c)) => {
                 sheet_problem = Some((
                     format!("表内填报单位“{}”可能是 {}，请写明所属市或填写 6 位区划代码", hint.text, c.join("或")),
@@ -218,7 +221,7 @@ fn resolve_region<'a>(fs: &FormSheet, path: &Path, schemas: &'a Schemas, hints: 
             }
         }
     }
-    let from_name = regions.resolve(&file_stem(path)).ok();
+    let from_name = regions.resolve(&file_name(path)).ok();
     let from_flag = hints.region.as_deref().and_then(|h| regions.resolve(h).ok());
     let conflict = |r: &Region, other: &Region, what: &str, out: &mut Vec<Finding>, pos: Option<(u32, u32)>| {
         if r.code != other.code {
@@ -286,7 +289,7 @@ fn resolve_region<'a>(fs: &FormSheet, path: &Path, schemas: &'a Schemas, hints: 
 
 fn resolve_period(fs: &FormSheet, path: &Path, hints: &Hints, file: &str, out: &mut Vec<Finding>) -> Option<Period> {
     let in_sheet = fs.period_hints.iter().find_map(|l| Period::find_in(&l.text).map(|p| (p, l)));
-    let from_name = Period::find_in(&file_stem(path));
+    let from_name = Period::find_in(&file_name(path));
     if let Some((p, line)) = in_sheet {
         for (other, what) in [(from_name, "文件名中的"), (hints.period, "命令行指定的")] {
             if let Some(o) = other.filter(|o| *o != p) {

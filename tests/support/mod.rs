@@ -143,6 +143,8 @@ pub struct Fixture {
     pub footer: Option<[&'static str; 4]>,
     pub sheets_before: Vec<String>,
     pub sheets_after: Vec<Fixture>,
+    /// Further text cells anywhere on the sheet (row, col, text).
+    pub extra_cells: Vec<(u32, u16, String)>,
 }
 
 impl Default for Fixture {
@@ -166,6 +168,7 @@ impl Default for Fixture {
             footer: Some(["王建国", "李娜", "0539-8123456", "2026年11月3日"]),
             sheets_before: Vec::new(),
             sheets_after: Vec::new(),
+            extra_cells: Vec::new(),
         }
     }
 }
@@ -360,6 +363,9 @@ impl Fixture {
                 "栏目关系：(1) ≥ (2)；(2) ≥ (3)；(2) ≥ (4)；(7) ≥ (8)；(10) ≥ (11)；(10) ≥ (12)；(13) ≥ (14)；(15) ≥ (16)；(15) ≥ (17)。",
             )
             .unwrap();
+        }
+        for (er, ec, text) in &self.extra_cells {
+            ws.write(*er, *ec, text).unwrap();
         }
     }
 
