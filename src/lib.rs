@@ -32,5 +32,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Validate(a) => cmd::validate::run(a, &schemas),
         Command::Regions(a) => cmd::regions::run(a, &schemas),
         Command::Deadline(a) => cmd::deadline::run(a, &schemas),
+        Command::Probe { file } => Ok(cmd::probe::run(file)),
     }
 }

@@ -701,3 +701,17 @@ fn a_stray_value_far_away_does_not_blow_up_memory() {
     let (code, f) = validate_json(&fx.save(d.path(), "far_cell.xlsx"), &[]);
     assert_eq!((code, codes(&f)), (0, vec![]), "{f:#}");
 }
+
+#[test]
+fn an_xls_that_kills_the_reader_costs_only_that_file() {
+    let d = tmp();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(root.join("tests/fixtures/corrupt-huge-dimension.xls"), d.path().join("1-damaged.xls")).unwrap();
+    std::fs::copy(root.join("sample-data/371312-河东区-2026-10.xls"), d.path().join("2-河东区-2026-10.xls")).unwrap();
+    let run = yuebao(&["validate", d.path().to_str().unwrap(), "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["files"][0]["findings"][0]["code"], "E001");
+    assert!(doc["files"][0]["findings"][0]["message"].as_str().unwrap().contains("另存为 xlsx"));
+    assert_eq!(doc["files"][1]["status"], "accepted");
+}

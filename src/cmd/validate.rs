@@ -50,6 +50,7 @@ pub fn run(args: &ValidateArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     let hints = Hints {
         region: args.region.clone(),
         period: args.period,
+        isolate_readers: true,
     };
     let reports: Vec<FileReport> = files.iter().map(|p| validate_file(p, &p.display().to_string(), schemas, &hints)).collect();
 

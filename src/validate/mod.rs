@@ -18,6 +18,9 @@ use values::{Read, read_cell};
 pub struct Hints {
     pub region: Option<String>,
     pub period: Option<Period>,
+    /// Read .xls and .ods files in a child process first (see `cmd::probe`); the binary sets
+    /// this, library callers without our executable leave it off.
+    pub isolate_readers: bool,
 }
 
 /// A row of counts with where each came from.
@@ -134,6 +137,17 @@ fn empty_report(path: &Path, display: &str) -> FileReport {
 fn validate_inner(path: &Path, display: &str, schemas: &Schemas, hints: &Hints) -> FileReport {
     let mut rep = empty_report(path, display);
     let form = schemas.form();
+    if hints.isolate_readers
+        && crate::cmd::probe::needs_probe(path)
+        && let Err(why) = crate::cmd::probe::probe(path)
+    {
+        rep.findings.push(Finding::new(
+            Code::FileUnreadable,
+            display,
+            format!("{why}；请用 Excel 或 WPS 打开后另存为 xlsx 再提交"),
+        ));
+        return rep.finish();
+    }
     let book = match ingest::read_book(path) {
         Ok(b) => b,
         Err(e) => {
