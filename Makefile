@@ -4,7 +4,7 @@
 CARGO ?= cargo
 OUT ?= out
 
-.PHONY: run test build lint fmt bench sample-data clean
+.PHONY: run test build lint fmt bench fuzz sample-data clean
 
 build:
 	$(CARGO) build --bins
@@ -32,6 +32,10 @@ fmt:
 
 bench:
 	bash scripts/bench.sh
+
+# Damaged copies of the demo month must each be rejected, never crash the batch.
+fuzz: build
+	python3 scripts/fuzz-inputs.py --count 100
 
 # Developers only: regenerate sample-data/ (needs LibreOffice for the .xls file).
 sample-data:
