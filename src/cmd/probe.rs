@@ -60,6 +60,8 @@ pub fn probe(path: &Path) -> Result<(), String> {
         Err(_) => return Ok(()),
     };
     let start = Instant::now();
+    // A healthy probe ends within milliseconds: poll fast at first, then back off.
+    let mut pause = Duration::from_micros(200);
     loop {
         match child.try_wait() {
             Ok(Some(status)) if status.success() || status.code() == Some(UNREADABLE) => return Ok(()),
@@ -69,7 +71,10 @@ pub fn probe(path: &Path) -> Result<(), String> {
                 let _ = child.wait();
                 return Err("读取此文件超过 60 秒仍未完成，文件可能已损坏".into());
             }
-            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Ok(None) => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
             Err(_) => return Ok(()),
         }
     }
