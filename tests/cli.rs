@@ -715,3 +715,38 @@ fn an_xls_that_kills_the_reader_costs_only_that_file() {
     assert!(doc["files"][0]["findings"][0]["message"].as_str().unwrap().contains("另存为 xlsx"));
     assert_eq!(doc["files"][1]["status"], "accepted");
 }
+
+#[test]
+fn accepted_values_come_through_unchanged() {
+    // The library path the later stages (store, rollup) use: every accepted number is the one
+    // in the file, text and full-width forms included, and blanks are zeros.
+    let d = tmp();
+    let mut fx = Fixture::default();
+    fx.set(0, 1, V::T(good_row(0)[0].to_string()))
+        .set(
+            1,
+            2,
+            V::T(good_row(1)[1].to_string().chars().map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap()).collect()),
+        )
+        .set(3, 21, V::Blank);
+    let p = fx.save(d.path(), "values.xlsx");
+    let schemas = yuebao::schema::Schemas::embedded().unwrap();
+    let rep = yuebao::validate::validate_file(&p, "values.xlsx", &schemas, &yuebao::validate::Hints::default());
+    assert_eq!(rep.status, yuebao::validate::Status::Accepted, "{:#?}", rep.findings);
+    let sheet = rep.sheet.expect("accepted sheet");
+    assert_eq!(sheet.region, "371302");
+    assert_eq!(sheet.period.to_string(), "2026-10");
+    let labels: Vec<&str> = sheet.rows.iter().map(|r| r.label.as_str()).collect();
+    assert_eq!(labels, ["兰山街道", "银雀山街道", "白沙埠镇", "枣园镇"]);
+    for (i, row) in sheet.rows.iter().enumerate() {
+        let mut want = good_row(i as i64);
+        if i == 3 {
+            want[20] = 0;
+        }
+        assert_eq!(row.values, want, "row {i}");
+    }
+    assert!(sheet.total_given);
+    let mut total = default_sums();
+    total[20] -= good_row(3)[20];
+    assert_eq!(sheet.total.values, total);
+}

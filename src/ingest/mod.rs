@@ -1,6 +1,7 @@
 //! Reading what counties hand in (xlsx, xlsm, xls, ods via calamine; csv via the csv crate) into
 //! sparse grids with absolute cell positions, and finding the form's table inside them.
 
+pub mod isolate;
 mod locate;
 
 pub use locate::{FormSheet, Line, RawRow, TableArea, TableLoc, extract, find_tables};

@@ -18,7 +18,7 @@ use values::{Read, read_cell};
 pub struct Hints {
     pub region: Option<String>,
     pub period: Option<Period>,
-    /// Read .xls and .ods files in a child process first (see `cmd::probe`); the binary sets
+    /// Read .xls and .ods files in a child process first (see `ingest::isolate`); the binary sets
     /// this, library callers without our executable leave it off.
     pub isolate_readers: bool,
 }
@@ -138,8 +138,8 @@ fn validate_inner(path: &Path, display: &str, schemas: &Schemas, hints: &Hints) 
     let mut rep = empty_report(path, display);
     let form = schemas.form();
     if hints.isolate_readers
-        && crate::cmd::probe::needs_probe(path)
-        && let Err(why) = crate::cmd::probe::probe(path)
+        && ingest::isolate::needs_probe(path)
+        && let Err(why) = ingest::isolate::probe(path)
     {
         rep.findings.push(Finding::new(
             Code::FileUnreadable,
