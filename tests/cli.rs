@@ -676,18 +676,27 @@ fn verbose_lists_each_info() {
     assert_eq!(each.stdout.matches("I101").count(), 2, "{}", each.stdout);
 }
 
-#[test]
-fn a_file_that_crashes_the_reader_is_rejected_and_the_batch_goes_on() {
+/// Validates a damaged fixture next to a good file in one batch: the batch must finish, reject
+/// the damaged file with E001 and accept the good one. Returns the damaged file's E001 message.
+fn damaged_file_costs_only_itself(fixture: &str, good: &std::path::Path) -> String {
     let d = tmp();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    std::fs::copy(root.join("tests/fixtures/corrupt-sheet-xml.xlsx"), d.path().join("1-corrupt.xlsx")).unwrap();
-    Fixture::default().save(d.path(), "2-good.xlsx");
+    let ext = fixture.rsplit('.').next().unwrap();
+    std::fs::copy(root.join("tests/fixtures").join(fixture), d.path().join(format!("1-damaged.{ext}"))).unwrap();
+    std::fs::copy(good, d.path().join(format!("2-{}", good.file_name().unwrap().to_string_lossy()))).unwrap();
     let run = yuebao(&["validate", d.path().to_str().unwrap(), "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(doc["files"][0]["status"], "rejected");
     assert_eq!(doc["files"][0]["findings"][0]["code"], "E001");
     assert_eq!(doc["files"][1]["status"], "accepted");
+    doc["files"][0]["findings"][0]["message"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn a_file_that_crashes_the_reader_is_rejected_and_the_batch_goes_on() {
+    let d = tmp();
+    damaged_file_costs_only_itself("corrupt-sheet-xml.xlsx", &Fixture::default().save(d.path(), "good.xlsx"));
 }
 
 #[test]
@@ -704,16 +713,9 @@ fn a_stray_value_far_away_does_not_blow_up_memory() {
 
 #[test]
 fn an_xls_that_kills_the_reader_costs_only_that_file() {
-    let d = tmp();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    std::fs::copy(root.join("tests/fixtures/corrupt-huge-dimension.xls"), d.path().join("1-damaged.xls")).unwrap();
-    std::fs::copy(root.join("sample-data/371312-河东区-2026-10.xls"), d.path().join("2-河东区-2026-10.xls")).unwrap();
-    let run = yuebao(&["validate", d.path().to_str().unwrap(), "--format", "json"]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(doc["files"][0]["findings"][0]["code"], "E001");
-    assert!(doc["files"][0]["findings"][0]["message"].as_str().unwrap().contains("另存为 xlsx"));
-    assert_eq!(doc["files"][1]["status"], "accepted");
+    let good = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/371312-河东区-2026-10.xls");
+    let msg = damaged_file_costs_only_itself("corrupt-huge-dimension.xls", &good);
+    assert!(msg.contains("另存为 xlsx"), "{msg}");
 }
 
 #[test]
