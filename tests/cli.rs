@@ -752,3 +752,65 @@ fn accepted_values_come_through_unchanged() {
     total[20] -= good_row(3)[20];
     assert_eq!(sheet.total.values, total);
 }
+
+#[test]
+fn a_remark_column_right_of_the_form_does_not_end_the_table() {
+    let d = tmp();
+    let mut fx = Fixture::default();
+    let right = fx.placed().first_col + 21;
+    let first = fx.placed().first_data_row;
+    fx.extra_cells = vec![(first, right, "注：本月新增 3 人".into())];
+    fx.set(2, 3, V::from(good_row(2)[1] + 1));
+    let (code, f) = validate_json(&fx.save(d.path(), "remark_column.xlsx"), &[]);
+    assert_eq!(code, 1);
+    assert!(has(&f, "E201", &fx.placed().a1(2, 3)), "rows after the remark are still read: {f:#}");
+    assert!(!codes(&f).iter().any(|(c, _)| c == "W201"), "the 合计 row is still found: {f:#}");
+}
+
+#[test]
+fn the_form_writer_draws_the_header_tree_and_its_output_is_accepted() {
+    use calamine::{Data, DataType, Reader, Xlsx, open_workbook};
+    let d = tmp();
+    let schemas = yuebao::schema::Schemas::embedded().unwrap();
+    let form = schemas.form();
+    let doc = yuebao::report::form::FormDoc {
+        title_region: "兰山区".into(),
+        unit: "兰山区（371302）".into(),
+        period: "2026-10".parse().unwrap(),
+        label_heading: "乡镇（街道）".into(),
+        rows: (0..3).map(|i| (format!("第{i}镇"), good_row(i).into_iter().map(Some).collect())).collect(),
+        with_total: true,
+        footer: vec!["王建国".into(), "李娜".into(), "0539-8123456".into(), "2026年11月3日".into()],
+    };
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let layout = yuebao::report::form::write_form(wb.add_worksheet(), form, &doc).unwrap();
+    let path = d.path().join("written.xlsx");
+    wb.save(&path).unwrap();
+
+    let (code, f) = validate_json(&path, &[]);
+    assert_eq!((code, codes(&f)), (0, vec![]), "{f:#}");
+
+    let mut x: Xlsx<_> = open_workbook(&path).unwrap();
+    let r = x.worksheet_range("Sheet1").unwrap();
+    assert_eq!(
+        r.get_value((0, 0)),
+        Some(&Data::String("兰山区建档立卡农村贫困人口就业与社会保障统计表".into()))
+    );
+    let numbers: Vec<f64> = (0..21)
+        .map(|k| r.get_value((layout.numbers_row, 2 + k)).and_then(|v| v.as_f64()).unwrap())
+        .collect();
+    assert_eq!(numbers, (1..=21).map(f64::from).collect::<Vec<_>>());
+    let merges = x.merge_cells_by_sheet_name("Sheet1").unwrap();
+    let spans: Vec<((u32, u32), (u32, u32))> = merges.iter().map(|m| (m.start, m.end)).collect();
+    let h0 = layout.numbers_row - form.header_depth() as u32;
+    // 其中 over (2)…(20); 期末参加居民社会保险人数 over (18)–(19); (1) and (21) run the full depth.
+    for want in [
+        ((h0, 3), (h0, 21)),
+        ((h0 + 1, 19), (h0 + 1, 20)),
+        ((h0, 2), (layout.numbers_row - 1, 2)),
+        ((h0, 22), (layout.numbers_row - 1, 22)),
+    ] {
+        assert!(spans.contains(&want), "missing merge {want:?} in {spans:?}");
+    }
+    assert_eq!(r.get_value((h0 + 1, 19)), Some(&Data::String("期末参加居民社会保险人数".into())));
+}

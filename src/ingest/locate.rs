@@ -130,8 +130,10 @@ fn is_total_label(label: &str, form: &Form) -> bool {
     l == total || l == "总计" || (l.ends_with(&total) && l.chars().count() <= total.chars().count() + 3)
 }
 
-fn row_mentions_footer(grid: &Grid, r: u32, form: &Form) -> bool {
-    grid.row(r).any(|(_, cell)| {
+/// Whether row `r` starts the part under the table. Only the label and form columns count, so a
+/// remark column a county added to the right (`注：新增 3 人`) does not cut the table short.
+fn row_mentions_footer(grid: &Grid, r: u32, last_col: u32, form: &Form) -> bool {
+    grid.row(r).take_while(|(c, _)| *c <= last_col).any(|(_, cell)| {
         let t = squeeze(&cell.text());
         form.footer.iter().any(|f| t.contains(&f.key)) || FOOTER_STARTS.iter().any(|s| t.starts_with(s))
     })
@@ -143,8 +145,9 @@ pub fn extract(book: &Book, loc: TableLoc, form: &Form) -> FormSheet {
     let width = form.width() as u32;
     let last = grid.last_row().unwrap_or(loc.header_row);
     let mut rows = Vec::new();
+    let mut seen_total = false;
     for r in loc.header_row + 1..=last {
-        if row_mentions_footer(grid, r, form) {
+        if row_mentions_footer(grid, r, loc.first_col + width - 1, form) {
             break;
         }
         let label_cell = grid.row(r).filter(|(c, cell)| *c < loc.first_col && !cell.is_blank()).last();
@@ -156,10 +159,11 @@ pub fn extract(book: &Book, loc: TableLoc, form: &Form) -> FormSheet {
             continue;
         }
         // Under the 合计 a line of text with no figures is a note, not a township.
-        if all_blank && rows.iter().any(|r: &RawRow| r.is_total) {
+        if all_blank && seen_total {
             break;
         }
         let is_total = is_total_label(&label, form);
+        seen_total |= is_total;
         rows.push(RawRow {
             row: r,
             label,

@@ -32,7 +32,6 @@ pub struct Layout {
     pub first_data_row: u32,
     pub total_row: Option<u32>,
     pub first_value_col: u16,
-    pub last_row: u32,
 }
 
 const SONG: &str = "宋体";
@@ -172,7 +171,6 @@ pub fn write_form(ws: &mut Worksheet, form: &Form, doc: &FormDoc) -> Result<Layo
         let row = rel + 2 + i as u32;
         ws.merge_range(row, 0, row, last_col, note, &wrap)?;
     }
-    let last_row = rel + 1 + form.notes.len() as u32;
 
     ws.set_column_width(0, 5)?;
     ws.set_column_width(1, 14)?;
@@ -189,7 +187,6 @@ pub fn write_form(ws: &mut Worksheet, form: &Form, doc: &FormDoc) -> Result<Layo
         first_data_row,
         total_row,
         first_value_col,
-        last_row,
     })
 }
 
