@@ -66,12 +66,14 @@ pub fn write_annotated(rep: &FileReport, schemas: &crate::schema::Schemas, out: 
                 f
             };
             let mut merged_hidden = std::collections::HashSet::new();
+            // Merge first, then write the top-left value over it, so numbers stay numbers.
             for &(r1, c1, r2, c2) in &grid.merges {
-                let text = grid.get(r1, c1).map(|c| c.value.display()).unwrap_or_default();
-                if (r1, c1) != (r2, c2) && ws.merge_range(r1, c1 as u16, r2, c2 as u16, &text, &fmt_for((r1, c1))).is_ok() {
+                if (r1, c1) != (r2, c2) && ws.merge_range(r1, c1 as u16, r2, c2 as u16, "", &fmt_for((r1, c1))).is_ok() {
                     for r in r1..=r2 {
                         for c in c1..=c2 {
-                            merged_hidden.insert((r, c));
+                            if (r, c) != (r1, c1) {
+                                merged_hidden.insert((r, c));
+                            }
                         }
                     }
                 }
@@ -86,7 +88,8 @@ pub fn write_annotated(rep: &FileReport, schemas: &crate::schema::Schemas, out: 
                     Value::Number(n) => ws.write_number_with_format(r, c, *n, &f)?,
                     Value::Bool(b) => ws.write_boolean_with_format(r, c, *b, &f)?,
                     Value::Empty => ws.write_blank(r, c, &f)?,
-                    other => ws.write_string_with_format(r, c, other.display(), &f)?,
+                    // Excel holds at most 32,767 characters in a cell.
+                    other => ws.write_string_with_format(r, c, other.display().chars().take(32_767).collect::<String>(), &f)?,
                 };
             }
             for (&(r, c), (_, msgs)) in &marks {
