@@ -323,6 +323,13 @@ fn region_is_found_in_sheet_then_file_name_then_flag() {
     assert_eq!(f["region"], "371312");
 
     let fx = Fixture {
+        unit_line: Some("填报单位：371327".into()),
+        ..Fixture::default()
+    };
+    let (_, f) = validate_json(&fx.save(d.path(), "code_only.xlsx"), &[]);
+    assert_eq!(f["region"], "371327");
+
+    let fx = Fixture {
         unit_line: None,
         ..Fixture::default()
     };
