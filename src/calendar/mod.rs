@@ -66,6 +66,9 @@ impl Calendar {
                 if !is_weekend(d) {
                     return Err(bad(format!("调休上班日 {w} 不是周末，无需列出")));
                 }
+                if self.rest.contains(&d) {
+                    return Err(bad(format!("{w} 既列为放假又列为上班")));
+                }
                 self.work.insert(d);
             }
         }
@@ -133,6 +136,29 @@ mod tests {
         assert_eq!(due("2016-01"), "2016-02-05");
         assert_eq!(due("2019-04"), "2019-05-05", "Sunday 2019-05-05 was a 调休 working day");
         assert_eq!(due("2020-01"), "2020-02-05");
+        assert_eq!(due("2018-03"), "2018-04-08", "清明 04-05..07, then the 调休 Sunday");
+        assert_eq!(due("2022-01"), "2022-02-07", "春节 to 02-06");
+        assert_eq!(due("2019-01"), "2019-02-11", "春节 02-04..10");
+        assert_eq!(due("2022-05"), "2022-06-06", "端午 06-03..05");
+        assert_eq!(due("2020-04"), "2020-05-06", "劳动节 05-01..05");
+        assert_eq!(due("2016-12"), "2017-01-05");
+    }
+
+    #[test]
+    fn contradictory_or_malformed_calendar_entries_are_refused() {
+        let mut c = super::Calendar::default();
+        let e = c
+            .parse("x.toml", "[[years]]\nyear = 2024\nrest = [\"2024-02-10..2024-02-18\"]\nwork = [\"2024-02-18\"]")
+            .unwrap_err();
+        assert!(e.to_string().contains("既列为放假又列为上班"), "{e}");
+        let e = super::Calendar::default()
+            .parse("x.toml", "[[years]]\nyear = 2024\nrest = [\"2024-13-01\"]\nwork = []")
+            .unwrap_err();
+        assert!(e.to_string().contains("x.toml") && e.to_string().contains("2024-13-01"), "{e}");
+        let e = super::Calendar::default()
+            .parse("x.toml", "[[years]]\nyear = 2024\nrest = []\nwork = [\"2024-02-19\"]")
+            .unwrap_err();
+        assert!(e.to_string().contains("不是周末"), "{e}");
     }
 
     #[test]
