@@ -152,12 +152,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "马牧池乡",
     ];
     let mut r = rows(&yinan, 0x1321);
-    let mut ws_rows = r.clone();
     // 1. 岸堤镇: (3) larger than (2).
-    ws_rows[1].1[2] = Some(ws_rows[1].1[1].unwrap() + 15);
+    r[1].1[2] = Some(r[1].1[1].unwrap() + 15);
     // 2. 孙祖镇: (8) larger than (7).
-    ws_rows[2].1[7] = Some(ws_rows[2].1[6].unwrap() + 3);
-    r = ws_rows.clone();
+    r[2].1[7] = Some(r[2].1[6].unwrap() + 3);
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet().set_name("10月")?;
     let layout = write_form(ws, form, &doc("沂南县", "371321", r.clone(), ["陈明", "", "0539-3221234", "2026年11月5日"]))?;
@@ -180,7 +178,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 8. 苏村镇 appears twice: the second copy is labelled 苏村镇 instead of 铜井镇.
     ws.write_string(row(14), 1, "苏村镇")?;
     wb.save(out.join("371321-沂南县-2026-10.xlsx"))?;
-    let _ = &mut r;
 
     // 费县: files only the 合计 row, exported as CSV from a GBK Windows machine; no footer.
     let feixian = [

@@ -27,8 +27,8 @@ pub struct Hints {
 #[derive(Debug, Clone, Serialize)]
 pub struct DataRow {
     pub label: String,
-    /// 0-based sheet row.
-    pub row: u32,
+    /// 0-based sheet row; None for a 合计 the file lacked and that was summed.
+    pub row: Option<u32>,
     pub values: Vec<i64>,
 }
 
@@ -536,7 +536,7 @@ fn check_table(fs: &FormSheet, form: &Form, file: &str, out: &mut Vec<Finding>) 
     }
     let to_row = |raw: &RawRow, label: &str, v: &[Option<i64>]| DataRow {
         label: label.to_string(),
-        row: raw.row,
+        row: Some(raw.row),
         values: v.iter().map(|x| x.unwrap_or(0)).collect(),
     };
     let data_rows: Vec<DataRow> = data.iter().map(|(r, l, v)| to_row(r, l, v)).collect();
@@ -545,7 +545,7 @@ fn check_table(fs: &FormSheet, form: &Form, file: &str, out: &mut Vec<Finding>) 
         None => (
             DataRow {
                 label: form.total_label.clone(),
-                row: u32::MAX,
+                row: None,
                 values: sums.iter().map(|s| s.unwrap_or(0)).collect(),
             },
             false,
