@@ -307,27 +307,18 @@ fn missing_signatures_are_warnings() {
 #[test]
 fn region_is_found_in_sheet_then_file_name_then_flag() {
     let d = tmp();
-    // The printed `____县(区)` line, filled in by hand.
-    let fx = Fixture {
-        unit_line: Some("罗庄县(区)".into()),
-        ..Fixture::default()
-    };
-    let (_, f) = validate_json(&fx.save(d.path(), "a.xlsx"), &[]);
-    assert_eq!(f["region"], "371311");
-
-    let fx = Fixture {
-        unit_line: Some("填报单位：临沂市河东区".into()),
-        ..Fixture::default()
-    };
-    let (_, f) = validate_json(&fx.save(d.path(), "b.xlsx"), &[]);
-    assert_eq!(f["region"], "371312");
-
-    let fx = Fixture {
-        unit_line: Some("填报单位：371327".into()),
-        ..Fixture::default()
-    };
-    let (_, f) = validate_json(&fx.save(d.path(), "code_only.xlsx"), &[]);
-    assert_eq!(f["region"], "371327");
+    // The printed `____县(区)` line filled in by hand, a city-qualified name, a bare code.
+    for (i, (line, want)) in [("罗庄县(区)", "371311"), ("填报单位：临沂市河东区", "371312"), ("填报单位：371327", "371327")]
+        .into_iter()
+        .enumerate()
+    {
+        let fx = Fixture {
+            unit_line: Some(line.into()),
+            ..Fixture::default()
+        };
+        let (_, f) = validate_json(&fx.save(d.path(), &format!("line{i}.xlsx")), &[]);
+        assert_eq!(f["region"], want, "{line}");
+    }
 
     let fx = Fixture {
         unit_line: None,

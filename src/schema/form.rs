@@ -160,7 +160,7 @@ impl Form {
         self.title.replace("{region}", region_name)
     }
 
-    /// Ancestors of a header node, nearest first, as header labels. Fails on cycles.
+    /// Ancestors of a column in the header tree, outermost first. Fails on cycles.
     pub fn header_path(&self, no: usize) -> Result<Vec<HeaderNode>, String> {
         let mut path = Vec::new();
         let mut cur = self.columns[no - 1].parent.clone();
