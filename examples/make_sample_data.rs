@@ -6,68 +6,30 @@
 
 use rust_xlsxwriter::{Format, Workbook};
 use yuebao::period::Period;
-use yuebao::report::form::{FormDoc, write_form};
-use yuebao::schema::Schemas;
+use yuebao::report::form::{FormDoc, FormRow, write_form};
+use yuebao::sample::township;
+use yuebao::schema::{Form, Schemas};
 
-/// Small deterministic generator so the demo is reproducible.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn frac(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * (self.next() % 10_000) as f64 / 10_000.0
-    }
+fn period() -> Period {
+    Period::new(2026, 10).expect("valid period")
 }
 
-/// One township's 21 counts, satisfying every 栏目关系.
-fn township(rng: &mut Rng) -> Vec<i64> {
-    let part = |rng: &mut Rng, of: i64, lo: f64, hi: f64| (of as f64 * rng.frac(lo, hi)).round() as i64;
-    let c1 = 600 + (rng.next() % 2400) as i64;
-    let c2 = part(rng, c1, 0.52, 0.66);
-    let c3 = part(rng, c2, 0.62, 0.78);
-    let c4 = c2 - c3;
-    let c5 = part(rng, c3, 0.30, 0.42);
-    let c6 = part(rng, c3, 0.18, 0.28);
-    let c7 = part(rng, c3, 0.06, 0.12);
-    let c8 = part(rng, c7, 0.70, 0.95);
-    let c9 = part(rng, c3, 0.22, 0.36);
-    let c10 = part(rng, c3, 0.14, 0.24);
-    let c11 = part(rng, c10, 0.55, 0.70);
-    let c12 = part(rng, c10, 0.20, 0.35);
-    let c13 = part(rng, c3, 0.05, 0.10);
-    let c14 = part(rng, c13, 0.30, 0.50);
-    let c15 = part(rng, c3, 0.03, 0.07);
-    let c16 = part(rng, c15, 0.40, 0.60);
-    let c17 = part(rng, c15, 0.30, 0.45);
-    let c18 = part(rng, c1, 0.82, 0.93);
-    let c19 = part(rng, c1, 0.95, 0.99);
-    let c20 = part(rng, c1, 0.02, 0.05);
-    let c21 = (rng.next() % 3) as i64;
-    vec![c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19, c20, c21]
-}
-
-fn rows(names: &[&str], seed: u64) -> Vec<(String, Vec<Option<i64>>)> {
-    let mut rng = Rng(seed);
+/// Counts for the named townships, from the same generator as `yuebao sample`.
+fn rows(form: &Form, names: &[&str], seed: u64) -> Vec<(String, Vec<Option<i64>>)> {
     names
         .iter()
-        .map(|n| (n.to_string(), township(&mut rng).into_iter().map(Some).collect()))
+        .enumerate()
+        .map(|(i, n)| (n.to_string(), township(form, seed, i as u64, period()).into_iter().map(Some).collect()))
         .collect()
 }
 
-fn doc(region: &str, code: &str, rows: Vec<(String, Vec<Option<i64>>)>, footer: [&str; 4]) -> FormDoc {
-    FormDoc {
-        title_region: region.to_string(),
-        unit: format!("{region}（{code}）"),
-        period: Period::new(2026, 10).unwrap(),
-        label_heading: "乡镇（街道）".into(),
-        rows,
-        with_total: true,
-        footer: footer.iter().map(|s| s.to_string()).collect(),
-    }
+fn doc(schemas: &Schemas, code: &str, rows: Vec<(String, Vec<Option<i64>>)>, footer: [&str; 4]) -> FormDoc {
+    let region = schemas.regions.get(code).expect("a Linyi county");
+    let mut doc = FormDoc::for_region(schemas, region, period());
+    doc.rows = rows.into_iter().map(|(label, values)| FormRow { label, values, missing: false }).collect();
+    doc.footer = footer.iter().map(|s| s.to_string()).collect();
+    doc.input_validation = true;
+    doc
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -96,14 +58,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     write_form(
         ws,
         form,
-        &doc("兰山区", "371302", rows(&lanshan, 0x1302), ["王建国", "李娜", "0539-8123456", "2026年11月3日"]),
+        &doc(
+            &schemas,
+            "371302",
+            rows(form, &lanshan, 0x1302),
+            ["王建国", "李娜", "0539-8123456", "2026年11月3日"],
+        ),
     )?;
     wb.save(out.join("371302-兰山区-2026-10.xlsx"))?;
 
     // 罗庄区: filed from WPS with a 填报说明 sheet first; some cells typed as text and a few left
     // blank. Accepted with warnings.
     let luozhuang = ["罗庄街道", "傅庄街道", "盛庄街道", "册山街道", "高都街道", "沂堂镇", "褚墩镇", "黄山镇"];
-    let mut r = rows(&luozhuang, 0x1311);
+    let mut r = rows(form, &luozhuang, 0x1311);
     r[6].1[20] = None; // 褚墩镇 (21) blank
     r[7].1[20] = None;
     let mut wb = Workbook::new();
@@ -111,7 +78,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     notes.write(0, 0, "本表由罗庄区人社局就业办填报，数据截至 2026 年 10 月 31 日。")?;
     notes.write(1, 0, "各镇街数据已经分管领导审核。")?;
     let ws = wb.add_worksheet().set_name("统计表")?;
-    let layout = write_form(ws, form, &doc("罗庄区", "371311", r.clone(), ["张伟", "刘洋", "0539-8234567", "2026年11月4日"]))?;
+    let layout = write_form(ws, form, &doc(&schemas, "371311", r.clone(), ["张伟", "刘洋", "0539-8234567", "2026年11月4日"]))?;
     // WPS users often paste numbers as text: rewrite three cells of 盛庄街道 as text.
     let text_fmt = Format::new().set_num_format("@");
     for k in [4u16, 5, 8] {
@@ -127,7 +94,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     write_form(
         ws,
         form,
-        &doc("河东区", "371312", rows(&hedong, 0x1312), ["赵强", "孙丽", "0539-8345678", "2026年11月2日"]),
+        &doc(
+            &schemas,
+            "371312",
+            rows(form, &hedong, 0x1312),
+            ["赵强", "孙丽", "0539-8345678", "2026年11月2日"],
+        ),
     )?;
     wb.save(out.join("371312-河东区-2026-10.for-xls.xlsx"))?;
 
@@ -151,14 +123,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "依汶镇",
         "马牧池乡",
     ];
-    let mut r = rows(&yinan, 0x1321);
+    let mut r = rows(form, &yinan, 0x1321);
     // 1. 岸堤镇: (3) larger than (2).
     r[1].1[2] = Some(r[1].1[1].unwrap() + 15);
     // 2. 孙祖镇: (8) larger than (7).
     r[2].1[7] = Some(r[2].1[6].unwrap() + 3);
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet().set_name("10月")?;
-    let layout = write_form(ws, form, &doc("沂南县", "371321", r.clone(), ["陈明", "", "0539-3221234", "2026年11月5日"]))?;
+    let layout = write_form(ws, form, &doc(&schemas, "371321", r.clone(), ["陈明", "", "0539-3221234", "2026年11月5日"]))?;
     let row = |i: u32| layout.first_data_row + i;
     let col = |no: u16| layout.first_value_col + no - 1;
     // 3. 双堠镇 (5): a negative count.
@@ -194,7 +166,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "东蒙镇",
         "大田庄乡",
     ];
-    let r = rows(&feixian, 0x1325);
+    let r = rows(form, &feixian, 0x1325);
     let total: Vec<i64> = (0..21).map(|k| r.iter().map(|(_, v)| v[k].unwrap()).sum()).collect();
     let mut csv = String::new();
     csv.push_str(&form.title_for("费县"));

@@ -26,6 +26,12 @@ pub enum Command {
     Regions(RegionsArgs),
     /// 计算某个报告期的报送截止日（次月 5 日，遇节假日顺延）
     Deadline(DeadlineArgs),
+    /// 生成空白报表模板（县区、市或省），合计栏为求和公式，填报单元格只允许填 0 或正整数
+    Template(TemplateArgs),
+    /// 生成模拟的县区报表（用于演示、培训和压力测试），每个县区一个文件
+    Sample(SampleArgs),
+    /// 审核县区（或市）报表并汇总为市、省汇总表，附报送情况
+    Rollup(RollupArgs),
     /// Internal: read one workbook in a child process, so that a reader crash on a damaged
     /// file costs that file, not the batch. Exit 0 readable, 3 unreadable.
     #[command(hide = true)]
@@ -91,4 +97,83 @@ pub struct DeadlineArgs {
     /// 报告期，如 2024-09 或 2024年9月
     #[arg(long, value_name = "YYYY-MM")]
     pub period: Period,
+}
+
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// 填报地区：县区、市或省的代码或名称，如 371302、兰山区、临沂市
+    #[arg(long, value_name = "CODE")]
+    pub region: String,
+
+    /// 报告期，如 2026-10
+    #[arg(long, value_name = "YYYY-MM")]
+    pub period: Period,
+
+    /// 输出文件；默认为当前目录下的“代码-名称-报告期.xlsx”
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// 县区模板中预留的乡镇（街道）空行数（市、省模板按下辖地区逐行列出）
+    #[arg(long, default_value_t = 30, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub rows: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// 报告期，如 2026-10
+    #[arg(long, value_name = "YYYY-MM")]
+    pub period: Period,
+
+    /// 为此地区下辖的每个县区生成一个文件；默认 370000（山东省全部 136 个县区）
+    #[arg(long, default_value = "370000", value_name = "CODE")]
+    pub region: String,
+
+    /// 输出目录
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+
+    /// 随机种子：同一种子、地区和报告期总是生成相同的数据
+    #[arg(long, default_value_t = crate::sample::DEFAULT_SEED)]
+    pub seed: u64,
+
+    /// 按固定规则植入错误（按代码排序后第 4、14、24… 个县区各一处，依次为：
+    /// 第(3)栏大于第(2)栏、合计与各行之和不符、负数、文字、小数），
+    /// 并在输出目录写出清单“植入错误.tsv”
+    #[arg(long)]
+    pub with_errors: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    /// 另写一份 CSV（UTF-8，带 BOM，Excel 可直接打开）
+    Csv,
+    /// 另写一份 JSON
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct RollupArgs {
+    /// 报告期，如 2026-10；报告期不符的文件被退回
+    #[arg(long, value_name = "YYYY-MM")]
+    pub period: Period,
+
+    /// 县区报表或市汇总表，可以是文件或目录（目录中的 xlsx、xlsm、xls、ods、csv 文件）
+    #[arg(required = true, value_name = "FILE|DIR")]
+    pub inputs: Vec<PathBuf>,
+
+    /// 汇总表的输出目录
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+
+    /// 汇总范围：省代码（默认 370000，输出各市和全省汇总表）或市代码（只输出该市汇总表）
+    #[arg(long, default_value = "370000", value_name = "CODE")]
+    pub region: String,
+
+    /// 除汇总表（xlsx）外，另把汇总数据写成 CSV 或 JSON，便于分析
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<TableFormat>,
+
+    /// 不显示进度条
+    #[arg(long, short)]
+    pub quiet: bool,
 }

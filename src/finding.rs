@@ -51,6 +51,7 @@ pub enum Code {
     RegionFromElsewhere,
     PeriodFromElsewhere,
     BlankCell,
+    NotReported,
 }
 
 impl Code {
@@ -83,6 +84,7 @@ impl Code {
             RegionFromElsewhere => "I001",
             PeriodFromElsewhere => "I002",
             BlankCell => "I101",
+            NotReported => "I102",
         }
     }
 

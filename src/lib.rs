@@ -1,6 +1,7 @@
 //! yuebao（月报）: the monthly cycle of the 建档立卡农村贫困人口就业与社会保障统计表 — the form
 //! schema, reading county workbooks, validation, and the workbooks it writes.
 
+pub mod aggregate;
 pub mod calendar;
 pub mod cli;
 pub mod cmd;
@@ -8,6 +9,7 @@ pub mod finding;
 pub mod ingest;
 pub mod period;
 pub mod report;
+pub mod sample;
 pub mod schema;
 pub mod text;
 pub mod validate;
@@ -32,6 +34,9 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Validate(a) => cmd::validate::run(a, &schemas),
         Command::Regions(a) => cmd::regions::run(a, &schemas),
         Command::Deadline(a) => cmd::deadline::run(a, &schemas),
+        Command::Template(a) => cmd::template::run(a, &schemas),
+        Command::Sample(a) => cmd::sample::run(a, &schemas),
+        Command::Rollup(a) => cmd::rollup::run(a, &schemas),
         Command::Probe { file } => Ok(cmd::probe::run(file)),
     }
 }

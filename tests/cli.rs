@@ -2,6 +2,7 @@
 //! binary, and read what it says (text, JSON, exit code, annotated workbooks).
 
 mod support;
+mod workbooks;
 
 use support::*;
 use tempfile::TempDir;
@@ -771,15 +772,12 @@ fn the_form_writer_draws_the_header_tree_and_its_output_is_accepted() {
     let d = tmp();
     let schemas = yuebao::schema::Schemas::embedded().unwrap();
     let form = schemas.form();
-    let doc = yuebao::report::form::FormDoc {
-        title_region: "兰山区".into(),
-        unit: "兰山区（371302）".into(),
-        period: "2026-10".parse().unwrap(),
-        label_heading: "乡镇（街道）".into(),
-        rows: (0..3).map(|i| (format!("第{i}镇"), good_row(i).into_iter().map(Some).collect())).collect(),
-        with_total: true,
-        footer: vec!["王建国".into(), "李娜".into(), "0539-8123456".into(), "2026年11月3日".into()],
-    };
+    let region = schemas.regions.get("371302").unwrap();
+    let mut doc = yuebao::report::form::FormDoc::for_region(&schemas, region, "2026-10".parse().unwrap());
+    doc.rows = (0..3)
+        .map(|i| yuebao::report::form::FormRow::filled(format!("第{i}镇"), &good_row(i)))
+        .collect();
+    doc.footer = vec!["王建国".into(), "李娜".into(), "0539-8123456".into(), "2026年11月3日".into()];
     let mut wb = rust_xlsxwriter::Workbook::new();
     let layout = yuebao::report::form::write_form(wb.add_worksheet(), form, &doc).unwrap();
     let path = d.path().join("written.xlsx");

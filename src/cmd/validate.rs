@@ -4,7 +4,6 @@
 use crate::cli::{OutputFormat, ValidateArgs};
 use crate::finding::Severity;
 use crate::schema::Schemas;
-use crate::schema::regions::Resolve;
 use crate::validate::{FileReport, Hints, Status, validate_file};
 use anyhow::{Context, bail};
 use std::collections::BTreeMap;
@@ -34,14 +33,8 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 pub fn run(args: &ValidateArgs, schemas: &Schemas) -> anyhow::Result<i32> {
-    if let Some(r) = &args.region
-        && schemas.regions.get(r).is_none()
-    {
-        match schemas.regions.resolve(r) {
-            Ok(_) => {}
-            Err(Resolve::Ambiguous(c)) => bail!("--region “{r}” 可能是 {}，请使用 6 位区划代码", c.join("或")),
-            Err(Resolve::NotFound) => bail!("--region “{r}” 不是已知的地区代码或名称"),
-        }
+    if let Some(r) = &args.region {
+        super::region_arg(schemas, r)?;
     }
     let files = expand_inputs(&args.inputs)?;
     if files.is_empty() {
@@ -63,7 +56,7 @@ pub fn run(args: &ValidateArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     }
 
     if let Some(dir) = &args.annotate {
-        std::fs::create_dir_all(dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;
+        super::ensure_dir(dir)?;
         for rep in &reports {
             let out = annotated_path(dir, &rep.path);
             if same_file(&out, &rep.path) {
@@ -114,6 +107,7 @@ pub fn render_text(reports: &[FileReport], schemas: &Schemas, verbose: bool) -> 
             let more = if cells.len() > 8 { " 等" } else { "" };
             let what = match code {
                 "I101" => "空白单元格按 0 计",
+                "I102" => "未报地区按 0 计",
                 _ => "提示",
             };
             let sheet = group[0].sheet.as_deref().unwrap_or("");

@@ -155,7 +155,9 @@ pub fn extract(book: &Book, loc: TableLoc, form: &Form) -> FormSheet {
         let label_pos = label_cell.map(|(c, _)| (r, c));
         let cells: Vec<_> = (0..width).map(|k| ((r, loc.first_col + k), grid.get(r, loc.first_col + k).cloned())).collect();
         let all_blank = cells.iter().all(|(_, c)| c.as_ref().is_none_or(Cell::is_blank));
-        if label.is_empty() && all_blank {
+        // An unused template row: nothing but its printed 序号.
+        let serial_only = label.chars().all(|c| halfwidth(c).is_ascii_digit());
+        if serial_only && all_blank {
             continue;
         }
         // Under the 合计 a line of text with no figures is a note, not a township.

@@ -3,9 +3,10 @@
 //! the schema. Print-ready: A3 landscape, one page wide, header rows repeated, panes frozen.
 
 use crate::period::Period;
-use crate::schema::Form;
+use crate::schema::regions::Level;
+use crate::schema::{Form, Region, Schemas};
 use crate::text::col_letters;
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Worksheet, XlsxError};
+use rust_xlsxwriter::{Color, DataValidation, DataValidationRule, Format, FormatAlign, FormatBorder, Formula, Worksheet, XlsxError};
 
 /// What to put into one copy of the form.
 #[derive(Debug, Clone)]
@@ -17,13 +18,82 @@ pub struct FormDoc {
     pub period: Period,
     /// Heading of the row-label column: 乡镇（街道）, 县（市、区）, 市.
     pub label_heading: String,
-    /// Data rows: label and 21 values (None leaves the cell blank).
-    pub rows: Vec<(String, Vec<Option<i64>>)>,
+    /// Data rows, in order.
+    pub rows: Vec<FormRow>,
     /// Write the 合计 row (as SUM formulas with cached values).
     pub with_total: bool,
     /// Values of the signature-block fields, in schema order; empty leaves them blank.
     pub footer: Vec<String>,
+    /// For a rollup: how many regions should report and how many did, e.g.
+    /// `应报 12 / 实报 4（未报 8）`, printed on the unit line.
+    pub coverage: Option<String>,
+    /// Give the value cells Excel data validation (whole numbers ≥ 0), for sheets people fill in.
+    pub input_validation: bool,
 }
+
+impl FormDoc {
+    /// An empty form for `region`: its title, filing unit, period and row heading; no rows,
+    /// no signatures.
+    pub fn for_region(schemas: &Schemas, region: &Region, period: Period) -> FormDoc {
+        let labels = &schemas.form().row_labels;
+        FormDoc {
+            title_region: region.name.clone(),
+            unit: schemas.regions.display(region),
+            period,
+            label_heading: match region.level {
+                Level::County => labels.county.clone(),
+                Level::City => labels.city.clone(),
+                Level::Province => labels.province.clone(),
+            },
+            rows: Vec::new(),
+            with_total: true,
+            footer: Vec::new(),
+            coverage: None,
+            input_validation: false,
+        }
+    }
+}
+
+/// One data row of the form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormRow {
+    pub label: String,
+    /// One entry per column; None leaves the cell blank.
+    pub values: Vec<Option<i64>>,
+    /// A region that has not reported: the label says 未报 and the cells stay blank and grey.
+    pub missing: bool,
+}
+
+impl FormRow {
+    pub fn filled(label: impl Into<String>, values: &[i64]) -> FormRow {
+        FormRow {
+            label: label.into(),
+            values: values.iter().copied().map(Some).collect(),
+            missing: false,
+        }
+    }
+
+    /// A row to be filled in: a label (possibly empty) and blank cells.
+    pub fn blank(label: impl Into<String>, width: usize) -> FormRow {
+        FormRow {
+            label: label.into(),
+            values: vec![None; width],
+            missing: false,
+        }
+    }
+
+    /// A region with no accepted sheet: `沂水县（未报）` over blank cells.
+    pub fn missing(name: &str, width: usize) -> FormRow {
+        FormRow {
+            label: format!("{name}{MISSING_MARK}"),
+            values: vec![None; width],
+            missing: true,
+        }
+    }
+}
+
+/// Appended to the label of a row whose region has not reported; the reader recognises it.
+pub const MISSING_MARK: &str = "（未报）";
 
 /// Where things ended up, 0-based, for callers that add to the sheet.
 #[derive(Debug, Clone, Copy)]
@@ -48,6 +118,18 @@ fn boxed() -> Format {
         .set_text_wrap()
 }
 
+/// Column widths, in Excel character units: 序号, the row label, each value column.
+const NO_WIDTH: f64 = 5.0;
+const LABEL_WIDTH: f64 = 16.0;
+const VALUE_WIDTH: f64 = 7.0;
+/// Header font sizes, and the height one stacked (vertical) character takes, in points
+/// (measured on LibreOffice's rendering; Excel needs a little less).
+const HEAD_PT: f64 = 10.0;
+const STACKED_PT: f64 = 9.0;
+const STACKED_CHAR_PT: f64 = 13.0;
+/// Height of a header row that holds horizontal headings only.
+const BAND_ROW_PT: f64 = 27.0;
+
 /// Writes the form onto `ws`, starting at A1.
 pub fn write_form(ws: &mut Worksheet, form: &Form, doc: &FormDoc) -> Result<Layout, XlsxError> {
     let width = form.width() as u16;
@@ -63,25 +145,32 @@ pub fn write_form(ws: &mut Worksheet, form: &Form, doc: &FormDoc) -> Result<Layo
         .set_align(FormatAlign::VerticalCenter);
     let plain = base().set_align(FormatAlign::VerticalCenter);
     let right = plain.clone().set_align(FormatAlign::Right);
-    let head = boxed().set_bold();
+    let centre = plain.clone().set_align(FormatAlign::Center);
+    let head = boxed().set_bold().set_font_size(HEAD_PT);
+    // Stacked characters, one under another, as narrow columns are printed on the paper form.
+    let head_vertical = head.clone().set_font_size(STACKED_PT).set_rotation(270);
     let num_fmt = boxed().set_num_format("0");
     let label_fmt = boxed().set_align(FormatAlign::Left);
     let total_fmt = num_fmt.clone().set_bold();
+    let missing_fmt = num_fmt.clone().set_background_color(Color::RGB(0xE7E6E6));
+    let missing_label = label_fmt.clone().set_background_color(Color::RGB(0xE7E6E6));
 
     ws.set_row_height(0, 36)?;
     ws.merge_range(0, 0, 0, last_col, &form.title_for(&doc.title_region), &title)?;
-    // Unit line: 填报单位 left, 报告期 centre, 单位 right.
-    let third = last_col / 3;
-    ws.merge_range(1, 0, 1, third, &format!("填报单位：{}", doc.unit), &plain)?;
-    ws.merge_range(
-        1,
-        third + 1,
-        1,
-        2 * third,
-        &format!("报告期：{}", doc.period.label()),
-        &plain.clone().set_align(FormatAlign::Center),
-    )?;
-    ws.merge_range(1, 2 * third + 1, 1, last_col, &form.unit, &right)?;
+    // Unit line: 填报单位 left, 报告期 (and 应报/实报) in the middle, 单位 right.
+    let quarter = (last_col + 1) / 4;
+    ws.merge_range(1, 0, 1, quarter, &format!("填报单位：{}", doc.unit), &plain)?;
+    let period = format!("报告期：{}", doc.period.label());
+    match &doc.coverage {
+        Some(text) => {
+            ws.merge_range(1, quarter + 1, 1, 2 * quarter, &period, &centre)?;
+            ws.merge_range(1, 2 * quarter + 1, 1, 3 * quarter, text, &centre)?;
+        }
+        None => {
+            ws.merge_range(1, quarter + 1, 1, 3 * quarter, &period, &centre)?;
+        }
+    }
+    ws.merge_range(1, 3 * quarter + 1, 1, last_col, &form.unit, &right)?;
 
     let h0: u32 = 2;
     let hl = h0 + depth - 1;
@@ -96,20 +185,31 @@ pub fn write_form(ws: &mut Worksheet, form: &Form, doc: &FormDoc) -> Result<Layo
             ws.merge_range(r, a, r, b, &band.text, &head)?;
         }
     }
+    // A column's heading runs from its level down to the last header row; every one is a
+    // single narrow column, so any name longer than fits on one line is stacked vertically, and
+    // the last header row is made tall enough for the longest of them.
+    let per_line = (VALUE_WIDTH / 2.0).floor() as usize;
+    let mut last_row_pt: f64 = 60.0;
     for c in &form.columns {
         let col = first_value_col + c.no as u16 - 1;
         let top = h0 + form.level(c.no) as u32;
-        // Wrapped horizontal text reads better than stacked vertical text and fits: the
-        // narrowest heading gets four characters a line and at least 90pt of height.
+        let chars = c.name.chars().count();
+        let vertical = chars > per_line;
+        let fmt = if vertical { &head_vertical } else { &head };
+        if vertical {
+            let above = f64::from(hl - top) * BAND_ROW_PT;
+            last_row_pt = last_row_pt.max(chars as f64 * STACKED_CHAR_PT + 16.0 - above);
+        }
         if top == hl {
-            ws.write_with_format(hl, col, &c.name, &head)?;
+            ws.write_with_format(hl, col, &c.name, fmt)?;
         } else {
-            ws.merge_range(top, col, hl, col, &c.name, &head)?;
+            ws.merge_range(top, col, hl, col, &c.name, fmt)?;
         }
     }
-    for r in h0..=hl {
-        ws.set_row_height(r, if r == hl { 90 } else { 30 })?;
+    for r in h0..hl {
+        ws.set_row_height(r, BAND_ROW_PT)?;
     }
+    ws.set_row_height(hl, last_row_pt.ceil())?;
     let numbers_row = hl + 1;
     ws.write_with_format(numbers_row, 0, "", &head)?;
     ws.write_with_format(numbers_row, 1, "甲", &head)?;
@@ -119,22 +219,34 @@ pub fn write_form(ws: &mut Worksheet, form: &Form, doc: &FormDoc) -> Result<Layo
 
     let first_data_row = numbers_row + 1;
     let mut r = first_data_row;
-    for (i, (label, values)) in doc.rows.iter().enumerate() {
+    for (i, row) in doc.rows.iter().enumerate() {
+        let (lf, nf) = if row.missing {
+            (&missing_label, &missing_fmt)
+        } else {
+            (&label_fmt, &num_fmt)
+        };
         ws.write_with_format(r, 0, (i + 1) as u32, &boxed())?;
-        ws.write_with_format(r, 1, label, &label_fmt)?;
+        ws.write_with_format(r, 1, &row.label, lf)?;
         for k in 0..width {
-            match values.get(k as usize).copied().flatten() {
-                Some(v) => ws.write_with_format(r, first_value_col + k, v as f64, &num_fmt)?,
-                None => ws.write_blank(r, first_value_col + k, &num_fmt)?,
+            match row.values.get(k as usize).copied().flatten() {
+                Some(v) => ws.write_with_format(r, first_value_col + k, v as f64, nf)?,
+                None => ws.write_blank(r, first_value_col + k, nf)?,
             };
         }
         r += 1;
+    }
+    if doc.input_validation && !doc.rows.is_empty() {
+        let rule = DataValidation::new()
+            .allow_whole_number(DataValidationRule::GreaterThanOrEqualTo(0))
+            .set_error_title("只能填写人数")?
+            .set_error_message("本栏填写人数：0 或正整数，不能有小数、负数或文字。没有的填 0。")?;
+        ws.add_data_validation(first_data_row, first_value_col, r - 1, last_col, &rule)?;
     }
     let total_row = if doc.with_total {
         ws.merge_range(r, 0, r, 1, &spaced(&form.total_label), &head)?;
         for k in 0..width {
             let col = first_value_col + k;
-            let sum: i64 = doc.rows.iter().map(|(_, v)| v.get(k as usize).copied().flatten().unwrap_or(0)).sum();
+            let sum: i64 = doc.rows.iter().map(|row| row.values.get(k as usize).copied().flatten().unwrap_or(0)).sum();
             let f = if doc.rows.is_empty() {
                 Formula::new("=0").set_result("0")
             } else {
@@ -172,9 +284,9 @@ pub fn write_form(ws: &mut Worksheet, form: &Form, doc: &FormDoc) -> Result<Layo
         ws.merge_range(row, 0, row, last_col, note, &wrap)?;
     }
 
-    ws.set_column_width(0, 5)?;
-    ws.set_column_width(1, 14)?;
-    ws.set_column_range_width(first_value_col, last_col, 7.5)?;
+    ws.set_column_width(0, NO_WIDTH)?;
+    ws.set_column_width(1, LABEL_WIDTH)?;
+    ws.set_column_range_width(first_value_col, last_col, VALUE_WIDTH)?;
     ws.set_landscape();
     ws.set_paper_size(8); // A3
     ws.set_print_fit_to_pages(1, 0);

@@ -16,6 +16,10 @@ pub struct Column {
     /// Heading drawn over this column's sub-columns.
     #[serde(default)]
     pub band: Option<String>,
+    /// For `yuebao sample`: the range of this column's share of its parent column, or for a
+    /// column with no parent the range of a township's count.
+    #[serde(default)]
+    pub sample: Option<[f64; 2]>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -53,6 +57,16 @@ pub struct PeriodRule {
     pub timezone_offset_hours: i32,
 }
 
+/// Heading of the row-label column at each level: a county sheet lists townships, a city sheet
+/// counties, a province sheet cities.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RowLabels {
+    pub county: String,
+    pub city: String,
+    pub province: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FormFile {
@@ -62,6 +76,7 @@ struct FormFile {
     unit_line: String,
     unit: String,
     total_label: String,
+    row_labels: RowLabels,
     relations: String,
     notes_title: String,
     notes: Vec<String>,
@@ -81,6 +96,7 @@ pub struct Form {
     pub unit_line: String,
     pub unit: String,
     pub total_label: String,
+    pub row_labels: RowLabels,
     /// The 栏目关系 line exactly as printed.
     pub relations_text: String,
     pub rules: Vec<Rule>,
@@ -116,6 +132,16 @@ impl Form {
                 return Err(bad(format!("第 ({}) 栏不能是自己的上级", c.no)));
             }
         }
+        for c in &f.columns {
+            if let Some([lo, hi]) = c.sample
+                && !(0.0 <= lo && lo <= hi && (c.parent.is_none() || hi <= 1.0))
+            {
+                return Err(bad(format!(
+                    "第 ({}) 栏的 sample = [{lo}, {hi}] 无效：应为 0 ≤ 下限 ≤ 上限，有上级栏目时上限不超过 1",
+                    c.no
+                )));
+            }
+        }
         for g in &f.groups {
             check_parent(format!("分组“{}”", g.name), &g.parent)?;
         }
@@ -135,6 +161,7 @@ impl Form {
             unit_line: f.unit_line,
             unit: f.unit,
             total_label: f.total_label,
+            row_labels: f.row_labels,
             relations_text: f.relations,
             rules,
             notes_title: f.notes_title,

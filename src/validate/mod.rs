@@ -6,6 +6,7 @@ pub mod values;
 use crate::finding::{Code, Finding, Severity};
 use crate::ingest::{self, FormSheet, Line, RawRow};
 use crate::period::Period;
+use crate::report::form::MISSING_MARK;
 use crate::schema::regions::Resolve;
 use crate::schema::{Form, Region, Schemas};
 use serde::Serialize;
@@ -357,6 +358,17 @@ fn check_table(fs: &FormSheet, form: &Form, file: &str, out: &mut Vec<Finding>) 
             raw.label.clone()
         };
         let mut vals = Vec::with_capacity(width);
+        // A rollup's row for a region that did not report: one note instead of a blank per cell.
+        let not_reported = raw.label.trim_end().ends_with(MISSING_MARK) && raw.cells.iter().all(|(_, c)| c.as_ref().is_none_or(|c| c.is_blank()));
+        if not_reported {
+            out.push(
+                Finding::new(Code::NotReported, file, "本行地区未报，按 0 计入合计")
+                    .at(sheet, raw.label_pos.unwrap_or((raw.row, 0)))
+                    .row(&label),
+            );
+            rows.push((raw, label, vec![Some(0); width]));
+            continue;
+        }
         for (i, (pos, cell)) in raw.cells.iter().enumerate() {
             let no = i + 1;
             let read = read_cell(cell.as_ref());

@@ -1,0 +1,197 @@
+//! `yuebao rollup`: validate the handed-in sheets, roll them up to city and province
+//! workbooks, send annotated copies of rejected files to `退回/`, and print a summary.
+
+use crate::aggregate::rollup::{EntryStatus, Rollup, plan};
+use crate::cli::{RollupArgs, TableFormat};
+use crate::schema::Schemas;
+use crate::schema::regions::Level;
+use crate::validate::{FileReport, Hints, Status, validate_file};
+use anyhow::{Context, bail};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+pub fn run(args: &RollupArgs, schemas: &Schemas) -> anyhow::Result<i32> {
+    let scope = super::region_arg(schemas, &args.region)?;
+    if scope.level == Level::County {
+        bail!("--region 应为省或市的代码：{} 是县区，县区报表不需要再汇总", schemas.regions.display(scope));
+    }
+    let files = super::validate::expand_inputs(&args.inputs)?;
+    if files.is_empty() {
+        bail!("没有找到要汇总的文件");
+    }
+    let hints = Hints {
+        region: None,
+        period: Some(args.period),
+        isolate_readers: true,
+    };
+    let bar = super::progress(files.len(), "审核报表", args.quiet);
+    let mut reports: Vec<FileReport> = Vec::with_capacity(files.len());
+    let mut digests = Vec::with_capacity(files.len());
+    for p in &files {
+        reports.push(validate_file(p, &display_name(p), schemas, &hints));
+        digests.push(sha256_file(p));
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    let rollup = plan(schemas, scope, args.period, &reports, &digests).context("汇总计算失败")?;
+    super::ensure_dir(&args.output)?;
+    let written = crate::report::rollup::write_workbooks(&rollup, schemas, &args.output, &today_label())
+        .with_context(|| format!("无法在 {} 中写入汇总表", args.output.display()))?;
+
+    // A rollup workbook must itself pass validation: a failure here is a bug in this program.
+    // Relations broken by the sums themselves are the data's problem, reported below.
+    for path in &written {
+        let rep = validate_file(path, &path.display().to_string(), schemas, &Hints::default());
+        let bug = rep
+            .findings
+            .iter()
+            .find(|f| f.severity == crate::finding::Severity::Error && f.code != crate::finding::Code::RuleBroken);
+        if let Some(first) = bug {
+            let first = first.line();
+            bail!(
+                "程序内部错误：生成的汇总表 {} 未通过审核（{first}），请把输入文件交给系统维护人员",
+                path.display()
+            );
+        }
+    }
+
+    let returned = args.output.join("退回");
+    let mut annotated = Vec::new();
+    for rep in reports.iter().filter(|r| r.status == Status::Rejected) {
+        super::ensure_dir(&returned)?;
+        let stem = rep.path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "file".into());
+        let out = returned.join(format!("{stem}-审核.xlsx"));
+        crate::report::annotate::write_annotated(rep, schemas, &out).with_context(|| format!("无法写入标注副本 {}", out.display()))?;
+        annotated.push(out);
+    }
+
+    let mut extra = Vec::new();
+    if let Some(fmt) = args.format {
+        let base = args.output.join(format!("汇总-{}-{}", scope.code, args.period));
+        let (path, bytes) = match fmt {
+            TableFormat::Csv => (
+                base.with_extension("csv"),
+                crate::report::rollup::csv_bytes(&rollup, schemas).context("无法生成 CSV")?,
+            ),
+            TableFormat::Json => (
+                base.with_extension("json"),
+                serde_json::to_vec_pretty(&crate::report::rollup::json_value(&rollup, schemas))?,
+            ),
+        };
+        std::fs::write(&path, bytes).with_context(|| format!("无法写入 {}", path.display()))?;
+        extra.push(path);
+    }
+
+    print!("{}", summary(&rollup, schemas, &written, &annotated, &extra));
+    let trouble = rollup
+        .entries
+        .iter()
+        .any(|e| matches!(e.status, EntryStatus::Rejected | EntryStatus::Duplicate))
+        || !rollup.total_problems.is_empty();
+    Ok(i32::from(trouble))
+}
+
+fn display_name(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// Hex SHA-256 of a file's bytes; None when it cannot be read (its report already says so).
+fn sha256_file(p: &Path) -> Option<String> {
+    let bytes = std::fs::read(p).ok()?;
+    let digest = Sha256::digest(&bytes);
+    Some(digest.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Today in Beijing time, as the form's 填报日期 is written.
+fn today_label() -> String {
+    use chrono::Datelike;
+    let d = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+}
+
+/// What the user reads after a rollup: counts, each rejected file with its reasons, the
+/// missing regions by city, and where the outputs are.
+fn summary(rollup: &Rollup, schemas: &Schemas, written: &[PathBuf], annotated: &[PathBuf], extra: &[PathBuf]) -> String {
+    let mut out = String::new();
+    let count = |s: EntryStatus| rollup.entries.iter().filter(|e| e.status == s).count();
+    let files = rollup.entries.iter().filter(|e| e.file.is_some()).count();
+    let scope = schemas.regions.get(&rollup.scope).map(|r| schemas.regions.display(r)).unwrap_or_default();
+    out.push_str(&format!(
+        "{scope} {} 汇总：收到 {files} 个文件，采用 {}，退回 {}，重复 {}，未采用 {}，不在范围 {}；县区应报 {}，实报 {}，未报 {}。\n",
+        rollup.period.label(),
+        count(EntryStatus::Accepted),
+        count(EntryStatus::Rejected),
+        count(EntryStatus::Duplicate),
+        count(EntryStatus::Superseded),
+        count(EntryStatus::Ignored),
+        rollup.counties_expected,
+        rollup.counties_reported,
+        rollup.counties_expected - rollup.counties_reported,
+    ));
+    let problems: Vec<_> = rollup
+        .entries
+        .iter()
+        .filter(|e| !matches!(e.status, EntryStatus::Accepted | EntryStatus::Missing))
+        .collect();
+    if !problems.is_empty() {
+        out.push_str("\n未计入汇总的文件：\n");
+        for e in problems {
+            out.push_str(&format!("  [{}] {}（{}）", e.status.label(), e.file.as_deref().unwrap_or(""), e.name));
+            if e.errors > 0 {
+                out.push_str(&format!("：错误 {} 处", e.errors));
+            }
+            out.push('\n');
+            for r in &e.reasons {
+                out.push_str(&format!("      {r}\n"));
+            }
+        }
+    }
+    // Counties to chase, one line per city: missing ones, and rejected or duplicated ones that
+    // must send a corrected file. A city with nothing at all is one short line.
+    let mut by_city: Vec<(String, Vec<String>, bool)> = Vec::new();
+    for e in &rollup.entries {
+        let name = match e.status {
+            EntryStatus::Missing => e.name.clone(),
+            EntryStatus::Rejected | EntryStatus::Duplicate if e.city.is_some() => format!("{}（{}）", e.name, e.status.label()),
+            _ => continue,
+        };
+        let city = e.city.clone().unwrap_or_default();
+        let missing = e.status == EntryStatus::Missing;
+        match by_city.iter_mut().find(|(c, _, _)| *c == city) {
+            Some((_, names, all_missing)) => {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+                *all_missing &= missing;
+            }
+            None => by_city.push((city, vec![name], missing)),
+        }
+    }
+    if !by_city.is_empty() {
+        out.push_str("\n催报（未报或须重报）：\n");
+        for (city, names, all_missing) in by_city {
+            let all = schemas.regions.children(&city).len();
+            let city_name = schemas.regions.get(&city).map(|c| c.name.clone()).unwrap_or(city);
+            if all_missing && names.len() == all {
+                out.push_str(&format!("  {city_name}：全部 {all} 个县区未报\n"));
+            } else {
+                out.push_str(&format!("  {city_name}：{}\n", names.join("、")));
+            }
+        }
+    }
+    for p in &rollup.total_problems {
+        out.push_str(&format!("\n汇总数违反栏目关系：{p}\n"));
+    }
+    out.push_str("\n输出：\n");
+    for p in written {
+        out.push_str(&format!("  汇总表 {}\n", p.display()));
+    }
+    for p in annotated {
+        out.push_str(&format!("  退回标注 {}\n", p.display()));
+    }
+    for p in extra {
+        out.push_str(&format!("  汇总数据 {}\n", p.display()));
+    }
+    out
+}

@@ -1,0 +1,43 @@
+//! `yuebao sample`: synthetic county workbooks for every county under a region.
+
+use crate::cli::SampleArgs;
+use crate::sample::{Planted, plant_for, write_county};
+use crate::schema::Schemas;
+use crate::schema::regions::Level;
+use anyhow::Context;
+
+pub fn run(args: &SampleArgs, schemas: &Schemas) -> anyhow::Result<i32> {
+    let region = super::region_arg(schemas, &args.region)?;
+    let counties: Vec<_> = schemas.regions.subtree(&region.code).into_iter().filter(|r| r.level == Level::County).collect();
+    super::ensure_dir(&args.output)?;
+    let bar = super::progress(counties.len(), "生成模拟报表", false);
+    let mut planted: Vec<Planted> = Vec::new();
+    for (i, county) in counties.iter().enumerate() {
+        let path = args.output.join(crate::report::file_name(county, args.period));
+        let plant = if args.with_errors { plant_for(i) } else { None };
+        let p = write_county(schemas, args.seed, county, args.period, plant, &path).with_context(|| format!("无法写入 {}", path.display()))?;
+        planted.extend(p);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    println!(
+        "已为{}下辖的 {} 个县区生成 {} 模拟报表（种子 {}），写入 {}",
+        schemas.regions.display(region),
+        counties.len(),
+        args.period.label(),
+        args.seed,
+        args.output.display()
+    );
+    if args.with_errors {
+        let manifest = args.output.join("植入错误.tsv");
+        let mut w = csv::WriterBuilder::new().delimiter(b'\t').from_writer(Vec::from("\u{feff}".as_bytes()));
+        w.write_record(["文件", "工作表", "单元格", "代码", "说明"])?;
+        for p in &planted {
+            w.write_record([p.file.as_str(), &p.sheet, &p.cell, p.code, &p.what])?;
+        }
+        let bytes = w.into_inner().context("无法生成植入错误清单")?;
+        std::fs::write(&manifest, bytes).with_context(|| format!("无法写入 {}", manifest.display()))?;
+        println!("植入错误 {} 处，清单见 {}", planted.len(), manifest.display());
+    }
+    Ok(0)
+}
