@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Times `yuebao validate` on the demo month and on a larger batch (the demo month copied 30
-# times: 150 files). Release build; hyperfine when present (installed from Debian if we can).
+# times: 150 files), and `sample` + `rollup` for all 136 counties of the province.
+# Release build; hyperfine when present (installed from Debian if we can).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
@@ -9,7 +10,8 @@ if ! command -v hyperfine >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   (apt-get install -y -q hyperfine >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q hyperfine >/dev/null; }) || true
 fi
 batch=$(mktemp -d)
-trap 'rm -rf "$batch"' EXIT
+prov=$(mktemp -d)
+trap 'rm -rf "$batch" "$prov"' EXIT
 for i in $(seq -w 1 30); do
   for f in sample-data/*.*; do
     [ "$(basename "$f")" = README.md ] && continue
@@ -23,8 +25,15 @@ if command -v hyperfine >/dev/null 2>&1; then
     -n "validate sample-data (5 files)" "$bin validate sample-data" \
     -n "validate batch ($n files)" "$bin validate $batch" \
     -n "validate batch --format json ($n files)" "$bin validate $batch --format json"
+  $bin sample --period 2026-10 -o "$prov/in" >/dev/null
+  hyperfine -N --warmup 2 --runs 10 \
+    -n "sample --period 2026-10 (136 counties)" "$bin sample --period 2026-10 -o $prov/s" \
+    -n "rollup --period 2026-10 (136 counties)" "$bin rollup --period 2026-10 $prov/in -o $prov/out -q"
+  hyperfine --warmup 2 --runs 10 \
+    -n "sample + rollup (136 counties)" "$bin sample --period 2026-10 -o $prov/both >/dev/null && $bin rollup --period 2026-10 $prov/both -o $prov/out2 -q >/dev/null"
 else
-  for args in "validate sample-data" "validate $batch"; do
+  $bin sample --period 2026-10 -o "$prov/in" >/dev/null
+  for args in "validate sample-data" "validate $batch" "sample --period 2026-10 -o $prov/s" "rollup --period 2026-10 $prov/in -o $prov/out -q"; do
     start=$(date +%s%N)
     for _ in 1 2 3 4 5; do $bin $args >/dev/null || true; done
     end=$(date +%s%N)

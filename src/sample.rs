@@ -10,6 +10,7 @@ use crate::report::form::{FormDoc, FormRow, write_form};
 use crate::schema::form::ParentRef;
 use crate::schema::{Form, Region, Schemas};
 use crate::text::a1;
+use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_xlsxwriter::{Workbook, XlsxError};
@@ -112,12 +113,9 @@ fn township_names(rng: &mut ChaCha8Rng, county: &Region) -> Vec<String> {
         rng.random_range(1..=2usize)
     };
     let mut stems: Vec<&str> = STEMS.to_vec();
-    // Partial Fisher–Yates: the first n stems, distinct, in a county-specific order.
-    for i in 0..n {
-        let j = rng.random_range(i..stems.len());
-        stems.swap(i, j);
-    }
-    stems[..n]
+    let (chosen, _) = stems.partial_shuffle(rng, n);
+    let chosen: Vec<&str> = chosen.to_vec();
+    chosen
         .iter()
         .enumerate()
         .map(|(i, s)| {

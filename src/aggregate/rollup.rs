@@ -216,7 +216,14 @@ pub fn plan(
                     city: city.code.clone(),
                     values,
                 });
-                counted_counties.extend(counties.iter().map(|c| c.code.clone()));
+                // The counties the city sheet has figures for: rows named for them and not
+                // marked 未报.
+                let labels: BTreeSet<String> = entries[w]
+                    .report
+                    .and_then(|r| reports[r].sheet.as_ref())
+                    .map(|s| s.rows.iter().map(|row| crate::text::squeeze(&row.label)).collect())
+                    .unwrap_or_default();
+                counted_counties.extend(counties.iter().filter(|c| labels.contains(&c.name)).map(|c| c.code.clone()));
             }
         } else {
             for (i, c) in from_counties {

@@ -68,7 +68,10 @@ pub fn run(args: &RollupArgs, schemas: &Schemas) -> anyhow::Result<i32> {
 
     let mut extra = Vec::new();
     if let Some(fmt) = args.format {
-        let base = args.output.join(format!("汇总-{}-{}", scope.code, args.period));
+        // In a subfolder, so that rolling up this output directory again reads only workbooks.
+        let data = args.output.join("数据");
+        super::ensure_dir(&data)?;
+        let base = data.join(format!("汇总-{}-{}", scope.code, args.period));
         let (path, bytes) = match fmt {
             TableFormat::Csv => (
                 base.with_extension("csv"),

@@ -45,7 +45,16 @@ pub fn run(args: &ValidateArgs, schemas: &Schemas) -> anyhow::Result<i32> {
         period: args.period,
         isolate_readers: true,
     };
-    let reports: Vec<FileReport> = files.iter().map(|p| validate_file(p, &p.display().to_string(), schemas, &hints)).collect();
+    let bar = super::progress(files.len(), "审核", false);
+    let reports: Vec<FileReport> = files
+        .iter()
+        .map(|p| {
+            let rep = validate_file(p, &p.display().to_string(), schemas, &hints);
+            bar.inc(1);
+            rep
+        })
+        .collect();
+    bar.finish_and_clear();
 
     match args.format {
         OutputFormat::Text => print!("{}", render_text(&reports, schemas, args.verbose)),

@@ -4,7 +4,6 @@
 use super::form::{FormDoc, FormRow, write_form};
 use crate::aggregate::rollup::{Entry, EntryStatus, Rollup, Table};
 use crate::schema::Schemas;
-use crate::schema::regions::Level;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 use std::path::{Path, PathBuf};
 
@@ -38,7 +37,9 @@ pub fn write_workbooks(rollup: &Rollup, schemas: &Schemas, dir: &Path, filled_on
         let entries: Vec<&Entry> = rollup
             .entries
             .iter()
-            .filter(|e| table.level == Level::Province || e.city.as_deref() == Some(table.code.as_str()) || e.code.as_deref() == Some(table.code.as_str()))
+            // The top table lists everything handed in (unknown and out-of-scope files too);
+            // a city's table under the province lists its own counties.
+            .filter(|e| table.code == rollup.scope || e.city.as_deref() == Some(table.code.as_str()) || e.code.as_deref() == Some(table.code.as_str()))
             .collect();
         write_status_sheet(wb.add_worksheet(), schemas, rollup, table, &entries)?;
         wb.save(&path)?;

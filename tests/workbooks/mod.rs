@@ -358,6 +358,18 @@ fn province_rollup_totals_unreported_rows_and_status_sheet() {
     assert_eq!(values_of(&r, "临沂市"), city_total);
     assert!(!out.join("371100-日照市-2026-10.xlsx").exists(), "no workbook for a city that sent nothing");
 
+    // The city workbooks, 未报 rows and all, roll up to the same province table and counts.
+    let cities = d.path().join("cities");
+    std::fs::create_dir(&cities).unwrap();
+    for p in files_in(&out, "xlsx").into_iter().filter(|p| !p.ends_with("370000-山东省-2026-10.xlsx")) {
+        std::fs::copy(&p, cities.join(p.file_name().unwrap())).unwrap();
+    }
+    let again = d.path().join("again");
+    ok(&yuebao(&["rollup", "--period", "2026-10", s(&cities), "-o", s(&again)]));
+    let (_, r2) = first_sheet(&again.join("370000-山东省-2026-10.xlsx"));
+    assert_eq!(values_of(&r2, "合计"), values_of(&r, "合计"));
+    assert_eq!((0..23).map(|c| text(&r2, 1, c)).collect::<String>(), unit_line);
+
     // 报送情况: a line per county with status, file, digest and error count.
     let mut x: Xlsx<_> = open_workbook(&linyi).unwrap();
     let st = x.worksheet_range("报送情况").unwrap();
@@ -420,7 +432,7 @@ fn rollup_workbooks_are_valid_input_and_city_rollups_give_the_same_province() {
     assert_eq!(values_of(&a, "合计"), values_of(&b, "合计"));
 
     // The JSON carries the same province 合计 as the workbook.
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("汇总-370000-2026-10.json")).unwrap()).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("数据/汇总-370000-2026-10.json")).unwrap()).unwrap();
     let tables = json["rollup"]["tables"].as_array().unwrap();
     let prov = tables.iter().find(|t| t["code"] == "370000").unwrap();
     let from_json: Vec<Option<i64>> = prov["total"].as_array().unwrap().iter().map(|v| v.as_i64()).collect();
@@ -465,6 +477,12 @@ fn city_rollup_header_merges_csv_and_duplicates() {
     assert_eq!(values_of(&r, "兰山区（未报）"), vec![None; 21]);
     let unit_line: String = (0..23).map(|c| text(&r, 1, c)).collect();
     assert!(unit_line.contains("应报 12 / 实报 11（未报 1）"), "{unit_line}");
+    // Read back, the 未报 row is one note, not 21 blank cells.
+    let (code, rep) = validate_json(&book, &[]);
+    assert_eq!(code, 0, "{rep:#}");
+    let found = codes(&rep);
+    assert!(found.iter().any(|(c, _)| c == "I102"), "{rep:#}");
+    assert!(!found.iter().any(|(c, _)| c == "I101"), "{rep:#}");
 
     let mut x: Xlsx<_> = open_workbook(&book).unwrap();
     let merges = x.merge_cells_by_sheet_name(&name).unwrap();
@@ -482,7 +500,7 @@ fn city_rollup_header_merges_csv_and_duplicates() {
     }
 
     // The CSV stacks the table: 12 counties and the 合计, with the form's column names.
-    let csv = std::fs::read_to_string(out.join("汇总-371300-2026-10.csv")).unwrap();
+    let csv = std::fs::read_to_string(out.join("数据/汇总-371300-2026-10.csv")).unwrap();
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
     assert!(
         lines[0].starts_with("汇总表代码,汇总表名称,地区代码,地区名称,状态,(1)建档立卡农村贫困人口总数"),
@@ -568,4 +586,34 @@ fn rollup_rejects_other_periods_and_ignores_regions_out_of_scope() {
     let bad = yuebao(&["rollup", "--period", "2026-10", "--region", "371302", s(&input), "-o", s(&out)]);
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("是县区"), "{}", bad.stderr);
+}
+
+#[test]
+fn a_damaged_file_in_a_rollup_is_rejected_and_the_rest_still_rolls_up() {
+    let d = tmp();
+    let input = d.path().join("in");
+    ok(&yuebao(&["sample", "--period", "2026-10", "--region", "371300", "-o", s(&input)]));
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corrupt-sheet-xml.xlsx");
+    std::fs::copy(fixture, input.join("收到的附件.xlsx")).unwrap();
+    let out = d.path().join("out");
+    let run = yuebao(&["rollup", "--period", "2026-10", "--region", "371300", s(&input), "-o", s(&out)]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("[退回]") && run.stdout.contains("收到的附件.xlsx（地区不明）"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("E001"), "{}", run.stdout);
+    let (_, r) = first_sheet(&out.join("371300-临沂市-2026-10.xlsx"));
+    let unit_line: String = (0..23).map(|c| text(&r, 1, c)).collect();
+    assert!(unit_line.contains("应报 12 / 实报 12（未报 0）"), "{unit_line}");
+    let mut x: Xlsx<_> = open_workbook(out.join("371300-临沂市-2026-10.xlsx")).unwrap();
+    let st = x.worksheet_range("报送情况").unwrap();
+    let (h, _) = st.end().unwrap();
+    let last: Vec<String> = (0..10).map(|c| text(&st, h, c)).collect();
+    assert_eq!(
+        (last[2].as_str(), last[4].as_str(), last[5].as_str()),
+        ("地区不明", "退回", "收到的附件.xlsx"),
+        "{last:?}"
+    );
 }
