@@ -143,7 +143,14 @@ pub fn plan(
             reasons: Vec::new(),
             report: Some(i),
         };
-        if rep.status == Status::Rejected {
+        // Out of scope first: a file for another region is not this rollup's to reject.
+        if let Some(r) = region.filter(|r| r.level == Level::Province || r.code == scope.code) {
+            e.status = EntryStatus::Ignored;
+            e.reasons.push(format!("这是{}本级的汇总表，汇总时只用下级报表", r.name));
+        } else if let Some(r) = region.filter(|r| !within(schemas, r, scope)) {
+            e.status = EntryStatus::Ignored;
+            e.reasons.push(format!("{}不在{}范围内", schemas.regions.display(r), scope.name));
+        } else if rep.status == Status::Rejected {
             e.status = EntryStatus::Rejected;
             e.reasons = rep
                 .findings
@@ -160,12 +167,6 @@ pub fn plan(
             e.status = EntryStatus::Rejected;
             let p = rep.period.map(|p| p.label()).unwrap_or_else(|| "不明".into());
             e.reasons.push(format!("报告期为 {p}，不是本次汇总的 {}", period.label()));
-        } else if let Some(r) = region.filter(|r| r.level == Level::Province || r.code == scope.code) {
-            e.status = EntryStatus::Ignored;
-            e.reasons.push(format!("这是{}本级的汇总表，汇总时只用下级报表", r.name));
-        } else if let Some(r) = region.filter(|r| !within(schemas, r, scope)) {
-            e.status = EntryStatus::Ignored;
-            e.reasons.push(format!("{}不在{}范围内", schemas.regions.display(r), scope.name));
         } else if let Some(r) = region {
             candidates.entry(r.code.clone()).or_default().push(entries.len());
         }

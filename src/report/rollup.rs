@@ -48,6 +48,9 @@ pub fn write_workbooks(rollup: &Rollup, schemas: &Schemas, dir: &Path, filled_on
     Ok(written)
 }
 
+/// How many Chinese characters fit on one line of the 说明 column (width 64).
+const REASON_CHARS_PER_LINE: usize = 30;
+
 /// The 报送情况 sheet: one line per region or handed-in file, with status, digest and reasons.
 fn write_status_sheet(ws: &mut Worksheet, schemas: &Schemas, rollup: &Rollup, table: &Table, entries: &[&Entry]) -> Result<(), XlsxError> {
     ws.set_name("报送情况")?;
@@ -113,6 +116,11 @@ fn write_status_sheet(ws: &mut Worksheet, schemas: &Schemas, rollup: &Rollup, ta
             ws.write_blank(r, 8, &cell)?;
         }
         ws.write_with_format(r, 9, e.reasons.join("\n"), &cell)?;
+        // Rows are not re-measured on opening everywhere: size them for their wrapped reasons.
+        let lines: usize = e.reasons.iter().map(|t| t.chars().count().div_ceil(REASON_CHARS_PER_LINE).max(1)).sum();
+        if lines > 1 {
+            ws.set_row_height(r, 13.5 * lines as f64)?;
+        }
     }
     ws.set_landscape();
     ws.set_paper_size(8); // A3, as the form

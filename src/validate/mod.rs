@@ -520,6 +520,16 @@ fn check_table(fs: &FormSheet, form: &Form, file: &str, out: &mut Vec<Finding>) 
                 }
             }
         }
+        // Only a 合计 and every figure 0: an untouched template, not a return.
+        Some((raw, label, tv)) if tv.iter().all(|v| *v == Some(0)) => out.push(
+            Finding::new(
+                Code::EmptyForm,
+                file,
+                "表中没有乡镇（街道）数据，合计各栏都是 0，像是未填写的空白模板；请填写后再报送",
+            )
+            .at(sheet, raw.label_pos.unwrap_or((raw.row, 0)))
+            .row(label),
+        ),
         Some(_) => {}
         None => {
             let last = data.last().map_or(fs.loc.header_row, |(r, _, _)| r.row);

@@ -163,9 +163,11 @@ fn county_template_round_trip_fill_in_and_it_is_accepted() {
     assert!(dv.contains(&format!(r#"sqref="C{}:W{}""#, first_data_row + 1, total_row)), "{dv}");
     assert!(xml.contains("<formula1>0</formula1>"));
 
-    // Untouched, its numbered blank rows are not read as townships: only a 合计 of zeros.
+    // Handed in untouched, it is refused as an empty form; its numbered blank rows are not
+    // read as unnamed townships.
     let (code, rep) = validate_json(&t, &[]);
-    assert_eq!(code, 0, "{rep:#}");
+    assert_eq!(code, 1, "{rep:#}");
+    assert!(has(&rep, "E204", &format!("A{}", total_row + 1)), "{rep:#}");
     assert!(!codes(&rep).iter().any(|(c, _)| c == "I101" || c == "W203"), "{rep:#}");
 
     // Filled in, it is accepted without a single finding except the unsigned footer.
@@ -616,4 +618,56 @@ fn a_damaged_file_in_a_rollup_is_rejected_and_the_rest_still_rolls_up() {
         ("地区不明", "退回", "收到的附件.xlsx"),
         "{last:?}"
     );
+}
+
+#[test]
+fn county_sheets_win_over_a_city_sheet_handed_in_alongside() {
+    let d = tmp();
+    let input = d.path().join("in");
+    ok(&yuebao(&["sample", "--period", "2026-10", "--region", "371300", "-o", s(&input)]));
+    let first = d.path().join("first");
+    ok(&yuebao(&["rollup", "--period", "2026-10", s(&input), "-o", s(&first)]));
+    // The city's own rollup lands among its counties' files, as when a run writes into its input.
+    std::fs::copy(first.join("371300-临沂市-2026-10.xlsx"), input.join("371300-临沂市-2026-10.xlsx")).unwrap();
+    let second = d.path().join("second");
+    let run = yuebao(&["rollup", "--period", "2026-10", s(&input), "-o", s(&second)]);
+    ok(&run);
+    assert!(run.stdout.contains("[未采用]") && run.stdout.contains("按县区报表汇总"), "{}", run.stdout);
+    assert!(run.stdout.contains("实报 12，"), "each county counted once: {}", run.stdout);
+    assert_eq!(
+        total_of(&first.join("370000-山东省-2026-10.xlsx")),
+        total_of(&second.join("370000-山东省-2026-10.xlsx"))
+    );
+}
+
+#[test]
+fn the_demo_month_rolls_up_from_xlsx_xls_and_csv_alike() {
+    let d = tmp();
+    let out = d.path().join("out");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    let run = yuebao(&["rollup", "--period", "2026-10", s(&demo), "-o", s(&out)]);
+    assert_eq!(run.code, 1, "沂南县 is rejected: {}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("临沂市：沂南县（退回）、郯城县、沂水县、兰陵县、平邑县、莒南县、蒙阴县、临沭县"),
+        "{}",
+        run.stdout
+    );
+    let (_, r) = first_sheet(&out.join("371300-临沂市-2026-10.xlsx"));
+    // 费县 files only a 合计 row, in a GBK CSV: its row is that 合计.
+    let bytes = std::fs::read(demo.join("371325-费县-2026-10.csv")).unwrap();
+    let (csv, _, _) = encoding_rs::GB18030.decode(&bytes);
+    let total_line = csv.lines().find(|l| l.starts_with("合计")).unwrap();
+    let feixian: Vec<Option<i64>> = total_line.split(',').skip(1).map(|v| Some(v.parse().unwrap())).collect();
+    assert_eq!(values_of(&r, "费县"), feixian);
+    // 河东区 comes from the .xls; 兰山区 and 罗庄区 from xlsx.
+    for name in ["兰山区", "罗庄区", "河东区"] {
+        assert!(values_of(&r, name).iter().all(Option::is_some), "{name}");
+    }
+    assert_eq!(values_of(&r, "沂南县（未报）"), vec![None; 21]);
+    let sum: Vec<i64> = (0..21)
+        .map(|k| ["兰山区", "罗庄区", "河东区", "费县"].iter().map(|n| values_of(&r, n)[k].unwrap()).sum())
+        .collect();
+    assert_eq!(total_of(&out.join("371300-临沂市-2026-10.xlsx")), sum);
+    assert_eq!(total_of(&out.join("370000-山东省-2026-10.xlsx")), sum);
 }
