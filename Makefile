@@ -14,7 +14,9 @@ build:
 	$(CARGO) build --all-targets
 
 # The demo month, end to end: validate the committed sample files (annotated copies in
-# $(OUT)/审核/), then roll them up into the 临沂市 and 山东省 workbooks in $(OUT)/.
+# $(OUT)/审核/), then roll them up into the 临沂市 and 山东省 workbooks in $(OUT)/. Then the
+# store (scripts/demo-store.sh): two years of sample months submitted into $(OUT)/yuebao-data,
+# the October status, a rollup from the store and the 2025 annual report.
 # Exit code 1 means "some file has errors", which the demo expects (沂南县 carries planted
 # errors); only 2 (the tool itself failed) fails `make run`.
 run: build
@@ -28,6 +30,9 @@ run: build
 	@echo
 	@echo "== yuebao deadline --period 2026-10"
 	@$(BIN) deadline --period 2026-10
+	@echo
+	@echo "== the store: 23 months of 临沂市 submitted, then status, rollup and the annual report"
+	@bash scripts/demo-store.sh $(BIN) $(OUT)
 
 test: lint
 	$(CARGO) test --all-targets

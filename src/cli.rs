@@ -30,8 +30,24 @@ pub enum Command {
     Template(TemplateArgs),
     /// 生成模拟的县区报表（用于演示、培训和压力测试），每个县区一个文件
     Sample(SampleArgs),
-    /// 审核县区（或市）报表并汇总为市、省汇总表，附报送情况
+    /// 审核县区（或市）报表并汇总为市、省汇总表，附报送情况；不给文件时汇总数据库中已接收的报表
     Rollup(RollupArgs),
+    /// 审核并接收报表，存入数据库：原始文件、审核结果、报送人和接收时间永久保留
+    Submit(SubmitArgs),
+    /// 某报告期各县区的报送情况：按时、迟报、未报、退回、待说明，最后列出催报名单
+    Status(StatusArgs),
+    /// 某地区某报告期的全部报送版本（每次提交都保留），可取回原始文件
+    History(HistoryArgs),
+    /// 第(1)栏基线（2015 年底摸底数）：从文件导入或查看
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+    /// 生成年报（12 月数据、全年逐月数据和走势图、同比、全年报送记录），省和各市各一个文件
+    Annual(AnnualArgs),
+    /// 检查数据库：SQLite 完整性，以及每份报送的原始文件都在且与其 SHA-256 一致
+    Verify {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Internal: read one workbook in a child process, so that a reader crash on a damaged
     /// file costs that file, not the batch. Exit 0 readable, 3 unreadable.
     #[command(hide = true)]
@@ -141,6 +157,12 @@ pub struct SampleArgs {
     /// 并在输出目录写出清单“植入错误.tsv”
     #[arg(long)]
     pub with_errors: bool,
+
+    /// 植入只在与上月比较时才出现的警告（按代码排序后第 7、17、27… 个县区，依次为：
+    /// 各乡镇第(9)栏多 35%、最后一个乡镇并入前一个），用于演示 yuebao submit 的跨期审核；
+    /// 清单同样写入“植入错误.tsv”
+    #[arg(long)]
+    pub with_warnings: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -157,9 +179,13 @@ pub struct RollupArgs {
     #[arg(long, value_name = "YYYY-MM")]
     pub period: Period,
 
-    /// 县区报表或市汇总表，可以是文件或目录（目录中的 xlsx、xlsm、xls、ods、csv 文件）
-    #[arg(required = true, value_name = "FILE|DIR")]
+    /// 县区报表或市汇总表，可以是文件或目录（目录中的 xlsx、xlsm、xls、ods、csv 文件）；
+    /// 不给时汇总数据库（--data）中该报告期已接收的报表
+    #[arg(value_name = "FILE|DIR")]
     pub inputs: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
 
     /// 汇总表的输出目录
     #[arg(short, long, value_name = "DIR")]
@@ -176,4 +202,131 @@ pub struct RollupArgs {
     /// 不显示进度条
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Where the store lives.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// 数据目录（其中的 yuebao.sqlite3 保存全部报送记录）；默认为当前目录下的 yuebao-data
+    #[arg(long = "data", env = "YUEBAO_DATA", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// 要提交的文件或目录（目录中的 xlsx、xlsm、xls、ods、csv 文件）
+    #[arg(required = true, value_name = "FILE|DIR")]
+    pub inputs: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// 报送人（如 兰山区人社局 张三）
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+
+    /// 实际收到的时间（北京时间），用于补录早先通过电子邮件等方式收到的报表，
+    /// 如 "2026-11-04 16:30"；不写则为现在。按此时间判断是否按时
+    #[arg(long, value_name = "TIME")]
+    pub received_at: Option<String>,
+
+    /// 说明：审核只有警告时，附说明即可接收（强制上报）；没有说明则为“待说明”
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+
+    /// 表内和文件名都没有填报单位时使用的地区（代码或名称）
+    #[arg(long, value_name = "CODE")]
+    pub region: Option<String>,
+
+    /// 表内和文件名都没有报告期时使用的报告期，如 2026-10
+    #[arg(long, value_name = "YYYY-MM")]
+    pub period: Option<Period>,
+
+    /// 输出格式
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// 报告期，如 2026-10
+    #[arg(long, value_name = "YYYY-MM")]
+    pub period: Period,
+
+    /// 省、市或县区的代码或名称；默认 370000（全省）
+    #[arg(long, default_value = "370000", value_name = "CODE")]
+    pub region: String,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// 按此时间判断是否逾期（北京时间，如 "2026-11-06 09:00"）；默认为现在
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+
+    /// 输出格式
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// 地区代码或名称
+    #[arg(long, value_name = "CODE")]
+    pub region: String,
+
+    /// 报告期，如 2026-10
+    #[arg(long, value_name = "YYYY-MM")]
+    pub period: Period,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// 把每个版本的原始文件取出到此目录（文件名前加“第N版-”）
+    #[arg(long, value_name = "DIR")]
+    pub save: Option<PathBuf>,
+
+    /// 输出格式
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// 从 CSV 文件导入基线：每行“地区代码或名称,数值”，可有标题行；全部无误才导入
+    Import {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+        /// 导入人
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+    },
+    /// 列出某地区下辖各县区的基线及其来源
+    List {
+        /// 地区代码或名称；默认 370000
+        #[arg(long, default_value = "370000", value_name = "CODE")]
+        region: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AnnualArgs {
+    /// 年度，如 2025
+    #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(2000..=2999))]
+    pub year: i32,
+
+    /// 省代码（默认 370000，输出全省和各市年报）或市代码（只输出该市年报）
+    #[arg(long, default_value = "370000", value_name = "CODE")]
+    pub region: String,
+
+    /// 输出目录
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
 }

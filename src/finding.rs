@@ -4,7 +4,7 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -53,6 +53,10 @@ pub enum Code {
     PeriodFromElsewhere,
     BlankCell,
     NotReported,
+    BaselineMismatch,
+    LargeChange,
+    TownshipDropped,
+    BaselineSet,
 }
 
 impl Code {
@@ -87,7 +91,56 @@ impl Code {
             PeriodFromElsewhere => "I002",
             BlankCell => "I101",
             NotReported => "I102",
+            BaselineMismatch => "E401",
+            LargeChange => "W401",
+            TownshipDropped => "W402",
+            BaselineSet => "I401",
         }
+    }
+
+    /// Every code, for reading stored findings back.
+    pub const ALL: [Code; 32] = {
+        use Code::*;
+        [
+            FileUnreadable,
+            NoTable,
+            UnknownRegion,
+            NoPeriod,
+            NoRows,
+            Negative,
+            Fraction,
+            FormulaNoValue,
+            NotANumber,
+            ErrorValue,
+            RuleBroken,
+            TotalMismatch,
+            DuplicateTotal,
+            EmptyForm,
+            ExtraFormSheet,
+            RegionConflict,
+            PeriodConflict,
+            TextNumber,
+            FullWidthDigits,
+            ThousandsSeparator,
+            NoTotalRow,
+            DuplicateLabel,
+            UnlabelledRow,
+            FooterMissing,
+            RegionFromElsewhere,
+            PeriodFromElsewhere,
+            BlankCell,
+            NotReported,
+            BaselineMismatch,
+            LargeChange,
+            TownshipDropped,
+            BaselineSet,
+        ]
+    };
+
+    /// Whether a submission with this finding is held as 待说明 until it carries a 说明: every
+    /// warning except the unsigned signature block, which is signed on the paper copy.
+    pub fn needs_explanation(self) -> bool {
+        self.severity() == Severity::Warning && self != Code::FooterMissing
     }
 
     pub fn severity(self) -> Severity {
@@ -99,6 +152,21 @@ impl Code {
     }
 }
 
+impl std::str::FromStr for Code {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Code, String> {
+        Code::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| format!("未知的审核代码 {s}"))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Code, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl Serialize for Code {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
@@ -106,7 +174,7 @@ impl Serialize for Code {
 }
 
 /// One thing the validator has to say about one place in one file.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Finding {
     pub code: Code,
     pub severity: Severity,
@@ -115,7 +183,7 @@ pub struct Finding {
     /// A1 reference, e.g. `E9`.
     pub cell: Option<String>,
     /// 0-based (row, col) for writers; users only ever see `cell`.
-    #[serde(skip)]
+    #[serde(skip, default)]
     pub pos: Option<(u32, u32)>,
     pub row_label: Option<String>,
     pub column: Option<usize>,
@@ -170,6 +238,17 @@ impl Finding {
         self
     }
 
+    /// The line without the file name, for places that already name the file:
+    /// `Sheet1!E9 E201 兰山街道：第(3)栏 …`.
+    pub fn short(&self) -> String {
+        let place = match (&self.sheet, &self.cell) {
+            (Some(s), Some(c)) => format!("{s}!{c} "),
+            _ => String::new(),
+        };
+        let row = self.row_label.as_deref().map(|l| format!("{l}：")).unwrap_or_default();
+        format!("{place}{} {row}{}", self.code.as_str(), self.message)
+    }
+
     /// The concise text line: `兰山区.xlsx:Sheet1!E9: E201 兰山街道：第(3)栏 …`.
     pub fn line(&self) -> String {
         let place = match (&self.sheet, &self.cell) {
@@ -181,5 +260,26 @@ impl Finding {
             Some(l) => format!("{place}: {} {l}：{}", self.code.as_str(), self.message),
             None => format!("{place}: {} {}", self.code.as_str(), self.message),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_distinct_and_read_back() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Code::ALL {
+            assert!(seen.insert(c.as_str()), "{} twice", c.as_str());
+            assert_eq!(c.as_str().parse::<Code>().unwrap(), c);
+        }
+        let f = Finding::new(Code::LargeChange, "a.xlsx", "变动大").at("Sheet1", (8, 4)).value("上月", 10);
+        let back: Finding = serde_json::from_str(&serde_json::to_string(&f).unwrap()).unwrap();
+        assert_eq!(
+            (back.code, back.severity, back.cell.as_deref()),
+            (Code::LargeChange, Severity::Warning, Some("E9"))
+        );
+        assert!("E999".parse::<Code>().is_err());
     }
 }

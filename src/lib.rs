@@ -11,6 +11,7 @@ pub mod period;
 pub mod report;
 pub mod sample;
 pub mod schema;
+pub mod store;
 pub mod text;
 pub mod validate;
 
@@ -37,6 +38,12 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Template(a) => cmd::template::run(a, &schemas),
         Command::Sample(a) => cmd::sample::run(a, &schemas),
         Command::Rollup(a) => cmd::rollup::run(a, &schemas),
+        Command::Submit(a) => cmd::submit::run(a, &schemas),
+        Command::Status(a) => cmd::status::run(a, &schemas),
+        Command::History(a) => cmd::history::run(a, &schemas),
+        Command::Baseline(c) => cmd::baseline::run(c, &schemas),
+        Command::Annual(a) => cmd::annual::run(a, &schemas),
+        Command::Verify { store } => cmd::history::verify(store),
         Command::Probe { file } => Ok(cmd::probe::run(file)),
     }
 }

@@ -4,8 +4,8 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A calendar month. Ordered chronologically.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub struct Period {
     pub year: i32,
     pub month: u32,
@@ -29,6 +29,21 @@ impl Period {
             Period {
                 year: self.year,
                 month: self.month + 1,
+            }
+        }
+    }
+
+    /// The month before this one.
+    pub fn prev(&self) -> Period {
+        if self.month == 1 {
+            Period {
+                year: self.year - 1,
+                month: 12,
+            }
+        } else {
+            Period {
+                year: self.year,
+                month: self.month - 1,
             }
         }
     }
@@ -91,6 +106,14 @@ impl fmt::Display for Period {
 impl From<Period> for String {
     fn from(p: Period) -> String {
         p.to_string()
+    }
+}
+
+impl TryFrom<String> for Period {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Period, String> {
+        s.parse()
     }
 }
 

@@ -52,6 +52,10 @@ pub enum PlantKind {
     Words,
     /// A fraction: E102.
     Fraction,
+    /// Column (9) up 35% in every township: W401 against last month.
+    Jump,
+    /// The last township merged into the one before it: W402 against last month.
+    Merged,
 }
 
 impl PlantKind {
@@ -62,6 +66,11 @@ impl PlantKind {
         PlantKind::Words,
         PlantKind::Fraction,
     ];
+}
+
+impl PlantKind {
+    /// The planted warnings, in the order they are handed out.
+    pub const WARNINGS: [PlantKind; 2] = [PlantKind::Jump, PlantKind::Merged];
 }
 
 /// What a planted error types into its cell.
@@ -79,6 +88,15 @@ pub const PLANT_OFFSET: usize = 3;
 /// The planted error for the county at `index` (0-based, code order) among those generated.
 pub fn plant_for(index: usize) -> Option<PlantKind> {
     (index % PLANT_EVERY == PLANT_OFFSET).then(|| PlantKind::ALL[(index / PLANT_EVERY) % PlantKind::ALL.len()])
+}
+
+/// Which counties get a planted warning with `--with-warnings`: every `PLANT_EVERY`-th county
+/// starting with the `WARN_OFFSET`-th, never one that has a planted error.
+pub const WARN_OFFSET: usize = 6;
+
+/// The planted warning for the county at `index`, if any.
+pub fn warning_for(index: usize) -> Option<PlantKind> {
+    (index % PLANT_EVERY == WARN_OFFSET).then(|| PlantKind::WARNINGS[(index / PLANT_EVERY) % PlantKind::WARNINGS.len()])
 }
 
 fn rng_for(seed: u64, parts: &[u64]) -> ChaCha8Rng {
@@ -268,6 +286,25 @@ pub fn write_county(
         let v = &mut sheet.rows[target].1;
         v[2] = v[1] + rng.random_range(3..40);
     }
+    // The warnings change the figures themselves, keeping every rule and column (1)'s total.
+    let mut merged = None;
+    match plant {
+        Some(PlantKind::Jump) => {
+            for (_, v) in &mut sheet.rows {
+                v[8] = ((v[8] as f64 * 1.35).round() as i64).min(v[2]);
+            }
+        }
+        Some(PlantKind::Merged) if sheet.rows.len() > 1 => {
+            let (gone, values) = sheet.rows.pop().expect("more than one row");
+            let into = sheet.rows.last_mut().expect("at least one row left");
+            for (a, b) in into.1.iter_mut().zip(values) {
+                *a += b;
+            }
+            merged = Some((gone, into.0.clone()));
+        }
+        _ => {}
+    }
+    let target = target.min(sheet.rows.len() - 1);
     let mut doc = FormDoc::for_region(schemas, county, period);
     doc.rows = sheet.rows.iter().map(|(n, v)| FormRow::filled(n.clone(), v)).collect();
     doc.footer = sheet.footer.clone();
@@ -297,6 +334,21 @@ pub fn write_county(
             PlantKind::Negative => (cell_of(township_row, 20), "E101", format!("{name}第(20)栏填为 -3"), Some(Put::Number(-3.0))),
             PlantKind::Words => (cell_of(township_row, 6), "E104", format!("{name}第(6)栏填为“不详”"), Some(Put::Text("不详"))),
             PlantKind::Fraction => (cell_of(township_row, 9), "E102", format!("{name}第(9)栏填为 12.5"), Some(Put::Number(12.5))),
+            PlantKind::Jump => (
+                cell_of(layout.total_row.unwrap_or(township_row), 9),
+                "W401",
+                "各乡镇第(9)栏比正常多 35%（与上月比较时提示）".to_string(),
+                None,
+            ),
+            PlantKind::Merged => {
+                let (gone, into) = merged.clone().unwrap_or_default();
+                (
+                    cell_of(layout.total_row.unwrap_or(township_row), 0),
+                    "W402",
+                    format!("“{gone}”并入“{into}”，本月少一行（与上月比较时提示）"),
+                    None,
+                )
+            }
         }
     });
     // Typed over what the writer put there, as a person would.

@@ -32,6 +32,11 @@ pub fn a1(row: u32, col: u32) -> String {
     format!("{}{}", col_letters(col), row + 1)
 }
 
+/// Lower-case hex of bytes (digests).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

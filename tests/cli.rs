@@ -1,6 +1,7 @@
 //! End-to-end tests: build county workbooks the way counties send them, run the real `yuebao`
 //! binary, and read what it says (text, JSON, exit code, annotated workbooks).
 
+mod store;
 mod support;
 mod workbooks;
 

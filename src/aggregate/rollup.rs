@@ -19,6 +19,8 @@ pub enum EntryStatus {
     Accepted,
     /// Has errors, or is for another period.
     Rejected,
+    /// From the store: only warnings, no 说明 yet (待说明); not counted.
+    Pending,
     /// One of several files for the same region; none of them is counted.
     Duplicate,
     /// A city sheet for a city whose county sheets were also handed in: the counties win.
@@ -34,6 +36,7 @@ impl EntryStatus {
         match self {
             EntryStatus::Accepted => "已采用",
             EntryStatus::Rejected => "退回",
+            EntryStatus::Pending => "待说明",
             EntryStatus::Duplicate => "重复报送",
             EntryStatus::Superseded => "未采用",
             EntryStatus::Ignored => "不在汇总范围",
@@ -59,6 +62,10 @@ pub struct Entry {
     /// Index of the file's report in the rollup's input.
     #[serde(skip)]
     pub report: Option<usize>,
+    /// From the store: when the counted upload arrived, 按时 / 迟报 N 天 / 未报…, and its 说明.
+    pub received: Option<String>,
+    pub timeliness: Option<String>,
+    pub note: Option<String>,
 }
 
 /// A row of a rollup table: a region and its 合计, or None when it has no accepted sheet.
@@ -93,6 +100,8 @@ pub struct Rollup {
     pub total_problems: Vec<String>,
     pub counties_expected: usize,
     pub counties_reported: usize,
+    /// Made from the store rather than from files: the 报送情况 sheet shows timeliness.
+    pub from_store: bool,
 }
 
 /// How many findings of each severity the first lines of a rejected file's reasons show.
@@ -142,6 +151,9 @@ pub fn plan(
             warnings: rep.summary.warnings,
             reasons: Vec::new(),
             report: Some(i),
+            received: None,
+            timeliness: None,
+            note: None,
         };
         // Out of scope first: a file for another region is not this rollup's to reject.
         if let Some(r) = region.filter(|r| r.level == Level::Province || r.code == scope.code) {
@@ -157,7 +169,7 @@ pub fn plan(
                 .iter()
                 .filter(|f| f.severity == Severity::Error)
                 .take(REASONS_SHOWN)
-                .map(short_line)
+                .map(|f| f.short())
                 .collect();
             if rep.summary.errors > REASONS_SHOWN {
                 e.reasons
@@ -257,6 +269,9 @@ pub fn plan(
                     warnings: 0,
                     reasons: Vec::new(),
                     report: None,
+                    received: None,
+                    timeliness: None,
+                    note: None,
                 });
             }
         }
@@ -339,15 +354,6 @@ pub fn plan(
         total_problems,
         counties_expected,
         counties_reported,
+        from_store: false,
     })
-}
-
-/// A finding without the file name, for a column that already names the file.
-fn short_line(f: &crate::finding::Finding) -> String {
-    let place = match (&f.sheet, &f.cell) {
-        (Some(s), Some(c)) => format!("{s}!{c} "),
-        _ => String::new(),
-    };
-    let row = f.row_label.as_deref().map(|l| format!("{l}：")).unwrap_or_default();
-    format!("{place}{} {row}{}", f.code.as_str(), f.message)
 }

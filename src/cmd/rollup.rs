@@ -3,11 +3,18 @@
 
 use crate::aggregate::rollup::{EntryStatus, Rollup, plan};
 use crate::cli::{RollupArgs, TableFormat};
+use crate::finding::Severity;
+use crate::period::Period;
+use crate::schema::Region;
 use crate::schema::Schemas;
 use crate::schema::regions::Level;
+use crate::store::status::{period_status, time_label};
+use crate::store::{Store, SubStatus, Submission, effective};
+use crate::validate::Summary;
 use crate::validate::{FileReport, Hints, Status, validate_file};
 use anyhow::{Context, bail};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 pub fn run(args: &RollupArgs, schemas: &Schemas) -> anyhow::Result<i32> {
@@ -15,26 +22,30 @@ pub fn run(args: &RollupArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     if scope.level == Level::County {
         bail!("--region 应为省或市的代码：{} 是县区，县区报表不需要再汇总", schemas.regions.display(scope));
     }
-    let files = super::validate::expand_inputs(&args.inputs)?;
-    if files.is_empty() {
-        bail!("没有找到要汇总的文件");
-    }
-    let hints = Hints {
-        region: None,
-        period: Some(args.period),
-        isolate_readers: true,
+    let Inputs {
+        reports,
+        digests,
+        meta,
+        standing,
+    } = if args.inputs.is_empty() {
+        let store = super::open_store(&args.store)?;
+        let inputs = from_store(&store, schemas, scope, args.period)?;
+        if inputs.reports.is_empty() {
+            eprintln!(
+                "提示：数据库 {} 中没有{}{}的报表，汇总表全部为未报",
+                store.file().display(),
+                scope.name,
+                args.period.label()
+            );
+        }
+        inputs
+    } else {
+        from_files(args, schemas)?
     };
-    let bar = super::progress(files.len(), "审核报表", args.quiet);
-    let mut reports: Vec<FileReport> = Vec::with_capacity(files.len());
-    let mut digests = Vec::with_capacity(files.len());
-    for p in &files {
-        reports.push(validate_file(p, &display_name(p), schemas, &hints));
-        digests.push(sha256_file(p));
-        bar.inc(1);
+    let mut rollup = plan(schemas, scope, args.period, &reports, &digests).context("汇总计算失败")?;
+    if let Some(standing) = standing {
+        mark_from_store(&mut rollup, &meta, &standing);
     }
-    bar.finish_and_clear();
-
-    let rollup = plan(schemas, scope, args.period, &reports, &digests).context("汇总计算失败")?;
     super::ensure_dir(&args.output)?;
     let written = crate::report::rollup::write_workbooks(&rollup, schemas, &args.output, &today_label())
         .with_context(|| format!("无法在 {} 中写入汇总表", args.output.display()))?;
@@ -58,7 +69,8 @@ pub fn run(args: &RollupArgs, schemas: &Schemas) -> anyhow::Result<i32> {
 
     let returned = args.output.join("退回");
     let mut annotated = Vec::new();
-    for rep in reports.iter().filter(|r| r.status == Status::Rejected) {
+    // Files read from disk only: the store's rejected uploads were answered at submit time.
+    for rep in reports.iter().filter(|r| r.status == Status::Rejected && r.book.is_some()) {
         super::ensure_dir(&returned)?;
         let stem = rep.path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "file".into());
         let out = returned.join(format!("{stem}-审核.xlsx"));
@@ -90,9 +102,125 @@ pub fn run(args: &RollupArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     let trouble = rollup
         .entries
         .iter()
-        .any(|e| matches!(e.status, EntryStatus::Rejected | EntryStatus::Duplicate))
+        .any(|e| matches!(e.status, EntryStatus::Rejected | EntryStatus::Duplicate | EntryStatus::Pending))
         || !rollup.total_problems.is_empty();
     Ok(i32::from(trouble))
+}
+
+/// Validates the files and directories given on the command line.
+fn from_files(args: &RollupArgs, schemas: &Schemas) -> anyhow::Result<Inputs> {
+    let files = super::validate::expand_inputs(&args.inputs)?;
+    if files.is_empty() {
+        bail!("没有找到要汇总的文件");
+    }
+    let hints = Hints {
+        region: None,
+        period: Some(args.period),
+        isolate_readers: true,
+    };
+    let bar = super::progress(files.len(), "审核报表", args.quiet);
+    let mut reports: Vec<FileReport> = Vec::with_capacity(files.len());
+    let mut digests = Vec::with_capacity(files.len());
+    for p in &files {
+        reports.push(validate_file(p, &display_name(p), schemas, &hints));
+        digests.push(sha256_file(p));
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(Inputs {
+        meta: vec![None; reports.len()],
+        reports,
+        digests,
+        standing: None,
+    })
+}
+
+/// What a rollup is made from: reports with their digests, and from the store what it knows
+/// about each upload and every county's standing (code → 按时 / 迟报 N 天 / 未报 …).
+pub(crate) struct Inputs {
+    pub reports: Vec<FileReport>,
+    pub digests: Vec<Option<String>>,
+    pub meta: Vec<Option<StoreMeta>>,
+    pub standing: Option<HashMap<String, String>>,
+}
+
+/// What the store knows about an upload beyond its report.
+#[derive(Debug, Clone)]
+pub(crate) struct StoreMeta {
+    pending: bool,
+    received: String,
+    note: Option<String>,
+}
+
+/// One report per region under `scope` that has uploads for `period`: the effective upload, or
+/// when none is accepted the latest one (so it shows as 退回 or 待说明).
+pub(crate) fn from_store(store: &Store, schemas: &Schemas, scope: &Region, period: Period) -> anyhow::Result<Inputs> {
+    let subs = store.period(period)?;
+    let standing = period_status(schemas, scope, period, &subs, super::now())
+        .into_iter()
+        .map(|r| (r.code, r.label))
+        .collect();
+    let mut codes: Vec<&str> = subs.iter().filter_map(|s| s.region.as_deref()).collect();
+    codes.sort();
+    codes.dedup();
+    let in_scope = |code: &str| schemas.regions.subtree(&scope.code).iter().any(|r| r.code == code);
+    let (mut reports, mut digests, mut meta) = (Vec::new(), Vec::new(), Vec::new());
+    for code in codes.into_iter().filter(|c| in_scope(c)) {
+        let history: Vec<Submission> = subs.iter().filter(|s| s.region.as_deref() == Some(code)).cloned().collect();
+        let Some(s) = effective(&history).or(history.last()) else { continue };
+        let region = schemas.regions.get(code);
+        let summary = Summary {
+            errors: s.errors as usize,
+            warnings: s.warnings as usize,
+            infos: s.findings.iter().filter(|f| f.severity == Severity::Info).count(),
+        };
+        reports.push(FileReport {
+            file: s.file_name.clone(),
+            path: PathBuf::from(&s.file_name),
+            region: Some(code.to_string()),
+            region_name: region.map(|r| r.name.clone()),
+            period: s.period,
+            status: if s.status == SubStatus::Accepted {
+                Status::Accepted
+            } else {
+                Status::Rejected
+            },
+            summary,
+            findings: s.findings.clone(),
+            sheet: s.sheet.clone().filter(|_| s.status == SubStatus::Accepted),
+            book: None,
+            table: None,
+        });
+        digests.push(Some(s.sha256.clone()));
+        meta.push(Some(StoreMeta {
+            pending: s.status == SubStatus::Pending,
+            received: time_label(s.received_at),
+            note: s.note.clone(),
+        }));
+    }
+    Ok(Inputs {
+        reports,
+        digests,
+        meta,
+        standing: Some(standing),
+    })
+}
+
+/// Adds what only the store knows to a rollup: 待说明 uploads, arrival times, timeliness, notes.
+pub(crate) fn mark_from_store(rollup: &mut Rollup, meta: &[Option<StoreMeta>], standing: &HashMap<String, String>) {
+    rollup.from_store = true;
+    for e in &mut rollup.entries {
+        e.timeliness = e.code.as_deref().and_then(|c| standing.get(c)).cloned();
+        let Some(m) = e.report.and_then(|i| meta.get(i)).cloned().flatten() else {
+            continue;
+        };
+        if m.pending && e.status == EntryStatus::Rejected {
+            e.status = EntryStatus::Pending;
+            e.reasons.push(format!("有 {} 处警告，尚未附说明，待县区核实后附说明重新提交", e.warnings));
+        }
+        e.received = Some(m.received);
+        e.note = m.note;
+    }
 }
 
 fn display_name(p: &Path) -> String {
@@ -102,12 +230,11 @@ fn display_name(p: &Path) -> String {
 /// Hex SHA-256 of a file's bytes; None when it cannot be read (its report already says so).
 fn sha256_file(p: &Path) -> Option<String> {
     let bytes = std::fs::read(p).ok()?;
-    let digest = Sha256::digest(&bytes);
-    Some(digest.iter().map(|b| format!("{b:02x}")).collect())
+    Some(crate::text::hex(&Sha256::digest(&bytes)))
 }
 
 /// Today in Beijing time, as the form's 填报日期 is written.
-fn today_label() -> String {
+pub(crate) fn today_label() -> String {
     use chrono::Datelike;
     let d = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
     format!("{}年{}月{}日", d.year(), d.month(), d.day())
@@ -120,11 +247,17 @@ fn summary(rollup: &Rollup, schemas: &Schemas, written: &[PathBuf], annotated: &
     let count = |s: EntryStatus| rollup.entries.iter().filter(|e| e.status == s).count();
     let files = rollup.entries.iter().filter(|e| e.file.is_some()).count();
     let scope = schemas.regions.get(&rollup.scope).map(|r| schemas.regions.display(r)).unwrap_or_default();
+    let source = if rollup.from_store {
+        format!("数据库中有 {files} 个地区的报表")
+    } else {
+        format!("收到 {files} 个文件")
+    };
     out.push_str(&format!(
-        "{scope} {} 汇总：收到 {files} 个文件，采用 {}，退回 {}，重复 {}，未采用 {}，不在范围 {}；县区应报 {}，实报 {}，未报 {}。\n",
+        "{scope} {} 汇总：{source}，采用 {}，退回 {}，待说明 {}，重复 {}，未采用 {}，不在范围 {}；县区应报 {}，实报 {}，未报 {}。\n",
         rollup.period.label(),
         count(EntryStatus::Accepted),
         count(EntryStatus::Rejected),
+        count(EntryStatus::Pending),
         count(EntryStatus::Duplicate),
         count(EntryStatus::Superseded),
         count(EntryStatus::Ignored),
@@ -156,7 +289,7 @@ fn summary(rollup: &Rollup, schemas: &Schemas, written: &[PathBuf], annotated: &
     for e in &rollup.entries {
         let name = match e.status {
             EntryStatus::Missing => e.name.clone(),
-            EntryStatus::Rejected | EntryStatus::Duplicate if e.city.is_some() => format!("{}（{}）", e.name, e.status.label()),
+            EntryStatus::Rejected | EntryStatus::Duplicate | EntryStatus::Pending if e.city.is_some() => format!("{}（{}）", e.name, e.status.label()),
             _ => continue,
         };
         let city = e.city.clone().unwrap_or_default();

@@ -1,7 +1,7 @@
 //! `yuebao sample`: synthetic county workbooks for every county under a region.
 
 use crate::cli::SampleArgs;
-use crate::sample::{Planted, plant_for, write_county};
+use crate::sample::{Planted, plant_for, warning_for, write_county};
 use crate::schema::Schemas;
 use crate::schema::regions::Level;
 use anyhow::Context;
@@ -14,7 +14,11 @@ pub fn run(args: &SampleArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     let mut planted: Vec<Planted> = Vec::new();
     for (i, county) in counties.iter().enumerate() {
         let path = args.output.join(crate::report::file_name(county, args.period));
-        let plant = if args.with_errors { plant_for(i) } else { None };
+        let plant = match (args.with_errors, args.with_warnings) {
+            (true, _) if plant_for(i).is_some() => plant_for(i),
+            (_, true) => warning_for(i),
+            _ => None,
+        };
         let p = write_county(schemas, args.seed, county, args.period, plant, &path).with_context(|| format!("无法写入 {}", path.display()))?;
         planted.extend(p);
         bar.inc(1);
@@ -28,7 +32,7 @@ pub fn run(args: &SampleArgs, schemas: &Schemas) -> anyhow::Result<i32> {
         args.seed,
         args.output.display()
     );
-    if args.with_errors {
+    if args.with_errors || args.with_warnings {
         let manifest = args.output.join("植入错误.tsv");
         let mut w = csv::WriterBuilder::new().delimiter(b'\t').from_writer(Vec::from("\u{feff}".as_bytes()));
         w.write_record(["文件", "工作表", "单元格", "代码", "说明"])?;
@@ -37,7 +41,7 @@ pub fn run(args: &SampleArgs, schemas: &Schemas) -> anyhow::Result<i32> {
         }
         let bytes = w.into_inner().context("无法生成植入错误清单")?;
         std::fs::write(&manifest, bytes).with_context(|| format!("无法写入 {}", manifest.display()))?;
-        println!("植入错误 {} 处，清单见 {}", planted.len(), manifest.display());
+        println!("植入 {} 处（错误或警告），清单见 {}", planted.len(), manifest.display());
     }
     Ok(0)
 }

@@ -221,20 +221,23 @@ fn convert(v: &Data) -> Value {
     }
 }
 
+/// Text as saved on Chinese Windows: UTF-8 (BOM dropped), or else GB18030; None when it is
+/// neither.
+pub fn decode_text(bytes: &[u8]) -> Option<String> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Some(s.trim_start_matches('\u{FEFF}').to_string()),
+        Err(_) => {
+            let (s, _, had_errors) = encoding_rs::GB18030.decode(bytes);
+            (!had_errors).then(|| s.into_owned())
+        }
+    }
+}
+
 /// CSV from Excel/WPS on Chinese Windows is usually GB18030; anything that is not valid UTF-8
 /// is read as that. Fields that are plain decimal numbers are numbers, as Excel would open them.
 fn read_csv(path: &Path) -> Result<Book, IngestError> {
     let bytes = std::fs::read(path).map_err(|e| IngestError::Io(e.to_string()))?;
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(s) => s.trim_start_matches('\u{FEFF}').to_string(),
-        Err(_) => {
-            let (s, _, had_errors) = encoding_rs::GB18030.decode(&bytes);
-            if had_errors {
-                return Err(IngestError::Corrupt("CSV 文件既不是 UTF-8 也不是 GBK/GB18030 编码".into()));
-            }
-            s.into_owned()
-        }
-    };
+    let text = decode_text(&bytes).ok_or_else(|| IngestError::Corrupt("CSV 文件既不是 UTF-8 也不是 GBK/GB18030 编码".into()))?;
     let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let name = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "csv".into());
     let mut grid = Grid { name, ..Grid::default() };

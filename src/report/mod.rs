@@ -2,6 +2,7 @@
 //! the annotated copy of a checked workbook.
 
 pub mod annotate;
+pub mod annual;
 pub mod form;
 pub mod rollup;
 

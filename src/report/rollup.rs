@@ -15,24 +15,7 @@ pub fn write_workbooks(rollup: &Rollup, schemas: &Schemas, dir: &Path, filled_on
         let path = dir.join(super::file_name(region, rollup.period));
         let mut wb = Workbook::new();
         let ws = wb.add_worksheet().set_name(rollup.period.label())?;
-        let width = schemas.form().width();
-        let mut doc = FormDoc::for_region(schemas, region, rollup.period);
-        doc.rows = table
-            .rows
-            .iter()
-            .map(|r| match &r.values {
-                Some(v) => FormRow::filled(r.name.clone(), v),
-                None => FormRow::missing(&r.name, width),
-            })
-            .collect();
-        doc.coverage = Some(table.coverage.clone());
-        // The signatures are for people to add on paper; the date is when it was compiled.
-        doc.footer = schemas
-            .form()
-            .footer
-            .iter()
-            .map(|f| if f.key.contains("日期") { filled_on.to_string() } else { String::new() })
-            .collect();
+        let doc = table_doc(schemas, region, table, rollup.period, filled_on);
         write_form(ws, schemas.form(), &doc)?;
         let entries: Vec<&Entry> = rollup
             .entries
@@ -46,6 +29,30 @@ pub fn write_workbooks(rollup: &Rollup, schemas: &Schemas, dir: &Path, filled_on
         written.push(path);
     }
     Ok(written)
+}
+
+/// The form filled with a rollup table: one row per region below (未报 where nothing was
+/// counted), the 应报/实报 counts, and the compile date as 填报日期.
+pub fn table_doc(schemas: &Schemas, region: &crate::schema::Region, table: &Table, period: crate::period::Period, filled_on: &str) -> FormDoc {
+    let width = schemas.form().width();
+    let mut doc = FormDoc::for_region(schemas, region, period);
+    doc.rows = table
+        .rows
+        .iter()
+        .map(|r| match &r.values {
+            Some(v) => FormRow::filled(r.name.clone(), v),
+            None => FormRow::missing(&r.name, width),
+        })
+        .collect();
+    doc.coverage = Some(table.coverage.clone());
+    // The signatures are for people to add on paper; the date is when it was compiled.
+    doc.footer = schemas
+        .form()
+        .footer
+        .iter()
+        .map(|f| if f.key.contains("日期") { filled_on.to_string() } else { String::new() })
+        .collect();
+    doc
 }
 
 /// How many Chinese characters fit on one line of the 说明 column (width 64).
@@ -73,19 +80,27 @@ fn write_status_sheet(ws: &mut Worksheet, schemas: &Schemas, rollup: &Rollup, ta
         1,
         0,
         format!(
-            "{}；已采用 {}，退回 {}，重复 {}，未报 {}",
+            "{}；已采用 {}，退回 {}，待说明 {}，重复 {}，未报 {}",
             table.coverage,
             count(EntryStatus::Accepted),
             count(EntryStatus::Rejected),
+            count(EntryStatus::Pending),
             count(EntryStatus::Duplicate),
             count(EntryStatus::Missing)
         ),
     )?;
-    let headers = ["序号", "地区代码", "地区名称", "所属市", "状态", "文件", "SHA-256", "错误", "警告", "说明"];
-    let widths = [5.0, 9.0, 12.0, 10.0, 10.0, 30.0, 52.0, 6.0, 6.0, 64.0];
-    for (c, (h, w)) in headers.iter().zip(widths).enumerate() {
+    // From the store the sheet also says when each upload came, how timely, and its 说明.
+    let mut headers: Vec<(&str, f64)> = vec![("序号", 5.0), ("地区代码", 9.0), ("地区名称", 12.0), ("所属市", 10.0), ("状态", 10.0)];
+    if rollup.from_store {
+        headers.extend([("接收时间", 17.0), ("及时性", 16.0)]);
+    }
+    headers.extend([("文件", 30.0), ("SHA-256", 52.0), ("错误", 6.0), ("警告", 6.0), ("说明", 64.0)]);
+    if rollup.from_store {
+        headers.push(("报送说明", 40.0));
+    }
+    for (c, (h, w)) in headers.iter().enumerate() {
         ws.write_with_format(3, c as u16, *h, &head)?;
-        ws.set_column_width(c as u16, w)?;
+        ws.set_column_width(c as u16, *w)?;
     }
     for (i, e) in entries.iter().enumerate() {
         let r = 4 + i as u32;
@@ -96,26 +111,40 @@ fn write_status_sheet(ws: &mut Worksheet, schemas: &Schemas, rollup: &Rollup, ta
             .map(|c| c.name.clone())
             .unwrap_or_default();
         let status_fmt = if matches!(e.status, EntryStatus::Accepted) { &cell } else { &red };
-        ws.write_with_format(r, 0, (i + 1) as u32, &cell)?;
-        ws.write_with_format(r, 1, e.code.clone().unwrap_or_default(), &cell)?;
-        ws.write_with_format(r, 2, &e.name, &cell)?;
-        ws.write_with_format(r, 3, city, &cell)?;
-        ws.write_with_format(r, 4, e.status.label(), status_fmt)?;
+        let mut c = 0u16;
+        let mut next = || {
+            c += 1;
+            c - 1
+        };
+        ws.write_with_format(r, next(), (i + 1) as u32, &cell)?;
+        ws.write_with_format(r, next(), e.code.clone().unwrap_or_default(), &cell)?;
+        ws.write_with_format(r, next(), &e.name, &cell)?;
+        ws.write_with_format(r, next(), city, &cell)?;
+        ws.write_with_format(r, next(), e.status.label(), status_fmt)?;
+        if rollup.from_store {
+            ws.write_with_format(r, next(), e.received.clone().unwrap_or_default(), &cell)?;
+            let late = e.timeliness.as_deref().is_some_and(|t| t != "按时");
+            ws.write_with_format(r, next(), e.timeliness.clone().unwrap_or_default(), if late { &red } else { &cell })?;
+        }
         // The name is what people recognise; the digest tells apart two files of that name.
         let file = e
             .file
             .as_deref()
             .map(|f| Path::new(f).file_name().map_or(f.to_string(), |n| n.to_string_lossy().to_string()));
-        ws.write_with_format(r, 5, file.unwrap_or_default(), &cell)?;
-        ws.write_with_format(r, 6, e.sha256.clone().unwrap_or_default(), &mono)?;
+        ws.write_with_format(r, next(), file.unwrap_or_default(), &cell)?;
+        ws.write_with_format(r, next(), e.sha256.clone().unwrap_or_default(), &mono)?;
+        let (ce, cw) = (next(), next());
         if e.file.is_some() {
-            ws.write_with_format(r, 7, e.errors as u32, &cell)?;
-            ws.write_with_format(r, 8, e.warnings as u32, &cell)?;
+            ws.write_with_format(r, ce, e.errors as u32, &cell)?;
+            ws.write_with_format(r, cw, e.warnings as u32, &cell)?;
         } else {
-            ws.write_blank(r, 7, &cell)?;
-            ws.write_blank(r, 8, &cell)?;
+            ws.write_blank(r, ce, &cell)?;
+            ws.write_blank(r, cw, &cell)?;
         }
-        ws.write_with_format(r, 9, e.reasons.join("\n"), &cell)?;
+        ws.write_with_format(r, next(), e.reasons.join("\n"), &cell)?;
+        if rollup.from_store {
+            ws.write_with_format(r, next(), e.note.clone().unwrap_or_default(), &cell)?;
+        }
         // Rows are not re-measured on opening everywhere: size them for their wrapped reasons.
         let lines: usize = e.reasons.iter().map(|t| t.chars().count().div_ceil(REASON_CHARS_PER_LINE).max(1)).sum();
         if lines > 1 {

@@ -20,6 +20,9 @@ pub struct Column {
     /// column with no parent the range of a township's count.
     #[serde(default)]
     pub sample: Option<[f64; 2]>,
+    /// This column's own month-over-month threshold, instead of `cross_period.max_change`.
+    #[serde(default)]
+    pub max_change: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -57,6 +60,37 @@ pub struct PeriodRule {
     pub timezone_offset_hours: i32,
 }
 
+/// Checks against earlier months (`[cross_period]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrossPeriod {
+    /// The column that must equal the region's baseline (the 2015 count).
+    pub baseline_column: Option<usize>,
+    /// A 合计 moving by more than this share from last month is a warning.
+    pub max_change: f64,
+    /// Changes smaller than this many persons are never warned about.
+    pub min_change: i64,
+}
+
+impl Default for CrossPeriod {
+    fn default() -> Self {
+        CrossPeriod {
+            baseline_column: None,
+            max_change: f64::INFINITY,
+            min_change: i64::MAX,
+        }
+    }
+}
+
+/// The annual report's settings (`[annual]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Annual {
+    /// Columns charted month by month.
+    #[serde(default)]
+    pub trend_columns: Vec<usize>,
+}
+
 /// Heading of the row-label column at each level: a county sheet lists townships, a city sheet
 /// counties, a province sheet cities.
 #[derive(Debug, Clone, Deserialize)]
@@ -83,6 +117,10 @@ struct FormFile {
     footer: Vec<FooterField>,
     period: PeriodRule,
     #[serde(default)]
+    cross_period: CrossPeriod,
+    #[serde(default)]
+    annual: Annual,
+    #[serde(default)]
     groups: Vec<Group>,
     columns: Vec<Column>,
 }
@@ -104,6 +142,8 @@ pub struct Form {
     pub notes: Vec<String>,
     pub footer: Vec<FooterField>,
     pub period: PeriodRule,
+    pub cross_period: CrossPeriod,
+    pub annual: Annual,
     pub groups: Vec<Group>,
     pub columns: Vec<Column>,
 }
@@ -142,6 +182,20 @@ impl Form {
                 )));
             }
         }
+        let cp = &f.cross_period;
+        if let Some(n) = cp.baseline_column.filter(|n| *n == 0 || *n > f.columns.len()) {
+            return Err(bad(format!("cross_period.baseline_column = {n}：没有这一栏")));
+        }
+        let threshold_ok = |x: f64| x > 0.0 && !x.is_nan();
+        if !threshold_ok(cp.max_change) || cp.min_change < 0 {
+            return Err(bad("cross_period.max_change 应大于 0（0.2 即 20%），min_change 不能为负".into()));
+        }
+        if let Some(c) = f.columns.iter().find(|c| c.max_change.is_some_and(|x| !threshold_ok(x))) {
+            return Err(bad(format!("第 ({}) 栏的 max_change 应大于 0（0.2 即 20%）", c.no)));
+        }
+        if let Some(n) = f.annual.trend_columns.iter().find(|n| **n == 0 || **n > f.columns.len()) {
+            return Err(bad(format!("annual.trend_columns 中的 {n}：没有这一栏")));
+        }
         for g in &f.groups {
             check_parent(format!("分组“{}”", g.name), &g.parent)?;
         }
@@ -168,6 +222,8 @@ impl Form {
             notes: f.notes,
             footer: f.footer,
             period: f.period,
+            cross_period: f.cross_period,
+            annual: f.annual,
             groups: f.groups,
             columns: f.columns,
         };
@@ -177,6 +233,14 @@ impl Form {
 
     pub fn width(&self) -> usize {
         self.columns.len()
+    }
+
+    /// The month-over-month threshold of column `no` (1-based).
+    pub fn max_change(&self, no: usize) -> f64 {
+        self.columns
+            .get(no.wrapping_sub(1))
+            .and_then(|c| c.max_change)
+            .unwrap_or(self.cross_period.max_change)
     }
 
     pub fn column_name(&self, no: usize) -> &str {

@@ -1,6 +1,7 @@
 //! Judging one handed-in file against the form: where its table is, which region and period it
 //! is for, whether every cell is a count, and whether the 栏目关系 and the 合计 hold.
 
+pub mod cross;
 pub mod values;
 
 use crate::finding::{Code, Finding, Severity};
@@ -25,7 +26,7 @@ pub struct Hints {
 }
 
 /// A row of counts with where each came from.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct DataRow {
     pub label: String,
     /// 0-based sheet row; None for a 合计 the file lacked and that was summed.
@@ -34,7 +35,7 @@ pub struct DataRow {
 }
 
 /// An accepted-shape sheet: region, period, rows and the 合计 (given or summed).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Sheet {
     pub sheet: String,
     pub region: String,
@@ -43,6 +44,9 @@ pub struct Sheet {
     pub total: DataRow,
     /// False when the file had no 合计 row and `total` is the sum of `rows`.
     pub total_given: bool,
+    /// 0-based sheet column of column (1), to point at cells later (cross-period findings).
+    #[serde(default)]
+    pub first_col: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -204,6 +208,7 @@ fn validate_inner(path: &Path, display: &str, schemas: &Schemas, hints: &Hints) 
             rows,
             total,
             total_given,
+            first_col: fs.loc.first_col,
         });
     }
     rep.book = Some(book);

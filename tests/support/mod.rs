@@ -19,6 +19,7 @@ pub fn yuebao_in(dir: &Path, args: &[&str]) -> Run {
         .args(args)
         .current_dir(dir)
         .env_remove("YUEBAO_SCHEMAS")
+        .env_remove("YUEBAO_DATA")
         .output()
         .expect("run yuebao");
     Run {

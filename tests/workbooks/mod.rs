@@ -7,49 +7,49 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
-fn tmp() -> TempDir {
+pub(crate) fn tmp() -> TempDir {
     tempfile::tempdir().unwrap()
 }
 
-fn s(p: &Path) -> &str {
+pub(crate) fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-fn ok(run: &Run) {
+pub(crate) fn ok(run: &Run) {
     assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
 }
 
 /// The first sheet of a workbook, and its name.
-fn first_sheet(path: &Path) -> (String, Range<Data>) {
+pub(crate) fn first_sheet(path: &Path) -> (String, Range<Data>) {
     let mut x: Xlsx<_> = open_workbook(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let name = x.sheet_names()[0].clone();
     let r = x.worksheet_range(&name).unwrap();
     (name, r)
 }
 
-fn text(r: &Range<Data>, row: u32, col: u32) -> String {
+pub(crate) fn text(r: &Range<Data>, row: u32, col: u32) -> String {
     r.get_value((row, col)).map(|v| v.to_string()).unwrap_or_default()
 }
 
 /// The row (absolute) labelled `label` in column B (or A, where 合计 spans both).
-fn row_labelled(r: &Range<Data>, label: &str) -> Option<u32> {
+pub(crate) fn row_labelled(r: &Range<Data>, label: &str) -> Option<u32> {
     let (h, _) = r.end().unwrap();
     let want = label.replace(' ', "");
     (0..=h).find(|&row| (0..2).any(|c| text(r, row, c).replace(' ', "") == want))
 }
 
 /// The 21 numbers of the row labelled `label` (columns C…W); blanks read as None.
-fn values_of(r: &Range<Data>, label: &str) -> Vec<Option<i64>> {
+pub(crate) fn values_of(r: &Range<Data>, label: &str) -> Vec<Option<i64>> {
     let row = row_labelled(r, label).unwrap_or_else(|| panic!("no row {label}"));
     (2..23).map(|c| r.get_value((row, c)).and_then(|v| v.as_f64()).map(|f| f as i64)).collect()
 }
 
-fn total_of(path: &Path) -> Vec<i64> {
+pub(crate) fn total_of(path: &Path) -> Vec<i64> {
     let (_, r) = first_sheet(path);
     values_of(&r, "合计").into_iter().map(|v| v.expect("合计 filled")).collect()
 }
 
-fn files_in(dir: &Path, ext: &str) -> Vec<PathBuf> {
+pub(crate) fn files_in(dir: &Path, ext: &str) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -60,7 +60,7 @@ fn files_in(dir: &Path, ext: &str) -> Vec<PathBuf> {
 }
 
 /// Counties of a region as `yuebao regions --format tsv` lists them: (code, name).
-fn counties(code: &str) -> Vec<(String, String)> {
+pub(crate) fn counties(code: &str) -> Vec<(String, String)> {
     let run = yuebao(&["regions", code, "--format", "tsv"]);
     ok(&run);
     run.stdout
@@ -72,7 +72,7 @@ fn counties(code: &str) -> Vec<(String, String)> {
 }
 
 /// The text of one part of an xlsx package.
-fn zip_part(path: &Path, part: &str) -> String {
+pub(crate) fn zip_part(path: &Path, part: &str) -> String {
     let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
     let mut out = String::new();
     z.by_name(part).unwrap().read_to_string(&mut out).unwrap();
@@ -257,7 +257,7 @@ fn sample_is_deterministic_and_months_are_consistent() {
 }
 
 /// The planted errors manifest: (file, cell, code).
-fn manifest(dir: &Path) -> Vec<(String, String, String)> {
+pub(crate) fn manifest(dir: &Path) -> Vec<(String, String, String)> {
     let text = std::fs::read_to_string(dir.join("植入错误.tsv")).unwrap();
     text.trim_start_matches('\u{feff}')
         .lines()

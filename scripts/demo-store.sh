@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# `make run`, second half: the store at work for 临沂市. Sample months from 2024-12 to 2026-10
+# are submitted county by county as they would have arrived: most a few days before the due
+# date, some late; 兰陵县's training jump (a planted warning) explained with a 说明 in June and
+# July and left unexplained in October; 沂南县's October rejected and corrected late; 费县's
+# October never sent. Then the status of October, a rollup from the store, and the 2025
+# annual report.
+#
+# Usage: scripts/demo-store.sh BIN OUTDIR. The store is rebuilt from scratch on every run.
+set -euo pipefail
+bin=$1
+out=$2
+data=$out/yuebao-data
+months_dir=$out/月报
+log=$out/报送日志.txt
+rm -rf "$data" "$months_dir"
+mkdir -p "$months_dir"
+: >"$log"
+
+months=(2024-12)
+for y in 2025 2026; do
+  for m in 01 02 03 04 05 06 07 08 09 10 11 12; do
+    [ "$y-$m" \> "2026-10" ] && break
+    months+=("$y-$m")
+  done
+done
+
+submit() { # FILE WHEN [ARGS…]: submit one file, keep its answer in the log
+  local f=$1 when=$2
+  shift 2
+  local name
+  name=$(basename "$f" | cut -d- -f2)
+  "$bin" submit --data "$data" --by "${name}统计员" --received-at "$when" "$@" "$f" >>"$log" || true
+}
+
+n=0
+for p in "${months[@]}"; do
+  n=$((n + 1))
+  dir=$months_dir/$p
+  flags=()
+  case $p in
+    2026-06 | 2026-07 | 2026-10) flags=(--with-warnings) ;;
+  esac
+  [ "$p" = 2026-10 ] && flags+=(--with-errors)
+  # July is sampled plainly; only June's jump is planted, so July's return is the warning.
+  [ "$p" = 2026-07 ] && flags=()
+  "$bin" sample --period "$p" --region 371300 -o "$dir" "${flags[@]}" >/dev/null
+  due=$("$bin" deadline --period "$p" | cut -d' ' -f1)
+  i=0
+  for f in "$dir"/*.xlsx; do
+    i=$((i + 1))
+    code=$(basename "$f" | cut -d- -f1)
+    # Most arrive 0–3 days before the due date; about one in nine is 1–3 days late.
+    if [ $(((i * 7 + n * 3) % 9)) -eq 0 ]; then
+      when="$(date -d "$due + $(((i + n) % 3 + 1)) days" +%F) 10:$((10 + i))"
+    else
+      when="$(date -d "$due - $(((i + n) % 4)) days" +%F) 09:$((10 + i))"
+    fi
+    case "$code/$p" in
+      371325/2026-10) continue ;; # 费县: not sent
+      371324/2026-06) submit "$f" "$when" --note "6月集中举办技能培训班，已接受培训人数增加" ;;
+      371324/2026-07) submit "$f" "$when" --note "6月培训人数含外县学员，7月起按户籍统计" ;;
+      371321/2026-10)
+        submit "$f" "$when"
+        # The corrected sheet, two days after the due date.
+        fixed=$out/月报/沂南县更正
+        "$bin" sample --period "$p" --region 371321 -o "$fixed" >/dev/null
+        submit "$fixed/$(basename "$f")" "$(date -d "$due + 2 days" +%F) 16:00"
+        ;;
+      *) submit "$f" "$when" ;;
+    esac
+  done
+done
+
+total=$(grep -c ' → ' "$log" || true)
+accepted=$(grep -c ' → .*版：已接收' "$log" || true)
+pending=$(grep -c ' → .*版：待说明' "$log" || true)
+rejected=$(grep -c ' → .*版：退回' "$log" || true)
+echo "已提交 ${#months[@]} 个月（${months[0]} 至 ${months[-1]}）的临沂市报表 $total 份：已接收 $accepted，待说明 $pending，退回 $rejected。逐份结果见 $log"
+echo
+echo "== yuebao status --period 2026-10 --region 371300 --data $data"
+"$bin" status --period 2026-10 --region 371300 --data "$data"
+echo
+echo "== yuebao history --region 沂南县 --period 2026-10 --data $data"
+"$bin" history --region 沂南县 --period 2026-10 --data "$data"
+echo
+echo "== yuebao rollup --period 2026-10 --region 371300 --data $data -o $out/库汇总"
+"$bin" rollup --period 2026-10 --region 371300 --data "$data" -o "$out/库汇总" || [ $? -eq 1 ]
+echo
+echo "== yuebao annual --year 2025 --region 371300 --data $data -o $out/年报"
+"$bin" annual --year 2025 --region 371300 --data "$data" -o "$out/年报"

@@ -1,0 +1,123 @@
+//! `yuebao status`: every county's standing for a period, by city, then the 催报 list.
+
+use super::pad;
+use crate::cli::{OutputFormat, StatusArgs};
+use crate::schema::Schemas;
+use crate::store::status::{RegionStatus, State, period_status, time_label};
+
+pub fn run(args: &StatusArgs, schemas: &Schemas) -> anyhow::Result<i32> {
+    let scope = super::region_arg(schemas, &args.region)?;
+    let now = match &args.as_of {
+        Some(t) => super::time_arg("--as-of", t)?,
+        None => super::now(),
+    };
+    let store = super::open_store(&args.store)?;
+    let subs = store.period(args.period)?;
+    let rows = period_status(schemas, scope, args.period, &subs, now);
+    let chase: Vec<&RegionStatus> = rows.iter().filter(|r| r.state.needs_chasing()).collect();
+    match args.format {
+        OutputFormat::Json => {
+            let v = serde_json::json!({
+                "region": scope.code,
+                "region_name": scope.name,
+                "period": args.period,
+                "as_of": time_label(now),
+                "counties": rows,
+                "chase": chase.iter().map(|r| serde_json::json!({"code": r.code, "name": r.name, "city": r.city, "status": r.label})).collect::<Vec<_>>(),
+            });
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        }
+        OutputFormat::Text => print!("{}", text(schemas, scope, args.period, &rows, now)),
+    }
+    Ok(0)
+}
+
+fn text(
+    schemas: &Schemas,
+    scope: &crate::schema::Region,
+    period: crate::period::Period,
+    rows: &[RegionStatus],
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> String {
+    let mut out = String::new();
+    let Some(first) = rows.first() else {
+        return format!("{}下没有县区\n", schemas.regions.display(scope));
+    };
+    let covered = if first.due_covered {
+        ""
+    } else {
+        "（节假日安排尚未录入，仅按周末推算）"
+    };
+    out.push_str(&format!(
+        "{} {} 报送情况：截止日 {}{covered}，统计时间 {}\n",
+        schemas.regions.display(scope),
+        period.label(),
+        first.due,
+        time_label(now)
+    ));
+    let mut city: Option<&str> = None;
+    for r in rows {
+        if r.city.as_deref() != city {
+            city = r.city.as_deref();
+            let name = city.and_then(|c| schemas.regions.get(c)).map(|c| c.name.clone()).unwrap_or_default();
+            out.push_str(&format!(
+                "\n{name}\n  {}{}{}{}{}说明\n",
+                pad("代码", 8),
+                pad("县区", 12),
+                pad("状态", 22),
+                pad("首次接收", 18),
+                pad("最新版本", 34)
+            ));
+        }
+        let latest = r
+            .latest
+            .as_ref()
+            .map(|b| format!("第{}版 {} {}", b.version, b.status.label(), b.received_at))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  {}{}{}{}{}{}\n",
+            pad(&r.code, 8),
+            pad(&r.name, 12),
+            pad(&r.label, 22),
+            pad(r.first_accepted.as_deref().unwrap_or("—"), 18),
+            pad(&latest, 34),
+            r.note.as_deref().unwrap_or("")
+        ));
+        for why in &r.reasons {
+            out.push_str(&format!("      {why}\n"));
+        }
+    }
+    let n = |f: fn(&State) -> bool| rows.iter().filter(|r| f(&r.state)).count();
+    out.push_str(&format!(
+        "\n合计 {} 个县区：按时 {}，迟报 {}，待说明 {}，退回 {}，未报 {}\n",
+        rows.len(),
+        n(|s| *s == State::OnTime),
+        n(|s| matches!(s, State::Late { .. })),
+        n(|s| *s == State::Pending),
+        n(|s| *s == State::Rejected),
+        n(|s| matches!(s, State::Missing { .. })),
+    ));
+    let chase: Vec<&RegionStatus> = rows.iter().filter(|r| r.state.needs_chasing()).collect();
+    if chase.is_empty() {
+        out.push_str("全部县区均已报送。\n");
+    } else {
+        out.push_str(&format!("\n催报（{} 个）：\n", chase.len()));
+        let mut city: Option<&str> = None;
+        let mut line = String::new();
+        for r in chase {
+            if r.city.as_deref() != city {
+                if !line.is_empty() {
+                    out.push_str(&format!("{line}\n"));
+                }
+                city = r.city.as_deref();
+                let name = city.and_then(|c| schemas.regions.get(c)).map(|c| c.name.clone()).unwrap_or_default();
+                line = format!("  {name}：");
+            } else {
+                line.push('、');
+            }
+            line.push_str(&format!("{}（{}）", r.name, r.label));
+        }
+        out.push_str(&format!("{line}\n"));
+    }
+    out
+}

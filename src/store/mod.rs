@@ -1,0 +1,527 @@
+//! The embedded store (SQLite, one file in the data directory): every upload ever handed in,
+//! with its original bytes, findings and status; the baselines; which upload is effective.
+//! Nothing is ever updated in place or deleted: a resubmission is a new row that supersedes.
+
+pub mod status;
+
+use crate::finding::Finding;
+use crate::period::Period;
+use crate::validate::Sheet;
+use crate::validate::cross::Baseline;
+use chrono::{DateTime, FixedOffset};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite_migration::{M, Migrations};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The database file inside the data directory.
+pub const DB_FILE: &str = "yuebao.sqlite3";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("无法创建数据目录 {dir}：{source}")]
+    CreateDir { dir: PathBuf, source: std::io::Error },
+    #[error("无法打开数据库 {file}：{source}")]
+    Open { file: PathBuf, source: rusqlite::Error },
+    #[error("数据库 {file} 的结构无法升级到本程序的版本：{source}")]
+    Migrate { file: PathBuf, source: rusqlite_migration::Error },
+    #[error("数据库 {file} 操作失败：{source}")]
+    Sql { file: PathBuf, source: rusqlite::Error },
+    #[error("数据库 {file} 中第 {id} 号报送记录已损坏：{what}")]
+    Corrupt { file: PathBuf, id: i64, what: String },
+}
+
+/// The schema, one step per release that changes it; applied in order, each atomically.
+/// Never edit a step that has shipped: append a new one.
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(
+        "CREATE TABLE blobs (
+            sha256 TEXT PRIMARY KEY,
+            bytes  BLOB NOT NULL,
+            size   INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE submissions (
+            id           INTEGER PRIMARY KEY,
+            region       TEXT,
+            period       TEXT,
+            file_name    TEXT NOT NULL,
+            sha256       TEXT NOT NULL REFERENCES blobs(sha256),
+            submitted_by TEXT,
+            received_at  TEXT NOT NULL,
+            imported_at  TEXT NOT NULL,
+            note         TEXT,
+            status       TEXT NOT NULL CHECK (status IN ('accepted', 'rejected', 'pending')),
+            version      INTEGER NOT NULL,
+            errors       INTEGER NOT NULL,
+            warnings     INTEGER NOT NULL,
+            findings     TEXT NOT NULL,
+            sheet        TEXT
+        ) STRICT;
+        CREATE INDEX submissions_by_region ON submissions (region, period, received_at);
+        CREATE INDEX submissions_by_period ON submissions (period, region);
+        CREATE TABLE baselines (
+            id         INTEGER PRIMARY KEY,
+            region     TEXT NOT NULL,
+            value      INTEGER NOT NULL,
+            source     TEXT NOT NULL,
+            set_at     TEXT NOT NULL,
+            set_by     TEXT
+        ) STRICT;
+        CREATE INDEX baselines_by_region ON baselines (region, id);",
+    )])
+}
+
+/// What becomes of a submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubStatus {
+    /// No errors, and no warnings left unexplained: counts.
+    Accepted,
+    /// Has errors: the county must send a corrected file.
+    Rejected,
+    /// Only warnings, and no 说明 given: held until it is resubmitted with `--note` (待说明).
+    Pending,
+}
+
+impl SubStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubStatus::Accepted => "accepted",
+            SubStatus::Rejected => "rejected",
+            SubStatus::Pending => "pending",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SubStatus::Accepted => "已接收",
+            SubStatus::Rejected => "退回",
+            SubStatus::Pending => "待说明",
+        }
+    }
+
+    fn parse(s: &str) -> Option<SubStatus> {
+        [SubStatus::Accepted, SubStatus::Rejected, SubStatus::Pending]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+/// One upload as stored.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Submission {
+    pub id: i64,
+    pub region: Option<String>,
+    pub period: Option<Period>,
+    pub file_name: String,
+    pub sha256: String,
+    pub submitted_by: Option<String>,
+    /// When it reached the bureau (may be earlier than the import, for e-mailed files).
+    pub received_at: DateTime<FixedOffset>,
+    pub imported_at: DateTime<FixedOffset>,
+    pub note: Option<String>,
+    pub status: SubStatus,
+    /// 1 for the region and period's first upload, then 2, 3 …
+    pub version: i64,
+    pub errors: i64,
+    pub warnings: i64,
+    pub findings: Vec<Finding>,
+    #[serde(skip)]
+    pub sheet: Option<Sheet>,
+}
+
+/// What `submit` hands to the store.
+#[derive(Debug, Clone)]
+pub struct NewSubmission<'a> {
+    pub region: Option<&'a str>,
+    pub period: Option<Period>,
+    pub file_name: &'a str,
+    pub bytes: &'a [u8],
+    pub sha256: &'a str,
+    pub submitted_by: Option<&'a str>,
+    pub received_at: DateTime<FixedOffset>,
+    pub imported_at: DateTime<FixedOffset>,
+    pub note: Option<&'a str>,
+    pub status: SubStatus,
+    pub findings: &'a [Finding],
+    pub sheet: Option<&'a Sheet>,
+}
+
+pub struct Store {
+    conn: Connection,
+    file: PathBuf,
+}
+
+const COLUMNS: &str = "id, region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, findings, sheet";
+
+impl Store {
+    /// Opens the store in `dir`, creating the directory and database on first use and bringing
+    /// an older database up to the current schema.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
+        let file = dir.join(DB_FILE);
+        let open_err = |source| StoreError::Open { file: file.clone(), source };
+        let mut conn = Connection::open(&file).map_err(open_err)?;
+        // WAL: readers never block the one writer, and a killed writer leaves the last
+        // committed state. Concurrent submits queue on the write lock instead of failing.
+        conn.busy_timeout(Duration::from_secs(60)).map_err(open_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(open_err)?;
+        migrations()
+            .to_latest(&mut conn)
+            .map_err(|source| StoreError::Migrate { file: file.clone(), source })?;
+        Ok(Store { conn, file })
+    }
+
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
+    fn sql(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        |source| StoreError::Sql {
+            file: self.file.clone(),
+            source,
+        }
+    }
+
+    /// Starts the one write transaction of a submit. IMMEDIATE takes the write lock at once, so
+    /// what the cross-period checks read cannot change before the insert.
+    pub fn begin(&mut self) -> Result<Txn<'_>, StoreError> {
+        let file = self.file.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|source| StoreError::Sql { file: file.clone(), source })?;
+        Ok(Txn { tx, file })
+    }
+
+    /// Every upload for a region and period, oldest first.
+    pub fn history(&self, region: &str, period: Period) -> Result<Vec<Submission>, StoreError> {
+        query_submissions(
+            &self.conn,
+            &self.file,
+            &format!("SELECT {COLUMNS} FROM submissions WHERE region = ?1 AND period = ?2 ORDER BY received_at, id"),
+            params![region, period.to_string()],
+        )
+    }
+
+    /// Every upload for a period, any region, oldest first.
+    pub fn period(&self, period: Period) -> Result<Vec<Submission>, StoreError> {
+        query_submissions(
+            &self.conn,
+            &self.file,
+            &format!("SELECT {COLUMNS} FROM submissions WHERE period = ?1 ORDER BY received_at, id"),
+            params![period.to_string()],
+        )
+    }
+
+    /// The original bytes of an upload.
+    pub fn bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.conn
+            .query_row("SELECT bytes FROM blobs WHERE sha256 = ?1", [sha256], |r| r.get(0))
+            .optional()
+            .map_err(self.sql())
+    }
+
+    pub fn baseline(&self, region: &str) -> Result<Option<Baseline>, StoreError> {
+        baseline(&self.conn, region).map_err(self.sql())
+    }
+
+    /// Sets baselines from a file (`yuebao baseline import`), all or none.
+    pub fn set_baselines(&mut self, values: &[(String, i64)], source: &str, by: Option<&str>, at: DateTime<FixedOffset>) -> Result<(), StoreError> {
+        let file = self.file.clone();
+        let sql = |source| StoreError::Sql { file: file.clone(), source };
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql)?;
+        for (region, value) in values {
+            tx.execute(
+                "INSERT INTO baselines (region, value, source, set_at, set_by) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![region, value, source, at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false), by],
+            )
+            .map_err(sql)?;
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// How many uploads the store holds.
+    pub fn count(&self) -> Result<i64, StoreError> {
+        self.conn.query_row("SELECT COUNT(*) FROM submissions", [], |r| r.get(0)).map_err(self.sql())
+    }
+
+    /// Checks the database file itself and that every upload's bytes are there and match their
+    /// digest. Returns what is wrong; empty when all is well.
+    pub fn check(&self) -> Result<Vec<String>, StoreError> {
+        use sha2::{Digest, Sha256};
+        let mut problems = Vec::new();
+        let ok: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(self.sql())?;
+        if ok != "ok" {
+            problems.push(format!("SQLite 完整性检查：{ok}"));
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT s.id, s.sha256, b.bytes FROM submissions s LEFT JOIN blobs b ON b.sha256 = s.sha256")
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<Vec<u8>>>(2)?)))
+            .map_err(self.sql())?;
+        for row in rows {
+            let (id, sha, bytes) = row.map_err(self.sql())?;
+            match bytes {
+                None => problems.push(format!("第 {id} 号报送记录的原始文件缺失")),
+                Some(b) if crate::text::hex(&Sha256::digest(&b)) != sha => problems.push(format!("第 {id} 号报送记录的原始文件与 SHA-256 不符")),
+                Some(_) => {}
+            }
+        }
+        // Bytes no upload refers to: a submit that stopped half-way outside a transaction.
+        let orphans: Vec<String> = self
+            .conn
+            .prepare("SELECT sha256 FROM blobs WHERE sha256 NOT IN (SELECT sha256 FROM submissions)")
+            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+            .map_err(self.sql())?;
+        for sha in orphans {
+            problems.push(format!("原始文件 {sha} 没有对应的报送记录（提交未完成）"));
+        }
+        Ok(problems)
+    }
+}
+
+/// The write transaction of one submit.
+pub struct Txn<'a> {
+    tx: rusqlite::Transaction<'a>,
+    file: PathBuf,
+}
+
+impl Txn<'_> {
+    fn sql(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        |source| StoreError::Sql {
+            file: self.file.clone(),
+            source,
+        }
+    }
+
+    pub fn baseline(&self, region: &str) -> Result<Option<Baseline>, StoreError> {
+        baseline(&self.tx, region).map_err(self.sql())
+    }
+
+    /// The effective (latest accepted) upload of a region and period.
+    pub fn effective(&self, region: &str, period: Period) -> Result<Option<Submission>, StoreError> {
+        let mut v = query_submissions(
+            &self.tx,
+            &self.file,
+            &format!("SELECT {COLUMNS} FROM submissions WHERE region = ?1 AND period = ?2 AND status = 'accepted' ORDER BY received_at DESC, id DESC LIMIT 1"),
+            params![region, period.to_string()],
+        )?;
+        Ok(v.pop())
+    }
+
+    /// When the region and period's first accepted upload was received, if any.
+    pub fn first_accepted(&self, region: &str, period: Period) -> Result<Option<DateTime<FixedOffset>>, StoreError> {
+        let t: Option<String> = self
+            .tx
+            .query_row(
+                "SELECT MIN(received_at) FROM submissions WHERE region = ?1 AND period = ?2 AND status = 'accepted'",
+                params![region, period.to_string()],
+                |r| r.get(0),
+            )
+            .map_err(self.sql())?;
+        Ok(t.and_then(|t| DateTime::parse_from_rfc3339(&t).ok()))
+    }
+
+    /// The version and arrival time of a 待说明 upload of this region and period with exactly
+    /// these bytes: a resubmission that only adds the 说明 explains that upload.
+    pub fn pending_with_bytes(&self, region: &str, period: Period, sha256: &str) -> Result<Option<(i64, DateTime<FixedOffset>)>, StoreError> {
+        let row: Option<(i64, String)> = self
+            .tx
+            .query_row(
+                "SELECT version, received_at FROM submissions WHERE region = ?1 AND period = ?2 AND sha256 = ?3 AND status = 'pending' ORDER BY received_at LIMIT 1",
+                params![region, period.to_string(), sha256],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(self.sql())?;
+        Ok(row.and_then(|(v, t)| DateTime::parse_from_rfc3339(&t).ok().map(|t| (v, t))))
+    }
+
+    /// The version number the next upload of a region and period gets.
+    pub fn next_version(&self, region: Option<&str>, period: Option<Period>) -> Result<i64, StoreError> {
+        self.tx
+            .query_row(
+                "SELECT COUNT(*) + 1 FROM submissions WHERE region IS ?1 AND period IS ?2",
+                params![region, period.map(|p| p.to_string())],
+                |r| r.get(0),
+            )
+            .map_err(self.sql())
+    }
+
+    /// Stores one upload; returns its id and version.
+    pub fn insert(&self, s: &NewSubmission<'_>) -> Result<(i64, i64), StoreError> {
+        let sql = self.sql();
+        self.tx
+            .execute(
+                "INSERT OR IGNORE INTO blobs (sha256, bytes, size) VALUES (?1, ?2, ?3)",
+                params![s.sha256, s.bytes, s.bytes.len() as i64],
+            )
+            .map_err(&sql)?;
+        stall_for_tests();
+        let version = self.next_version(s.region, s.period)?;
+        let findings = serde_json::to_string(s.findings).expect("findings serialise");
+        let sheet = s.sheet.map(|x| serde_json::to_string(x).expect("sheet serialises"));
+        let errors = s.findings.iter().filter(|f| f.severity == crate::finding::Severity::Error).count() as i64;
+        let warnings = s.findings.iter().filter(|f| f.severity == crate::finding::Severity::Warning).count() as i64;
+        self.tx
+            .execute(
+                "INSERT INTO submissions (region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, findings, sheet)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                params![
+                    s.region,
+                    s.period.map(|p| p.to_string()),
+                    s.file_name,
+                    s.sha256,
+                    s.submitted_by,
+                    s.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+                    s.imported_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+                    s.note,
+                    s.status.as_str(),
+                    version,
+                    errors,
+                    warnings,
+                    findings,
+                    sheet
+                ],
+            )
+            .map_err(&sql)?;
+        Ok((self.tx.last_insert_rowid(), version))
+    }
+
+    /// Records a region's baseline taken from its first accepted upload.
+    pub fn set_baseline(&self, region: &str, value: i64, source: &str, at: DateTime<FixedOffset>, by: Option<&str>) -> Result<(), StoreError> {
+        self.tx
+            .execute(
+                "INSERT INTO baselines (region, value, source, set_at, set_by) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![region, value, source, at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false), by],
+            )
+            .map(|_| ())
+            .map_err(self.sql())
+    }
+
+    pub fn commit(self) -> Result<(), StoreError> {
+        let file = self.file.clone();
+        self.tx.commit().map_err(|source| StoreError::Sql { file, source })
+    }
+}
+
+/// For the kill test only: `YUEBAO_TEST_STALL_MS` holds a submit inside its transaction, after
+/// the bytes are written and before the row that refers to them, so that a test can kill the
+/// process at the worst moment on purpose rather than by luck.
+fn stall_for_tests() {
+    if let Some(ms) = std::env::var("YUEBAO_TEST_STALL_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
+}
+
+fn baseline(conn: &Connection, region: &str) -> rusqlite::Result<Option<Baseline>> {
+    conn.query_row(
+        "SELECT value, source FROM baselines WHERE region = ?1 ORDER BY id DESC LIMIT 1",
+        [region],
+        |r| {
+            Ok(Baseline {
+                value: r.get(0)?,
+                source: r.get(1)?,
+            })
+        },
+    )
+    .optional()
+}
+
+fn query_submissions(conn: &Connection, file: &Path, sql: &str, args: impl rusqlite::Params) -> Result<Vec<Submission>, StoreError> {
+    let err = |source| StoreError::Sql {
+        file: file.to_path_buf(),
+        source,
+    };
+    let mut stmt = conn.prepare(sql).map_err(err)?;
+    let raw = stmt
+        .query_map(args, |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                (r.get::<_, String>(6)?, r.get::<_, String>(7)?),
+                r.get::<_, Option<String>>(8)?,
+                r.get::<_, String>(9)?,
+                (r.get::<_, i64>(10)?, r.get::<_, i64>(11)?, r.get::<_, i64>(12)?),
+                r.get::<_, String>(13)?,
+                r.get::<_, Option<String>>(14)?,
+            ))
+        })
+        .map_err(err)?;
+    let mut out = Vec::new();
+    for row in raw {
+        let (id, region, period, file_name, sha256, submitted_by, (received, imported), note, status, (version, errors, warnings), findings, sheet) =
+            row.map_err(err)?;
+        let corrupt = |what: String| StoreError::Corrupt {
+            file: file.to_path_buf(),
+            id,
+            what,
+        };
+        let time = |s: &str| DateTime::parse_from_rfc3339(s).map_err(|e| corrupt(format!("时间“{s}”无法识别（{e}）")));
+        out.push(Submission {
+            id,
+            region,
+            period: period.map(|p| p.parse::<Period>().map_err(corrupt)).transpose()?,
+            file_name,
+            sha256,
+            submitted_by,
+            received_at: time(&received)?,
+            imported_at: time(&imported)?,
+            note,
+            status: SubStatus::parse(&status).ok_or_else(|| corrupt(format!("状态“{status}”无法识别")))?,
+            version,
+            errors,
+            warnings,
+            findings: serde_json::from_str(&findings).map_err(|e| corrupt(format!("审核结果无法读取（{e}）")))?,
+            sheet: sheet
+                .map(|s| serde_json::from_str(&s).map_err(|e| corrupt(format!("报表数据无法读取（{e}）"))))
+                .transpose()?,
+        });
+    }
+    Ok(out)
+}
+
+/// The effective upload among a region-period's history: the latest accepted one.
+pub fn effective(history: &[Submission]) -> Option<&Submission> {
+    history
+        .iter()
+        .filter(|s| s.status == SubStatus::Accepted)
+        .max_by(|a, b| (a.received_at, a.id).cmp(&(b.received_at, b.id)))
+}
+
+/// The data directory: `--data`, else `YUEBAO_DATA` (clap reads it), else `./yuebao-data`.
+pub fn data_dir(arg: Option<&Path>) -> PathBuf {
+    arg.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("yuebao-data"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_from_a_newer_program_is_refused_not_damaged() {
+        let d = tempfile::tempdir().unwrap();
+        let store = Store::open(d.path()).unwrap();
+        assert_eq!(store.count().unwrap(), 0);
+        store.conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(store);
+        let e = Store::open(d.path()).err().expect("refused").to_string();
+        assert!(e.contains("yuebao.sqlite3") && e.contains("无法升级"), "{e}");
+        // Reopening at the current version is a no-op.
+        let d2 = tempfile::tempdir().unwrap();
+        drop(Store::open(d2.path()).unwrap());
+        assert_eq!(Store::open(d2.path()).unwrap().count().unwrap(), 0);
+    }
+}

@@ -1,0 +1,231 @@
+//! Who has reported for a period and how timely: the due date, the first accepted upload, the
+//! latest version, and what is still missing. Pure: reads submissions, prints nothing.
+
+use super::{SubStatus, Submission, effective};
+use crate::period::Period;
+use crate::schema::regions::Level;
+use crate::schema::{Region, Schemas};
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::Serialize;
+
+/// A region's standing for one period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum State {
+    /// First accepted upload by the end of the due date.
+    OnTime,
+    /// First accepted upload this many days after the due date.
+    Late { days: i64 },
+    /// Nothing accepted and nothing waiting; `overdue_days` is None before the due date passes.
+    Missing { overdue_days: Option<i64> },
+    /// The latest upload has errors and nothing was accepted.
+    Rejected,
+    /// The latest upload has only warnings and no 说明 (待说明); nothing was accepted.
+    Pending,
+}
+
+impl State {
+    pub fn label(self) -> String {
+        match self {
+            State::OnTime => "按时".into(),
+            State::Late { days } => format!("迟报 {days} 天"),
+            State::Missing { overdue_days: None } => "未报，未到截止日".into(),
+            State::Missing { overdue_days: Some(d) } => format!("未报，已逾期 {d} 天"),
+            State::Rejected => "退回".into(),
+            State::Pending => "待说明".into(),
+        }
+    }
+
+    /// Whether the region still has to hand something in (the 催报 list).
+    pub fn needs_chasing(self) -> bool {
+        !matches!(self, State::OnTime | State::Late { .. })
+    }
+}
+
+/// One upload, briefly.
+#[derive(Debug, Clone, Serialize)]
+pub struct Brief {
+    pub id: i64,
+    pub version: i64,
+    pub status: SubStatus,
+    pub received_at: String,
+    pub file: String,
+    pub by: Option<String>,
+}
+
+impl Brief {
+    fn of(s: &Submission) -> Brief {
+        Brief {
+            id: s.id,
+            version: s.version,
+            status: s.status,
+            received_at: time_label(s.received_at),
+            file: s.file_name.clone(),
+            by: s.submitted_by.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionStatus {
+    pub code: String,
+    pub name: String,
+    pub city: Option<String>,
+    pub due: NaiveDate,
+    /// False when the holiday calendar lacks a year on the way to the due date.
+    pub due_covered: bool,
+    #[serde(flatten)]
+    pub state: State,
+    pub label: String,
+    pub first_accepted: Option<String>,
+    pub effective: Option<Brief>,
+    pub latest: Option<Brief>,
+    pub versions: usize,
+    /// The 说明 of the effective upload, or of the latest when none is accepted.
+    pub note: Option<String>,
+    /// What is wrong with the latest upload when it was not accepted.
+    pub reasons: Vec<String>,
+}
+
+/// `2026-11-04 16:30` in Beijing time.
+pub fn time_label(t: DateTime<FixedOffset>) -> String {
+    t.with_timezone(&beijing()).format("%Y-%m-%d %H:%M").to_string()
+}
+
+pub fn beijing() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset")
+}
+
+/// The counties a status or rollup over `scope` covers, in code order: all counties below a
+/// province or city, or the county itself.
+pub fn counties_under<'a>(schemas: &'a Schemas, scope: &'a Region) -> Vec<&'a Region> {
+    let mut v: Vec<&Region> = match scope.level {
+        Level::County => vec![scope],
+        _ => schemas.regions.subtree(&scope.code).into_iter().filter(|r| r.level == Level::County).collect(),
+    };
+    v.sort_by(|a, b| a.code.cmp(&b.code));
+    v
+}
+
+/// The standing of every county under `scope` for `period`, judged at `now`.
+pub fn period_status(schemas: &Schemas, scope: &Region, period: Period, subs: &[Submission], now: DateTime<FixedOffset>) -> Vec<RegionStatus> {
+    let form = schemas.form();
+    let due = schemas.calendar.due_date(period, &form.period);
+    let today = now.with_timezone(&beijing()).date_naive();
+    counties_under(schemas, scope)
+        .into_iter()
+        .map(|county| {
+            let mut history: Vec<&Submission> = subs
+                .iter()
+                .filter(|s| s.region.as_deref() == Some(county.code.as_str()) && s.period == Some(period))
+                .collect();
+            history.sort_by_key(|s| (s.received_at, s.id));
+            let owned: Vec<Submission> = history.iter().map(|s| (*s).clone()).collect();
+            let eff = effective(&owned);
+            let first = history.iter().find(|s| s.status == SubStatus::Accepted);
+            let latest = history.last();
+            let state = match (first, latest) {
+                (Some(f), _) => {
+                    let days = (f.received_at.with_timezone(&beijing()).date_naive() - due.date).num_days();
+                    if days <= 0 { State::OnTime } else { State::Late { days } }
+                }
+                (None, Some(l)) if l.status == SubStatus::Pending => State::Pending,
+                (None, Some(_)) => State::Rejected,
+                (None, None) => State::Missing {
+                    overdue_days: Some((today - due.date).num_days()).filter(|d| *d > 0),
+                },
+            };
+            let reasons = match (eff, latest) {
+                (None, Some(l)) => l
+                    .findings
+                    .iter()
+                    .filter(|f| f.severity >= crate::finding::Severity::Warning)
+                    .take(3)
+                    .map(|f| format!("{} {}", f.code.as_str(), f.message))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            RegionStatus {
+                code: county.code.clone(),
+                name: county.name.clone(),
+                city: county.parent.clone(),
+                due: due.date,
+                due_covered: due.covered,
+                state,
+                label: state.label(),
+                first_accepted: first.map(|s| time_label(s.received_at)),
+                effective: eff.map(Brief::of),
+                latest: latest.map(|s| Brief::of(s)),
+                versions: history.len(),
+                note: eff.or(latest.copied()).and_then(|s| s.note.clone()),
+                reasons,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Code, Finding};
+
+    fn at(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    fn sub(id: i64, region: &str, received: &str, status: SubStatus) -> Submission {
+        Submission {
+            id,
+            region: Some(region.into()),
+            period: Some("2024-09".parse().unwrap()),
+            file_name: format!("{region}.xlsx"),
+            sha256: String::new(),
+            submitted_by: None,
+            received_at: at(received),
+            imported_at: at(received),
+            note: (status == SubStatus::Accepted).then(|| format!("说明{id}")),
+            status,
+            version: id,
+            errors: 0,
+            warnings: 0,
+            findings: vec![Finding::new(Code::LargeChange, "f", "变动大")],
+            sheet: None,
+        }
+    }
+
+    /// 2024-09 is due 2024-10-08 (国庆): the last minute of that day in Beijing is on time, the
+    /// next is a day late, whatever offset the time was written in.
+    #[test]
+    fn on_time_late_missing_rejected_pending() {
+        let s = Schemas::embedded().unwrap();
+        let linyi = s.regions.get("371300").unwrap();
+        let subs = vec![
+            sub(1, "371302", "2024-10-08T23:59:59+08:00", SubStatus::Accepted),
+            sub(2, "371311", "2024-10-08T16:00:00Z", SubStatus::Accepted),
+            sub(3, "371312", "2024-10-02T09:00:00+08:00", SubStatus::Rejected),
+            sub(4, "371312", "2024-10-11T09:00:00+08:00", SubStatus::Accepted),
+            sub(5, "371312", "2024-10-12T09:00:00+08:00", SubStatus::Rejected),
+            sub(6, "371321", "2024-10-07T09:00:00+08:00", SubStatus::Rejected),
+            sub(7, "371322", "2024-10-07T09:00:00+08:00", SubStatus::Pending),
+        ];
+        let now = at("2024-10-10T12:00:00+08:00");
+        let st = period_status(&s, linyi, "2024-09".parse().unwrap(), &subs, now);
+        assert_eq!(st.len(), 12);
+        let by = |code: &str| st.iter().find(|x| x.code == code).unwrap();
+        assert_eq!(by("371302").state, State::OnTime);
+        assert_eq!(by("371302").due.to_string(), "2024-10-08");
+        assert_eq!(by("371311").state, State::Late { days: 1 }, "16:00Z is 00:00 the next day in Beijing");
+        let lh = by("371312");
+        assert_eq!(lh.state, State::Late { days: 3 }, "timeliness counts the first accepted upload");
+        assert_eq!((lh.versions, lh.effective.as_ref().unwrap().id, lh.latest.as_ref().unwrap().id), (3, 4, 5));
+        assert_eq!(lh.note.as_deref(), Some("说明4"));
+        assert!(lh.reasons.is_empty());
+        assert_eq!(by("371321").state, State::Rejected);
+        assert_eq!(by("371322").state, State::Pending);
+        assert_eq!(by("371322").reasons, ["W401 变动大"]);
+        assert_eq!(by("371323").state, State::Missing { overdue_days: Some(2) });
+        assert!(by("371323").state.needs_chasing() && !by("371311").state.needs_chasing());
+        let early = period_status(&s, linyi, "2024-09".parse().unwrap(), &subs, at("2024-10-08T20:00:00+08:00"));
+        assert_eq!(early.iter().find(|x| x.code == "371323").unwrap().label, "未报，未到截止日");
+    }
+}

@@ -1,0 +1,624 @@
+//! The store through the commands a city bureau uses: `submit`, `history`, `status`,
+//! `baseline`, `rollup` with no inputs, `annual` and `verify`; and what happens when a submit is
+//! killed or two run at once.
+
+use crate::support::*;
+use crate::workbooks::{files_in, first_sheet, ok, row_labelled, s, text, tmp, total_of, values_of, zip_part};
+use calamine::{Data, Range, Reader, Xlsx, open_workbook};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// A county sheet for `period` with these township rows, as the county would name the file.
+fn county_file(dir: &Path, code: &str, name: &str, period: &str, rows: &[(&str, Vec<i64>)]) -> PathBuf {
+    let p: Vec<&str> = period.split('-').collect();
+    let fx = Fixture {
+        title: Some(format!("{name}建档立卡农村贫困人口就业与社会保障统计表")),
+        unit_line: Some(format!("填报单位：{name}（{code}）")),
+        period_line: Some(format!("报告期：{}年{}月", p[0], p[1].trim_start_matches('0'))),
+        rows: rows.iter().map(|(l, v)| (l.to_string(), v.iter().copied().map(V::from).collect())).collect(),
+        ..Fixture::default()
+    };
+    std::fs::create_dir_all(dir).unwrap();
+    fx.save(dir, &format!("{code}-{name}-{period}.xlsx"))
+}
+
+/// 兰山区's four townships, the same every month unless a test changes them.
+fn lanshan_rows() -> Vec<(&'static str, Vec<i64>)> {
+    ["兰山街道", "银雀山街道", "白沙埠镇", "枣园镇"]
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| (n, good_row(i as i64)))
+        .collect()
+}
+
+fn lanshan(dir: &Path, period: &str, rows: &[(&str, Vec<i64>)]) -> PathBuf {
+    county_file(dir, "371302", "兰山区", period, rows)
+}
+
+/// `yuebao submit --format json --data DATA FILES… EXTRA…`: exit code and the outcomes.
+fn submit(data: &Path, files: &[&Path], extra: &[&str]) -> (i32, Vec<Value>) {
+    let mut args = vec!["submit", "--format", "json", "--data", s(data)];
+    args.extend(files.iter().map(|f| s(f)));
+    args.extend_from_slice(extra);
+    let run = yuebao(&args);
+    assert!(run.code == 0 || run.code == 1, "submit failed ({}): {}\n{}", run.code, run.stdout, run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {}", run.stdout));
+    (run.code, v.as_array().unwrap().clone())
+}
+
+fn json(args: &[&str]) -> Value {
+    let mut args = args.to_vec();
+    args.extend(["--format", "json"]);
+    let run = yuebao(&args);
+    ok(&run);
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {}", run.stdout))
+}
+
+fn status(data: &Path, period: &str, region: &str, as_of: &str) -> Value {
+    json(&["status", "--data", s(data), "--period", period, "--region", region, "--as-of", as_of])
+}
+
+fn county<'a>(status: &'a Value, code: &str) -> &'a Value {
+    status["counties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == code)
+        .unwrap_or_else(|| panic!("{code} not in {status:#}"))
+}
+
+fn history(data: &Path, region: &str, period: &str) -> Vec<Value> {
+    json(&["history", "--data", s(data), "--region", region, "--period", period])
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn codes_of(outcome: &Value) -> Vec<String> {
+    outcome["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A named sheet of a workbook.
+fn sheet(path: &Path, name: &str) -> Range<Data> {
+    let mut x: Xlsx<_> = open_workbook(path).unwrap();
+    x.worksheet_range(name).unwrap_or_else(|e| panic!("{}: no sheet {name}: {e}", path.display()))
+}
+
+fn sheet_names(path: &Path) -> Vec<String> {
+    let x: Xlsx<_> = open_workbook(path).unwrap();
+    x.sheet_names().to_vec()
+}
+
+/// The row of a table whose column `col` reads `key`, as text per column.
+fn row_where(r: &Range<Data>, col: u32, key: &str) -> Vec<String> {
+    let (h, w) = r.end().unwrap();
+    let row = (0..=h).find(|&i| text(r, i, col) == key).unwrap_or_else(|| panic!("no row with {key}"));
+    (0..=w).map(|c| text(r, row, c)).collect()
+}
+
+fn header(r: &Range<Data>, row: u32) -> Vec<String> {
+    let (_, w) = r.end().unwrap();
+    (0..=w).map(|c| text(r, row, c)).collect()
+}
+
+#[test]
+fn every_upload_is_kept_and_the_latest_accepted_one_counts() {
+    let d = tmp();
+    let data = d.path().join("库"); // created on first use
+    let v1 = lanshan(&d.path().join("v1"), "2026-10", &lanshan_rows());
+    let (code, out) = submit(&data, &[&v1], &["--by", "兰山区 张三", "--received-at", "2026-11-03 10:00"]);
+    assert_eq!(code, 0, "{out:#?}");
+    assert_eq!((out[0]["status"].as_str(), out[0]["version"].as_i64()), (Some("accepted"), Some(1)));
+    assert_eq!(out[0]["timeliness"], "按时");
+    assert!(data.join("yuebao.sqlite3").is_file());
+
+    // A corrected file, later: a second version that supersedes the first.
+    let mut rows = lanshan_rows();
+    rows[0].1[20] += 1;
+    let v2 = lanshan(&d.path().join("v2"), "2026-10", &rows);
+    let (code, out) = submit(&data, &[&v2], &["--by", "兰山区 李四", "--received-at", "2026-11-06 09:00"]);
+    assert_eq!(code, 0);
+    assert_eq!(out[0]["version"], 2);
+    assert!(
+        out[0]["timeliness"].as_str().unwrap().starts_with("按时"),
+        "timeliness is the first accepted upload's: {out:#?}"
+    );
+
+    let h = history(&data, "371302", "2026-10");
+    let by: Vec<(&str, bool)> = h
+        .iter()
+        .map(|x| (x["submitted_by"].as_str().unwrap(), x["effective"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(by, [("兰山区 张三", false), ("兰山区 李四", true)]);
+    assert_eq!(h[0]["received_at"], "2026-11-03T10:00:00+08:00");
+
+    // The original bytes of every version come back.
+    let back = d.path().join("取回");
+    ok(&yuebao(&[
+        "history",
+        "--data",
+        s(&data),
+        "--region",
+        "兰山区",
+        "--period",
+        "2026-10",
+        "--save",
+        s(&back),
+    ]));
+    let saved = files_in(&back, "xlsx");
+    assert_eq!(saved.len(), 2);
+    assert_eq!(std::fs::read(&saved[0]).unwrap(), std::fs::read(&v1).unwrap());
+    assert_eq!(std::fs::read(&saved[1]).unwrap(), std::fs::read(&v2).unwrap());
+
+    let st = status(&data, "2026-10", "371300", "2026-11-20 12:00");
+    let ls = county(&st, "371302");
+    assert_eq!((ls["state"].as_str(), ls["versions"].as_i64()), (Some("on_time"), Some(2)));
+    assert_eq!(ls["effective"]["version"], 2);
+    assert_eq!(ls["first_accepted"], "2026-11-03 10:00");
+
+    // The rollup from the store counts version 2.
+    let out = d.path().join("汇总");
+    let run = yuebao(&["rollup", "--period", "2026-10", "--region", "371300", "--data", s(&data), "-o", s(&out)]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let (_, r) = first_sheet(&out.join("371300-临沂市-2026-10.xlsx"));
+    let want: Vec<Option<i64>> = (0..21).map(|k| Some(rows.iter().map(|(_, v)| v[k]).sum())).collect();
+    assert_eq!(values_of(&r, "兰山区"), want);
+
+    let run = yuebao(&["verify", "--data", s(&data)]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("2 份报送"), "{}", run.stdout);
+}
+
+#[test]
+fn timeliness_follows_the_due_date_moved_past_holidays() {
+    let d = tmp();
+    let data = d.path().join("data");
+    let rows = lanshan_rows();
+    let f = |code: &str, name: &str, period: &str| county_file(&d.path().join(period), code, name, period, &rows);
+    let at = |file: &Path, when: &str| submit(&data, &[file], &["--received-at", when]);
+    // 2024-09 is due 2024-10-08, the first working day after the 国庆 holiday.
+    at(&f("371302", "兰山区", "2024-09"), "2024-10-08 23:59");
+    at(&f("371311", "罗庄区", "2024-09"), "2024-10-09 00:00");
+    at(&f("371312", "河东区", "2024-09"), "2024-10-05 11:00");
+    let mut bad = rows.clone();
+    bad[1].1[4] = -5;
+    let (code, _) = at(&county_file(&d.path().join("bad"), "371321", "沂南县", "2024-09", &bad), "2024-10-07 09:00");
+    assert_eq!(code, 1);
+    // 2023-09 is due Saturday 2023-10-07, a 调休 working day.
+    at(&f("371302", "兰山区", "2023-09"), "2023-10-07 18:00");
+    at(&f("371311", "罗庄区", "2023-09"), "2023-10-08 09:00");
+
+    let st = status(&data, "2024-09", "临沂市", "2024-10-10 12:00");
+    assert_eq!(st["counties"].as_array().unwrap().len(), 12);
+    let state = |code: &str| county(&st, code)["label"].as_str().unwrap().to_string();
+    assert_eq!(county(&st, "371302")["due"], "2024-10-08");
+    assert_eq!(state("371302"), "按时");
+    assert_eq!(state("371311"), "迟报 1 天");
+    assert_eq!(state("371312"), "按时");
+    assert_eq!(state("371321"), "退回");
+    assert_eq!(state("371322"), "未报，已逾期 2 天");
+    let chase: Vec<&str> = st["chase"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(chase.len(), 9, "沂南县 rejected and eight with nothing: {chase:?}");
+    assert!(chase.contains(&"沂南县") && !chase.contains(&"罗庄区"));
+
+    let st = status(&data, "2023-09", "371300", "2023-10-20 12:00");
+    assert_eq!(county(&st, "371302")["due"], "2023-10-07");
+    assert_eq!(county(&st, "371302")["label"], "按时");
+    assert_eq!(county(&st, "371311")["label"], "迟报 1 天");
+
+    // Before the due date a county with nothing is not yet overdue. The text ends with 催报.
+    let run = yuebao(&[
+        "status",
+        "--data",
+        s(&data),
+        "--period",
+        "2024-09",
+        "--region",
+        "371300",
+        "--as-of",
+        "2024-10-08 09:00",
+    ]);
+    ok(&run);
+    assert!(run.stdout.contains("截止日 2024-10-08"), "{}", run.stdout);
+    assert!(run.stdout.contains("郯城县（未报，未到截止日）"), "{}", run.stdout);
+    let tail = &run.stdout[run.stdout.find("催报").unwrap()..];
+    assert!(tail.contains("沂南县（退回）"), "{}", run.stdout);
+}
+
+#[test]
+fn column_1_must_equal_the_baseline() {
+    let d = tmp();
+    let data = d.path().join("data");
+    let (_, out) = submit(&data, &[&lanshan(&d.path().join("09"), "2026-09", &lanshan_rows())], &[]);
+    assert_eq!(codes_of(&out[0]), ["I401"], "the first accepted sheet sets the baseline: {out:#?}");
+    let base: i64 = (0..4).map(|i| good_row(i)[0]).sum();
+
+    let mut rows = lanshan_rows();
+    rows[2].1[0] += 5;
+    let oct = lanshan(&d.path().join("10"), "2026-10", &rows);
+    let (code, out) = submit(&data, &[&oct], &[]);
+    assert_eq!(code, 1);
+    assert_eq!(out[0]["status"], "rejected");
+    let f = &out[0]["findings"][0];
+    assert_eq!((f["code"].as_str(), f["column"].as_i64()), (Some("E401"), Some(1)));
+    let (_, r) = first_sheet(&oct);
+    let total_row = row_labelled(&r, "合计").unwrap();
+    assert_eq!(f["cell"].as_str().unwrap(), format!("C{}", total_row + 1));
+    let msg = f["message"].as_str().unwrap();
+    assert!(
+        msg.contains(&format!("基线 {base}")) && msg.contains("2026年9月报表第 1 版") && msg.contains("+5"),
+        "{msg}"
+    );
+
+    // A bad baseline file is refused whole, naming its lines.
+    let bad = d.path().join("坏基线.csv");
+    std::fs::write(&bad, "地区,2015年底贫困人口总数\n兰山区,4000\n不存在县,12\n罗庄区,十二\n").unwrap();
+    let run = yuebao(&["baseline", "import", s(&bad), "--data", s(&data)]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("第 3 行") && run.stderr.contains("第 4 行") && run.stderr.contains("未导入"),
+        "{}",
+        run.stderr
+    );
+    let run = yuebao(&["baseline", "list", "--region", "371300", "--data", s(&data)]);
+    assert!(
+        run.stdout.contains(&base.to_string()) && run.stdout.contains("2026年9月报表第 1 版"),
+        "{}",
+        run.stdout
+    );
+
+    // The city corrects the baseline from its file; the October sheet is then accepted.
+    let good = d.path().join("基线.csv");
+    std::fs::write(&good, format!("地区代码,2015年底贫困人口总数\n371302,{}\n", base + 5)).unwrap();
+    ok(&yuebao(&["baseline", "import", s(&good), "--data", s(&data), "--by", "市局"]));
+    let run = yuebao(&["baseline", "list", "--region", "兰山区", "--data", s(&data)]);
+    assert!(
+        run.stdout.contains(&(base + 5).to_string()) && run.stdout.contains("基线文件 基线.csv"),
+        "{}",
+        run.stdout
+    );
+    let (code, out) = submit(&data, &[&oct], &[]);
+    assert_eq!(code, 0, "{out:#?}");
+}
+
+#[test]
+fn large_changes_and_vanished_townships_wait_for_a_note() {
+    let d = tmp();
+    let data = d.path().join("data");
+    submit(&data, &[&lanshan(&d.path().join("09"), "2026-09", &lanshan_rows())], &[]);
+    // October: (5) up half everywhere, and 枣园镇 merged into 白沙埠镇 (column (1) unchanged).
+    let mut rows = lanshan_rows();
+    for r in &mut rows {
+        r.1[4] = r.1[4] * 3 / 2;
+    }
+    let (_, zao) = rows.pop().unwrap();
+    for (a, b) in rows[2].1.iter_mut().zip(zao) {
+        *a += b;
+    }
+    let oct = lanshan(&d.path().join("10"), "2026-10", &rows);
+    let (code, out) = submit(&data, &[&oct], &["--received-at", "2026-11-04 10:00"]);
+    assert_eq!(code, 1, "held, not accepted");
+    assert_eq!(out[0]["status"], "pending");
+    let found = codes_of(&out[0]);
+    assert_eq!(found, ["W401", "W402"], "{out:#?}");
+    let w = &out[0]["findings"][0];
+    assert_eq!(w["column"], 5);
+    assert!(w["message"].as_str().unwrap().contains("+49.8%"), "{w:#}");
+    assert!(out[0]["findings"][1]["message"].as_str().unwrap().contains("枣园镇"));
+
+    let st = status(&data, "2026-10", "371300", "2026-11-10 12:00");
+    assert_eq!(county(&st, "371302")["label"], "待说明");
+    assert!(county(&st, "371302")["reasons"][0].as_str().unwrap().starts_with("W401"));
+    let chase: Vec<&str> = st["chase"].as_array().unwrap().iter().map(|c| c["status"].as_str().unwrap()).collect();
+    assert!(chase.contains(&"待说明"));
+
+    // Held uploads are not counted: the store's rollup lists it as 待说明.
+    let out1 = d.path().join("r1");
+    let run = yuebao(&["rollup", "--period", "2026-10", "--region", "371300", "--data", s(&data), "-o", s(&out1)]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("[待说明]"), "{}", run.stdout);
+    let book = out1.join("371300-临沂市-2026-10.xlsx");
+    let (_, r) = first_sheet(&book);
+    assert!(row_labelled(&r, "兰山区（未报）").is_some());
+
+    // The same file with a 说明 is accepted, as received with the held one: on time.
+    let note = "10月新开发公益性岗位，转移就业增加；枣园镇并入白沙埠镇";
+    let (code, out) = submit(&data, &[&oct], &["--note", note]);
+    assert_eq!(code, 0, "{out:#?}");
+    assert_eq!((out[0]["explains"].as_i64(), out[0]["timeliness"].as_str()), (Some(1), Some("按时")));
+    let st = status(&data, "2026-10", "371300", "2026-11-30 12:00");
+    assert_eq!(
+        (county(&st, "371302")["label"].as_str(), county(&st, "371302")["note"].as_str()),
+        (Some("按时"), Some(note))
+    );
+
+    let out2 = d.path().join("r2");
+    let run = yuebao(&["rollup", "--period", "2026-10", "--region", "371300", "--data", s(&data), "-o", s(&out2)]);
+    assert_eq!(run.code, 0, "missing counties are chased, not errors: {}", run.stdout);
+    let st_sheet = sheet(&out2.join("371300-临沂市-2026-10.xlsx"), "报送情况");
+    let head = header(&st_sheet, 3);
+    let row = row_where(&st_sheet, 2, "兰山区");
+    let col = |h: &str| head.iter().position(|x| x == h).unwrap_or_else(|| panic!("no column {h} in {head:?}"));
+    assert_eq!(row[col("状态")], "已采用");
+    assert_eq!(row[col("及时性")], "按时");
+    assert_eq!(row[col("接收时间")], "2026-11-04 10:00");
+    assert_eq!(row[col("报送说明")], note);
+    assert!(row_where(&st_sheet, 2, "罗庄区")[col("及时性")].starts_with("未报"));
+}
+
+#[test]
+fn the_stores_rollup_equals_the_files_rollup() {
+    let d = tmp();
+    let input = d.path().join("in");
+    ok(&yuebao(&[
+        "sample",
+        "--period",
+        "2026-10",
+        "--region",
+        "371300",
+        "-o",
+        s(&input),
+        "--with-errors",
+    ]));
+    let data = d.path().join("data");
+    let files = files_in(&input, "xlsx");
+    let (code, out) = submit(
+        &data,
+        &files.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
+        &["--received-at", "2026-11-05 17:00"],
+    );
+    assert_eq!(code, 1, "沂南县 carries a planted error");
+    assert_eq!(out.iter().filter(|o| o["status"] == "accepted").count(), 11);
+
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    let ra = yuebao(&["rollup", "--period", "2026-10", "--region", "371300", s(&input), "-o", s(&a)]);
+    let rb = yuebao(&["rollup", "--period", "2026-10", "--region", "371300", "--data", s(&data), "-o", s(&b)]);
+    assert_eq!((ra.code, rb.code), (1, 1), "{}\n{}", ra.stdout, rb.stdout);
+    let name = "371300-临沂市-2026-10.xlsx";
+    assert_eq!(total_of(&a.join(name)), total_of(&b.join(name)));
+    let (_, r) = first_sheet(&b.join(name));
+    assert!(row_labelled(&r, "沂南县（未报）").is_some());
+    // Only the store knows arrival times.
+    assert!(!header(&sheet(&a.join(name), "报送情况"), 3).contains(&"及时性".to_string()));
+    let sb = sheet(&b.join(name), "报送情况");
+    let head = header(&sb, 3);
+    let t = head.iter().position(|h| h == "及时性").unwrap();
+    assert_eq!(row_where(&sb, 2, "兰山区")[t], "按时");
+    assert_eq!(row_where(&sb, 2, "沂南县")[head.iter().position(|h| h == "状态").unwrap()], "退回");
+    // The store's rollup is valid input like any other.
+    ok(&yuebao(&["validate", s(&b.join(name))]));
+}
+
+/// Samples 2024-12 and every month of 2025 for 临沂市 and submits them: on the 3rd of the next
+/// month, except March (all late, on 04-20) and 兰山区's July (never sent).
+fn a_year_in_the_store(dir: &Path) -> PathBuf {
+    let data = dir.join("data");
+    let months: Vec<String> = std::iter::once("2024-12".to_string()).chain((1..=12).map(|m| format!("2025-{m:02}"))).collect();
+    for p in &months {
+        let out = dir.join(p);
+        ok(&yuebao(&["sample", "--period", p, "--region", "371300", "-o", s(&out)]));
+        if p == "2025-07" {
+            std::fs::remove_file(out.join("371302-兰山区-2025-07.xlsx")).unwrap();
+        }
+        let (y, m): (i32, u32) = (p[..4].parse().unwrap(), p[5..].parse().unwrap());
+        let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+        let when = if p == "2025-03" {
+            "2025-04-20 10:00".to_string()
+        } else {
+            format!("{ny}-{nm:02}-03 10:00")
+        };
+        let files = files_in(&out, "xlsx");
+        let (code, _) = submit(&data, &files.iter().map(PathBuf::as_path).collect::<Vec<_>>(), &["--received-at", &when]);
+        assert_eq!(code, 0, "{p}");
+    }
+    data
+}
+
+/// Column `k` (0-based) summed over the 合计 of every sample file of a month.
+fn month_sum(dir: &Path, period: &str, k: usize) -> i64 {
+    files_in(&dir.join(period), "xlsx").iter().map(|f| total_of(f)[k]).sum()
+}
+
+#[test]
+fn the_annual_report_has_december_series_charts_yoy_and_the_record() {
+    let d = tmp();
+    let data = a_year_in_the_store(d.path());
+    let out = d.path().join("年报");
+    let run = yuebao(&["annual", "--year", "2025", "--region", "371300", "--data", s(&data), "-o", s(&out)]);
+    ok(&run);
+    let book = out.join("371300-临沂市-2025年报.xlsx");
+    assert_eq!(sheet_names(&book), ["2025年12月", "逐月数据", "全年走势", "同比", "报送记录"]);
+
+    // December, in the form: 合计 is the sum of the December county sheets, and it validates.
+    let (_, dec) = first_sheet(&book);
+    let dec_total: Vec<i64> = values_of(&dec, "合计").into_iter().map(Option::unwrap).collect();
+    assert_eq!(dec_total, (0..21).map(|k| month_sum(d.path(), "2025-12", k)).collect::<Vec<_>>());
+    ok(&yuebao(&["validate", s(&book)]));
+
+    // Every month of every county and the city, 兰山区's July missing.
+    let series = sheet(&book, "逐月数据");
+    let (h, _) = series.end().unwrap();
+    assert_eq!(h - 2, 13 * 12, "13 regions × 12 months after the header");
+    let (rows, _) = series.end().unwrap();
+    let july = (3..=rows).find(|&r| text(&series, r, 1) == "兰山区" && text(&series, r, 2) == "7月").unwrap();
+    assert_eq!(text(&series, july, 3), "未报");
+
+    // The city's monthly 合计 and one chart per trend column, drawn from that table.
+    let trend = sheet(&book, "全年走势");
+    let march = (0..15).find(|&r| text(&trend, r, 0) == "3月").unwrap();
+    assert_eq!(text(&trend, march, 5), month_sum(d.path(), "2025-03", 4).to_string());
+    let chart = zip_part(&book, "xl/charts/chart1.xml");
+    assert!(
+        chart.contains("全年走势") && chart.contains("$D$4:$D$15"),
+        "(3) is the first trend column: {chart}"
+    );
+    assert!(zip_part(&book, "xl/charts/chart6.xml").contains("$S$4:$S$15"), "(18) is the sixth");
+
+    // Year over year against December 2024: the city first, column by column.
+    let yoy = sheet(&book, "同比");
+    let r5 = (3..30).find(|&r| text(&yoy, r, 1).starts_with("(5)")).unwrap();
+    let (prev, cur) = (month_sum(d.path(), "2024-12", 4), month_sum(d.path(), "2025-12", 4));
+    assert_eq!(text(&yoy, r5, 0), "临沂市合计");
+    assert_eq!(
+        [text(&yoy, r5, 2), text(&yoy, r5, 3), text(&yoy, r5, 4)],
+        [prev.to_string(), cur.to_string(), (cur - prev).to_string()]
+    );
+
+    // The reporting record: March late everywhere, 兰山区's July missing.
+    let rec = sheet(&book, "报送记录");
+    let ls = row_where(&rec, 0, "371302");
+    assert!(ls[3 + 2].starts_with('迟'), "{ls:?}");
+    assert_eq!(ls[3 + 6], "未报");
+    assert_eq!(&ls[15..18], ["10", "1", "1"]);
+    assert_eq!(&row_where(&rec, 0, "371311")[15..18], ["11", "1", "0"]);
+
+    // For the province: its own workbook and one per city.
+    let all = d.path().join("省");
+    ok(&yuebao(&["annual", "--year", "2025", "--data", s(&data), "-o", s(&all)]));
+    assert_eq!(files_in(&all, "xlsx").len(), 17);
+    let rec = sheet(&all.join("370000-山东省-2025年报.xlsx"), "报送记录");
+    assert_eq!(rec.end().unwrap().0 - 2, 136);
+}
+
+fn spawn_submit(data: &Path, files: &Path, stall_ms: Option<u64>, by: &str) -> std::process::Child {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_yuebao"));
+    c.args(["submit", "--data", s(data), "--by", by, s(files)])
+        .env_remove("YUEBAO_DATA")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(ms) = stall_ms {
+        c.env("YUEBAO_TEST_STALL_MS", ms.to_string());
+    }
+    c.spawn().unwrap()
+}
+
+/// (version, status) of every upload of a county and period, in order.
+fn versions(data: &Path, region: &str, period: &str) -> Vec<(i64, String)> {
+    history(data, region, period)
+        .iter()
+        .map(|h| (h["version"].as_i64().unwrap(), h["status"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn a_killed_submit_leaves_every_earlier_submission_intact() {
+    let d = tmp();
+    let data = d.path().join("data");
+    for p in ["2026-09", "2026-10"] {
+        ok(&yuebao(&["sample", "--period", p, "--region", "371300", "-o", s(&d.path().join(p))]));
+    }
+    let sept = d.path().join("2026-09");
+    let (code, _) = submit(&data, &files_in(&sept, "xlsx").iter().map(PathBuf::as_path).collect::<Vec<_>>(), &[]);
+    assert_eq!(code, 0);
+    let before = history(&data, "371302", "2026-09");
+
+    // Killed inside its first transaction, between writing the bytes and the row naming them.
+    let oct = d.path().join("2026-10");
+    let mut child = spawn_submit(&data, &oct, Some(5_000), "stalled");
+    std::thread::sleep(Duration::from_millis(1_500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let run = yuebao(&["verify", "--data", s(&data)]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("12 份报送"), "the half-done upload left nothing: {}", run.stdout);
+
+    // Killed at whatever moment, again and again.
+    for ms in [20, 80, 160, 250, 400, 600, 900] {
+        let mut child = spawn_submit(&data, &oct, None, "killed");
+        std::thread::sleep(Duration::from_millis(ms));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let run = yuebao(&["verify", "--data", s(&data)]);
+        assert_eq!(run.code, 0, "after a kill at {ms} ms: {}", run.stdout);
+        assert_eq!(history(&data, "371302", "2026-09").len(), before.len());
+        for c in ["371302", "371329"] {
+            let v = versions(&data, c, "2026-10");
+            assert!(v.iter().enumerate().all(|(i, (n, st))| *n == i as i64 + 1 && st == "accepted"), "{c}: {v:?}");
+        }
+    }
+    let after = history(&data, "371302", "2026-09");
+    assert_eq!(
+        before
+            .iter()
+            .map(|h| (&h["id"], &h["sha256"], &h["received_at"], &h["status"]))
+            .collect::<Vec<_>>(),
+        after
+            .iter()
+            .map(|h| (&h["id"], &h["sha256"], &h["received_at"], &h["status"]))
+            .collect::<Vec<_>>()
+    );
+    // And the store still takes a whole batch afterwards.
+    let (code, out) = submit(&data, &files_in(&oct, "xlsx").iter().map(PathBuf::as_path).collect::<Vec<_>>(), &[]);
+    assert_eq!((code, out.len()), (0, 12));
+}
+
+#[test]
+fn two_submits_at_once_for_the_same_county_both_land() {
+    let d = tmp();
+    let data = d.path().join("data");
+    let file = lanshan(&d.path().join("f"), "2026-10", &lanshan_rows());
+    // Create the store first so both processes race only for the write lock.
+    ok(&yuebao(&["verify", "--data", s(&data)]));
+    let a = spawn_submit(&data, &file, Some(400), "甲");
+    let b = spawn_submit(&data, &file, Some(400), "乙");
+    for mut c in [a, b] {
+        assert!(c.wait().unwrap().success());
+    }
+    let h = history(&data, "371302", "2026-10");
+    let mut got: Vec<(i64, String)> = h
+        .iter()
+        .map(|x| (x["version"].as_i64().unwrap(), x["submitted_by"].as_str().unwrap().to_string()))
+        .collect();
+    got.sort();
+    assert_eq!(got.iter().map(|(v, _)| *v).collect::<Vec<_>>(), [1, 2]);
+    let mut by: Vec<&str> = got.iter().map(|(_, b)| b.as_str()).collect();
+    by.sort();
+    assert_eq!(by, ["乙", "甲"]);
+}
+
+#[test]
+fn the_data_directory_comes_from_the_flag_the_environment_or_the_current_directory() {
+    let d = tmp();
+    let file = lanshan(d.path(), "2026-10", &lanshan_rows());
+    let run = |env: Option<&Path>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_yuebao"));
+        c.args(["submit", s(&file)]).current_dir(d.path()).env_remove("YUEBAO_DATA");
+        if let Some(e) = env {
+            c.env("YUEBAO_DATA", e);
+        }
+        assert!(c.output().unwrap().status.success());
+    };
+    run(None);
+    assert!(d.path().join("yuebao-data/yuebao.sqlite3").is_file());
+    let env_dir = d.path().join("env-data");
+    run(Some(&env_dir));
+    assert!(env_dir.join("yuebao.sqlite3").is_file());
+    assert_eq!(history(&env_dir, "371302", "2026-10").len(), 1);
+    assert_eq!(history(&d.path().join("yuebao-data"), "371302", "2026-10").len(), 1);
+}
+
+#[test]
+fn bad_times_and_scopes_are_refused_in_chinese() {
+    let d = tmp();
+    let data = d.path().join("data");
+    let file = lanshan(d.path(), "2026-10", &lanshan_rows());
+    let run = yuebao(&["submit", "--data", s(&data), s(&file), "--received-at", "上周三"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--received-at") && run.stderr.contains("北京时间"), "{}", run.stderr);
+    let run = yuebao(&["submit", "--data", s(&data), s(&file), "--received-at", "2999-01-01 10:00"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("晚于现在"), "{}", run.stderr);
+    let run = yuebao(&["annual", "--year", "2025", "--region", "371302", "--data", s(&data), "-o", s(d.path())]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("县区"), "{}", run.stderr);
+    // Nothing was stored by the refused commands.
+    let run = yuebao(&["verify", "--data", s(&data)]);
+    assert!(run.stdout.contains("0 份报送"), "{}", run.stdout);
+}
