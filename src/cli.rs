@@ -68,13 +68,8 @@ pub struct ValidateArgs {
     #[arg(required = true, value_name = "FILE|DIR")]
     pub inputs: Vec<PathBuf>,
 
-    /// 表内和文件名都没有填报单位时使用的地区（代码或名称，如 371302 或 兰山区）
-    #[arg(long, value_name = "CODE")]
-    pub region: Option<String>,
-
-    /// 表内和文件名都没有报告期时使用的报告期，如 2026-10
-    #[arg(long, value_name = "YYYY-MM")]
-    pub period: Option<Period>,
+    #[command(flatten)]
+    pub hints: HintArgs,
 
     /// 输出格式
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
@@ -204,6 +199,18 @@ pub struct RollupArgs {
     pub quiet: bool,
 }
 
+/// What to assume when a sheet and its file name do not say.
+#[derive(Debug, Args)]
+pub struct HintArgs {
+    /// 表内和文件名都没有填报单位时使用的地区（代码或名称，如 371302 或 兰山区）
+    #[arg(long, value_name = "CODE")]
+    pub region: Option<String>,
+
+    /// 表内和文件名都没有报告期时使用的报告期，如 2026-10
+    #[arg(long, value_name = "YYYY-MM")]
+    pub period: Option<Period>,
+}
+
 /// Where the store lives.
 #[derive(Debug, Args)]
 pub struct StoreArgs {
@@ -234,13 +241,8 @@ pub struct SubmitArgs {
     #[arg(long, value_name = "TEXT")]
     pub note: Option<String>,
 
-    /// 表内和文件名都没有填报单位时使用的地区（代码或名称）
-    #[arg(long, value_name = "CODE")]
-    pub region: Option<String>,
-
-    /// 表内和文件名都没有报告期时使用的报告期，如 2026-10
-    #[arg(long, value_name = "YYYY-MM")]
-    pub period: Option<Period>,
+    #[command(flatten)]
+    pub hints: HintArgs,
 
     /// 输出格式
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]

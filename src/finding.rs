@@ -22,121 +22,64 @@ impl Severity {
     }
 }
 
-/// Every kind of finding, with its stable code. JSON consumers key on the code, not the text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Code {
-    FileUnreadable,
-    NoTable,
-    UnknownRegion,
-    NoPeriod,
-    NoRows,
-    Negative,
-    Fraction,
-    FormulaNoValue,
-    NotANumber,
-    ErrorValue,
-    RuleBroken,
-    TotalMismatch,
-    DuplicateTotal,
-    EmptyForm,
-    ExtraFormSheet,
-    RegionConflict,
-    PeriodConflict,
-    TextNumber,
-    FullWidthDigits,
-    ThousandsSeparator,
-    NoTotalRow,
-    DuplicateLabel,
-    UnlabelledRow,
-    FooterMissing,
-    RegionFromElsewhere,
-    PeriodFromElsewhere,
-    BlankCell,
-    NotReported,
-    BaselineMismatch,
-    LargeChange,
-    TownshipDropped,
-    BaselineSet,
+/// Declares the codes once: the enum, its stable text, and the list of all of them.
+macro_rules! codes {
+    ($($name:ident => $code:literal,)*) => {
+        /// Every kind of finding, with its stable code. JSON consumers key on the code, not the text.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code {
+            $($name,)*
+        }
+
+        impl Code {
+            /// Every code, for reading stored findings back.
+            pub const ALL: &[Code] = &[$(Code::$name,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$name => $code,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    FileUnreadable => "E001",
+    NoTable => "E002",
+    UnknownRegion => "E003",
+    NoPeriod => "E004",
+    NoRows => "E005",
+    Negative => "E101",
+    Fraction => "E102",
+    FormulaNoValue => "E103",
+    NotANumber => "E104",
+    ErrorValue => "E105",
+    RuleBroken => "E201",
+    TotalMismatch => "E202",
+    DuplicateTotal => "E203",
+    EmptyForm => "E204",
+    ExtraFormSheet => "W001",
+    RegionConflict => "W002",
+    PeriodConflict => "W003",
+    TextNumber => "W101",
+    FullWidthDigits => "W102",
+    ThousandsSeparator => "W103",
+    NoTotalRow => "W201",
+    DuplicateLabel => "W202",
+    UnlabelledRow => "W203",
+    FooterMissing => "W301",
+    RegionFromElsewhere => "I001",
+    PeriodFromElsewhere => "I002",
+    BlankCell => "I101",
+    NotReported => "I102",
+    BaselineMismatch => "E401",
+    LargeChange => "W401",
+    TownshipDropped => "W402",
+    BaselineSet => "I401",
 }
 
 impl Code {
-    pub fn as_str(self) -> &'static str {
-        use Code::*;
-        match self {
-            FileUnreadable => "E001",
-            NoTable => "E002",
-            UnknownRegion => "E003",
-            NoPeriod => "E004",
-            NoRows => "E005",
-            Negative => "E101",
-            Fraction => "E102",
-            FormulaNoValue => "E103",
-            NotANumber => "E104",
-            ErrorValue => "E105",
-            RuleBroken => "E201",
-            TotalMismatch => "E202",
-            DuplicateTotal => "E203",
-            EmptyForm => "E204",
-            ExtraFormSheet => "W001",
-            RegionConflict => "W002",
-            PeriodConflict => "W003",
-            TextNumber => "W101",
-            FullWidthDigits => "W102",
-            ThousandsSeparator => "W103",
-            NoTotalRow => "W201",
-            DuplicateLabel => "W202",
-            UnlabelledRow => "W203",
-            FooterMissing => "W301",
-            RegionFromElsewhere => "I001",
-            PeriodFromElsewhere => "I002",
-            BlankCell => "I101",
-            NotReported => "I102",
-            BaselineMismatch => "E401",
-            LargeChange => "W401",
-            TownshipDropped => "W402",
-            BaselineSet => "I401",
-        }
-    }
-
-    /// Every code, for reading stored findings back.
-    pub const ALL: [Code; 32] = {
-        use Code::*;
-        [
-            FileUnreadable,
-            NoTable,
-            UnknownRegion,
-            NoPeriod,
-            NoRows,
-            Negative,
-            Fraction,
-            FormulaNoValue,
-            NotANumber,
-            ErrorValue,
-            RuleBroken,
-            TotalMismatch,
-            DuplicateTotal,
-            EmptyForm,
-            ExtraFormSheet,
-            RegionConflict,
-            PeriodConflict,
-            TextNumber,
-            FullWidthDigits,
-            ThousandsSeparator,
-            NoTotalRow,
-            DuplicateLabel,
-            UnlabelledRow,
-            FooterMissing,
-            RegionFromElsewhere,
-            PeriodFromElsewhere,
-            BlankCell,
-            NotReported,
-            BaselineMismatch,
-            LargeChange,
-            TownshipDropped,
-            BaselineSet,
-        ]
-    };
-
     /// Whether a submission with this finding is held as 待说明 until it carries a 说明: every
     /// warning except the unsigned signature block, which is signed on the paper copy.
     pub fn needs_explanation(self) -> bool {
@@ -156,7 +99,7 @@ impl std::str::FromStr for Code {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Code, String> {
-        Code::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| format!("未知的审核代码 {s}"))
+        Code::ALL.iter().copied().find(|c| c.as_str() == s).ok_or_else(|| format!("未知的审核代码 {s}"))
     }
 }
 
@@ -270,7 +213,7 @@ mod tests {
     #[test]
     fn codes_are_distinct_and_read_back() {
         let mut seen = std::collections::HashSet::new();
-        for c in Code::ALL {
+        for &c in Code::ALL {
             assert!(seen.insert(c.as_str()), "{} twice", c.as_str());
             assert_eq!(c.as_str().parse::<Code>().unwrap(), c);
         }
@@ -281,5 +224,13 @@ mod tests {
             (Code::LargeChange, Severity::Warning, Some("E9"))
         );
         assert!("E999".parse::<Code>().is_err());
+    }
+
+    #[test]
+    fn the_readme_explains_every_code() {
+        let readme = include_str!("../README.md");
+        for c in Code::ALL {
+            assert!(readme.contains(&format!("| {} |", c.as_str())), "README.md has no row for {}", c.as_str());
+        }
     }
 }

@@ -48,8 +48,8 @@ pub fn run(args: &SubmitArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     }
     let note = args.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
     let hints = Hints {
-        region: args.region.clone(),
-        period: args.period,
+        region: args.hints.region.clone(),
+        period: args.hints.period,
         isolate_readers: true,
     };
     let mut store = super::open_store(&args.store)?;

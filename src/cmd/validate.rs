@@ -33,7 +33,7 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 pub fn run(args: &ValidateArgs, schemas: &Schemas) -> anyhow::Result<i32> {
-    if let Some(r) = &args.region {
+    if let Some(r) = &args.hints.region {
         super::region_arg(schemas, r)?;
     }
     let files = expand_inputs(&args.inputs)?;
@@ -41,8 +41,8 @@ pub fn run(args: &ValidateArgs, schemas: &Schemas) -> anyhow::Result<i32> {
         bail!("没有找到要审核的文件");
     }
     let hints = Hints {
-        region: args.region.clone(),
-        period: args.period,
+        region: args.hints.region.clone(),
+        period: args.hints.period,
         isolate_readers: true,
     };
     let bar = super::progress(files.len(), "审核", false);
