@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Times `yuebao validate` on the demo month and on a larger batch (the demo month copied 30
-# times: 150 files), and `sample` + `rollup` for all 136 counties of the province.
+# times: 150 files), `sample` + `rollup` for all 136 counties of the province, and the store:
+# `submit` of 136 counties, `status`, `rollup` from the store and `annual` over a year of
+# 136 × 12 submissions.
 # Release build; hyperfine when present (installed from Debian if we can).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,3 +42,23 @@ else
     echo "$args: $(( (end - start) / 5000000 )) ms per run (mean of 5)"
   done
 fi
+
+# The store: a year of the whole province (12 × 136 = 1632 submissions), then each command.
+store=$(mktemp -d)
+trap 'rm -rf "$batch" "$prov" "$store"' EXIT
+start=$(date +%s%N)
+for m in 01 02 03 04 05 06 07 08 09 10 11 12; do
+  $bin sample --period 2025-$m -o "$store/m$m" >/dev/null
+  $bin submit --data "$store/data" --received-at "2026-01-20 10:00" "$store/m$m" >/dev/null
+done
+end=$(date +%s%N)
+echo "sample + submit of 12 months × 136 counties: $(( (end - start) / 1000000 )) ms in all"
+$bin sample --period 2025-12 -o "$store/again" >/dev/null
+if command -v hyperfine >/dev/null 2>&1; then
+  hyperfine -N --warmup 1 --runs 5 \
+    -n "submit 136 files (one process, one transaction each)" --prepare "true" "$bin submit --data $store/data $store/again --received-at '2026-01-20 10:00'" \
+    -n "status --period 2025-12 (136 counties)" "$bin status --period 2025-12 --data $store/data" \
+    -n "rollup --period 2025-12 from the store" "$bin rollup --period 2025-12 --data $store/data -o $store/r -q" \
+    -n "annual --year 2025 (17 workbooks)" "$bin annual --year 2025 --data $store/data -o $store/a"
+fi
+ls -l "$store/data"

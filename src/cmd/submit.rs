@@ -113,7 +113,15 @@ fn submit_one(store: &mut Store, schemas: &Schemas, path: &Path, bytes: &[u8], r
 
     let tx = store.begin()?;
     let mut baseline_to_set = None;
-    if let Some(sheet) = &rep.sheet {
+    // Only a county's own sheet has a history of its own: a city sheet's figures move with how
+    // many of its counties it covers.
+    let county_sheet = rep.sheet.as_ref().filter(|sh| {
+        schemas
+            .regions
+            .get(&sh.region)
+            .is_some_and(|r| r.level == crate::schema::regions::Level::County)
+    });
+    if let Some(sheet) = county_sheet {
         let baseline = tx.baseline(&sheet.region)?;
         let prev_sub = tx.effective(&sheet.region, sheet.period.prev())?;
         let prev = prev_sub

@@ -622,3 +622,31 @@ fn bad_times_and_scopes_are_refused_in_chinese() {
     let run = yuebao(&["verify", "--data", s(&data)]);
     assert!(run.stdout.contains("0 份报送"), "{}", run.stdout);
 }
+
+#[test]
+fn city_sheets_go_into_the_provinces_store_without_county_history_checks() {
+    let d = tmp();
+    let prov = d.path().join("省库");
+    let mut city_books = Vec::new();
+    for (p, keep) in [("2026-09", 3), ("2026-10", 12)] {
+        let input = d.path().join(p);
+        ok(&yuebao(&["sample", "--period", p, "--region", "371300", "-o", s(&input)]));
+        // September: only three counties had reported when the city sent its sheet.
+        for f in files_in(&input, "xlsx").into_iter().skip(keep) {
+            std::fs::remove_file(f).unwrap();
+        }
+        let out = d.path().join(format!("市{p}"));
+        ok(&yuebao(&["rollup", "--period", p, "--region", "371300", s(&input), "-o", s(&out)]));
+        city_books.push(out.join(format!("371300-临沂市-{p}.xlsx")));
+    }
+    // Column (1) and every total grow with coverage: no baseline or month-over-month finding.
+    for book in &city_books {
+        let (code, out) = submit(&prov, &[book], &["--by", "临沂市局"]);
+        assert_eq!(code, 0, "{out:#?}");
+        assert!(
+            codes_of(&out[0]).iter().all(|c| !c.starts_with("E4") && !c.starts_with("W4") && c != "I401"),
+            "{out:#?}"
+        );
+    }
+    assert_eq!(history(&prov, "371300", "2026-10").len(), 1);
+}
