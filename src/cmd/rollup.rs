@@ -148,6 +148,8 @@ pub(crate) struct Inputs {
 #[derive(Debug, Clone)]
 pub(crate) struct StoreMeta {
     pending: bool,
+    /// The warnings a held upload waits to have explained.
+    unexplained: Vec<String>,
     received: String,
     note: Option<String>,
 }
@@ -194,6 +196,7 @@ pub(crate) fn from_store(store: &Store, schemas: &Schemas, scope: &Region, perio
         digests.push(Some(s.sha256.clone()));
         meta.push(Some(StoreMeta {
             pending: s.status == SubStatus::Pending,
+            unexplained: s.findings.iter().filter(|f| f.code.needs_explanation()).map(|f| f.short()).collect(),
             received: time_label(s.received_at),
             note: s.note.clone(),
         }));
@@ -216,7 +219,9 @@ pub(crate) fn mark_from_store(rollup: &mut Rollup, meta: &[Option<StoreMeta>], s
         };
         if m.pending && e.status == EntryStatus::Rejected {
             e.status = EntryStatus::Pending;
-            e.reasons.push(format!("有 {} 处警告，尚未附说明，待县区核实后附说明重新提交", e.warnings));
+            e.reasons
+                .push(format!("有 {} 处警告，尚未附说明，待县区核实后附说明重新提交", m.unexplained.len()));
+            e.reasons.extend(m.unexplained.iter().take(3).cloned());
         }
         e.received = Some(m.received);
         e.note = m.note;
