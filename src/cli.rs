@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 /// yuebao（月报）：建档立卡农村贫困人口就业与社会保障统计表的审核、汇总与报送工具。
 ///
-/// 退出码：0 无错误；1 有文件存在错误（被退回）；2 工具本身运行失败。
+/// 退出码：0 无错误；1 有文件存在错误（被退回；submit 时也包括待说明）；2 工具本身运行失败。
 #[derive(Debug, Parser)]
 #[command(name = "yuebao", version)]
 pub struct Cli {

@@ -17,7 +17,7 @@ pub fn run(args: &AnnualArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     if scope.level == Level::County {
         bail!("--region 应为省或市的代码：年报按市、省编制，{} 是县区", schemas.regions.display(scope));
     }
-    let store = super::open_store(&args.store)?;
+    let store = super::open_existing_store(&args.store)?;
     let now = super::now();
     let month = |m: u32| Period::new(args.year, m).expect("months 1..=12 exist");
     let rollups: Vec<Rollup> = (1..=12).map(|m| rollup_of(&store, schemas, scope, month(m))).collect::<anyhow::Result<_>>()?;

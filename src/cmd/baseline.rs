@@ -29,7 +29,7 @@ pub fn run(cmd: &BaselineCommand, schemas: &Schemas) -> anyhow::Result<i32> {
         }
         BaselineCommand::List { region, store } => {
             let scope = super::region_arg(schemas, region)?;
-            let store = super::open_store(store)?;
+            let store = super::open_existing_store(store)?;
             println!("第({no})栏 {} 的基线：", form.column_name(no));
             for c in counties_under(schemas, scope) {
                 match store.baseline(&c.code)? {

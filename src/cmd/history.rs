@@ -9,7 +9,7 @@ use anyhow::Context;
 
 pub fn run(args: &HistoryArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     let region = super::region_arg(schemas, &args.region)?;
-    let store = super::open_store(&args.store)?;
+    let store = super::open_existing_store(&args.store)?;
     let subs = store.history(&region.code, args.period)?;
     let eff = effective(&subs).map(|s| s.id);
     let mut saved = Vec::new();
@@ -72,7 +72,7 @@ pub fn run(args: &HistoryArgs, schemas: &Schemas) -> anyhow::Result<i32> {
 
 /// `yuebao verify`: exit 0 when the store is whole, 1 with every problem listed when not.
 pub fn verify(args: &crate::cli::StoreArgs) -> anyhow::Result<i32> {
-    let store = super::open_store(args)?;
+    let store = super::open_existing_store(args)?;
     let problems = store.check()?;
     let n = store.count()?;
     if problems.is_empty() {

@@ -47,9 +47,25 @@ pub fn progress(len: usize, what: &str, quiet: bool) -> indicatif::ProgressBar {
     indicatif::ProgressBar::new(len as u64).with_style(style).with_message(what.to_string())
 }
 
-/// Opens the store named by `--data` / `YUEBAO_DATA` / `./yuebao-data`.
+/// Opens the store named by `--data` / `YUEBAO_DATA` / `./yuebao-data`, creating it: for the
+/// commands that write (submit, baseline import).
 pub fn open_store(args: &crate::cli::StoreArgs) -> anyhow::Result<crate::store::Store> {
     let dir = crate::store::data_dir(args.dir.as_deref());
+    Ok(crate::store::Store::open(&dir)?)
+}
+
+/// Opens an existing store for the commands that only read: a mistyped `--data` should say so,
+/// not show an empty store full of 未报.
+pub fn open_existing_store(args: &crate::cli::StoreArgs) -> anyhow::Result<crate::store::Store> {
+    let dir = crate::store::data_dir(args.dir.as_deref());
+    let file = dir.join(crate::store::DB_FILE);
+    if !file.is_file() {
+        anyhow::bail!(
+            "数据目录 {} 中没有数据库 {}：请检查 --data（或环境变量 YUEBAO_DATA），或先用 yuebao submit 提交报表",
+            dir.display(),
+            crate::store::DB_FILE
+        );
+    }
     Ok(crate::store::Store::open(&dir)?)
 }
 

@@ -28,7 +28,7 @@ pub fn run(args: &RollupArgs, schemas: &Schemas) -> anyhow::Result<i32> {
         meta,
         standing,
     } = if args.inputs.is_empty() {
-        let store = super::open_store(&args.store)?;
+        let store = super::open_existing_store(&args.store)?;
         let inputs = from_store(&store, schemas, scope, args.period)?;
         if inputs.reports.is_empty() {
             eprintln!(

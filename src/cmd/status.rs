@@ -11,7 +11,7 @@ pub fn run(args: &StatusArgs, schemas: &Schemas) -> anyhow::Result<i32> {
         Some(t) => super::time_arg("--as-of", t)?,
         None => super::now(),
     };
-    let store = super::open_store(&args.store)?;
+    let store = super::open_existing_store(&args.store)?;
     let subs = store.period(args.period)?;
     let rows = period_status(schemas, scope, args.period, &subs, now);
     let chase: Vec<&RegionStatus> = rows.iter().filter(|r| r.state.needs_chasing()).collect();

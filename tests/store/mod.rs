@@ -570,7 +570,8 @@ fn two_submits_at_once_for_the_same_county_both_land() {
     let data = d.path().join("data");
     let file = lanshan(&d.path().join("f"), "2026-10", &lanshan_rows());
     // Create the store first so both processes race only for the write lock.
-    ok(&yuebao(&["verify", "--data", s(&data)]));
+    let other = county_file(&d.path().join("o"), "371311", "罗庄区", "2026-10", &lanshan_rows());
+    submit(&data, &[&other], &[]);
     let a = spawn_submit(&data, &file, Some(400), "甲");
     let b = spawn_submit(&data, &file, Some(400), "乙");
     for mut c in [a, b] {
@@ -623,9 +624,19 @@ fn bad_times_and_scopes_are_refused_in_chinese() {
     let run = yuebao(&["annual", "--year", "2025", "--region", "371302", "--data", s(&data), "-o", s(d.path())]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("县区"), "{}", run.stderr);
-    // Nothing was stored by the refused commands.
-    let run = yuebao(&["verify", "--data", s(&data)]);
-    assert!(run.stdout.contains("0 份报送"), "{}", run.stdout);
+    // Nothing was stored by the refused commands, and reading commands do not create a store.
+    for args in [
+        vec!["verify"],
+        vec!["status", "--period", "2026-10"],
+        vec!["history", "--region", "兰山区", "--period", "2026-10"],
+    ] {
+        let mut args = args;
+        args.extend(["--data", s(&data)]);
+        let run = yuebao(&args);
+        assert_eq!(run.code, 2, "{args:?}");
+        assert!(run.stderr.contains("没有数据库") && run.stderr.contains("--data"), "{}", run.stderr);
+    }
+    assert!(!data.exists());
 }
 
 #[test]
