@@ -195,8 +195,9 @@ fn submit_one(store: &mut Store, schemas: &Schemas, path: &Path, bytes: &[u8], r
 
     let due = period.map(|p| schemas.calendar.due_date(p, &form.period).date);
     let timeliness = match (status, first_accepted, due) {
-        (SubStatus::Accepted, None, Some(d)) => Some(lateness(received_at, d)),
-        (SubStatus::Accepted, Some(first), Some(d)) => Some(format!("{}（以首次接收 {} 计）", lateness(first, d), time_label(first))),
+        // An earlier accepted upload decides, unless this one (recorded late) arrived before it.
+        (SubStatus::Accepted, Some(first), Some(d)) if first < received_at => Some(format!("{}（以首次接收 {} 计）", lateness(first, d), time_label(first))),
+        (SubStatus::Accepted, _, Some(d)) => Some(lateness(received_at, d)),
         _ => None,
     };
     Ok(Outcome {

@@ -174,6 +174,14 @@ fn every_upload_is_kept_and_the_latest_accepted_one_counts() {
     let run = yuebao(&["verify", "--data", s(&data)]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(run.stdout.contains("2 份报送"), "{}", run.stdout);
+
+    // An e-mail that arrived before both, recorded only now: the first by arrival, but not the
+    // effective one, which is the latest to arrive.
+    let (_, out) = submit(&data, &[&v1], &["--received-at", "2026-11-01 08:00"]);
+    assert_eq!((out[0]["version"].as_i64(), out[0]["timeliness"].as_str()), (Some(3), Some("按时")));
+    let st = status(&data, "2026-10", "371300", "2026-11-20 12:00");
+    assert_eq!(county(&st, "371302")["first_accepted"], "2026-11-01 08:00");
+    assert_eq!(county(&st, "371302")["effective"]["version"], 2);
 }
 
 #[test]
