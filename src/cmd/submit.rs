@@ -8,7 +8,6 @@ use crate::store::status::time_label;
 use crate::store::{NewSubmission, Store, SubStatus};
 use crate::validate::cross::{self, Previous};
 use crate::validate::{Hints, validate_file};
-use anyhow::Context;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -54,8 +53,17 @@ pub fn run(args: &SubmitArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     };
     let mut store = super::open_store(&args.store)?;
     let mut outcomes = Vec::new();
+    let mut unread = 0;
     for path in &files {
-        let bytes = std::fs::read(path).with_context(|| format!("无法读取 {}", path.display()))?;
+        // A file that cannot be read has no bytes to keep: say so and go on with the batch.
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("错误：无法读取 {}（{e}），未提交", path.display());
+                unread += 1;
+                continue;
+            }
+        };
         let req = Request {
             hints: &hints,
             by: args.by.as_deref(),
@@ -83,7 +91,7 @@ pub fn run(args: &SubmitArgs, schemas: &Schemas) -> anyhow::Result<i32> {
             );
         }
     }
-    Ok(i32::from(outcomes.iter().any(|o| o.status != SubStatus::Accepted)))
+    Ok(i32::from(unread > 0 || outcomes.iter().any(|o| o.status != SubStatus::Accepted)))
 }
 
 /// What the command line says about every file of one submit.

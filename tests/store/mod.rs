@@ -629,6 +629,17 @@ fn bad_times_and_scopes_are_refused_in_chinese() {
     let run = yuebao(&["submit", "--data", s(&data), s(&file), "--received-at", "2999-01-01 10:00"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("晚于现在"), "{}", run.stderr);
+    // A file that is not there costs only itself.
+    let gone = d.path().join("371311-罗庄区-2026-10.xlsx");
+    let data2 = d.path().join("data2");
+    let run = yuebao(&["submit", "--data", s(&data2), s(&gone), s(&file)]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("无法读取") && run.stderr.contains("371311-罗庄区-2026-10.xlsx"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(history(&data2, "371302", "2026-10").len(), 1);
     let run = yuebao(&["annual", "--year", "2025", "--region", "371302", "--data", s(&data), "-o", s(d.path())]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("县区"), "{}", run.stderr);
