@@ -162,12 +162,16 @@ fn parent_column(form: &Form, no: usize) -> Option<usize> {
 }
 
 /// Months since 2016-01, the first period of the form.
+/// The month the schema's `sample` share ranges describe; other months drift from it.
+const REFERENCE_MONTH: Period = Period { year: 2026, month: 10 };
+
 fn month_index(p: Period) -> f64 {
     f64::from((p.year - 2016) * 12 + p.month as i32 - 1)
 }
 
 /// One township's counts for `period`. Column shares come from the schema's `sample` ranges;
-/// each drifts on a yearly cycle of a few per cent, so consecutive months differ a little.
+/// each drifts on a yearly cycle of a few per cent, so consecutive months differ a little, and
+/// on a slow trend, so the same month of two years differs too.
 /// Root columns (no parent) draw a fixed count, so column (1) never changes.
 fn township_values(form: &Form, rng: &mut ChaCha8Rng, period: Period) -> Vec<i64> {
     let width = form.width();
@@ -188,7 +192,11 @@ fn township_values(form: &Form, rng: &mut ChaCha8Rng, period: Period) -> Vec<i64
         let (base, phase, hi) = params[no - 1];
         v[no - 1] = match parent_column(form, no) {
             Some(p) => {
-                let share = (base * (1.0 + 0.03 * (TAU * t / 12.0 + phase).sin())).clamp(0.0, hi.min(1.0));
+                // A slow trend of up to ±3% a year, so that one December differs from the last;
+                // it is zero at the reference month, which keeps the committed demo month as it is.
+                let years = (t - month_index(REFERENCE_MONTH)) / 12.0;
+                let trend = 1.0 + 0.03 * (phase * 3.7).sin() * years;
+                let share = (base * trend * (1.0 + 0.03 * (TAU * t / 12.0 + phase).sin())).clamp(0.0, hi.min(1.0));
                 (v[p - 1] as f64 * share).round() as i64
             }
             None => base.round() as i64,
