@@ -422,6 +422,25 @@ mod tests {
     }
 
     #[test]
+    fn the_same_month_a_year_apart_differs_by_a_trend() {
+        let s = schemas();
+        let form = s.form();
+        let county = s.regions.get("371302").unwrap();
+        let total = |y: i32| -> Vec<i64> {
+            let sheet = county_sheet(form, 1, county, Period::new(y, 12).unwrap());
+            (0..form.width()).map(|k| sheet.rows.iter().map(|(_, v)| v[k]).sum()).collect()
+        };
+        let (a, b) = (total(2024), total(2025));
+        assert_eq!(a[0], b[0], "第(1)栏不变");
+        let moved = (1..a.len()).filter(|&k| a[k] != b[k]).count();
+        assert!(moved >= form.width() / 2, "同比应有变化：{a:?} → {b:?}");
+        for k in 1..a.len() {
+            let (x, y) = (a[k] as f64, b[k] as f64);
+            assert!((x - y).abs() <= 5.0 + 0.08 * x.max(y), "第({})栏 {x} → {y} 一年变化过大", k + 1);
+        }
+    }
+
+    #[test]
     fn same_seed_same_sheet_other_seed_other_sheet() {
         let s = schemas();
         let form = s.form();

@@ -478,6 +478,7 @@ fn the_annual_report_has_december_series_charts_yoy_and_the_record() {
     let yoy = sheet(&book, "同比");
     let r5 = (3..30).find(|&r| text(&yoy, r, 1).starts_with("(5)")).unwrap();
     let (prev, cur) = (month_sum(d.path(), "2024-12", 4), month_sum(d.path(), "2025-12", 4));
+    assert_ne!(prev, cur, "the sample trend makes one December differ from the last");
     assert_eq!(text(&yoy, r5, 0), "临沂市合计");
     assert_eq!(
         [text(&yoy, r5, 2), text(&yoy, r5, 3), text(&yoy, r5, 4)],
