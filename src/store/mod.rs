@@ -16,10 +16,12 @@ use std::time::Duration;
 
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "yuebao.sqlite3";
+/// Held while a process opens (and if need be creates or upgrades) the database.
+const LOCK_FILE: &str = "yuebao.lock";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("无法创建数据目录 {dir}：{source}")]
+    #[error("无法创建或锁定 {dir}：{source}")]
     CreateDir { dir: PathBuf, source: std::io::Error },
     #[error("无法打开数据库 {file}：{source}")]
     Open { file: PathBuf, source: rusqlite::Error },
@@ -163,6 +165,21 @@ impl Store {
             source,
         })?;
         let file = dir.join(DB_FILE);
+        // Two first submits at once would both try to create the tables, and switching to WAL
+        // needs the database to itself: opening is serialised by a lock file beside it. It is
+        // held only while opening; transactions rely on SQLite's own locking.
+        let lock_path = dir.join(LOCK_FILE);
+        let lock_err = |source| StoreError::CreateDir {
+            dir: lock_path.clone(),
+            source,
+        };
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(lock_err)?;
+        lock.lock().map_err(lock_err)?;
         let open_err = |source| StoreError::Open { file: file.clone(), source };
         let mut conn = Connection::open(&file).map_err(open_err)?;
         // WAL: readers never block the one writer, and a killed writer leaves the last
@@ -174,6 +191,7 @@ impl Store {
         migrations()
             .to_latest(&mut conn)
             .map_err(|source| StoreError::Migrate { file: file.clone(), source })?;
+        drop(lock);
         Ok(Store { conn, file })
     }
 

@@ -576,26 +576,27 @@ fn a_killed_submit_leaves_every_earlier_submission_intact() {
 #[test]
 fn two_submits_at_once_for_the_same_county_both_land() {
     let d = tmp();
-    let data = d.path().join("data");
     let file = lanshan(&d.path().join("f"), "2026-10", &lanshan_rows());
-    // Create the store first so both processes race only for the write lock.
-    let other = county_file(&d.path().join("o"), "371311", "罗庄区", "2026-10", &lanshan_rows());
-    submit(&data, &[&other], &[]);
-    let a = spawn_submit(&data, &file, Some(400), "甲");
-    let b = spawn_submit(&data, &file, Some(400), "乙");
-    for mut c in [a, b] {
-        assert!(c.wait().unwrap().success());
+    // From a store that does not exist yet, so the two also race to create it; a few rounds,
+    // as a race is a matter of luck.
+    for round in 0..4 {
+        let data = d.path().join(format!("data{round}"));
+        let a = spawn_submit(&data, &file, Some(300), "甲");
+        let b = spawn_submit(&data, &file, Some(300), "乙");
+        for mut c in [a, b] {
+            assert!(c.wait().unwrap().success(), "round {round}");
+        }
+        let h = history(&data, "371302", "2026-10");
+        let mut got: Vec<(i64, String)> = h
+            .iter()
+            .map(|x| (x["version"].as_i64().unwrap(), x["submitted_by"].as_str().unwrap().to_string()))
+            .collect();
+        got.sort();
+        assert_eq!(got.iter().map(|(v, _)| *v).collect::<Vec<_>>(), [1, 2]);
+        let mut by: Vec<&str> = got.iter().map(|(_, b)| b.as_str()).collect();
+        by.sort();
+        assert_eq!(by, ["乙", "甲"]);
     }
-    let h = history(&data, "371302", "2026-10");
-    let mut got: Vec<(i64, String)> = h
-        .iter()
-        .map(|x| (x["version"].as_i64().unwrap(), x["submitted_by"].as_str().unwrap().to_string()))
-        .collect();
-    got.sort();
-    assert_eq!(got.iter().map(|(v, _)| *v).collect::<Vec<_>>(), [1, 2]);
-    let mut by: Vec<&str> = got.iter().map(|(_, b)| b.as_str()).collect();
-    by.sort();
-    assert_eq!(by, ["乙", "甲"]);
 }
 
 #[test]
