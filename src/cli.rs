@@ -46,6 +46,14 @@ pub enum Command {
     Baseline(BaselineCommand),
     /// 生成年报（12 月数据、全年逐月数据和走势图、同比、全年报送记录），省和各市各一个文件
     Annual(AnnualArgs),
+    /// 导出数据库中的全部报送：原始文件按报告期和地区存放，另附清单.csv（备份、审计、移交）
+    Export {
+        /// 导出目录（不存在时新建；已有同名文件时不覆盖）
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// 检查数据库：SQLite 完整性，以及每份报送的原始文件都在且与其 SHA-256 一致
     Verify {
         #[command(flatten)]

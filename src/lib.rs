@@ -44,6 +44,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Baseline(c) => cmd::baseline::run(c, &schemas),
         Command::Annual(a) => cmd::annual::run(a, &schemas),
         Command::Verify { store } => cmd::history::verify(store),
+        Command::Export { output, store } => cmd::history::export(store, output, &schemas),
         Command::Probe { file } => Ok(cmd::probe::run(file)),
     }
 }

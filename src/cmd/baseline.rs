@@ -25,6 +25,30 @@ pub fn run(cmd: &BaselineCommand, schemas: &Schemas) -> anyhow::Result<i32> {
                 form.column_name(no),
                 file.display()
             );
+            // Months already accepted are not changed, but the city should know which disagree.
+            let mut off = Vec::new();
+            for (code, value) in &values {
+                let subs = store.region(code)?;
+                let mut periods: Vec<_> = subs.iter().filter_map(|s| s.period).collect();
+                periods.dedup();
+                for p in periods {
+                    let history: Vec<_> = subs.iter().filter(|s| s.period == Some(p)).cloned().collect();
+                    if let Some(v) = crate::store::effective(&history)
+                        .and_then(|s| s.sheet.as_ref())
+                        .map(|sh| sh.total.values[no - 1])
+                        && v != *value
+                    {
+                        let name = schemas.regions.get(code).map(|r| r.name.clone()).unwrap_or_else(|| code.clone());
+                        off.push(format!("{name} {}：第({no})栏 {v}，新基线 {value}", p.label()));
+                    }
+                }
+            }
+            if !off.is_empty() {
+                println!("注意：以下已接收的报表与新基线不符（已接收的不变，请核实后让县区重新报送）：");
+                for line in &off {
+                    println!("  {line}");
+                }
+            }
             Ok(0)
         }
         BaselineCommand::List { region, store } => {

@@ -1,5 +1,6 @@
-//! `yuebao history`: every upload of one region and period, which one is effective, and the
-//! original files on request.
+//! Reading the archive back: `yuebao history` (every upload of one region and period, which one
+//! is effective, the original files on request), `yuebao export` (everything) and
+//! `yuebao verify` (is it all there).
 
 use crate::cli::{HistoryArgs, OutputFormat};
 use crate::schema::Schemas;
@@ -84,4 +85,85 @@ pub fn verify(args: &crate::cli::StoreArgs) -> anyhow::Result<i32> {
         println!("  {p}");
     }
     Ok(1)
+}
+
+/// `yuebao export`: every upload's original file under `DIR/报告期/代码-名称/第N版-文件名`, and
+/// `DIR/清单.csv` saying what each is. Existing files are never overwritten.
+pub fn export(args: &crate::cli::StoreArgs, dir: &std::path::Path, schemas: &Schemas) -> anyhow::Result<i32> {
+    let store = super::open_existing_store(args)?;
+    let subs = store.all()?;
+    super::ensure_dir(dir)?;
+    let manifest = dir.join("清单.csv");
+    if manifest.exists() {
+        anyhow::bail!("{} 已存在：请导出到一个新的目录", manifest.display());
+    }
+    let mut w = csv::Writer::from_writer(Vec::from("\u{feff}".as_bytes()));
+    w.write_record([
+        "序号",
+        "地区代码",
+        "地区名称",
+        "报告期",
+        "版本",
+        "状态",
+        "当前有效",
+        "报送人",
+        "接收时间",
+        "录入时间",
+        "错误",
+        "警告",
+        "说明",
+        "SHA-256",
+        "文件",
+    ])?;
+    // The effective upload of each region and period.
+    let mut groups: std::collections::BTreeMap<(Option<&str>, Option<crate::period::Period>), Vec<crate::store::Submission>> = Default::default();
+    for s in subs.iter().filter(|s| s.region.is_some() && s.period.is_some()) {
+        groups.entry((s.region.as_deref(), s.period)).or_default().push(s.clone());
+    }
+    let effective_ids: std::collections::HashSet<i64> = groups.values().filter_map(|h| effective(h).map(|e| e.id)).collect();
+    for s in &subs {
+        let name = s
+            .region
+            .as_deref()
+            .and_then(|c| schemas.regions.get(c))
+            .map(|r| r.name.clone())
+            .unwrap_or_else(|| "地区不明".into());
+        let folder = dir
+            .join(s.period.map(|p| p.to_string()).unwrap_or_else(|| "报告期不明".into()))
+            .join(format!("{}-{name}", s.region.as_deref().unwrap_or("000000")));
+        super::ensure_dir(&folder)?;
+        let path = folder.join(format!("第{}版-{}", s.version, s.file_name));
+        let bytes = store
+            .bytes(&s.sha256)?
+            .with_context(|| format!("数据库中缺少第 {} 号报送的原始文件（SHA-256 {}），请运行 yuebao verify", s.id, s.sha256))?;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, &bytes))
+            .with_context(|| format!("无法写入 {}", path.display()))?;
+        let effective = effective_ids.contains(&s.id);
+        let rel = path.strip_prefix(dir).unwrap_or(&path).display().to_string();
+        w.write_record([
+            s.id.to_string(),
+            s.region.clone().unwrap_or_default(),
+            name,
+            s.period.map(|p| p.to_string()).unwrap_or_default(),
+            s.version.to_string(),
+            s.status.label().to_string(),
+            if effective { "是".into() } else { String::new() },
+            s.submitted_by.clone().unwrap_or_default(),
+            time_label(s.received_at),
+            time_label(s.imported_at),
+            s.errors.to_string(),
+            s.warnings.to_string(),
+            s.note.clone().unwrap_or_default(),
+            s.sha256.clone(),
+            rel,
+        ])?;
+    }
+    let bytes = w.into_inner().context("无法生成清单")?;
+    std::fs::write(&manifest, bytes).with_context(|| format!("无法写入 {}", manifest.display()))?;
+    println!("已导出 {} 份报送的原始文件到 {}，清单见 {}", subs.len(), dir.display(), manifest.display());
+    Ok(0)
 }

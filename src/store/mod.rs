@@ -237,6 +237,21 @@ impl Store {
         )
     }
 
+    /// Every upload of a region, any period, oldest first.
+    pub fn region(&self, region: &str) -> Result<Vec<Submission>, StoreError> {
+        query_submissions(
+            &self.conn,
+            &self.file,
+            &format!("SELECT {COLUMNS} FROM submissions WHERE region = ?1 ORDER BY period, received_at, id"),
+            params![region],
+        )
+    }
+
+    /// Every upload in the store, in the order they were stored.
+    pub fn all(&self) -> Result<Vec<Submission>, StoreError> {
+        query_submissions(&self.conn, &self.file, &format!("SELECT {COLUMNS} FROM submissions ORDER BY id"), [])
+    }
+
     /// The original bytes of an upload.
     pub fn bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.conn

@@ -182,6 +182,24 @@ fn every_upload_is_kept_and_the_latest_accepted_one_counts() {
     let st = status(&data, "2026-10", "371300", "2026-11-20 12:00");
     assert_eq!(county(&st, "371302")["first_accepted"], "2026-11-01 08:00");
     assert_eq!(county(&st, "371302")["effective"]["version"], 2);
+
+    // Everything comes out again, with a list saying what each file is.
+    let exp = d.path().join("导出");
+    ok(&yuebao(&["export", "--data", s(&data), "-o", s(&exp)]));
+    let list = std::fs::read_to_string(exp.join("清单.csv")).unwrap();
+    let rows: Vec<Vec<String>> = list
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    assert_eq!(rows.iter().map(|r| r[6].as_str()).collect::<Vec<_>>(), ["", "是", ""], "{list}");
+    for (r, original) in rows.iter().zip([&v1, &v2, &v1]) {
+        assert_eq!(std::fs::read(exp.join(&r[14])).unwrap(), std::fs::read(original).unwrap(), "{}", r[14]);
+    }
+    assert!(rows[0][14].starts_with("2026-10/371302-兰山区/第1版-"), "{}", rows[0][14]);
+    let again = yuebao(&["export", "--data", s(&data), "-o", s(&exp)]);
+    assert_eq!(again.code, 2, "an export never overwrites");
 }
 
 #[test]
@@ -285,7 +303,14 @@ fn column_1_must_equal_the_baseline() {
     // The city corrects the baseline from its file; the October sheet is then accepted.
     let good = d.path().join("基线.csv");
     std::fs::write(&good, format!("地区代码,2015年底贫困人口总数\n371302,{}\n", base + 5)).unwrap();
-    ok(&yuebao(&["baseline", "import", s(&good), "--data", s(&data), "--by", "市局"]));
+    let run = yuebao(&["baseline", "import", s(&good), "--data", s(&data), "--by", "市局"]);
+    ok(&run);
+    // September was accepted under the old baseline: it stays, and the city is told.
+    assert!(
+        run.stdout.contains(&format!("兰山区 2026年9月：第(1)栏 {base}，新基线 {}", base + 5)),
+        "{}",
+        run.stdout
+    );
     let run = yuebao(&["baseline", "list", "--region", "兰山区", "--data", s(&data)]);
     assert!(
         run.stdout.contains(&(base + 5).to_string()) && run.stdout.contains("基线文件 基线.csv"),
