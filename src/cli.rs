@@ -260,6 +260,14 @@ pub struct SubmitArgs {
     pub format: OutputFormat,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusLevel {
+    /// 每个县区一行
+    County,
+    /// 每个市一行（省里收市汇总表时用）
+    City,
+}
+
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// 报告期，如 2026-10
@@ -276,6 +284,10 @@ pub struct StatusArgs {
     /// 按此时间判断是否逾期（北京时间，如 "2026-11-06 09:00"）；默认为现在
     #[arg(long, value_name = "TIME")]
     pub as_of: Option<String>,
+
+    /// 列出哪一级：县区（县区报给市的报表）或市（市汇总表报给省）
+    #[arg(long, value_enum, default_value_t = StatusLevel::County)]
+    pub level: StatusLevel,
 
     /// 输出格式
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]

@@ -8,7 +8,7 @@ use crate::period::Period;
 use crate::schema::Region;
 use crate::schema::Schemas;
 use crate::schema::regions::Level;
-use crate::store::status::{period_status, time_label};
+use crate::store::status::{standing_of, time_label};
 use crate::store::{Store, SubStatus, Submission, effective};
 use crate::validate::Summary;
 use crate::validate::{FileReport, Hints, Status, validate_file};
@@ -158,7 +158,12 @@ pub(crate) struct StoreMeta {
 /// when none is accepted the latest one (so it shows as 退回 or 待说明).
 pub(crate) fn from_store(store: &Store, schemas: &Schemas, scope: &Region, period: Period) -> anyhow::Result<Inputs> {
     let subs = store.period(period)?;
-    let standing = period_status(schemas, scope, period, &subs, super::now())
+    // Counties, and cities for the city sheets a province receives.
+    let mut regions = crate::store::status::counties_under(schemas, scope);
+    if scope.level == Level::Province {
+        regions.extend(crate::store::status::cities_under(schemas, scope));
+    }
+    let standing = standing_of(schemas, &regions, period, &subs, super::now())
         .into_iter()
         .map(|r| (r.code, r.label))
         .collect();

@@ -1,9 +1,10 @@
 //! `yuebao status`: every county's standing for a period, by city, then the 催报 list.
 
 use super::pad;
+use crate::cli::StatusLevel;
 use crate::cli::{OutputFormat, StatusArgs};
 use crate::schema::Schemas;
-use crate::store::status::{RegionStatus, State, period_status, time_label};
+use crate::store::status::{RegionStatus, State, cities_under, counties_under, standing_of, time_label};
 
 pub fn run(args: &StatusArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     let scope = super::region_arg(schemas, &args.region)?;
@@ -13,7 +14,11 @@ pub fn run(args: &StatusArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     };
     let store = super::open_existing_store(&args.store)?;
     let subs = store.period(args.period)?;
-    let rows = period_status(schemas, scope, args.period, &subs, now);
+    let regions = match args.level {
+        StatusLevel::County => counties_under(schemas, scope),
+        StatusLevel::City => cities_under(schemas, scope),
+    };
+    let rows = standing_of(schemas, &regions, args.period, &subs, now);
     let chase: Vec<&RegionStatus> = rows.iter().filter(|r| r.state.needs_chasing()).collect();
     match args.format {
         OutputFormat::Json => {
@@ -22,12 +27,16 @@ pub fn run(args: &StatusArgs, schemas: &Schemas) -> anyhow::Result<i32> {
                 "region_name": scope.name,
                 "period": args.period,
                 "as_of": time_label(now),
-                "counties": rows,
+                "level": if args.level == StatusLevel::City { "city" } else { "county" },
+                "regions": rows,
                 "chase": chase.iter().map(|r| serde_json::json!({"code": r.code, "name": r.name, "city": r.city, "status": r.label})).collect::<Vec<_>>(),
             });
             println!("{}", serde_json::to_string_pretty(&v)?);
         }
-        OutputFormat::Text => print!("{}", text(schemas, scope, args.period, &rows, now)),
+        OutputFormat::Text => {
+            let unit = if args.level == StatusLevel::City { "市" } else { "县区" };
+            print!("{}", text(schemas, scope, args.period, &rows, now, unit))
+        }
     }
     Ok(0)
 }
@@ -38,10 +47,11 @@ fn text(
     period: crate::period::Period,
     rows: &[RegionStatus],
     now: chrono::DateTime<chrono::FixedOffset>,
+    unit: &str,
 ) -> String {
     let mut out = String::new();
     let Some(first) = rows.first() else {
-        return format!("{}下没有县区\n", schemas.regions.display(scope));
+        return format!("{}下没有{unit}\n", schemas.regions.display(scope));
     };
     let covered = if first.due_covered {
         ""
@@ -63,7 +73,7 @@ fn text(
             out.push_str(&format!(
                 "\n{name}\n  {}{}{}{}{}说明\n",
                 pad("代码", 8),
-                pad("县区", 12),
+                pad(unit, 12),
                 pad("状态", 22),
                 pad("首次接收", 18),
                 pad("最新版本", 34)
@@ -89,7 +99,7 @@ fn text(
     }
     let n = |f: fn(&State) -> bool| rows.iter().filter(|r| f(&r.state)).count();
     out.push_str(&format!(
-        "\n合计 {} 个县区：按时 {}，迟报 {}，待说明 {}，退回 {}，未报 {}\n",
+        "\n合计 {} 个{unit}：按时 {}，迟报 {}，待说明 {}，退回 {}，未报 {}\n",
         rows.len(),
         n(|s| *s == State::OnTime),
         n(|s| matches!(s, State::Late { .. })),
@@ -99,7 +109,7 @@ fn text(
     ));
     let chase: Vec<&RegionStatus> = rows.iter().filter(|r| r.state.needs_chasing()).collect();
     if chase.is_empty() {
-        out.push_str("全部县区均已报送。\n");
+        out.push_str(&format!("全部{unit}均已报送。\n"));
     } else {
         out.push_str(&format!("\n催报（{} 个）：\n", chase.len()));
         let mut city: Option<&str> = None;

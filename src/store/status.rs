@@ -107,13 +107,30 @@ pub fn counties_under<'a>(schemas: &'a Schemas, scope: &'a Region) -> Vec<&'a Re
     v
 }
 
+/// The cities a status over `scope` covers: all under a province, or the city itself.
+pub fn cities_under<'a>(schemas: &'a Schemas, scope: &'a Region) -> Vec<&'a Region> {
+    let mut v: Vec<&Region> = match scope.level {
+        Level::City => vec![scope],
+        Level::County => scope.parent.as_deref().and_then(|p| schemas.regions.get(p)).into_iter().collect(),
+        Level::Province => schemas.regions.children(&scope.code),
+    };
+    v.sort_by(|a, b| a.code.cmp(&b.code));
+    v
+}
+
 /// The standing of every county under `scope` for `period`, judged at `now`.
 pub fn period_status(schemas: &Schemas, scope: &Region, period: Period, subs: &[Submission], now: DateTime<FixedOffset>) -> Vec<RegionStatus> {
+    standing_of(schemas, &counties_under(schemas, scope), period, subs, now)
+}
+
+/// The standing of each of `regions` (counties, or cities for the sheets they send up) for
+/// `period`, judged at `now`. Every level has the same due date.
+pub fn standing_of(schemas: &Schemas, regions: &[&Region], period: Period, subs: &[Submission], now: DateTime<FixedOffset>) -> Vec<RegionStatus> {
     let form = schemas.form();
     let due = schemas.calendar.due_date(period, &form.period);
     let today = now.with_timezone(&beijing()).date_naive();
-    counties_under(schemas, scope)
-        .into_iter()
+    regions
+        .iter()
         .map(|county| {
             let mut history: Vec<&Submission> = subs
                 .iter()

@@ -61,7 +61,7 @@ fn status(data: &Path, period: &str, region: &str, as_of: &str) -> Value {
 }
 
 fn county<'a>(status: &'a Value, code: &str) -> &'a Value {
-    status["counties"]
+    status["regions"]
         .as_array()
         .unwrap()
         .iter()
@@ -222,7 +222,7 @@ fn timeliness_follows_the_due_date_moved_past_holidays() {
     at(&f("371311", "罗庄区", "2023-09"), "2023-10-08 09:00");
 
     let st = status(&data, "2024-09", "临沂市", "2024-10-10 12:00");
-    assert_eq!(st["counties"].as_array().unwrap().len(), 12);
+    assert_eq!(st["regions"].as_array().unwrap().len(), 12);
     let state = |code: &str| county(&st, code)["label"].as_str().unwrap().to_string();
     assert_eq!(county(&st, "371302")["due"], "2024-10-08");
     assert_eq!(state("371302"), "按时");
@@ -702,8 +702,8 @@ fn city_sheets_go_into_the_provinces_store_without_county_history_checks() {
         city_books.push(out.join(format!("371300-临沂市-{p}.xlsx")));
     }
     // Column (1) and every total grow with coverage: no baseline or month-over-month finding.
-    for book in &city_books {
-        let (code, out) = submit(&prov, &[book], &["--by", "临沂市局"]);
+    for (book, when) in city_books.iter().zip(["2026-10-08 10:00", "2026-11-06 09:00"]) {
+        let (code, out) = submit(&prov, &[book], &["--by", "临沂市局", "--received-at", when]);
         assert_eq!(code, 0, "{out:#?}");
         assert!(
             codes_of(&out[0]).iter().all(|c| !c.starts_with("E4") && !c.starts_with("W4") && c != "I401"),
@@ -711,4 +711,28 @@ fn city_sheets_go_into_the_provinces_store_without_county_history_checks() {
         );
     }
     assert_eq!(history(&prov, "371300", "2026-10").len(), 1);
+
+    // The province follows its cities: one line per city, the same due date.
+    let st = json(&[
+        "status",
+        "--data",
+        s(&prov),
+        "--period",
+        "2026-10",
+        "--level",
+        "city",
+        "--as-of",
+        "2026-11-10 12:00",
+    ]);
+    assert_eq!(st["regions"].as_array().unwrap().len(), 16);
+    assert_eq!(county(&st, "371300")["label"], "迟报 1 天");
+    assert_eq!(county(&st, "370100")["label"], "未报，已逾期 5 天");
+    assert_eq!(st["chase"].as_array().unwrap().len(), 15);
+    // And its rollup from the store shows the city sheet's timeliness.
+    let out = d.path().join("省汇总");
+    ok(&yuebao(&["rollup", "--period", "2026-10", "--data", s(&prov), "-o", s(&out)]));
+    let sheet_ = sheet(&out.join("370000-山东省-2026-10.xlsx"), "报送情况");
+    let head = header(&sheet_, 3);
+    let t = head.iter().position(|h| h == "及时性").unwrap();
+    assert_eq!(row_where(&sheet_, 2, "临沂市")[t], "迟报 1 天");
 }
