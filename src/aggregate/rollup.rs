@@ -107,23 +107,6 @@ pub struct Rollup {
 /// How many findings of each severity the first lines of a rejected file's reasons show.
 const REASONS_SHOWN: usize = 5;
 
-fn within(schemas: &Schemas, r: &Region, scope: &Region) -> bool {
-    let mut cur = Some(r);
-    while let Some(x) = cur {
-        if x.code == scope.code {
-            return true;
-        }
-        cur = x.parent.as_deref().and_then(|p| schemas.regions.get(p));
-    }
-    false
-}
-
-fn sorted_children<'a>(schemas: &'a Schemas, code: &str) -> Vec<&'a Region> {
-    let mut kids = schemas.regions.children(code);
-    kids.sort_by(|a, b| a.code.cmp(&b.code));
-    kids
-}
-
 /// Builds the rollup of `reports` (already validated) for `period` over `scope` (the province
 /// or one city). `sha256` gives each report's file digest, by index.
 pub fn plan(
@@ -159,7 +142,7 @@ pub fn plan(
         if let Some(r) = region.filter(|r| r.level == Level::Province || r.code == scope.code) {
             e.status = EntryStatus::Ignored;
             e.reasons.push(format!("这是{}本级的汇总表，汇总时只用下级报表", r.name));
-        } else if let Some(r) = region.filter(|r| !within(schemas, r, scope)) {
+        } else if let Some(r) = region.filter(|r| !schemas.regions.within(r, &scope.code)) {
             e.status = EntryStatus::Ignored;
             e.reasons.push(format!("{}不在{}范围内", schemas.regions.display(r), scope.name));
         } else if rep.status == Status::Rejected {
@@ -204,14 +187,14 @@ pub fn plan(
     let total_of = |report: Option<usize>| report.and_then(|r| reports[r].sheet.as_ref()).map(|s| s.total.values.clone());
 
     let cities: Vec<&Region> = match scope.level {
-        Level::Province => sorted_children(schemas, &scope.code),
+        Level::Province => schemas.regions.children(&scope.code),
         _ => vec![scope],
     };
     let mut county_in = Vec::new();
     let mut city_in = Vec::new();
     let mut counted_counties: BTreeSet<String> = BTreeSet::new();
     for city in &cities {
-        let counties = sorted_children(schemas, &city.code);
+        let counties = schemas.regions.children(&city.code);
         let from_counties: Vec<(usize, &Region)> = counties.iter().filter_map(|c| accepted(&c.code, &entries).map(|i| (i, *c))).collect();
         let whole = accepted(&city.code, &entries);
         if let Some(w) = whole
@@ -255,7 +238,7 @@ pub fn plan(
 
     // Regions with nothing handed in at all.
     for city in &cities {
-        for county in sorted_children(schemas, &city.code) {
+        for county in schemas.regions.children(&city.code) {
             let has_entry = entries.iter().any(|e| e.code.as_deref() == Some(county.code.as_str()));
             if !counted_counties.contains(&county.code) && !has_entry {
                 entries.push(Entry {
@@ -294,7 +277,7 @@ pub fn plan(
         if scope.level == Level::Province && !has_county_file(city) {
             continue;
         }
-        let counties = sorted_children(schemas, &city.code);
+        let counties = schemas.regions.children(&city.code);
         let rows: Vec<RegionRow> = counties
             .iter()
             .map(|c| RegionRow {

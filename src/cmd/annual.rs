@@ -29,9 +29,7 @@ pub fn run(args: &AnnualArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     // The province's workbook first, then each city's, in code order.
     let mut targets = vec![scope];
     if scope.level == Level::Province {
-        let mut cities = schemas.regions.children(&scope.code);
-        cities.sort_by(|a, b| a.code.cmp(&b.code));
-        targets.extend(cities);
+        targets.extend(schemas.regions.children(&scope.code));
     }
     super::ensure_dir(&args.output)?;
     let filled_on = super::rollup::today_label();
@@ -96,7 +94,7 @@ fn rollup_of(store: &Store, schemas: &Schemas, scope: &crate::schema::Region, p:
 /// Each county's year under `region`: a short label per month, and the counts of months on
 /// time, late and not accepted (only months whose due date has passed count as 未报).
 fn standings_for(schemas: &Schemas, region: &crate::schema::Region, standings: &[Vec<crate::store::status::RegionStatus>]) -> Vec<RecordRow> {
-    let counties = crate::store::status::counties_under(schemas, region);
+    let counties = schemas.regions.counties(&region.code);
     counties
         .iter()
         .map(|c| {

@@ -4,7 +4,6 @@
 use crate::cli::BaselineCommand;
 use crate::schema::Schemas;
 use crate::schema::regions::Level;
-use crate::store::status::counties_under;
 use anyhow::{Context, bail};
 use std::path::Path;
 
@@ -55,7 +54,7 @@ pub fn run(cmd: &BaselineCommand, schemas: &Schemas) -> anyhow::Result<i32> {
             let scope = super::region_arg(schemas, region)?;
             let store = super::open_existing_store(store)?;
             println!("第({no})栏 {} 的基线：", form.column_name(no));
-            for c in counties_under(schemas, scope) {
+            for c in schemas.regions.counties(&scope.code) {
                 match store.baseline(&c.code)? {
                     Some(b) => println!("  {} {}\t{}\t{}", c.code, super::pad(&c.name, 12), b.value, b.source),
                     None => println!("  {} {}\t—\t尚无（第一份被接收的报表将作为基线）", c.code, super::pad(&c.name, 12)),

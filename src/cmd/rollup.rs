@@ -159,7 +159,7 @@ pub(crate) struct StoreMeta {
 pub(crate) fn from_store(store: &Store, schemas: &Schemas, scope: &Region, period: Period) -> anyhow::Result<Inputs> {
     let subs = store.period(period)?;
     // Counties, and cities for the city sheets a province receives.
-    let mut regions = crate::store::status::counties_under(schemas, scope);
+    let mut regions = schemas.regions.counties(&scope.code);
     if scope.level == Level::Province {
         regions.extend(crate::store::status::cities_under(schemas, scope));
     }
@@ -170,7 +170,7 @@ pub(crate) fn from_store(store: &Store, schemas: &Schemas, scope: &Region, perio
     let mut codes: Vec<&str> = subs.iter().filter_map(|s| s.region.as_deref()).collect();
     codes.sort();
     codes.dedup();
-    let in_scope = |code: &str| schemas.regions.subtree(&scope.code).iter().any(|r| r.code == code);
+    let in_scope = |code: &str| schemas.regions.get(code).is_some_and(|r| schemas.regions.within(r, &scope.code));
     let (mut reports, mut digests, mut meta) = (Vec::new(), Vec::new(), Vec::new());
     for code in codes.into_iter().filter(|c| in_scope(c)) {
         let history: Vec<Submission> = subs.iter().filter(|s| s.region.as_deref() == Some(code)).cloned().collect();

@@ -3,12 +3,11 @@
 use crate::cli::SampleArgs;
 use crate::sample::{Planted, plant_for, warning_for, write_county};
 use crate::schema::Schemas;
-use crate::schema::regions::Level;
 use anyhow::Context;
 
 pub fn run(args: &SampleArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     let region = super::region_arg(schemas, &args.region)?;
-    let counties: Vec<_> = schemas.regions.subtree(&region.code).into_iter().filter(|r| r.level == Level::County).collect();
+    let counties = schemas.regions.counties(&region.code);
     super::ensure_dir(&args.output)?;
     let bar = super::progress(counties.len(), "生成模拟报表", false);
     let mut planted: Vec<Planted> = Vec::new();

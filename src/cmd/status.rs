@@ -4,7 +4,7 @@ use super::pad;
 use crate::cli::StatusLevel;
 use crate::cli::{OutputFormat, StatusArgs};
 use crate::schema::Schemas;
-use crate::store::status::{RegionStatus, State, cities_under, counties_under, standing_of, time_label};
+use crate::store::status::{RegionStatus, State, cities_under, standing_of, time_label};
 
 pub fn run(args: &StatusArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     let scope = super::region_arg(schemas, &args.region)?;
@@ -15,7 +15,7 @@ pub fn run(args: &StatusArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     let store = super::open_existing_store(&args.store)?;
     let subs = store.period(args.period)?;
     let regions = match args.level {
-        StatusLevel::County => counties_under(schemas, scope),
+        StatusLevel::County => schemas.regions.counties(&scope.code),
         StatusLevel::City => cities_under(schemas, scope),
     };
     let rows = standing_of(schemas, &regions, args.period, &subs, now);

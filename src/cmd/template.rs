@@ -33,8 +33,7 @@ fn template_doc(schemas: &Schemas, region: &Region, args: &TemplateArgs) -> Form
     doc.rows = match region.level {
         Level::County => (0..args.rows).map(|_| FormRow::blank("", width)).collect(),
         Level::City | Level::Province => {
-            let mut kids = schemas.regions.children(&region.code);
-            kids.sort_by(|a, b| a.code.cmp(&b.code));
+            let kids = schemas.regions.children(&region.code);
             kids.iter().map(|k| FormRow::blank(k.name.clone(), width)).collect()
         }
     };

@@ -62,8 +62,7 @@ fn print_setup(ws: &mut Worksheet, header_row: u32) -> Result<(), XlsxError> {
 /// A table with every region below `region` marked 未报: for a December nothing was stored for.
 pub fn empty_table(schemas: &Schemas, region: &Region) -> Table {
     let width = schemas.form().width();
-    let mut kids = schemas.regions.children(&region.code);
-    kids.sort_by(|a, b| a.code.cmp(&b.code));
+    let kids = schemas.regions.children(&region.code);
     Table {
         code: region.code.clone(),
         name: region.name.clone(),

@@ -127,8 +127,28 @@ impl Regions {
         &self.list
     }
 
+    /// The regions directly below `code`, codes ascending.
     pub fn children(&self, code: &str) -> Vec<&Region> {
-        self.list.iter().filter(|r| r.parent.as_deref() == Some(code)).collect()
+        let mut kids: Vec<&Region> = self.list.iter().filter(|r| r.parent.as_deref() == Some(code)).collect();
+        kids.sort_by(|a, b| a.code.cmp(&b.code));
+        kids
+    }
+
+    /// The counties in `code`'s subtree (the county itself for a county), codes ascending.
+    pub fn counties(&self, code: &str) -> Vec<&Region> {
+        self.subtree(code).into_iter().filter(|r| r.level == Level::County).collect()
+    }
+
+    /// Whether `r` is `scope` or lies below it.
+    pub fn within(&self, r: &Region, scope: &str) -> bool {
+        let mut cur = Some(r);
+        while let Some(x) = cur {
+            if x.code == scope {
+                return true;
+            }
+            cur = x.parent.as_deref().and_then(|p| self.get(p));
+        }
+        false
     }
 
     /// The region and everything below it, parents before children, codes ascending.
@@ -136,9 +156,7 @@ impl Regions {
         let mut out = Vec::new();
         if let Some(r) = self.get(code) {
             out.push(r);
-            let mut kids = self.children(code);
-            kids.sort_by(|a, b| a.code.cmp(&b.code));
-            for k in kids {
+            for k in self.children(code) {
                 out.extend(self.subtree(&k.code));
             }
         }

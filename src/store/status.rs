@@ -96,31 +96,18 @@ pub fn beijing() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset")
 }
 
-/// The counties a status or rollup over `scope` covers, in code order: all counties below a
-/// province or city, or the county itself.
-pub fn counties_under<'a>(schemas: &'a Schemas, scope: &'a Region) -> Vec<&'a Region> {
-    let mut v: Vec<&Region> = match scope.level {
-        Level::County => vec![scope],
-        _ => schemas.regions.subtree(&scope.code).into_iter().filter(|r| r.level == Level::County).collect(),
-    };
-    v.sort_by(|a, b| a.code.cmp(&b.code));
-    v
-}
-
 /// The cities a status over `scope` covers: all under a province, or the city itself.
 pub fn cities_under<'a>(schemas: &'a Schemas, scope: &'a Region) -> Vec<&'a Region> {
-    let mut v: Vec<&Region> = match scope.level {
+    match scope.level {
         Level::City => vec![scope],
         Level::County => scope.parent.as_deref().and_then(|p| schemas.regions.get(p)).into_iter().collect(),
         Level::Province => schemas.regions.children(&scope.code),
-    };
-    v.sort_by(|a, b| a.code.cmp(&b.code));
-    v
+    }
 }
 
 /// The standing of every county under `scope` for `period`, judged at `now`.
 pub fn period_status(schemas: &Schemas, scope: &Region, period: Period, subs: &[Submission], now: DateTime<FixedOffset>) -> Vec<RegionStatus> {
-    standing_of(schemas, &counties_under(schemas, scope), period, subs, now)
+    standing_of(schemas, &schemas.regions.counties(&scope.code), period, subs, now)
 }
 
 /// The standing of each of `regions` (counties, or cities for the sheets they send up) for
