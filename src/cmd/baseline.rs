@@ -31,8 +31,7 @@ pub fn run(cmd: &BaselineCommand, schemas: &Schemas) -> anyhow::Result<i32> {
                 let mut periods: Vec<_> = subs.iter().filter_map(|s| s.period).collect();
                 periods.dedup();
                 for p in periods {
-                    let history: Vec<_> = subs.iter().filter(|s| s.period == Some(p)).cloned().collect();
-                    if let Some(v) = crate::store::effective(&history)
+                    if let Some(v) = crate::store::effective(subs.iter().filter(|s| s.period == Some(p)))
                         .and_then(|s| s.sheet.as_ref())
                         .map(|sh| sh.total.values[no - 1])
                         && v != *value

@@ -116,11 +116,11 @@ pub fn export(args: &crate::cli::StoreArgs, dir: &std::path::Path, schemas: &Sch
         "文件",
     ])?;
     // The effective upload of each region and period.
-    let mut groups: std::collections::BTreeMap<(Option<&str>, Option<crate::period::Period>), Vec<crate::store::Submission>> = Default::default();
+    let mut groups: std::collections::BTreeMap<(Option<&str>, Option<crate::period::Period>), Vec<&crate::store::Submission>> = Default::default();
     for s in subs.iter().filter(|s| s.region.is_some() && s.period.is_some()) {
-        groups.entry((s.region.as_deref(), s.period)).or_default().push(s.clone());
+        groups.entry((s.region.as_deref(), s.period)).or_default().push(s);
     }
-    let effective_ids: std::collections::HashSet<i64> = groups.values().filter_map(|h| effective(h).map(|e| e.id)).collect();
+    let effective_ids: std::collections::HashSet<i64> = groups.values().filter_map(|h| effective(h.iter().copied()).map(|e| e.id)).collect();
     for s in &subs {
         let name = s
             .region

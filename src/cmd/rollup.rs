@@ -9,7 +9,7 @@ use crate::schema::Region;
 use crate::schema::Schemas;
 use crate::schema::regions::Level;
 use crate::store::status::{standing_of, time_label};
-use crate::store::{Store, SubStatus, Submission, effective};
+use crate::store::{Store, SubStatus, effective};
 use crate::validate::Summary;
 use crate::validate::{FileReport, Hints, Status, validate_file};
 use anyhow::{Context, bail};
@@ -173,8 +173,8 @@ pub(crate) fn from_store(store: &Store, schemas: &Schemas, scope: &Region, perio
     let in_scope = |code: &str| schemas.regions.get(code).is_some_and(|r| schemas.regions.within(r, &scope.code));
     let (mut reports, mut digests, mut meta) = (Vec::new(), Vec::new(), Vec::new());
     for code in codes.into_iter().filter(|c| in_scope(c)) {
-        let history: Vec<Submission> = subs.iter().filter(|s| s.region.as_deref() == Some(code)).cloned().collect();
-        let Some(s) = effective(&history).or(history.last()) else { continue };
+        let history = || subs.iter().filter(|s| s.region.as_deref() == Some(code));
+        let Some(s) = effective(history()).or(history().next_back()) else { continue };
         let region = schemas.regions.get(code);
         let summary = Summary {
             errors: s.errors as usize,

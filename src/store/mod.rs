@@ -527,11 +527,11 @@ fn query_submissions(conn: &Connection, file: &Path, sql: &str, args: impl rusql
 }
 
 /// The effective upload among a region-period's history: the latest accepted one.
-pub fn effective(history: &[Submission]) -> Option<&Submission> {
+pub fn effective<'a>(history: impl IntoIterator<Item = &'a Submission>) -> Option<&'a Submission> {
     history
-        .iter()
+        .into_iter()
         .filter(|s| s.status == SubStatus::Accepted)
-        .max_by(|a, b| (a.received_at, a.id).cmp(&(b.received_at, b.id)))
+        .max_by_key(|s| (s.received_at, s.id))
 }
 
 /// The data directory: `--data`, else `YUEBAO_DATA` (clap reads it), else `./yuebao-data`.

@@ -124,8 +124,7 @@ pub fn standing_of(schemas: &Schemas, regions: &[&Region], period: Period, subs:
                 .filter(|s| s.region.as_deref() == Some(county.code.as_str()) && s.period == Some(period))
                 .collect();
             history.sort_by_key(|s| (s.received_at, s.id));
-            let owned: Vec<Submission> = history.iter().map(|s| (*s).clone()).collect();
-            let eff = effective(&owned);
+            let eff = effective(history.iter().copied());
             let first = history.iter().find(|s| s.status == SubStatus::Accepted);
             let latest = history.last();
             let state = match (first, latest) {
