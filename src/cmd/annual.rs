@@ -9,7 +9,7 @@ use crate::report::annual::{AnnualDoc, RecordRow, write};
 use crate::schema::Schemas;
 use crate::schema::regions::Level;
 use crate::store::Store;
-use crate::store::status::{State, period_status};
+use crate::store::status::{RegionStatus, State};
 use anyhow::{Context, bail};
 
 pub fn run(args: &AnnualArgs, schemas: &Schemas) -> anyhow::Result<i32> {
@@ -18,13 +18,14 @@ pub fn run(args: &AnnualArgs, schemas: &Schemas) -> anyhow::Result<i32> {
         bail!("--region 应为省或市的代码：年报按市、省编制，{} 是县区", schemas.regions.display(scope));
     }
     let store = super::open_existing_store(&args.store)?;
-    let now = super::now();
     let month = |m: u32| Period::new(args.year, m).expect("months 1..=12 exist");
-    let rollups: Vec<Rollup> = (1..=12).map(|m| rollup_of(&store, schemas, scope, month(m))).collect::<anyhow::Result<_>>()?;
-    let prev = rollup_of(&store, schemas, scope, Period::new(args.year - 1, 12).expect("a December"))?;
-    let standings: Vec<Vec<crate::store::status::RegionStatus>> = (1..=12)
-        .map(|m| Ok(period_status(schemas, scope, month(m), &store.period(month(m))?, now)))
-        .collect::<anyhow::Result<_>>()?;
+    // Each month read once: its rollup, and every county's standing that went into it.
+    let (rollups, standings): (Vec<Rollup>, Vec<Vec<RegionStatus>>) = (1..=12)
+        .map(|m| rollup_of(&store, schemas, scope, month(m)))
+        .collect::<anyhow::Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+    let (prev, _) = rollup_of(&store, schemas, scope, Period::new(args.year - 1, 12).expect("a December"))?;
 
     // The province's workbook first, then each city's, in code order.
     let mut targets = vec![scope];
@@ -76,8 +77,8 @@ fn table_of<'a>(r: &'a Rollup, code: &str) -> Option<&'a Table> {
     r.tables.iter().find(|t| t.code == code && t.rows.iter().any(|x| x.values.is_some()))
 }
 
-/// The rollup of one month from the store, with timeliness marked.
-fn rollup_of(store: &Store, schemas: &Schemas, scope: &crate::schema::Region, p: Period) -> anyhow::Result<Rollup> {
+/// The rollup of one month from the store, with timeliness marked, and the standings it used.
+fn rollup_of(store: &Store, schemas: &Schemas, scope: &crate::schema::Region, p: Period) -> anyhow::Result<(Rollup, Vec<RegionStatus>)> {
     let Inputs {
         reports,
         digests,
@@ -85,15 +86,14 @@ fn rollup_of(store: &Store, schemas: &Schemas, scope: &crate::schema::Region, p:
         standing,
     } = from_store(store, schemas, scope, p)?;
     let mut r = plan(schemas, scope, p, &reports, &digests).context("汇总计算失败")?;
-    if let Some(s) = standing {
-        mark_from_store(&mut r, &meta, &s);
-    }
-    Ok(r)
+    let standing = standing.unwrap_or_default();
+    mark_from_store(&mut r, &meta, &standing);
+    Ok((r, standing))
 }
 
 /// Each county's year under `region`: a short label per month, and the counts of months on
 /// time, late and not accepted (only months whose due date has passed count as 未报).
-fn standings_for(schemas: &Schemas, region: &crate::schema::Region, standings: &[Vec<crate::store::status::RegionStatus>]) -> Vec<RecordRow> {
+fn standings_for(schemas: &Schemas, region: &crate::schema::Region, standings: &[Vec<RegionStatus>]) -> Vec<RecordRow> {
     let counties = schemas.regions.counties(&region.code);
     counties
         .iter()

@@ -8,13 +8,12 @@ use crate::period::Period;
 use crate::schema::Region;
 use crate::schema::Schemas;
 use crate::schema::regions::Level;
-use crate::store::status::{standing_of, time_label};
+use crate::store::status::{RegionStatus, standing_of, time_label};
 use crate::store::{Store, SubStatus, effective};
 use crate::validate::Summary;
 use crate::validate::{FileReport, Hints, Status, validate_file};
 use anyhow::{Context, bail};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 pub fn run(args: &RollupArgs, schemas: &Schemas) -> anyhow::Result<i32> {
@@ -136,12 +135,12 @@ fn from_files(args: &RollupArgs, schemas: &Schemas) -> anyhow::Result<Inputs> {
 }
 
 /// What a rollup is made from: reports with their digests, and from the store what it knows
-/// about each upload and every county's standing (code → 按时 / 迟报 N 天 / 未报 …).
+/// about each upload and every county's (and city's) standing for the period.
 pub(crate) struct Inputs {
     pub reports: Vec<FileReport>,
     pub digests: Vec<Option<String>>,
     pub meta: Vec<Option<StoreMeta>>,
-    pub standing: Option<HashMap<String, String>>,
+    pub standing: Option<Vec<RegionStatus>>,
 }
 
 /// What the store knows about an upload beyond its report.
@@ -163,10 +162,7 @@ pub(crate) fn from_store(store: &Store, schemas: &Schemas, scope: &Region, perio
     if scope.level == Level::Province {
         regions.extend(crate::store::status::cities_under(schemas, scope));
     }
-    let standing = standing_of(schemas, &regions, period, &subs, super::now())
-        .into_iter()
-        .map(|r| (r.code, r.label))
-        .collect();
+    let standing = standing_of(schemas, &regions, period, &subs, super::now());
     let mut codes: Vec<&str> = subs.iter().filter_map(|s| s.region.as_deref()).collect();
     codes.sort();
     codes.dedup();
@@ -215,10 +211,10 @@ pub(crate) fn from_store(store: &Store, schemas: &Schemas, scope: &Region, perio
 }
 
 /// Adds what only the store knows to a rollup: 待说明 uploads, arrival times, timeliness, notes.
-pub(crate) fn mark_from_store(rollup: &mut Rollup, meta: &[Option<StoreMeta>], standing: &HashMap<String, String>) {
+pub(crate) fn mark_from_store(rollup: &mut Rollup, meta: &[Option<StoreMeta>], standing: &[RegionStatus]) {
     rollup.from_store = true;
     for e in &mut rollup.entries {
-        e.timeliness = e.code.as_deref().and_then(|c| standing.get(c)).cloned();
+        e.timeliness = e.code.as_deref().and_then(|c| standing.iter().find(|s| s.code == c)).map(|s| s.label.clone());
         let Some(m) = e.report.and_then(|i| meta.get(i)).cloned().flatten() else {
             continue;
         };

@@ -105,11 +105,6 @@ pub fn cities_under<'a>(schemas: &'a Schemas, scope: &'a Region) -> Vec<&'a Regi
     }
 }
 
-/// The standing of every county under `scope` for `period`, judged at `now`.
-pub fn period_status(schemas: &Schemas, scope: &Region, period: Period, subs: &[Submission], now: DateTime<FixedOffset>) -> Vec<RegionStatus> {
-    standing_of(schemas, &schemas.regions.counties(&scope.code), period, subs, now)
-}
-
 /// The standing of each of `regions` (counties, or cities for the sheets they send up) for
 /// `period`, judged at `now`. Every level has the same due date.
 pub fn standing_of(schemas: &Schemas, regions: &[&Region], period: Period, subs: &[Submission], now: DateTime<FixedOffset>) -> Vec<RegionStatus> {
@@ -212,7 +207,7 @@ mod tests {
             sub(7, "371322", "2024-10-07T09:00:00+08:00", SubStatus::Pending),
         ];
         let now = at("2024-10-10T12:00:00+08:00");
-        let st = period_status(&s, linyi, "2024-09".parse().unwrap(), &subs, now);
+        let st = standing_of(&s, &s.regions.counties(&linyi.code), "2024-09".parse().unwrap(), &subs, now);
         assert_eq!(st.len(), 12);
         let by = |code: &str| st.iter().find(|x| x.code == code).unwrap();
         assert_eq!(by("371302").state, State::OnTime);
@@ -228,7 +223,13 @@ mod tests {
         assert_eq!(by("371322").reasons, ["W401 变动大"]);
         assert_eq!(by("371323").state, State::Missing { overdue_days: Some(2) });
         assert!(by("371323").state.needs_chasing() && !by("371311").state.needs_chasing());
-        let early = period_status(&s, linyi, "2024-09".parse().unwrap(), &subs, at("2024-10-08T20:00:00+08:00"));
+        let early = standing_of(
+            &s,
+            &s.regions.counties(&linyi.code),
+            "2024-09".parse().unwrap(),
+            &subs,
+            at("2024-10-08T20:00:00+08:00"),
+        );
         assert_eq!(early.iter().find(|x| x.code == "371323").unwrap().label, "未报，未到截止日");
     }
 }
