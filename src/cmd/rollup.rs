@@ -13,7 +13,6 @@ use crate::store::{Store, SubStatus, effective};
 use crate::validate::Summary;
 use crate::validate::{FileReport, Hints, Status, validate_file};
 use anyhow::{Context, bail};
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 pub fn run(args: &RollupArgs, schemas: &Schemas) -> anyhow::Result<i32> {
@@ -236,7 +235,7 @@ fn display_name(p: &Path) -> String {
 /// Hex SHA-256 of a file's bytes; None when it cannot be read (its report already says so).
 fn sha256_file(p: &Path) -> Option<String> {
     let bytes = std::fs::read(p).ok()?;
-    Some(crate::text::hex(&Sha256::digest(&bytes)))
+    Some(crate::text::sha256_hex(&bytes))
 }
 
 /// Today in Beijing time, as the form's 填报日期 is written.

@@ -9,7 +9,6 @@ use crate::store::{NewSubmission, Store, SubStatus};
 use crate::validate::cross::{self, Previous};
 use crate::validate::{Hints, validate_file};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// What happened to one file, for the user.
@@ -117,7 +116,7 @@ fn submit_one(store: &mut Store, schemas: &Schemas, path: &Path, bytes: &[u8], r
     let form = schemas.form();
     let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let mut rep = validate_file(path, &name, schemas, hints);
-    let sha256 = crate::text::hex(&Sha256::digest(bytes));
+    let sha256 = crate::text::sha256_hex(bytes);
 
     let tx = store.begin()?;
     let mut baseline_to_set = None;

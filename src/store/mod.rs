@@ -287,7 +287,6 @@ impl Store {
     /// Checks the database file itself and that every upload's bytes are there and match their
     /// digest. Returns what is wrong; empty when all is well.
     pub fn check(&self) -> Result<Vec<String>, StoreError> {
-        use sha2::{Digest, Sha256};
         let mut problems = Vec::new();
         let ok: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(self.sql())?;
         if ok != "ok" {
@@ -304,7 +303,7 @@ impl Store {
             let (id, sha, bytes) = row.map_err(self.sql())?;
             match bytes {
                 None => problems.push(format!("第 {id} 号报送记录的原始文件缺失")),
-                Some(b) if crate::text::hex(&Sha256::digest(&b)) != sha => problems.push(format!("第 {id} 号报送记录的原始文件与 SHA-256 不符")),
+                Some(b) if crate::text::sha256_hex(&b) != sha => problems.push(format!("第 {id} 号报送记录的原始文件与 SHA-256 不符")),
                 Some(_) => {}
             }
         }
