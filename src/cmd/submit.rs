@@ -4,7 +4,7 @@
 use crate::cli::{OutputFormat, SubmitArgs};
 use crate::finding::{Code, Finding, Severity};
 use crate::schema::Schemas;
-use crate::store::status::time_label;
+use crate::store::status::{State, time_label};
 use crate::store::{NewSubmission, Store, SubStatus};
 use crate::validate::cross::{self, Previous};
 use crate::validate::{Hints, validate_file};
@@ -203,8 +203,10 @@ fn submit_one(store: &mut Store, schemas: &Schemas, path: &Path, bytes: &[u8], r
     let due = period.map(|p| schemas.calendar.due_date(p, &form.period).date);
     let timeliness = match (status, first_accepted, due) {
         // An earlier accepted upload decides, unless this one (recorded late) arrived before it.
-        (SubStatus::Accepted, Some(first), Some(d)) if first < received_at => Some(format!("{}（以首次接收 {} 计）", lateness(first, d), time_label(first))),
-        (SubStatus::Accepted, _, Some(d)) => Some(lateness(received_at, d)),
+        (SubStatus::Accepted, Some(first), Some(d)) if first < received_at => {
+            Some(format!("{}（以首次接收 {} 计）", State::arrival(first, d).label(), time_label(first)))
+        }
+        (SubStatus::Accepted, _, Some(d)) => Some(State::arrival(received_at, d).label()),
         _ => None,
     };
     Ok(Outcome {
@@ -222,12 +224,6 @@ fn submit_one(store: &mut Store, schemas: &Schemas, path: &Path, bytes: &[u8], r
         note: note.map(str::to_string),
         findings: rep.findings,
     })
-}
-
-/// 按时, or 迟报 N 天, for an upload received at `at` against due date `due`.
-fn lateness(at: chrono::DateTime<chrono::FixedOffset>, due: chrono::NaiveDate) -> String {
-    let days = (at.with_timezone(&crate::store::status::beijing()).date_naive() - due).num_days();
-    if days <= 0 { "按时".into() } else { format!("迟报 {days} 天") }
 }
 
 fn describe(o: &Outcome) -> String {

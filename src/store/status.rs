@@ -36,6 +36,13 @@ impl State {
         }
     }
 
+    /// On time or late, for an accepted upload that arrived at `at` against due date `due`:
+    /// on time means by the end of the due date in Beijing.
+    pub fn arrival(at: DateTime<FixedOffset>, due: NaiveDate) -> State {
+        let days = (at.with_timezone(&beijing()).date_naive() - due).num_days();
+        if days <= 0 { State::OnTime } else { State::Late { days } }
+    }
+
     /// Whether the region still has to hand something in (the 催报 list).
     pub fn needs_chasing(self) -> bool {
         !matches!(self, State::OnTime | State::Late { .. })
@@ -123,10 +130,7 @@ pub fn standing_of(schemas: &Schemas, regions: &[&Region], period: Period, subs:
             let first = history.iter().find(|s| s.status == SubStatus::Accepted);
             let latest = history.last();
             let state = match (first, latest) {
-                (Some(f), _) => {
-                    let days = (f.received_at.with_timezone(&beijing()).date_naive() - due.date).num_days();
-                    if days <= 0 { State::OnTime } else { State::Late { days } }
-                }
+                (Some(f), _) => State::arrival(f.received_at, due.date),
                 (None, Some(l)) if l.status == SubStatus::Pending => State::Pending,
                 (None, Some(_)) => State::Rejected,
                 (None, None) => State::Missing {
