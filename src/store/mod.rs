@@ -266,17 +266,11 @@ impl Store {
 
     /// Sets baselines from a file (`yuebao baseline import`), all or none.
     pub fn set_baselines(&mut self, values: &[(String, i64)], source: &str, by: Option<&str>, at: DateTime<FixedOffset>) -> Result<(), StoreError> {
-        let file = self.file.clone();
-        let sql = |source| StoreError::Sql { file: file.clone(), source };
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql)?;
+        let tx = self.begin()?;
         for (region, value) in values {
-            tx.execute(
-                "INSERT INTO baselines (region, value, source, set_at, set_by) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![region, value, source, at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false), by],
-            )
-            .map_err(sql)?;
+            tx.set_baseline(region, *value, source, at, by)?;
         }
-        tx.commit().map_err(sql)
+        tx.commit()
     }
 
     /// How many uploads the store holds.
@@ -413,8 +407,8 @@ impl Txn<'_> {
                     s.file_name,
                     s.sha256,
                     s.submitted_by,
-                    s.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-                    s.imported_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+                    stamp(s.received_at),
+                    stamp(s.imported_at),
                     s.note,
                     s.status.as_str(),
                     version,
@@ -433,7 +427,7 @@ impl Txn<'_> {
         self.tx
             .execute(
                 "INSERT INTO baselines (region, value, source, set_at, set_by) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![region, value, source, at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false), by],
+                params![region, value, source, stamp(at), by],
             )
             .map(|_| ())
             .map_err(self.sql())
@@ -452,6 +446,12 @@ fn stall_for_tests() {
     if let Some(ms) = std::env::var("YUEBAO_TEST_STALL_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
         std::thread::sleep(Duration::from_millis(ms));
     }
+}
+
+/// How times are stored: RFC 3339 to the second, always in Beijing time (+08:00), so the text
+/// sorts in time order and SQL can order by it.
+fn stamp(t: DateTime<FixedOffset>) -> String {
+    t.with_timezone(&status::beijing()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
 fn baseline(conn: &Connection, region: &str) -> rusqlite::Result<Option<Baseline>> {
