@@ -80,6 +80,17 @@ pub fn empty_table(schemas: &Schemas, region: &Region) -> Table {
     }
 }
 
+/// The figures of `code` in the rollup table of `region`: its 合计 when `code` is the region
+/// itself, else the row of the region below; None when not reported.
+fn figures(table: Option<&Table>, region: &str, code: &str) -> Option<Vec<i64>> {
+    let t = table?;
+    if code == region {
+        Some(t.total.clone())
+    } else {
+        t.rows.iter().find(|x| x.code == code).and_then(|x| x.values.clone())
+    }
+}
+
 pub fn write(path: &Path, schemas: &Schemas, doc: &AnnualDoc<'_>) -> Result<(), XlsxError> {
     let form = schemas.form();
     let width = form.width();
@@ -107,13 +118,7 @@ pub fn write(path: &Path, schemas: &Schemas, doc: &AnnualDoc<'_>) -> Result<(), 
     let mut r = 3u32;
     for (code, name) in &regions {
         for (m, table) in doc.months.iter().enumerate() {
-            let values = table.and_then(|t| {
-                if *code == doc.region.code {
-                    Some(t.total.clone())
-                } else {
-                    t.rows.iter().find(|x| x.code == *code).and_then(|x| x.values.clone())
-                }
-            });
+            let values = figures(*table, &doc.region.code, code);
             ws.write_with_format(r, 0, code, &cell())?;
             ws.write_with_format(r, 1, name, &cell())?;
             ws.write_with_format(r, 2, format!("{}月", m + 1), &cell())?;
@@ -185,18 +190,13 @@ pub fn write(path: &Path, schemas: &Schemas, doc: &AnnualDoc<'_>) -> Result<(), 
         ws.set_column_width(c as u16, w)?;
     }
     let pct = cell().set_num_format("0.0");
-    let values_in = |t: Option<&Table>, code: &str| -> Option<Vec<i64>> {
-        let t = t?;
-        if code == doc.region.code {
-            Some(t.total.clone())
-        } else {
-            t.rows.iter().find(|x| x.code == code).and_then(|x| x.values.clone())
-        }
-    };
     let mut r = 3u32;
     let order = std::iter::once(regions.last().expect("the region itself").clone()).chain(regions[..regions.len() - 1].iter().cloned());
     for (code, name) in order {
-        let (prev, cur) = (values_in(doc.prev_december, &code), values_in(doc.months[11], &code));
+        let (prev, cur) = (
+            figures(doc.prev_december, &doc.region.code, &code),
+            figures(doc.months[11], &doc.region.code, &code),
+        );
         for n in 1..=width {
             ws.write_with_format(r, 0, &name, &cell())?;
             ws.write_with_format(r, 1, format!("({n}) {}", form.column_name(n)), &cell())?;
