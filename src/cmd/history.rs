@@ -17,10 +17,8 @@ pub fn run(args: &HistoryArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     if let Some(dir) = &args.save {
         super::ensure_dir(dir)?;
         for s in &subs {
-            let bytes = store
-                .bytes(&s.sha256)?
-                .with_context(|| format!("数据库中缺少第 {} 版的原始文件（SHA-256 {}）", s.version, s.sha256))?;
-            let out = dir.join(format!("第{}版-{}", s.version, s.file_name));
+            let (name, bytes) = original(&store, s)?;
+            let out = dir.join(name);
             std::fs::write(&out, bytes).with_context(|| format!("无法写入 {}", out.display()))?;
             saved.push(out);
         }
@@ -69,6 +67,17 @@ pub fn run(args: &HistoryArgs, schemas: &Schemas) -> anyhow::Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// An upload's original bytes, and the name it is given when taken out: `第N版-原文件名`.
+fn original(store: &crate::store::Store, s: &crate::store::Submission) -> anyhow::Result<(String, Vec<u8>)> {
+    let bytes = store.bytes(&s.sha256)?.with_context(|| {
+        format!(
+            "数据库中缺少第 {} 号报送（第 {} 版）的原始文件（SHA-256 {}），请运行 yuebao verify",
+            s.id, s.version, s.sha256
+        )
+    })?;
+    Ok((format!("第{}版-{}", s.version, s.file_name), bytes))
 }
 
 /// `yuebao verify`: exit 0 when the store is whole, 1 with every problem listed when not.
@@ -132,10 +141,8 @@ pub fn export(args: &crate::cli::StoreArgs, dir: &std::path::Path, schemas: &Sch
             .join(s.period.map(|p| p.to_string()).unwrap_or_else(|| "报告期不明".into()))
             .join(format!("{}-{name}", s.region.as_deref().unwrap_or("000000")));
         super::ensure_dir(&folder)?;
-        let path = folder.join(format!("第{}版-{}", s.version, s.file_name));
-        let bytes = store
-            .bytes(&s.sha256)?
-            .with_context(|| format!("数据库中缺少第 {} 号报送的原始文件（SHA-256 {}），请运行 yuebao verify", s.id, s.sha256))?;
+        let (file_name, bytes) = original(&store, s)?;
+        let path = folder.join(file_name);
         std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
