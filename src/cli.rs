@@ -20,7 +20,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// 审核县区报送的统计表（xlsx、xlsm、xls、ods、csv），逐个单元格指出问题
+    /// 审核县区报送的统计表（xlsx、xlsm、xlsb、xls、ods、csv，以及网页系统导出的 HTML 表格、
+    /// Excel 另存的制表符分隔文本），逐个单元格指出问题
+    ///
+    /// 按文件内容（而不是扩展名）判断格式；打不开的文件（加密、PDF、图片、不完整……）逐个说明原因，
+    /// 其余文件照常审核。每个文件都受“处理上限”约束（见下列 --max-* 选项）。
     Validate(ValidateArgs),
     /// 列出某个地区及其下辖的全部地区（代码、名称、级别、上级代码）
     Regions(RegionsArgs),
@@ -59,10 +63,18 @@ pub enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
-    /// Internal: read one workbook in a child process, so that a reader crash on a damaged
-    /// file costs that file, not the batch. Exit 0 readable, 3 unreadable.
+    /// Internal: read one file's bytes from stdin in a child process under the limits and
+    /// answer with its sheets or the reason it cannot be read, as JSON on stdout (see
+    /// `ingest::isolate`), so that a reader crash or runaway costs that file, not the batch.
     #[command(hide = true)]
-    Probe { file: PathBuf },
+    Probe {
+        /// The file name as handed in (its extension is compared with the content).
+        #[arg(long)]
+        name: String,
+        /// The limits, as JSON.
+        #[arg(long)]
+        limits: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -75,12 +87,20 @@ pub enum OutputFormat {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// 要审核的文件或目录（目录中的 xlsx、xlsm、xls、ods、csv 文件都会被审核）
+    /// 要审核的文件或目录（目录中扩展名为 xlsx、xlsm、xlsb、xls、ods、csv、tsv、txt、htm、html
+    /// 的都会被审核，包括链接和特殊文件，不能读取的逐个说明原因）
     #[arg(required = true, value_name = "FILE|DIR")]
     pub inputs: Vec<PathBuf>,
 
     #[command(flatten)]
     pub hints: HintArgs,
+
+    #[command(flatten)]
+    pub limits: crate::limits::Limits,
+
+    /// 不显示进度条
+    #[arg(long, short)]
+    pub quiet: bool,
 
     /// 输出格式
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
@@ -160,13 +180,17 @@ pub struct SampleArgs {
 
     /// 按固定规则植入错误（按代码排序后第 4、14、24… 个县区各一处，依次为：
     /// 第(3)栏大于第(2)栏、合计与各行之和不符、负数、文字、小数），
-    /// 并在输出目录写出清单“植入错误.tsv”
+    /// 并在输出目录写出清单“说明/植入错误.tsv”
     #[arg(long)]
     pub with_errors: bool,
 
+    /// 不显示进度条
+    #[arg(long, short)]
+    pub quiet: bool,
+
     /// 植入只在与上月比较时才出现的警告（按代码排序后第 7、17、27… 个县区，依次为：
     /// 各乡镇第(9)栏多 35%、最后一个乡镇并入前一个），用于演示 yuebao submit 的跨期审核；
-    /// 清单同样写入“植入错误.tsv”
+    /// 清单同样写入“说明/植入错误.tsv”
     #[arg(long)]
     pub with_warnings: bool,
 }
@@ -185,7 +209,7 @@ pub struct RollupArgs {
     #[arg(long, value_name = "YYYY-MM")]
     pub period: Period,
 
-    /// 县区报表或市汇总表，可以是文件或目录（目录中的 xlsx、xlsm、xls、ods、csv 文件）；
+    /// 县区报表或市汇总表，可以是文件或目录（目录中的表格文件，与 validate 相同）；
     /// 不给时汇总数据库（--data）中该报告期已接收的报表
     #[arg(value_name = "FILE|DIR")]
     pub inputs: Vec<PathBuf>,
@@ -208,6 +232,9 @@ pub struct RollupArgs {
     /// 不显示进度条
     #[arg(long, short)]
     pub quiet: bool,
+
+    #[command(flatten)]
+    pub limits: crate::limits::Limits,
 }
 
 /// What to assume when a sheet and its file name do not say.
@@ -232,7 +259,7 @@ pub struct StoreArgs {
 
 #[derive(Debug, Args)]
 pub struct SubmitArgs {
-    /// 要提交的文件或目录（目录中的 xlsx、xlsm、xls、ods、csv 文件）
+    /// 要提交的文件或目录（目录中的表格文件，与 validate 相同）
     #[arg(required = true, value_name = "FILE|DIR")]
     pub inputs: Vec<PathBuf>,
 
@@ -254,6 +281,9 @@ pub struct SubmitArgs {
 
     #[command(flatten)]
     pub hints: HintArgs,
+
+    #[command(flatten)]
+    pub limits: crate::limits::Limits,
 
     /// 输出格式
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]

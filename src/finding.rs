@@ -50,6 +50,12 @@ codes! {
     UnknownRegion => "E003",
     NoPeriod => "E004",
     NoRows => "E005",
+    EmptyFile => "E006",
+    OverLimit => "E007",
+    NotRegularFile => "E008",
+    Encrypted => "E009",
+    NotSpreadsheet => "E010",
+    Damaged => "E011",
     Negative => "E101",
     Fraction => "E102",
     FormulaNoValue => "E103",
@@ -71,6 +77,8 @@ codes! {
     FooterMissing => "W301",
     RegionFromElsewhere => "I001",
     PeriodFromElsewhere => "I002",
+    FormatMismatch => "I003",
+    Unlisted => "I004",
     BlankCell => "I101",
     NotReported => "I102",
     BaselineMismatch => "E401",
@@ -134,6 +142,10 @@ pub struct Finding {
     /// The values involved (found value, sums, sides of a relation …).
     pub values: BTreeMap<String, serde_json::Value>,
     pub message: String,
+    /// What a library said (in its own words) when a file could not be read: for maintainers,
+    /// never shown as the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 impl Finding {
@@ -150,6 +162,7 @@ impl Finding {
             column_name: None,
             values: BTreeMap::new(),
             message: message.into(),
+            detail: None,
         }
     }
 

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod cmd;
 pub mod finding;
 pub mod ingest;
+pub mod limits;
 pub mod period;
 pub mod report;
 pub mod sample;
@@ -45,6 +46,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Annual(a) => cmd::annual::run(a, &schemas),
         Command::Verify { store } => cmd::history::verify(store),
         Command::Export { output, store } => cmd::history::export(store, output, &schemas),
-        Command::Probe { file } => Ok(cmd::probe::run(file)),
+        Command::Probe { name, limits } => Ok(cmd::probe::run(name, limits)),
     }
 }

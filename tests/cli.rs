@@ -1,6 +1,7 @@
 //! End-to-end tests: build county workbooks the way counties send them, run the real `yuebao`
 //! binary, and read what it says (text, JSON, exit code, annotated workbooks).
 
+mod intake;
 mod store;
 mod support;
 mod workbooks;
@@ -454,10 +455,15 @@ fn exit_codes() {
     let run = yuebao(&["validate", missing.to_str().unwrap(), "--format", "json"]);
     assert_eq!(run.code, 1, "a missing file is a finding, not a crash");
     assert!(run.stdout.contains("E001"));
+    // Text named .xlsx is read as the text it is, and is not the form.
     std::fs::write(d.path().join("junk.xlsx"), b"not a workbook").unwrap();
     let run = yuebao(&["validate", d.path().join("junk.xlsx").to_str().unwrap()]);
     assert_eq!(run.code, 1);
-    assert!(run.stdout.contains("E001") && run.stdout.contains("junk.xlsx"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("I003") && run.stdout.contains("E002") && run.stdout.contains("junk.xlsx"),
+        "{}",
+        run.stdout
+    );
     let run = yuebao(&["validate", good.to_str().unwrap(), "--schemas", d.path().join("nope").to_str().unwrap()]);
     assert_eq!(run.code, 2, "tool failure");
     assert!(run.stderr.contains("错误"), "{}", run.stderr);
@@ -677,8 +683,8 @@ fn verbose_lists_each_info() {
 }
 
 /// Validates a damaged fixture next to a good file in one batch: the batch must finish, reject
-/// the damaged file with E001 and accept the good one. Returns the damaged file's E001 message.
-fn damaged_file_costs_only_itself(fixture: &str, good: &std::path::Path) -> String {
+/// the damaged file with `code` and accept the good one. Returns the damaged file's message.
+fn damaged_file_costs_only_itself(fixture: &str, good: &std::path::Path, code: &str) -> String {
     let d = tmp();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let ext = fixture.rsplit('.').next().unwrap();
@@ -688,7 +694,7 @@ fn damaged_file_costs_only_itself(fixture: &str, good: &std::path::Path) -> Stri
     assert_eq!(run.code, 1, "{}", run.stderr);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(doc["files"][0]["status"], "rejected");
-    assert_eq!(doc["files"][0]["findings"][0]["code"], "E001");
+    assert_eq!(doc["files"][0]["findings"][0]["code"], code, "{:#}", doc["files"][0]);
     assert_eq!(doc["files"][1]["status"], "accepted");
     doc["files"][0]["findings"][0]["message"].as_str().unwrap().to_string()
 }
@@ -696,7 +702,7 @@ fn damaged_file_costs_only_itself(fixture: &str, good: &std::path::Path) -> Stri
 #[test]
 fn a_file_that_crashes_the_reader_is_rejected_and_the_batch_goes_on() {
     let d = tmp();
-    damaged_file_costs_only_itself("corrupt-sheet-xml.xlsx", &Fixture::default().save(d.path(), "good.xlsx"));
+    damaged_file_costs_only_itself("corrupt-sheet-xml.xlsx", &Fixture::default().save(d.path(), "good.xlsx"), "E001");
 }
 
 #[test]
@@ -714,7 +720,7 @@ fn a_stray_value_far_away_does_not_blow_up_memory() {
 #[test]
 fn an_xls_that_kills_the_reader_costs_only_that_file() {
     let good = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/371312-河东区-2026-10.xls");
-    let msg = damaged_file_costs_only_itself("corrupt-huge-dimension.xls", &good);
+    let msg = damaged_file_costs_only_itself("corrupt-huge-dimension.xls", &good, "E007");
     assert!(msg.contains("另存为 xlsx"), "{msg}");
 }
 

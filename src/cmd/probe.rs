@@ -1,7 +1,9 @@
-//! `yuebao probe FILE` (hidden): the child side of reading a risky workbook in its own process.
+//! `yuebao probe --name NAME --limits JSON` (hidden): the child side of reading a file in its own
+//! process (see `ingest::isolate`).
 
-use std::path::Path;
-
-pub fn run(file: &Path) -> i32 {
-    crate::ingest::isolate::child(file)
+pub fn run(name: &str, limits: &str) -> i32 {
+    match serde_json::from_str::<crate::limits::Limits>(limits) {
+        Ok(l) => crate::ingest::isolate::child(name, &l),
+        Err(_) => 2,
+    }
 }

@@ -115,13 +115,15 @@ fn from_files(args: &RollupArgs, schemas: &Schemas) -> anyhow::Result<Inputs> {
         region: None,
         period: Some(args.period),
         isolate_readers: true,
+        limits: args.limits,
     };
     let bar = super::progress(files.len(), "审核报表", args.quiet);
     let mut reports: Vec<FileReport> = Vec::with_capacity(files.len());
     let mut digests = Vec::with_capacity(files.len());
     for p in &files {
-        reports.push(validate_file(p, &display_name(p), schemas, &hints));
-        digests.push(sha256_file(p));
+        let rep = validate_file(p, &display_name(p), schemas, &hints);
+        digests.push(rep.sha256.clone());
+        reports.push(rep);
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -179,6 +181,8 @@ pub(crate) fn from_store(store: &Store, schemas: &Schemas, scope: &Region, perio
         reports.push(FileReport {
             file: s.file_name.clone(),
             path: PathBuf::from(&s.file_name),
+            format: None,
+            sha256: Some(s.sha256.clone()),
             region: Some(code.to_string()),
             region_name: region.map(|r| r.name.clone()),
             period: s.period,
@@ -189,6 +193,7 @@ pub(crate) fn from_store(store: &Store, schemas: &Schemas, scope: &Region, perio
             },
             summary,
             findings: s.findings.clone(),
+            unlisted: Default::default(),
             sheet: s.sheet.clone().filter(|_| s.status == SubStatus::Accepted),
             book: None,
             table: None,
@@ -230,12 +235,6 @@ pub(crate) fn mark_from_store(rollup: &mut Rollup, meta: &[Option<StoreMeta>], s
 
 fn display_name(p: &Path) -> String {
     p.display().to_string()
-}
-
-/// Hex SHA-256 of a file's bytes; None when it cannot be read (its report already says so).
-fn sha256_file(p: &Path) -> Option<String> {
-    let bytes = std::fs::read(p).ok()?;
-    Some(crate::text::sha256_hex(&bytes))
 }
 
 /// Today in Beijing time, as the form's 填报日期 is written.

@@ -9,7 +9,7 @@ pub fn run(args: &SampleArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     let region = super::region_arg(schemas, &args.region)?;
     let counties = schemas.regions.counties(&region.code);
     super::ensure_dir(&args.output)?;
-    let bar = super::progress(counties.len(), "生成模拟报表", false);
+    let bar = super::progress(counties.len(), "生成模拟报表", args.quiet);
     let mut planted: Vec<Planted> = Vec::new();
     for (i, county) in counties.iter().enumerate() {
         let path = args.output.join(crate::report::file_name(county, args.period));
@@ -32,7 +32,11 @@ pub fn run(args: &SampleArgs, schemas: &Schemas) -> anyhow::Result<i32> {
         args.output.display()
     );
     if args.with_errors || args.with_warnings {
-        let manifest = args.output.join("植入错误.tsv");
+        // In a subfolder, so that validating or rolling up the output directory reads only
+        // the county workbooks (a .tsv beside them would be read as a county's file).
+        let notes = args.output.join("说明");
+        super::ensure_dir(&notes)?;
+        let manifest = notes.join("植入错误.tsv");
         let mut w = csv::WriterBuilder::new().delimiter(b'\t').from_writer(Vec::from("\u{feff}".as_bytes()));
         w.write_record(["文件", "工作表", "单元格", "代码", "说明"])?;
         for p in &planted {

@@ -7,7 +7,7 @@ use crate::schema::Schemas;
 use crate::store::status::{State, time_label};
 use crate::store::{NewSubmission, Store, SubStatus};
 use crate::validate::cross::{self, Previous};
-use crate::validate::{Hints, validate_file};
+use crate::validate::{Hints, validate_bytes};
 use serde::Serialize;
 use std::path::Path;
 
@@ -49,16 +49,18 @@ pub fn run(args: &SubmitArgs, schemas: &Schemas) -> anyhow::Result<i32> {
         region: args.hints.region.clone(),
         period: args.hints.period,
         isolate_readers: true,
+        limits: args.limits,
     };
     let mut store = super::open_store(&args.store)?;
     let mut outcomes = Vec::new();
     let mut unread = 0;
     for path in &files {
-        // A file that cannot be read has no bytes to keep: say so and go on with the batch.
-        let bytes = match std::fs::read(path) {
+        // A file that cannot be read has no bytes to keep: say why and go on with the batch.
+        let bytes = match crate::ingest::load(path, &args.limits) {
             Ok(b) => b,
-            Err(e) => {
-                eprintln!("错误：无法读取 {}（{e}），未提交", path.display());
+            Err(u) => {
+                let f = crate::validate::unreadable_finding(&u, &path.display().to_string(), &args.limits);
+                eprintln!("{}（未提交）", f.line());
                 unread += 1;
                 continue;
             }
@@ -115,8 +117,9 @@ fn submit_one(store: &mut Store, schemas: &Schemas, path: &Path, bytes: &[u8], r
     } = *req;
     let form = schemas.form();
     let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let mut rep = validate_file(path, &name, schemas, hints);
-    let sha256 = crate::text::sha256_hex(bytes);
+    // The bytes validated are the bytes stored: the file is read once.
+    let mut rep = validate_bytes(bytes, &name, path, &name, schemas, hints);
+    let sha256 = rep.sha256.clone().unwrap_or_else(|| crate::text::sha256_hex(bytes));
 
     let tx = store.begin()?;
     let mut baseline_to_set = None;

@@ -9,19 +9,43 @@ use anyhow::{Context, bail};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Expands directories into the spreadsheet files directly inside them, sorted by name.
+/// Expands directories into the entries directly inside them that have a readable extension,
+/// sorted by name: regular files, and links and special files too, which the reader then
+/// rejects with their reason, so that nothing with a spreadsheet's name is skipped silently.
+/// What else the directory holds is named on stderr.
 pub fn expand_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for input in inputs {
         if input.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(input)
-                .with_context(|| format!("无法读取目录 {}", input.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && crate::ingest::is_supported(p))
-                .collect();
+            let mut found = Vec::new();
+            let mut skipped = Vec::new();
+            for entry in std::fs::read_dir(input).with_context(|| format!("无法读取目录 {}", input.display()))? {
+                let entry = entry.with_context(|| format!("无法读取目录 {}", input.display()))?;
+                let path = input.join(entry.file_name());
+                let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+                if crate::ingest::is_supported(&path) {
+                    found.push(path);
+                } else if !is_dir {
+                    skipped.push(entry.file_name().to_string_lossy().to_string());
+                }
+            }
             found.sort();
+            skipped.sort();
             if found.is_empty() {
-                eprintln!("提示：目录 {} 中没有 xlsx、xlsm、xls、ods 或 csv 文件", input.display());
+                eprintln!("提示：目录 {} 中没有表格文件（{}）", input.display(), crate::ingest::EXTENSIONS.join("、"));
+            }
+            if !skipped.is_empty() {
+                let shown: Vec<&str> = skipped.iter().take(10).map(String::as_str).collect();
+                let more = if skipped.len() > 10 {
+                    format!(" 等 {} 个", skipped.len())
+                } else {
+                    String::new()
+                };
+                eprintln!(
+                    "提示：目录 {} 中另有不是表格扩展名（或是 Office 临时文件、隐藏文件）的文件，未审核：{}{more}",
+                    input.display(),
+                    shown.join("、")
+                );
             }
             files.extend(found);
         } else {
@@ -44,8 +68,9 @@ pub fn run(args: &ValidateArgs, schemas: &Schemas) -> anyhow::Result<i32> {
         region: args.hints.region.clone(),
         period: args.hints.period,
         isolate_readers: true,
+        limits: args.limits,
     };
-    let bar = super::progress(files.len(), "审核", false);
+    let bar = super::progress(files.len(), "审核", args.quiet);
     let reports: Vec<FileReport> = files
         .iter()
         .map(|p| {

@@ -1,82 +1,140 @@
-//! Reading a workbook in a throw-away process first (`yuebao probe FILE`, hidden). calamine
-//! reads .xls and .ods files whole when it opens them; a damaged cell position or length in such
-//! a file can make it abort (seen in fuzzing: a 33 GB allocation), which no `catch_unwind` can
-//! stop. The parent probes first and rejects the file if the child dies.
+//! Reading a file in a throw-away child process (`yuebao probe`, hidden). Whatever a damaged or
+//! hostile file does to a reader — calamine reads .xls and .ods whole into dense ranges, a bad
+//! length can ask for gigabytes, a loop can spin — costs that child: the parent hands it the
+//! bytes on stdin, caps its memory (RLIMIT_DATA) and its wall time, and takes back either the
+//! sheets or the reason they could not be read, as JSON on stdout.
 
-use std::path::{Path, PathBuf};
+use super::reject::Unreadable;
+use super::{Book, Format, Loaded};
+use crate::limits::{Limit, Limits};
+use serde::{Deserialize, Serialize};
+use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Exit code of a probe whose file was read but found unreadable in an ordinary way.
-const UNREADABLE: i32 = 3;
+#[derive(Serialize, Deserialize)]
+enum Answer {
+    Read { format: Format, book: Book },
+    Refused(Unreadable),
+}
 
-/// Memory a probe may use; far above any real county workbook.
-#[cfg(unix)]
-const MEMORY_LIMIT: u64 = 2 << 30;
-
-/// The child's side: read the file under a memory limit; the exit code tells the parent.
-pub fn child(file: &Path) -> i32 {
+/// The child's side: read stdin under the limits, answer on stdout. Always exits 0 unless the
+/// process itself dies (memory, a crash), which the parent reads from the exit status.
+pub fn child(name: &str, limits: &Limits) -> i32 {
     #[cfg(unix)]
-    limit_memory();
-    match super::read_book(file) {
-        Ok(_) => 0,
-        Err(_) => UNREADABLE,
+    limit_memory(limits.memory_bytes());
+    let mut bytes = Vec::new();
+    let answer = match std::io::stdin().lock().take(limits.file_bytes() + 1).read_to_end(&mut bytes) {
+        Err(e) => Answer::Refused(Unreadable::Io { detail: e.to_string() }),
+        Ok(_) => match std::panic::catch_unwind(move || super::read_owned(name, bytes, limits)) {
+            Ok(Ok(Loaded { book, format })) => Answer::Read { format, book },
+            Ok(Err(u)) => Answer::Refused(u),
+            Err(payload) => Answer::Refused(Unreadable::Crashed { detail: panic_text(&payload) }),
+        },
+    };
+    let out = std::io::stdout();
+    let mut w = std::io::BufWriter::new(out.lock());
+    if serde_json::to_writer(&mut w, &answer)
+        .and_then(|_| w.flush().map_err(serde_json::Error::io))
+        .is_err()
+    {
+        return 3;
     }
+    0
+}
+
+pub fn panic_text(payload: &Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
 }
 
 #[cfg(unix)]
-fn limit_memory() {
+fn limit_memory(bytes: u64) {
     let lim = libc::rlimit {
-        rlim_cur: MEMORY_LIMIT as libc::rlim_t,
-        rlim_max: MEMORY_LIMIT as libc::rlim_t,
+        rlim_cur: bytes as libc::rlim_t,
+        rlim_max: bytes as libc::rlim_t,
     };
     // SAFETY: setrlimit only reads the struct we pass; failure leaves the default limit.
     unsafe {
-        libc::setrlimit(libc::RLIMIT_AS, &lim);
+        libc::setrlimit(libc::RLIMIT_DATA, &lim);
     }
 }
 
-/// Whether `path` is of a kind whose reader loads everything at open.
-pub fn needs_probe(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| matches!(e.to_string_lossy().to_lowercase().as_str(), "xls" | "ods"))
-}
-
-/// Runs the probe on `path`. `Err` carries a Chinese reason when the child died or hung.
-pub fn probe(path: &Path) -> Result<(), String> {
-    let exe: PathBuf = match std::env::current_exe() {
-        Ok(p) => p,
-        // Without our own executable there is nothing to isolate with; read in-process.
-        Err(_) => return Ok(()),
+/// Reads `bytes` (named `name`) in a child process. Falls back to reading in this process when
+/// no child can be started (a library caller without our executable).
+pub fn read(name: &str, bytes: &[u8], limits: &Limits) -> Result<Loaded, Unreadable> {
+    let Ok(exe) = std::env::current_exe() else {
+        return super::read_bytes(name, bytes, limits);
     };
-    let mut child = match Command::new(exe)
+    let limits_json = serde_json::to_string(limits).expect("limits serialise");
+    let spawned = Command::new(exe)
         .arg("probe")
-        .arg(path)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(_) => return Ok(()),
+        .arg("--name")
+        .arg(name)
+        .arg("--limits")
+        .arg(&limits_json)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let Ok(mut child) = spawned else {
+        return super::read_bytes(name, bytes, limits);
+    };
+    let (Some(mut stdin), Some(stdout), Some(mut stderr)) = (child.stdin.take(), child.stdout.take(), child.stderr.take()) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return super::read_bytes(name, bytes, limits);
     };
     let start = Instant::now();
-    // A healthy probe ends within milliseconds: poll fast at first, then back off.
-    let mut pause = Duration::from_micros(200);
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) if status.success() || status.code() == Some(UNREADABLE) => return Ok(()),
-            Ok(Some(_)) => return Err("文件结构已损坏，读取时程序异常退出（可能有损坏的单元格位置或长度）".into()),
-            Ok(None) if start.elapsed() > Duration::from_secs(60) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err("读取此文件超过 60 秒仍未完成，文件可能已损坏".into());
+    std::thread::scope(|s| {
+        // The bytes go in while the answer comes out, so neither pipe fills and blocks.
+        s.spawn(move || {
+            let _ = stdin.write_all(bytes);
+        });
+        let answer = s.spawn(move || serde_json::from_reader::<_, Answer>(std::io::BufReader::new(stdout)));
+        let errors = s.spawn(move || {
+            let mut head = Vec::new();
+            let _ = (&mut stderr).take(64 << 10).read_to_end(&mut head);
+            let _ = std::io::copy(&mut stderr, &mut std::io::sink());
+            String::from_utf8_lossy(&head).into_owned()
+        });
+        // A moment more than the child's own clock, which starts after it has loaded.
+        let deadline = limits.time() + Duration::from_secs(2);
+        let mut pause = Duration::from_micros(200);
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break Some(status),
+                Ok(None) if start.elapsed() > deadline => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break None;
+                }
+                Ok(None) => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(20));
+                }
+                Err(_) => break None,
             }
-            Ok(None) => {
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_millis(50));
+        };
+        let answer = answer.join().ok();
+        let stderr = errors.join().unwrap_or_default();
+        match (status, answer) {
+            (None, _) => Err(Unreadable::over(Limit::Time)),
+            (Some(st), Some(Ok(Answer::Read { format, book }))) if st.success() => Ok(Loaded { book, format }),
+            (Some(st), Some(Ok(Answer::Refused(u)))) if st.success() => Err(u),
+            (Some(st), _) => {
+                if stderr.contains("memory allocation of") || stderr.contains("out of memory") {
+                    Err(Unreadable::over(Limit::Memory))
+                } else {
+                    let first = stderr.lines().next().unwrap_or("").to_string();
+                    Err(Unreadable::Crashed {
+                        detail: format!("reader process {st}: {first}"),
+                    })
+                }
             }
-            Err(_) => return Ok(()),
         }
-    }
+    })
 }

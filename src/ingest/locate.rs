@@ -20,6 +20,27 @@ pub struct Line {
     pub pos: (u32, u32),
 }
 
+/// How a text above the table came to name the filing unit, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HeaderTextKind {
+    /// `填报单位：兰山区`.
+    Labeled,
+    /// The printed `_____县(区)` line, filled in.
+    Placeholder,
+    /// Any other cell above the header tree: `兰山区（盖章）`, `371302`, `兰山区人社局`.
+    Other,
+    /// What precedes the form's name in the title: `兰山区` of `兰山区建档立卡…统计表`.
+    Title,
+}
+
+/// A text above the table that may name the filing unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderText {
+    pub text: String,
+    pub pos: (u32, u32),
+    pub kind: HeaderTextKind,
+}
+
 /// A row below the column numbers, before any value is interpreted.
 #[derive(Debug, Clone)]
 pub struct RawRow {
@@ -48,7 +69,8 @@ pub struct FormSheet {
     /// The table's extent, header to last data row, for writers that redraw it.
     pub area: TableArea,
     pub rows: Vec<RawRow>,
-    pub region_hints: Vec<Line>,
+    /// Texts above the table that may name the filing unit, in sheet order.
+    pub header: Vec<HeaderText>,
     pub period_hints: Vec<Line>,
     pub footer: Vec<FooterValue>,
 }
@@ -106,8 +128,7 @@ fn column_number(cell: &Cell) -> Option<usize> {
 pub fn find_tables(book: &Book, width: usize) -> Vec<TableLoc> {
     let mut found = Vec::new();
     for (si, grid) in book.sheets.iter().enumerate() {
-        let Some(last) = grid.last_row() else { continue };
-        'rows: for r in 0..=last {
+        'rows: for r in grid.rows() {
             for (c, cell) in grid.row(r) {
                 if column_number(cell) == Some(1) && (1..width as u32).all(|k| grid.get(r, c + k).and_then(column_number) == Some(k as usize + 1)) {
                     found.push(TableLoc {
@@ -143,10 +164,11 @@ fn row_mentions_footer(grid: &Grid, r: u32, last_col: u32, form: &Form) -> bool 
 pub fn extract(book: &Book, loc: TableLoc, form: &Form) -> FormSheet {
     let grid = &book.sheets[loc.sheet];
     let width = form.width() as u32;
-    let last = grid.last_row().unwrap_or(loc.header_row);
     let mut rows = Vec::new();
     let mut seen_total = false;
-    for r in loc.header_row + 1..=last {
+    // Only rows that hold something: a stray value a million rows down costs one step.
+    let below: Vec<u32> = grid.rows().filter(|&r| r > loc.header_row).collect();
+    for r in below {
         if row_mentions_footer(grid, r, loc.first_col + width - 1, form) {
             break;
         }
@@ -175,28 +197,48 @@ pub fn extract(book: &Book, loc: TableLoc, form: &Form) -> FormSheet {
         });
     }
 
-    let mut region_hints = Vec::new();
+    let mut header = Vec::new();
     let mut period_hints = Vec::new();
     let mut period_fallback = Vec::new();
-    for (&(r, c), cell) in grid.cells.range(..(loc.header_row, 0)) {
+    let tree_top = header_top(grid, loc, width);
+    let mut consumed: Vec<(u32, u32)> = Vec::new();
+    for (&(r, c), cell) in grid.above(loc.header_row) {
         let raw = cell.text();
         let t = squeeze(&raw);
         if t.is_empty() {
             continue;
         }
+        let push = |text: String, kind: HeaderTextKind, header: &mut Vec<HeaderText>| header.push(HeaderText { text, pos: (r, c), kind });
         if let Some(rest) = after_key(&t, "填报单位") {
-            let text = if rest.is_empty() { next_text_right(grid, r, c) } else { Some(rest) };
-            if let Some(text) = text {
-                region_hints.push(Line { text, pos: (r, c) });
+            let text = if rest.is_empty() { next_text_right(grid, r, c) } else { Some((c, rest)) };
+            if let Some((cc, text)) = text {
+                consumed.push((r, cc));
+                push(text, HeaderTextKind::Labeled, &mut header);
             }
         } else if let Some(stripped) = strip_unit_placeholder(&t) {
-            let text = if stripped.is_empty() { prev_text_left(grid, r, c) } else { Some(stripped) };
-            if let Some(text) = text {
-                region_hints.push(Line { text, pos: (r, c) });
+            let text = if stripped.is_empty() {
+                prev_text_left(grid, r, c)
+            } else {
+                Some((c, stripped))
+            };
+            if let Some((cc, text)) = text {
+                consumed.push((r, cc));
+                push(text, HeaderTextKind::Placeholder, &mut header);
             }
+        } else if let Some(before) = title_prefix(&t, form) {
+            if !before.is_empty() {
+                push(before, HeaderTextKind::Title, &mut header);
+            }
+        } else if r < tree_top && !t.contains("报告期") {
+            // The header tree's own headings name columns, never the unit.
+            push(t.clone(), HeaderTextKind::Other, &mut header);
         }
         if let Some(rest) = after_key(&t, "报告期") {
-            let text = if rest.is_empty() { next_text_right(grid, r, c) } else { Some(rest) };
+            let text = if rest.is_empty() {
+                next_text_right(grid, r, c).map(|(_, t)| t)
+            } else {
+                Some(rest)
+            };
             if let Some(text) = text {
                 period_hints.push(Line { text, pos: (r, c) });
             }
@@ -207,6 +249,8 @@ pub fn extract(book: &Book, loc: TableLoc, form: &Form) -> FormSheet {
     if period_hints.is_empty() {
         period_hints = period_fallback;
     }
+    // A value right of `填报单位：` was read with its label; it is not a second claim.
+    header.retain(|h| h.kind != HeaderTextKind::Other || !consumed.contains(&h.pos));
 
     let table_end = rows.last().map_or(loc.header_row, |r| r.row);
     let footer = form
@@ -218,7 +262,7 @@ pub fn extract(book: &Book, loc: TableLoc, form: &Form) -> FormSheet {
                 pos: None,
                 value: None,
             };
-            for (&(r, c), cell) in grid.cells.iter().filter(|((r, _), _)| *r < loc.header_row || *r > table_end) {
+            for (&(r, c), cell) in grid.iter().filter(|((r, _), _)| *r < loc.header_row || *r > table_end) {
                 let t = cell.text();
                 let Some(i) = t.find(&f.key) else { continue };
                 best.pos.get_or_insert((r, c));
@@ -226,7 +270,9 @@ pub fn extract(book: &Book, loc: TableLoc, form: &Form) -> FormSheet {
                 let value = if is_filled(rest, &f.key) {
                     Some(rest.trim().to_string())
                 } else {
-                    next_text_right(grid, r, c).filter(|n| !form.footer.iter().any(|o| n.contains(&o.key)) && is_filled(n, &f.key))
+                    next_text_right(grid, r, c)
+                        .map(|(_, n)| n)
+                        .filter(|n| !form.footer.iter().any(|o| n.contains(&o.key)) && is_filled(n, &f.key))
                 };
                 if value.is_some() {
                     best = FooterValue {
@@ -256,7 +302,7 @@ pub fn extract(book: &Book, loc: TableLoc, form: &Form) -> FormSheet {
         loc,
         area,
         rows,
-        region_hints,
+        header,
         period_hints,
         footer,
     }
@@ -321,12 +367,30 @@ fn strip_unit_placeholder(t: &str) -> Option<String> {
     None
 }
 
-fn next_text_right(grid: &Grid, r: u32, c: u32) -> Option<String> {
-    grid.row(r).filter(|(cc, cell)| *cc > c && !cell.is_blank()).map(|(_, cell)| cell.text()).next()
+/// The first text right of (r, c), with its column.
+fn next_text_right(grid: &Grid, r: u32, c: u32) -> Option<(u32, String)> {
+    grid.row(r)
+        .filter(|(cc, cell)| *cc > c && !cell.is_blank())
+        .map(|(cc, cell)| (cc, cell.text()))
+        .next()
 }
 
-fn prev_text_left(grid: &Grid, r: u32, c: u32) -> Option<String> {
-    grid.row(r).filter(|(cc, cell)| *cc < c && !cell.is_blank()).map(|(_, cell)| cell.text()).last()
+/// The last text left of (r, c), with its column.
+fn prev_text_left(grid: &Grid, r: u32, c: u32) -> Option<(u32, String)> {
+    grid.row(r)
+        .filter(|(cc, cell)| *cc < c && !cell.is_blank())
+        .map(|(cc, cell)| (cc, cell.text()))
+        .last()
+}
+
+/// For the title line, what precedes the form's name (`兰山区` of `兰山区建档立卡…统计表`);
+/// None when `t` is not the title.
+fn title_prefix(t: &str, form: &Form) -> Option<String> {
+    let name = squeeze(&form.name);
+    // The form's name from its first distinctive words: titles are often shortened or padded.
+    let stem: String = name.chars().take(4).collect();
+    let at = t.find(&name).or_else(|| t.find(&stem))?;
+    Some(t[..at].to_string())
 }
 
 #[cfg(test)]

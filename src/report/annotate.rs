@@ -11,6 +11,8 @@ use std::path::Path;
 
 const RED: u32 = 0xFFC7CE;
 const YELLOW: u32 = 0xFFEB9C;
+/// Largest merged range redrawn in the annotated copy.
+const MAX_MERGE_CELLS: u64 = 100_000;
 
 fn fill(sev: Severity) -> Option<Color> {
     match sev {
@@ -68,6 +70,12 @@ pub fn write_annotated(rep: &FileReport, schemas: &crate::schema::Schemas, out: 
             let mut merged_hidden = std::collections::HashSet::new();
             // Merge first, then write the top-left value over it, so numbers stay numbers.
             for &(r1, c1, r2, c2) in &grid.merges {
+                // A merge the size of a sheet is no part of a form: leave it out of the copy
+                // rather than walk billions of cells.
+                let area = (u64::from(r2.saturating_sub(r1)) + 1) * (u64::from(c2.saturating_sub(c1)) + 1);
+                if area > MAX_MERGE_CELLS || r2 > 1_048_575 || c2 > 16_383 {
+                    continue;
+                }
                 if (r1, c1) != (r2, c2) && ws.merge_range(r1, c1 as u16, r2, c2 as u16, "", &fmt_for((r1, c1))).is_ok() {
                     for r in r1..=r2 {
                         for c in c1..=c2 {
@@ -78,7 +86,7 @@ pub fn write_annotated(rep: &FileReport, schemas: &crate::schema::Schemas, out: 
                     }
                 }
             }
-            for (&(r, c), cell) in &grid.cells {
+            for (&(r, c), cell) in grid.iter() {
                 if merged_hidden.contains(&(r, c)) || c > 16_383 || r > 1_048_575 {
                     continue;
                 }
@@ -94,7 +102,7 @@ pub fn write_annotated(rep: &FileReport, schemas: &crate::schema::Schemas, out: 
             }
             for (&(r, c), (_, msgs)) in &marks {
                 // A finding on an empty cell still needs the cell to carry its fill.
-                if !grid.cells.contains_key(&(r, c)) && !merged_hidden.contains(&(r, c)) {
+                if !grid.contains((r, c)) && !merged_hidden.contains(&(r, c)) {
                     ws.write_blank(r, c as u16, &fmt_for((r, c)))?;
                 }
                 let note = Note::new(msgs.join("\n"))
@@ -108,7 +116,7 @@ pub fn write_annotated(rep: &FileReport, schemas: &crate::schema::Schemas, out: 
                 // Empty cells inside the table still need their borders.
                 for r in a.top..=a.bottom {
                     for c in a.first_col..=a.last_col {
-                        if !grid.cells.contains_key(&(r, c)) && !merged_hidden.contains(&(r, c)) && !marks.contains_key(&(r, c)) {
+                        if !grid.contains((r, c)) && !merged_hidden.contains(&(r, c)) && !marks.contains_key(&(r, c)) {
                             ws.write_blank(r, c as u16, &fmt_for((r, c)))?;
                         }
                     }

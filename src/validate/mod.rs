@@ -2,16 +2,16 @@
 //! is for, whether every cell is a count, and whether the 栏目关系 and the 合计 hold.
 
 pub mod cross;
+mod region;
 pub mod values;
 
 use crate::finding::{Code, Finding, Severity};
-use crate::ingest::{self, FormSheet, Line, RawRow};
+use crate::ingest::{self, FormSheet, RawRow};
 use crate::period::Period;
 use crate::report::form::MISSING_MARK;
-use crate::schema::regions::Resolve;
-use crate::schema::{Form, Region, Schemas};
+use crate::schema::{Form, Schemas};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use values::{Read, read_cell};
 
@@ -20,9 +20,11 @@ use values::{Read, read_cell};
 pub struct Hints {
     pub region: Option<String>,
     pub period: Option<Period>,
-    /// Read .xls and .ods files in a child process first (see `ingest::isolate`); the binary sets
-    /// this, library callers without our executable leave it off.
+    /// Read files in a child process (see `ingest::isolate`); the binary sets this, library
+    /// callers without our executable leave it off.
     pub isolate_readers: bool,
+    /// What one file may cost.
+    pub limits: crate::limits::Limits,
 }
 
 /// A row of counts with where each came from.
@@ -62,12 +64,19 @@ pub struct FileReport {
     pub file: String,
     #[serde(skip)]
     pub path: PathBuf,
+    /// What the content turned out to be (`xlsx`, `html`, `tsv` …), when it could be read.
+    pub format: Option<&'static str>,
+    /// SHA-256 of the bytes validated, when the file could be read.
+    pub sha256: Option<String>,
     pub region: Option<String>,
     pub region_name: Option<String>,
     pub period: Option<Period>,
     pub status: Status,
     pub summary: Summary,
     pub findings: Vec<Finding>,
+    /// Findings counted but not listed, by code (see [`MAX_LISTED_PER_CODE`]).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub unlisted: BTreeMap<String, usize>,
     #[serde(skip)]
     pub sheet: Option<Sheet>,
     #[serde(skip)]
@@ -88,10 +97,30 @@ impl FileReport {
     fn finish(mut self) -> FileReport {
         // Reading order: file-level findings first, then by row and column.
         self.findings.sort_by_key(|f| f.pos.map_or((0, 0, 0), |(r, c)| (1, r, c)));
+        let unlisted = |sev: Severity| {
+            self.unlisted
+                .iter()
+                .filter(|(c, _)| c.parse::<Code>().is_ok_and(|c| c.severity() == sev))
+                .map(|(_, n)| n)
+                .sum::<usize>()
+        };
+        let (ue, uw, ui) = (unlisted(Severity::Error), unlisted(Severity::Warning), unlisted(Severity::Info));
+        if !self.unlisted.is_empty() {
+            let parts: Vec<String> = self.unlisted.iter().map(|(c, n)| format!("{c} 共 {n} 处")).collect();
+            let mut f = Finding::new(
+                Code::Unlisted,
+                &self.file,
+                format!("问题太多，另有 {} 未逐条列出（每类最多列出 {MAX_LISTED_PER_CODE} 处）", parts.join("、")),
+            );
+            for (c, n) in &self.unlisted {
+                f = f.value(c, *n);
+            }
+            self.findings.insert(0, f);
+        }
         self.summary = Summary {
-            errors: self.findings.iter().filter(|f| f.severity == Severity::Error).count(),
-            warnings: self.findings.iter().filter(|f| f.severity == Severity::Warning).count(),
-            infos: self.findings.iter().filter(|f| f.severity == Severity::Info).count(),
+            errors: self.findings.iter().filter(|f| f.severity == Severity::Error).count() + ue,
+            warnings: self.findings.iter().filter(|f| f.severity == Severity::Warning).count() + uw,
+            infos: self.findings.iter().filter(|f| f.severity == Severity::Info).count() + ui,
         };
         self.status = if self.summary.errors == 0 { Status::Accepted } else { Status::Rejected };
         if self.status == Status::Rejected {
@@ -101,68 +130,99 @@ impl FileReport {
     }
 }
 
-/// Validates one file. Never fails: whatever goes wrong becomes a finding, and a bug in a
-/// reader (a panic on some malformed file) costs that file, not the batch.
+/// Validates the file at `path`: reads it (under the limits), then validates its bytes. Never
+/// fails: whatever goes wrong becomes a finding.
 pub fn validate_file(path: &Path, display: &str, schemas: &Schemas, hints: &Hints) -> FileReport {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| validate_inner(path, display, schemas, hints))) {
-        Ok(rep) => rep,
-        Err(payload) => {
-            let what = payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
+    match ingest::load(path, &hints.limits) {
+        Ok(bytes) => validate_bytes(&bytes, &file_name(path), path, display, schemas, hints),
+        Err(u) => {
             let mut rep = empty_report(path, display);
-            rep.findings.push(Finding::new(
-                Code::FileUnreadable,
-                display,
-                format!("读取此文件时程序内部出错（{what}），请另存为 xlsx 后重新提交，并把原文件交给系统维护人员"),
-            ));
+            rep.findings.push(unreadable_finding(&u, display, &hints.limits));
             rep.finish()
         }
     }
+}
+
+/// Validates the bytes of one handed-in file named `name` (its extension and the region and
+/// period a file name may carry). A bug in a reader (a panic on some malformed file) costs
+/// that file, not the batch.
+pub fn validate_bytes(bytes: &[u8], name: &str, path: &Path, display: &str, schemas: &Schemas, hints: &Hints) -> FileReport {
+    let sha256 = crate::text::sha256_hex(bytes);
+    let mut rep = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| validate_inner(bytes, name, path, display, schemas, hints))) {
+        Ok(rep) => rep,
+        Err(payload) => {
+            let mut rep = empty_report(path, display);
+            let u = ingest::Unreadable::Crashed {
+                detail: ingest::isolate::panic_text(&payload),
+            };
+            rep.findings.push(unreadable_finding(&u, display, &hints.limits));
+            rep.finish()
+        }
+    };
+    rep.sha256 = Some(sha256);
+    rep
+}
+
+/// The finding for a file that could not be read: one plain Chinese sentence, the library's
+/// words only in `detail`.
+pub fn unreadable_finding(u: &ingest::Unreadable, display: &str, limits: &crate::limits::Limits) -> Finding {
+    let mut f = Finding::new(u.code(), display, u.message(limits)).value("reason", u.reason());
+    f.detail = u.detail().map(str::to_string);
+    f
 }
 
 fn empty_report(path: &Path, display: &str) -> FileReport {
     FileReport {
         file: display.to_string(),
         path: path.to_path_buf(),
+        format: None,
+        sha256: None,
         region: None,
         region_name: None,
         period: None,
         status: Status::Rejected,
         summary: Summary::default(),
         findings: Vec::new(),
+        unlisted: BTreeMap::new(),
         sheet: None,
         book: None,
         table: None,
     }
 }
 
-fn validate_inner(path: &Path, display: &str, schemas: &Schemas, hints: &Hints) -> FileReport {
+fn validate_inner(bytes: &[u8], name: &str, path: &Path, display: &str, schemas: &Schemas, hints: &Hints) -> FileReport {
     let mut rep = empty_report(path, display);
     let form = schemas.form();
-    if hints.isolate_readers
-        && ingest::isolate::needs_probe(path)
-        && let Err(why) = ingest::isolate::probe(path)
-    {
-        rep.findings.push(Finding::new(
-            Code::FileUnreadable,
-            display,
-            format!("{why}；请用 Excel 或 WPS 打开后另存为 xlsx 再提交"),
-        ));
-        return rep.finish();
-    }
-    let book = match ingest::read_book(path) {
-        Ok(b) => b,
-        Err(e) => {
-            rep.findings.push(Finding::new(Code::FileUnreadable, display, e.to_string()));
+    let loaded = if hints.isolate_readers {
+        ingest::isolate::read(name, bytes, &hints.limits)
+    } else {
+        ingest::read_bytes(name, bytes, &hints.limits)
+    };
+    let ingest::Loaded { book, format } = match loaded {
+        Ok(l) => l,
+        Err(u) => {
+            rep.findings.push(unreadable_finding(&u, display, &hints.limits));
             return rep.finish();
         }
     };
+    rep.format = Some(format.key());
+    let ext = Path::new(name).extension().map(|e| e.to_string_lossy().to_string()).unwrap_or_default();
+    if format.matches_extension(&ext) == Some(false) {
+        rep.findings.push(
+            Finding::new(
+                Code::FormatMismatch,
+                display,
+                format!("文件扩展名是 .{ext}，实际是{}，已按实际格式读取", format.label()),
+            )
+            .value("format", format.key()),
+        );
+    }
     let tables = ingest::find_tables(&book, form.width());
     let Some(&loc) = tables.first() else {
-        let names: Vec<String> = book.sheets.iter().map(|s| format!("“{}”", s.name)).collect();
+        let mut names: Vec<String> = book.sheets.iter().take(10).map(|s| format!("“{}”", s.name)).collect();
+        if book.sheets.len() > 10 {
+            names.push(format!("等 {} 张工作表", book.sheets.len()));
+        }
         rep.findings.push(Finding::new(
             Code::NoTable,
             display,
@@ -193,12 +253,17 @@ fn validate_inner(path: &Path, display: &str, schemas: &Schemas, hints: &Hints) 
     }
     let fs = ingest::extract(&book, loc, form);
     rep.table = Some((fs.sheet.clone(), fs.area));
-    let region = resolve_region(&fs, path, schemas, hints, display, &mut rep.findings);
-    let period = resolve_period(&fs, path, hints, display, &mut rep.findings);
+    let region = region::resolve(&fs, name, schemas, hints, display, &mut rep.findings);
+    let period = resolve_period(&fs, name, hints, display, &mut rep.findings);
     rep.region = region.map(|r| r.code.clone());
     rep.region_name = region.map(|r| r.name.clone());
     rep.period = period;
-    let checked = check_table(&fs, form, display, &mut rep.findings);
+    let mut collector = Collector {
+        out: &mut rep.findings,
+        unlisted: &mut rep.unlisted,
+        seen: HashMap::new(),
+    };
+    let checked = check_table(&fs, form, display, &mut collector);
     check_footer(&fs, display, &mut rep.findings);
     if let (Some(region), Some(period), Some((rows, total, total_given))) = (region, period, checked) {
         rep.sheet = Some(Sheet {
@@ -219,97 +284,9 @@ fn file_name(path: &Path) -> String {
     path.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_default()
 }
 
-fn resolve_region<'a>(fs: &FormSheet, path: &Path, schemas: &'a Schemas, hints: &Hints, file: &str, out: &mut Vec<Finding>) -> Option<&'a Region> {
-    let regions = &schemas.regions;
-    let mut in_sheet: Option<(&'a Region, &Line)> = None;
-    let mut sheet_problem: Option<(String, &Line)> = None;
-    for hint in &fs.region_hints {
-        match regions.resolve(&hint.text) {
-            Ok(r) => {
-                in_sheet = Some((r, hint));
-                break;
-            }
-            Err(Resolve::NotFound) => {
-                let scope = regions.all().first().map_or(String::new(), |root| format!("{}的", root.name));
-                sheet_problem = Some((format!("表内填报单位“{}”不是{scope}县（市、区）、市或省", hint.text), hint))
-            }
-            Err(Resolve::Ambiguous(c)) => {
-                sheet_problem = Some((
-                    format!("表内填报单位“{}”可能是 {}，请写明所属市或填写 6 位区划代码", hint.text, c.join("或")),
-                    hint,
-                ))
-            }
-        }
-    }
-    let from_name = regions.resolve(&file_name(path)).ok();
-    let from_flag = hints.region.as_deref().and_then(|h| regions.resolve(h).ok());
-    let conflict = |r: &Region, other: &Region, what: &str, out: &mut Vec<Finding>, pos: Option<(u32, u32)>| {
-        if r.code != other.code {
-            let mut f = Finding::new(
-                Code::RegionConflict,
-                file,
-                format!("表内填报单位为{}，与{}{}不一致，以表内为准", regions.display(r), what, regions.display(other)),
-            )
-            .value("sheet", r.code.clone())
-            .value("other", other.code.clone());
-            if let Some(p) = pos {
-                f = f.at(&fs.sheet, p);
-            }
-            out.push(f);
-        }
-    };
-    if let Some((r, line)) = in_sheet {
-        if let Some(o) = from_name {
-            conflict(r, o, "文件名中的", out, Some(line.pos));
-        }
-        if let Some(o) = from_flag {
-            conflict(r, o, "命令行指定的", out, Some(line.pos));
-        }
-        return Some(r);
-    }
-    let chosen = from_name.map(|r| (r, "文件名")).or(from_flag.map(|r| (r, "命令行参数 --region")));
-    match (chosen, sheet_problem) {
-        (Some((r, src)), problem) => {
-            let why = match &problem {
-                Some((msg, _)) => format!("{msg}；"),
-                None => "表内没有填写填报单位；".to_string(),
-            };
-            let mut f = Finding::new(
-                if problem.is_some() { Code::RegionConflict } else { Code::RegionFromElsewhere },
-                file,
-                format!("{why}按{src}确定为{}", regions.display(r)),
-            );
-            if let Some((_, line)) = problem {
-                f = f.at(&fs.sheet, line.pos);
-            }
-            out.push(f.in_sheet(&fs.sheet));
-            Some(r)
-        }
-        (None, Some((msg, line))) => {
-            out.push(Finding::new(Code::UnknownRegion, file, format!("{msg}，文件名中也没有可识别的地区")).at(&fs.sheet, line.pos));
-            None
-        }
-        (None, None) => {
-            let flag = match &hints.region {
-                Some(h) => format!("；命令行指定的“{h}”也无法识别"),
-                None => "；可用 --region 指定区划代码".into(),
-            };
-            out.push(
-                Finding::new(
-                    Code::UnknownRegion,
-                    file,
-                    format!("无法确定填报单位：表头没有“填报单位：××”或“××县(区)”，文件名中也没有地区名称或代码{flag}"),
-                )
-                .in_sheet(&fs.sheet),
-            );
-            None
-        }
-    }
-}
-
-fn resolve_period(fs: &FormSheet, path: &Path, hints: &Hints, file: &str, out: &mut Vec<Finding>) -> Option<Period> {
+fn resolve_period(fs: &FormSheet, name: &str, hints: &Hints, file: &str, out: &mut Vec<Finding>) -> Option<Period> {
     let in_sheet = fs.period_hints.iter().find_map(|l| Period::find_in(&l.text).map(|p| (p, l)));
-    let from_name = Period::find_in(&file_name(path));
+    let from_name = Period::find_in(name);
     if let Some((p, line)) = in_sheet {
         for (other, what) in [(from_name, "文件名中的"), (hints.period, "命令行指定的")] {
             if let Some(o) = other.filter(|o| *o != p) {
@@ -348,7 +325,31 @@ fn resolve_period(fs: &FormSheet, path: &Path, hints: &Hints, file: &str, out: &
 
 /// Reads every cell, then checks the relations, the 合计 and the row labels. Returns the rows
 /// and the total when every cell could be read.
-fn check_table(fs: &FormSheet, form: &Form, file: &str, out: &mut Vec<Finding>) -> Option<(Vec<DataRow>, DataRow, bool)> {
+/// Findings of one kind beyond this many in one file are counted, not listed: a sheet of
+/// thousands of rows with the same mistake on each needs the count and the first ones.
+pub const MAX_LISTED_PER_CODE: usize = 500;
+
+/// Where a file's findings go while its cells are checked: each code listed up to
+/// [`MAX_LISTED_PER_CODE`] times, the rest counted.
+struct Collector<'a> {
+    out: &'a mut Vec<Finding>,
+    unlisted: &'a mut BTreeMap<String, usize>,
+    seen: HashMap<Code, usize>,
+}
+
+impl Collector<'_> {
+    fn push(&mut self, f: Finding) {
+        let n = self.seen.entry(f.code).or_default();
+        *n += 1;
+        if *n > MAX_LISTED_PER_CODE {
+            *self.unlisted.entry(f.code.as_str().to_string()).or_default() += 1;
+        } else {
+            self.out.push(f);
+        }
+    }
+}
+
+fn check_table(fs: &FormSheet, form: &Form, file: &str, out: &mut Collector<'_>) -> Option<(Vec<DataRow>, DataRow, bool)> {
     let sheet = fs.sheet.as_str();
     let width = form.width();
     let col_label = |no: usize| format!("第({no})栏（{}）", form.column_name(no));

@@ -662,7 +662,7 @@ fn bad_times_and_scopes_are_refused_in_chinese() {
     let run = yuebao(&["submit", "--data", s(&data2), s(&gone), s(&file)]);
     assert_eq!(run.code, 1);
     assert!(
-        run.stderr.contains("无法读取") && run.stderr.contains("371311-罗庄区-2026-10.xlsx"),
+        run.stderr.contains("文件不存在") && run.stderr.contains("371311-罗庄区-2026-10.xlsx"),
         "{}",
         run.stderr
     );

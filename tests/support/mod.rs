@@ -153,7 +153,8 @@ impl Default for Fixture {
         Fixture {
             sheet: "Sheet1".into(),
             origin: (0, 0),
-            title: Some("兰山区建档立卡农村贫困人口就业与社会保障统计表".into()),
+            // The printed form's title names the city; counties rarely change it.
+            title: Some("临沂市建档立卡农村贫困人口就业与社会保障统计表".into()),
             unit_line: Some("填报单位：兰山区（371302）".into()),
             period_line: Some("报告期：2026年10月".into()),
             two_label_cols: true,

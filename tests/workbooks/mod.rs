@@ -258,7 +258,7 @@ fn sample_is_deterministic_and_months_are_consistent() {
 
 /// The planted errors manifest: (file, cell, code).
 pub(crate) fn manifest(dir: &Path) -> Vec<(String, String, String)> {
-    let text = std::fs::read_to_string(dir.join("植入错误.tsv")).unwrap();
+    let text = std::fs::read_to_string(dir.join("说明/植入错误.tsv")).unwrap();
     text.trim_start_matches('\u{feff}')
         .lines()
         .skip(1)

@@ -1,0 +1,298 @@
+//! Which region a sheet is for. Counties overwrite the printed `_____县(区)` line in many ways
+//! (`兰山区`, `临沂市兰山区`, `兰山区（盖章）`, `371302`, `兰山区人社局` …), so every text above
+//! the table is a candidate: `填报单位：` first, then the filled-in placeholder, any other cell
+//! above the header tree, and the title. A county wins over its city. The printed title names
+//! the city (`临沂市建档立卡…`), so a city found only there never overrides a county from
+//! another cell or from the file name, and alone it stands only for a sheet whose rows are that
+//! city's counties.
+
+use super::Hints;
+use crate::finding::{Code, Finding};
+use crate::ingest::{FormSheet, HeaderText, HeaderTextKind};
+use crate::schema::regions::{Level, Resolve};
+use crate::schema::{Region, Schemas};
+
+#[derive(Clone, Copy)]
+struct Candidate<'a> {
+    region: &'a Region,
+    kind: HeaderTextKind,
+    pos: (u32, u32),
+}
+
+/// Where the region came from besides the sheet.
+struct Outside<'a> {
+    region: &'a Region,
+    /// `文件名` or `命令行参数 --region`, for messages.
+    source: &'static str,
+}
+
+pub(super) fn resolve<'a>(fs: &FormSheet, name: &str, schemas: &'a Schemas, hints: &Hints, file: &str, out: &mut Vec<Finding>) -> Option<&'a Region> {
+    let regions = &schemas.regions;
+    let mut cands: Vec<Candidate<'a>> = Vec::new();
+    let mut problems: Vec<(String, (u32, u32))> = Vec::new();
+    let mut ambiguous: Vec<(&HeaderText, Vec<String>)> = Vec::new();
+    let scope = regions.all().first().map_or(String::new(), |root| format!("{}的", root.name));
+    for h in &fs.header {
+        match regions.resolve(&h.text) {
+            Ok(region) => cands.push(Candidate {
+                region,
+                kind: h.kind,
+                pos: h.pos,
+            }),
+            Err(Resolve::Ambiguous(c)) => ambiguous.push((h, c)),
+            Err(Resolve::NotFound) if h.kind <= HeaderTextKind::Placeholder => {
+                problems.push((format!("表内填报单位“{}”不是{scope}县（市、区）、市或省", h.text), h.pos))
+            }
+            Err(Resolve::NotFound) => {}
+        }
+    }
+    // A city named elsewhere in the header tells 济南市市中区 from 枣庄市市中区.
+    for (h, c) in ambiguous {
+        let by_city = cands.iter().filter(|x| x.region.level == Level::City).find_map(|city| {
+            regions
+                .resolve(&format!("{}{}", city.region.name, h.text))
+                .ok()
+                .filter(|r| r.parent.as_deref() == Some(city.region.code.as_str()))
+        });
+        match by_city {
+            Some(region) => cands.push(Candidate {
+                region,
+                kind: h.kind,
+                pos: h.pos,
+            }),
+            None => problems.push((
+                format!("表内填报单位“{}”可能是 {}，请写明所属市或填写 6 位区划代码", h.text, c.join("或")),
+                h.pos,
+            )),
+        }
+    }
+
+    let from_name = regions.resolve(name).ok().map(|region| Outside { region, source: "文件名" });
+    let from_flag = hints.region.as_deref().and_then(|h| regions.resolve(h).ok()).map(|region| Outside {
+        region,
+        source: "命令行参数 --region ",
+    });
+    let outside: Vec<&Outside<'a>> = [from_name.as_ref(), from_flag.as_ref()].into_iter().flatten().collect();
+    let related = |a: &Region, b: &Region| regions.within(a, &b.code) || regions.within(b, &a.code);
+
+    let (weak, strong): (Vec<Candidate<'a>>, Vec<Candidate<'a>>) = cands
+        .into_iter()
+        .partition(|c| c.kind == HeaderTextKind::Title && c.region.level != Level::County);
+    // A region whose own county (or city) is named too gives way to it.
+    let mut specific: Vec<Candidate<'a>> = strong
+        .iter()
+        .copied()
+        .filter(|c| {
+            !strong
+                .iter()
+                .any(|o| o.region.code != c.region.code && regions.within(o.region, &c.region.code))
+        })
+        .collect();
+    specific.sort_by_key(|c| c.kind);
+    specific.dedup_by(|a, b| a.region.code == b.region.code);
+
+    if let Some(best) = specific.first().copied() {
+        let rivals: Vec<&Candidate<'a>> = specific[1..].iter().filter(|c| c.kind == best.kind).collect();
+        if !rivals.is_empty() {
+            let names: Vec<String> = std::iter::once(&best).chain(rivals).map(|c| regions.display(c.region)).collect();
+            problems.insert(0, (format!("表头同时写有 {}，无法确定是哪个地区的报表", names.join("、")), best.pos));
+        } else {
+            for other in &specific[1..] {
+                out.push(
+                    Finding::new(
+                        Code::RegionConflict,
+                        file,
+                        format!(
+                            "表头另写有{}，与{}不一致，以{}为准",
+                            regions.display(other.region),
+                            regions.display(best.region),
+                            kind_label(best.kind)
+                        ),
+                    )
+                    .at(&fs.sheet, other.pos)
+                    .value("sheet", best.region.code.clone())
+                    .value("other", other.region.code.clone()),
+                );
+            }
+            let chosen = settle(best, &outside, fs, schemas, file, out);
+            // A city or the province named in passing (`临沂市人社局`) above a sheet of
+            // townships does not make it the city's sheet.
+            if chosen.level != Level::County && best.kind != HeaderTextKind::Labeled && !rows_are_children(fs, schemas, chosen) {
+                out.push(
+                    Finding::new(
+                        Code::UnknownRegion,
+                        file,
+                        format!(
+                            "表头只写有“{}”，没有写明是哪个县（市、区）的报表；请在“填报单位”一行写明县区名称或 6 位区划代码，或用 --region 指定",
+                            chosen.name
+                        ),
+                    )
+                    .at(&fs.sheet, best.pos),
+                );
+                return None;
+            }
+            return Some(chosen);
+        }
+    }
+
+    if problems.is_empty()
+        && let Some(city) = weak.first().copied()
+    {
+        if let Some(o) = outside.first() {
+            if related(o.region, city.region) {
+                out.push(
+                    Finding::new(
+                        Code::RegionFromElsewhere,
+                        file,
+                        format!("表内只在标题中写有{}，按{}确定为{}", city.region.name, o.source, regions.display(o.region)),
+                    )
+                    .in_sheet(&fs.sheet),
+                );
+            } else {
+                out.push(
+                    Finding::new(
+                        Code::RegionConflict,
+                        file,
+                        format!(
+                            "标题中的{}与{}中的{}不一致，以{}为准",
+                            regions.display(city.region),
+                            o.source,
+                            regions.display(o.region),
+                            o.source
+                        ),
+                    )
+                    .at(&fs.sheet, city.pos)
+                    .value("sheet", city.region.code.clone())
+                    .value("other", o.region.code.clone()),
+                );
+            }
+            return Some(o.region);
+        }
+        if rows_are_children(fs, schemas, city.region) {
+            return Some(city.region);
+        }
+        out.push(
+            Finding::new(
+                Code::UnknownRegion,
+                file,
+                format!(
+                    "标题中只有“{}”，没有写明是哪个县（市、区）的报表；请在“填报单位”一行写明县区名称或 6 位区划代码，或用 --region 指定",
+                    city.region.name
+                ),
+            )
+            .at(&fs.sheet, city.pos),
+        );
+        return None;
+    }
+
+    match (outside.first(), problems.first()) {
+        (Some(o), problem) => {
+            let why = match problem {
+                Some((msg, _)) => format!("{msg}；"),
+                None => "表内没有填写填报单位；".to_string(),
+            };
+            let mut f = Finding::new(
+                if problem.is_some() { Code::RegionConflict } else { Code::RegionFromElsewhere },
+                file,
+                format!("{why}按{}确定为{}", o.source, regions.display(o.region)),
+            )
+            .in_sheet(&fs.sheet);
+            if let Some((_, pos)) = problem {
+                f = f.at(&fs.sheet, *pos);
+            }
+            out.push(f);
+            Some(o.region)
+        }
+        (None, Some((msg, pos))) => {
+            let flag = flag_note(hints);
+            out.push(Finding::new(Code::UnknownRegion, file, format!("{msg}，文件名中也没有可识别的地区{flag}")).at(&fs.sheet, *pos));
+            None
+        }
+        (None, None) => {
+            let flag = flag_note(hints);
+            out.push(
+                Finding::new(
+                    Code::UnknownRegion,
+                    file,
+                    format!("无法确定填报单位：表头（标题、填报单位一行及表头其他单元格）中没有可识别的县（市、区）名称或代码，文件名中也没有{flag}"),
+                )
+                .in_sheet(&fs.sheet),
+            );
+            None
+        }
+    }
+}
+
+fn flag_note(hints: &Hints) -> String {
+    match &hints.region {
+        Some(h) => format!("；命令行指定的“{h}”也无法识别"),
+        None => "；可用 --region 指定区划代码".into(),
+    }
+}
+
+fn kind_label(k: HeaderTextKind) -> &'static str {
+    match k {
+        HeaderTextKind::Labeled => "填报单位一行",
+        HeaderTextKind::Placeholder => "县（区）一行",
+        HeaderTextKind::Other => "表头",
+        HeaderTextKind::Title => "标题",
+    }
+}
+
+/// The sheet names `best`; the file name and `--region` only refine it (a county inside a city
+/// the sheet named outside its `填报单位` line) or disagree with it (the sheet wins).
+fn settle<'a>(best: Candidate<'a>, outside: &[&Outside<'a>], fs: &FormSheet, schemas: &'a Schemas, file: &str, out: &mut Vec<Finding>) -> &'a Region {
+    let regions = &schemas.regions;
+    for o in outside {
+        if o.region.code == best.region.code {
+            continue;
+        }
+        let finer = regions.within(o.region, &best.region.code);
+        if finer && best.kind != HeaderTextKind::Labeled {
+            out.push(
+                Finding::new(
+                    Code::RegionFromElsewhere,
+                    file,
+                    format!("表内只写有{}，按{}确定为{}", best.region.name, o.source, regions.display(o.region)),
+                )
+                .in_sheet(&fs.sheet),
+            );
+            return o.region;
+        }
+        if !finer && !regions.within(best.region, &o.region.code) {
+            out.push(
+                Finding::new(
+                    Code::RegionConflict,
+                    file,
+                    format!(
+                        "表内填报单位为{}，与{}中的{}不一致，以表内为准",
+                        regions.display(best.region),
+                        o.source,
+                        regions.display(o.region)
+                    ),
+                )
+                .at(&fs.sheet, best.pos)
+                .value("sheet", best.region.code.clone())
+                .value("other", o.region.code.clone()),
+            );
+        }
+    }
+    best.region
+}
+
+/// Whether the sheet's rows are `region`'s own parts (a city's counties, the province's
+/// cities): then a title naming `region` is the sheet's unit.
+fn rows_are_children(fs: &FormSheet, schemas: &Schemas, region: &Region) -> bool {
+    let regions = &schemas.regions;
+    let labels: Vec<&str> = fs
+        .rows
+        .iter()
+        .filter(|r| !r.is_total && !r.label.is_empty())
+        .map(|r| r.label.as_str())
+        .collect();
+    let children = labels
+        .iter()
+        .filter(|l| regions.resolve(l).is_ok_and(|r| r.parent.as_deref() == Some(region.code.as_str())))
+        .count();
+    children > 0 && children * 2 >= labels.len()
+}
