@@ -8,7 +8,7 @@ OUT ?= out
 # `make test`, so polars is compiled once for both rather than twice.
 BIN = $(or $(CARGO_TARGET_DIR),target)/debug/yuebao
 
-.PHONY: run test build lint fmt bench fuzz sample-data clean
+.PHONY: run test build lint fmt bench bench-intake fuzz fuzz-inputs sample-data clean
 
 build:
 	$(CARGO) build --all-targets
@@ -46,9 +46,21 @@ fmt:
 
 bench:
 	bash scripts/bench.sh
+	bash scripts/bench-intake.sh
+
+# Peak memory and time of validate on hostile and huge files (a 1 GB zip bomb, a 50 MB
+# one-line CSV …), one at a time, release build; INTAKE_BIN=target/debug/yuebao to skip it.
+bench-intake:
+	bash scripts/bench-intake.sh $(INTAKE_BIN)
+
+# Coverage-guided fuzzing (nightly + cargo-fuzz): every target briefly; FUZZ_SECONDS=600 for
+# the long runs.
+FUZZ_SECONDS ?= 30
+fuzz:
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # Damaged copies of the demo month must each be rejected, never crash the batch.
-fuzz: build
+fuzz-inputs: build
 	python3 scripts/fuzz-inputs.py --count 100
 
 # Developers only: regenerate sample-data/ (needs LibreOffice for the .xls file).

@@ -1,9 +1,12 @@
 //! yuebao（月报）: the monthly cycle of the 建档立卡农村贫困人口就业与社会保障统计表 — the form
 //! schema, reading county workbooks, validation, and the workbooks it writes.
 
+#[cfg(feature = "cli")]
 pub mod aggregate;
 pub mod calendar;
+#[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "cli")]
 pub mod cmd;
 pub mod finding;
 pub mod ingest;
@@ -17,7 +20,6 @@ pub mod text;
 pub mod validate;
 
 use anyhow::Context;
-use cli::{Cli, Command};
 use schema::Schemas;
 
 /// Loads the schemas the user chose (or the built-in ones).
@@ -30,7 +32,9 @@ pub fn load_schemas(dir: Option<&std::path::Path>) -> anyhow::Result<Schemas> {
 
 /// Runs one command; the returned number is the process exit code (0 clean, 1 findings of
 /// severity error). Errors mean the tool itself failed (exit 2).
-pub fn run(cli: Cli) -> anyhow::Result<i32> {
+#[cfg(feature = "cli")]
+pub fn run(cli: cli::Cli) -> anyhow::Result<i32> {
+    use cli::Command;
     let schemas = load_schemas(cli.schemas.as_deref())?;
     match &cli.command {
         Command::Validate(a) => cmd::validate::run(a, &schemas),

@@ -25,7 +25,7 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
                 let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
                 if crate::ingest::is_supported(&path) {
                     found.push(path);
-                } else if !is_dir {
+                } else if !is_dir && looks_handed_in(&path) {
                     skipped.push(entry.file_name().to_string_lossy().to_string());
                 }
             }
@@ -42,7 +42,7 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
                     String::new()
                 };
                 eprintln!(
-                    "提示：目录 {} 中另有不是表格扩展名（或是 Office 临时文件、隐藏文件）的文件，未审核：{}{more}",
+                    "提示：目录 {} 中另有不能作为报表读取的文件，未审核：{}{more}",
                     input.display(),
                     shown.join("、")
                 );
@@ -54,6 +54,38 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
         }
     }
     Ok(files)
+}
+
+/// Whether a file the batch does not read may still be someone's submission, worth naming: an
+/// Office lock file, a scan or photo, a document, an archive. A README or a .DS_Store is not.
+fn looks_handed_in(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    name.starts_with("~$")
+        || matches!(
+            ext.as_str(),
+            "pdf"
+                | "ofd"
+                | "doc"
+                | "docx"
+                | "wps"
+                | "et"
+                | "ett"
+                | "xlt"
+                | "xltx"
+                | "numbers"
+                | "jpg"
+                | "jpeg"
+                | "png"
+                | "bmp"
+                | "gif"
+                | "tif"
+                | "tiff"
+                | "zip"
+                | "rar"
+                | "7z"
+                | "xml"
+        )
 }
 
 pub fn run(args: &ValidateArgs, schemas: &Schemas) -> anyhow::Result<i32> {

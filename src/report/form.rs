@@ -283,13 +283,20 @@ pub fn write_form(ws: &mut Worksheet, form: &Form, doc: &FormDoc) -> Result<Layo
         let row = rel + 2 + i as u32;
         ws.merge_range(row, 0, row, last_col, note, &wrap)?;
     }
+    let last_row = rel + 1 + form.notes.len() as u32;
 
     ws.set_column_width(0, NO_WIDTH)?;
     ws.set_column_width(1, LABEL_WIDTH)?;
     ws.set_column_range_width(first_value_col, last_col, VALUE_WIDTH)?;
     ws.set_landscape();
     ws.set_paper_size(8); // A3
-    ws.set_print_fit_to_pages(1, 0);
+    // The form is one sheet of paper. A county template of 30 blank rows printed one page wide
+    // spilled its 备注 onto a second page; a table of this size fits on one page at a scale
+    // that stays legible. Only a long table (a sheet of hundreds of rows) prints one page wide
+    // over several pages, its header repeated on each.
+    let one_page = doc.rows.len() <= ONE_PAGE_ROWS;
+    ws.set_print_fit_to_pages(1, if one_page { 1 } else { 0 });
+    ws.set_print_area(0, 0, last_row, last_col)?;
     ws.set_repeat_rows(h0, numbers_row)?;
     ws.set_freeze_panes(first_data_row, first_value_col)?;
     ws.set_margins(0.4, 0.4, 0.5, 0.5, 0.3, 0.3);
@@ -301,6 +308,9 @@ pub fn write_form(ws: &mut Worksheet, form: &Form, doc: &FormDoc) -> Result<Layo
         first_value_col,
     })
 }
+
+/// Most data rows printed on a single page; longer tables print one page wide and run on.
+pub const ONE_PAGE_ROWS: usize = 60;
 
 /// `合计` → `合  计`, as the paper form spaces two-character labels.
 fn spaced(s: &str) -> String {

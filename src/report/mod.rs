@@ -2,8 +2,10 @@
 //! the annotated copy of a checked workbook.
 
 pub mod annotate;
+#[cfg(feature = "cli")]
 pub mod annual;
 pub mod form;
+#[cfg(feature = "cli")]
 pub mod rollup;
 
 /// Excel limits sheet names to 31 characters and forbids `[]:*?/\`.

@@ -163,6 +163,12 @@ pub fn validate_bytes(bytes: &[u8], name: &str, path: &Path, display: &str, sche
     rep
 }
 
+/// Validates bytes without the panic guard of [`validate_bytes`], for the fuzz targets: a panic
+/// anywhere in reading or checking must show there as a crash, not as a finding.
+pub fn validate_bytes_unguarded(bytes: &[u8], name: &str, schemas: &Schemas, hints: &Hints) -> FileReport {
+    validate_inner(bytes, name, Path::new(name), name, schemas, hints)
+}
+
 /// The finding for a file that could not be read: one plain Chinese sentence, the library's
 /// words only in `detail`.
 pub fn unreadable_finding(u: &ingest::Unreadable, display: &str, limits: &crate::limits::Limits) -> Finding {

@@ -549,11 +549,11 @@ fn hostile_batch_is_listed_file_by_file_with_plain_reasons() {
         assert!(st.success());
         std::os::unix::fs::symlink(&good, dir.join("21-好文件的链接.xlsx")).unwrap();
     }
-    put("说明.docx", b"not listed: no spreadsheet extension");
+    put("扫描件.pdf", b"%PDF-1.4 not listed: no spreadsheet extension");
 
     let run = yuebao(&["validate", s(&dir), "--format", "json", "--max-file-mb", "2", "--max-entry-mb", "8"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("说明.docx"), "skipped files are named: {}", run.stderr);
+    assert!(run.stderr.contains("扫描件.pdf"), "skipped files are named: {}", run.stderr);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let files = doc["files"].as_array().unwrap();
     let listed: Vec<String> = files

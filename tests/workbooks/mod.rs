@@ -670,4 +670,37 @@ fn the_demo_month_rolls_up_from_xlsx_xls_and_csv_alike() {
         .collect();
     assert_eq!(total_of(&out.join("371300-临沂市-2026-10.xlsx")), sum);
     assert_eq!(total_of(&out.join("370000-山东省-2026-10.xlsx")), sum);
+    // No two counties of the demo month share their 合计 in columns 1–20: a reader would take
+    // that for copied data (罗庄区 and 河东区 once did).
+    let totals: Vec<Vec<Option<i64>>> = ["兰山区", "罗庄区", "河东区", "费县"].iter().map(|n| values_of(&r, n)[..20].to_vec()).collect();
+    for i in 0..totals.len() {
+        for j in i + 1..totals.len() {
+            assert_ne!(totals[i], totals[j], "counties {i} and {j} share their totals");
+        }
+    }
+}
+
+/// The form prints on one sheet of paper: fitted one page wide and one tall, its print area
+/// running through the 备注. (A 30-row county template used to spill its notes onto page 2.)
+#[test]
+fn templates_print_on_one_page() {
+    let d = tmp();
+    for (region, name) in [("兰山区", "county"), ("371300", "city"), ("370000", "province")] {
+        let t = d.path().join(format!("{name}.xlsx"));
+        ok(&yuebao(&["template", "--region", region, "--period", "2026-10", "-o", s(&t)]));
+        let sheet = zip_part(&t, "xl/worksheets/sheet1.xml");
+        assert!(sheet.contains(r#"<pageSetUpPr fitToPage="1"/>"#), "{name}: not fitted to pages");
+        let setup = &sheet[sheet.find("<pageSetup ").unwrap()..];
+        let setup = &setup[..setup.find("/>").unwrap()];
+        // fitToWidth and fitToHeight default to 1; 0 would mean "as many pages as needed".
+        assert!(!setup.contains(r#"fitToHeight="0""#) && !setup.contains(r#"fitToWidth="0""#), "{name}: {setup}");
+        assert!(setup.contains(r#"paperSize="8""#) && setup.contains("landscape"), "{name}: {setup}");
+        let wb = zip_part(&t, "xl/workbook.xml");
+        let area = wb.split("_xlnm.Print_Area").nth(1).unwrap_or_else(|| panic!("{name}: no print area"));
+        let area = &area[area.find('>').unwrap() + 1..area.find("</definedName>").unwrap()];
+        // Through the last 备注 line: the last row written on the sheet.
+        let (_, r) = first_sheet(&t);
+        let last = r.end().unwrap().0 + 1;
+        assert!(area.ends_with(&format!("$W${last}")), "{name}: print area {area}, sheet ends at row {last}");
+    }
 }

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Seeds the fuzz corpora (fuzz/corpus/<target>/) from the committed fixtures and the demo
+# month, one reader family per target; existing corpus entries are kept.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+c=fuzz/corpus
+mkdir -p $c/zip_family $c/xls $c/text $c/relations
+cp sample-data/*.xlsx tests/fixtures/*.ods tests/fixtures/*.xlsb tests/fixtures/corrupt-sheet-xml.xlsx $c/zip_family/
+cp sample-data/*.xls tests/fixtures/encrypted-password.xls $c/xls/
+cp sample-data/*.csv $c/text/
+# An HTML table and UTF-16 tab-separated text of the 费县 sample: the other text readers.
+python3 - "$c/text" <<'PY'
+import csv, html, pathlib, sys
+out = pathlib.Path(sys.argv[1])
+rows = list(csv.reader(open("sample-data/371325-费县-2026-10.csv", encoding="gb18030")))
+cells = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>\n" for r in rows)
+(out / "fei.html").write_text(f'<html><head><meta charset="utf-8"></head><body><table>{cells}</table></body></html>', encoding="utf-8")
+tsv = "\r\n".join("\t".join(r) for r in rows)
+(out / "fei-unicode.txt").write_bytes(b"\xff\xfe" + tsv.encode("utf-16-le"))
+PY
+grep -h '^relations = ' schemas/forms/*.toml | sed 's/^relations = "//; s/"$//' > $c/relations/form.txt
+printf '(1) ≥ (2) + (3)；(4) ≤ (5)' > $c/relations/sum.txt
+ls $c/*/ | head -40
