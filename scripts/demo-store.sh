@@ -3,7 +3,9 @@
 # are submitted county by county as they would have arrived: most a few days before the due
 # date, some late; 兰陵县's training jump (a planted warning) explained with a 说明 in June and
 # July and left unexplained in October; 沂南县's October rejected and corrected late; 费县's
-# October never sent. Then the status of October, a rollup from the store, and the 2025
+# October never sent. The city then reviews October: 兰山区 is returned with a reason (审核退回),
+# hands its sheet in again after checking it, and is approved (审核通过, the month locked), as is
+# 罗庄区. Then the status of October, 兰山区's history, a rollup from the store, and the 2025
 # annual report.
 #
 # Usage: scripts/demo-store.sh BIN OUTDIR. The store is rebuilt from scratch on every run.
@@ -72,6 +74,21 @@ for p in "${months[@]}"; do
   done
 done
 
+# The city's review of October, at the times it happened.
+reviewer="临沂市人社局 李四"
+lanshan=$months_dir/2026-10/371302-兰山区-2026-10.xlsx
+echo "== yuebao review return --region 兰山区 --period 2026-10 --reason … --by \"$reviewer\" --now \"2026-11-06 10:00\""
+"$bin" review return --data "$data" --region 兰山区 --period 2026-10 --by "$reviewer" --now "2026-11-06 10:00" \
+  --reason "第(5)栏转移就业人数与就业台账不符，请核实后重报"
+echo "== yuebao submit 兰山区（核实后重报）--now \"2026-11-06 15:30\""
+"$bin" submit --data "$data" --by "兰山区统计员" --now "2026-11-06 15:30" "$lanshan" | head -n 1
+echo "== yuebao review approve --region 兰山区、罗庄区 --period 2026-10 --now \"2026-11-07 09:00\""
+"$bin" review approve --data "$data" --region 兰山区 --period 2026-10 --by "$reviewer" --now "2026-11-07 09:00"
+"$bin" review approve --data "$data" --region 罗庄区 --period 2026-10 --by "$reviewer" --now "2026-11-07 09:05"
+echo "== yuebao submit 兰山区 again: the month is locked"
+"$bin" submit --data "$data" --by "兰山区统计员" --now "2026-11-08 09:00" "$lanshan" 2>&1 | head -n 1 || true
+echo
+
 total=$(grep -c ' → ' "$log" || true)
 accepted=$(grep -c ' → .*版：已接收' "$log" || true)
 pending=$(grep -c ' → .*版：待说明' "$log" || true)
@@ -81,8 +98,8 @@ echo
 echo "== yuebao status --period 2026-10 --region 371300 --data $data"
 "$bin" status --period 2026-10 --region 371300 --data "$data"
 echo
-echo "== yuebao history --region 沂南县 --period 2026-10 --data $data"
-"$bin" history --region 沂南县 --period 2026-10 --data "$data"
+echo "== yuebao history --region 兰山区 --period 2026-10 --data $data"
+"$bin" history --region 兰山区 --period 2026-10 --data "$data"
 echo
 echo "== yuebao rollup --period 2026-10 --region 371300 --data $data -o $out/库汇总"
 "$bin" rollup --period 2026-10 --region 371300 --data "$data" -o "$out/库汇总" || [ $? -eq 1 ]

@@ -14,6 +14,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "YUEBAO_SCHEMAS", value_name = "DIR")]
     pub schemas: Option<PathBuf>,
 
+    /// 以此时间作为“现在”（北京时间，如 "2026-11-06 09:00"），用于按某一时刻重演报送、审核和
+    /// 催报；默认为当前时间
+    #[arg(long, global = true, value_name = "TIME")]
+    pub now: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -43,8 +48,11 @@ pub enum Command {
     Submit(SubmitArgs),
     /// 某报告期各县区的报送情况：按时、迟报、未报、退回、待说明，最后列出催报名单
     Status(StatusArgs),
-    /// 某地区某报告期的全部报送版本（每次提交都保留），可取回原始文件
+    /// 某地区某报告期的全部报送版本（每次提交都保留）和审核记录，可取回原始文件
     History(HistoryArgs),
+    /// 审核：退回（附原因）、审核通过（锁定当月报表）、解锁（附原因）；县区报表和市汇总表都适用
+    #[command(subcommand)]
+    Review(ReviewCommand),
     /// 第(1)栏基线（2015 年底摸底数）：从文件导入或查看
     #[command(subcommand)]
     Baseline(BaselineCommand),
@@ -279,6 +287,11 @@ pub struct SubmitArgs {
     #[arg(long, value_name = "TEXT")]
     pub note: Option<String>,
 
+    /// 代报：替此县区（或市）录入它的纸质报表（代码或名称）；表内填报单位须与之一致，
+    /// --by 记录录入人
+    #[arg(long, value_name = "CODE")]
+    pub on_behalf_of: Option<String>,
+
     #[command(flatten)]
     pub hints: HintArgs,
 
@@ -344,6 +357,54 @@ pub struct HistoryArgs {
     /// 输出格式
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+}
+
+/// Which region and month a review is about, and who does it.
+#[derive(Debug, Args)]
+pub struct ReviewTarget {
+    /// 地区代码或名称（县区，或市汇总表的市）
+    #[arg(long, value_name = "CODE")]
+    pub region: String,
+
+    /// 报告期，如 2026-10
+    #[arg(long, value_name = "YYYY-MM")]
+    pub period: Period,
+
+    /// 审核人（如 临沂市人社局 李四）
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// 输出格式
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// 审核退回：该地区当月报表不再计入汇总（汇总表中为“××（退回）”），直到新的版本被接收
+    Return {
+        #[command(flatten)]
+        target: ReviewTarget,
+        /// 退回原因（必填，县区会看到）
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// 审核通过：锁定该地区当月报表，此后提交会被拒绝，直到解锁
+    Approve {
+        #[command(flatten)]
+        target: ReviewTarget,
+    },
+    /// 解锁：撤销审核通过，允许重新提交
+    Unlock {
+        #[command(flatten)]
+        target: ReviewTarget,
+        /// 解锁原因（必填）
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,12 +1,12 @@
 //! yuebao（月报）: the monthly cycle of the 建档立卡农村贫困人口就业与社会保障统计表 — the form
 //! schema, reading county workbooks, validation, and the workbooks it writes.
 
-#[cfg(feature = "cli")]
+#[cfg(feature = "app")]
 pub mod aggregate;
 pub mod calendar;
-#[cfg(feature = "cli")]
+#[cfg(feature = "app")]
 pub mod cli;
-#[cfg(feature = "cli")]
+#[cfg(feature = "app")]
 pub mod cmd;
 pub mod finding;
 pub mod ingest;
@@ -17,7 +17,10 @@ pub mod sample;
 pub mod schema;
 pub mod store;
 pub mod text;
+pub mod time;
 pub mod validate;
+#[cfg(feature = "app")]
+pub mod workflow;
 
 use anyhow::Context;
 use schema::Schemas;
@@ -32,22 +35,24 @@ pub fn load_schemas(dir: Option<&std::path::Path>) -> anyhow::Result<Schemas> {
 
 /// Runs one command; the returned number is the process exit code (0 clean, 1 findings of
 /// severity error). Errors mean the tool itself failed (exit 2).
-#[cfg(feature = "cli")]
+#[cfg(feature = "app")]
 pub fn run(cli: cli::Cli) -> anyhow::Result<i32> {
     use cli::Command;
     let schemas = load_schemas(cli.schemas.as_deref())?;
+    let clock = cmd::Clock::from_arg(cli.now.as_deref())?;
     match &cli.command {
         Command::Validate(a) => cmd::validate::run(a, &schemas),
         Command::Regions(a) => cmd::regions::run(a, &schemas),
         Command::Deadline(a) => cmd::deadline::run(a, &schemas),
         Command::Template(a) => cmd::template::run(a, &schemas),
         Command::Sample(a) => cmd::sample::run(a, &schemas),
-        Command::Rollup(a) => cmd::rollup::run(a, &schemas),
-        Command::Submit(a) => cmd::submit::run(a, &schemas),
-        Command::Status(a) => cmd::status::run(a, &schemas),
-        Command::History(a) => cmd::history::run(a, &schemas),
+        Command::Rollup(a) => cmd::rollup::run(a, &schemas, &clock),
+        Command::Submit(a) => cmd::submit::run(a, &schemas, &clock),
+        Command::Status(a) => cmd::status::run(a, &schemas, &clock),
+        Command::History(a) => cmd::history::run(a, &schemas, &clock),
+        Command::Review(c) => cmd::review::run(c, &schemas, &clock),
         Command::Baseline(c) => cmd::baseline::run(c, &schemas),
-        Command::Annual(a) => cmd::annual::run(a, &schemas),
+        Command::Annual(a) => cmd::annual::run(a, &schemas, &clock),
         Command::Verify { store } => cmd::history::verify(store),
         Command::Export { output, store } => cmd::history::export(store, output, &schemas),
         Command::Probe { name, limits } => Ok(cmd::probe::run(name, limits)),

@@ -2,16 +2,13 @@
 //! binary, and read what it says (text, JSON, exit code, annotated workbooks).
 
 mod intake;
+mod review;
 mod store;
 mod support;
 mod workbooks;
+mod workflow;
 
 use support::*;
-use tempfile::TempDir;
-
-fn tmp() -> TempDir {
-    tempfile::tempdir().unwrap()
-}
 
 const RULES: [(usize, usize); 9] = [(1, 2), (2, 3), (2, 4), (7, 8), (10, 11), (10, 12), (13, 14), (15, 16), (15, 17)];
 

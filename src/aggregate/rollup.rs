@@ -21,6 +21,8 @@ pub enum EntryStatus {
     Rejected,
     /// From the store: only warnings, no 说明 yet (待说明); not counted.
     Pending,
+    /// From the store: 审核退回 by the reviewer; not counted until a newer version is accepted.
+    Returned,
     /// One of several files for the same region; none of them is counted.
     Duplicate,
     /// A city sheet for a city whose county sheets were also handed in: the counties win.
@@ -37,6 +39,7 @@ impl EntryStatus {
             EntryStatus::Accepted => "已采用",
             EntryStatus::Rejected => "退回",
             EntryStatus::Pending => "待说明",
+            EntryStatus::Returned => "审核退回",
             EntryStatus::Duplicate => "重复报送",
             EntryStatus::Superseded => "未采用",
             EntryStatus::Ignored => "不在汇总范围",
@@ -74,6 +77,9 @@ pub struct RegionRow {
     pub code: String,
     pub name: String,
     pub values: Option<Vec<i64>>,
+    /// 审核退回: the row is blank and labelled `（退回）` rather than `（未报）`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub returned: bool,
 }
 
 /// One rollup table: a city (rows are counties) or the province (rows are cities).
@@ -107,65 +113,147 @@ pub struct Rollup {
 /// How many findings of each severity the first lines of a rejected file's reasons show.
 const REASONS_SHOWN: usize = 5;
 
-/// Builds the rollup of `reports` (already validated) for `period` over `scope` (the province
-/// or one city). `sha256` gives each report's file digest, by index.
-pub fn plan(
-    schemas: &Schemas,
-    scope: &Region,
-    period: Period,
-    reports: &[FileReport],
-    sha256: &[Option<String>],
-) -> Result<Rollup, polars::error::PolarsError> {
-    let form = schemas.form();
-    let width = form.width();
-    let mut entries: Vec<Entry> = Vec::new();
-    // Candidate entries per region code (indexes into `entries`).
-    let mut candidates: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, rep) in reports.iter().enumerate() {
-        let region = rep.region.as_deref().and_then(|c| schemas.regions.get(c));
-        let mut e = Entry {
-            code: region.map(|r| r.code.clone()),
-            name: region.map(|r| r.name.clone()).unwrap_or_else(|| "地区不明".into()),
-            city: region.filter(|r| r.level == Level::County).and_then(|r| r.parent.clone()),
-            status: EntryStatus::Accepted,
-            file: Some(rep.file.clone()),
-            sha256: sha256.get(i).cloned().flatten(),
-            errors: rep.summary.errors,
-            warnings: rep.summary.warnings,
-            reasons: Vec::new(),
-            report: Some(i),
-            received: None,
-            timeliness: None,
-            note: None,
+/// One handed-in sheet a rollup may use: its validation report, the digest of its bytes, and
+/// what the store knows about it when it came from there.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub report: FileReport,
+    pub sha256: Option<String>,
+    pub stored: Option<Stored>,
+}
+
+/// What the store knows about an upload beyond its report.
+#[derive(Debug, Clone, Default)]
+pub struct Stored {
+    /// Only warnings and no 说明 yet (待说明).
+    pub pending: bool,
+    /// The warnings a held upload waits to have explained, as lines.
+    pub unexplained: Vec<String>,
+    /// 审核退回: the reviewer's sentence (who, when, why).
+    pub returned: Option<String>,
+    pub received: String,
+    pub note: Option<String>,
+}
+
+/// What a rollup knows besides its inputs: from the store, each region's timeliness label.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    pub timeliness: BTreeMap<String, String>,
+    pub from_store: bool,
+}
+
+/// Builds the rollup of `inputs` (already validated) for `period` over `scope` (the province or
+/// one city), in named steps: classify each input, set aside duplicates, choose for each city
+/// its county sheets or its own sheet, add the regions with nothing, sum the tables with polars,
+/// and check the relations on their totals.
+pub fn plan(schemas: &Schemas, scope: &Region, period: Period, inputs: &[Input], ctx: &Context) -> Result<Rollup, polars::error::PolarsError> {
+    let width = schemas.form().width();
+    let mut entries: Vec<Entry> = inputs.iter().enumerate().map(|(i, input)| classify(schemas, scope, period, i, input)).collect();
+    set_aside_duplicates(&mut entries);
+    let cities: Vec<&Region> = match scope.level {
+        Level::Province => schemas.regions.children(&scope.code),
+        _ => vec![scope],
+    };
+    let chosen = choose_sources(schemas, &cities, &mut entries, inputs);
+    let totals = roll_up(&chosen.counties, &chosen.cities, width)?;
+    add_missing(schemas, &cities, &chosen.counted, &mut entries);
+    for e in &mut entries {
+        e.timeliness = e.code.as_deref().and_then(|c| ctx.timeliness.get(c)).cloned();
+    }
+    // Reading order: by region code (unknown regions last), files in the order given.
+    entries.sort_by(|a, b| {
+        let key = |e: &Entry| {
+            (
+                e.code.is_none(),
+                e.city.clone().or(e.code.clone()).unwrap_or_default(),
+                e.code.clone().unwrap_or_default(),
+            )
         };
-        // Out of scope first: a file for another region is not this rollup's to reject.
-        if let Some(r) = region.filter(|r| r.level == Level::Province || r.code == scope.code) {
-            e.status = EntryStatus::Ignored;
-            e.reasons.push(format!("这是{}本级的汇总表，汇总时只用下级报表", r.name));
-        } else if let Some(r) = region.filter(|r| !schemas.regions.within(r, &scope.code)) {
-            e.status = EntryStatus::Ignored;
-            e.reasons.push(format!("{}不在{}范围内", schemas.regions.display(r), scope.name));
-        } else if rep.status == Status::Rejected {
-            e.status = EntryStatus::Rejected;
-            e.reasons = rep
-                .findings
-                .iter()
-                .filter(|f| f.severity == Severity::Error)
-                .take(REASONS_SHOWN)
-                .map(|f| f.short())
-                .collect();
-            if rep.summary.errors > REASONS_SHOWN {
-                e.reasons
-                    .push(format!("……另有 {} 处，共 {} 处错误", rep.summary.errors - REASONS_SHOWN, rep.summary.errors));
-            }
-        } else if rep.period != Some(period) {
-            e.status = EntryStatus::Rejected;
-            let p = rep.period.map(|p| p.label()).unwrap_or_else(|| "不明".into());
-            e.reasons.push(format!("报告期为 {p}，不是本次汇总的 {}", period.label()));
-        } else if let Some(r) = region {
-            candidates.entry(r.code.clone()).or_default().push(entries.len());
+        key(a).cmp(&key(b))
+    });
+    let counties_expected = cities.iter().map(|c| schemas.regions.children(&c.code).len()).sum();
+    let counties_reported = chosen.counted.len();
+    let tables = tables(schemas, scope, &cities, &entries, &chosen, &totals, counties_expected, counties_reported);
+    let total_problems = check_totals(schemas, &tables);
+    Ok(Rollup {
+        period,
+        scope: scope.code.clone(),
+        entries,
+        tables,
+        total_problems,
+        counties_expected,
+        counties_reported,
+        from_store: ctx.from_store,
+    })
+}
+
+/// What one input is to this rollup: out of scope, rejected (errors, another period, 审核退回),
+/// held (待说明), or a candidate to count.
+fn classify(schemas: &Schemas, scope: &Region, period: Period, i: usize, input: &Input) -> Entry {
+    let rep = &input.report;
+    let region = rep.region.as_deref().and_then(|c| schemas.regions.get(c));
+    let mut e = Entry {
+        code: region.map(|r| r.code.clone()),
+        name: region.map(|r| r.name.clone()).unwrap_or_else(|| "地区不明".into()),
+        city: region.filter(|r| r.level == Level::County).and_then(|r| r.parent.clone()),
+        status: EntryStatus::Accepted,
+        file: Some(rep.file.clone()),
+        sha256: input.sha256.clone(),
+        errors: rep.summary.errors,
+        warnings: rep.summary.warnings,
+        reasons: Vec::new(),
+        report: Some(i),
+        received: input.stored.as_ref().map(|s| s.received.clone()),
+        timeliness: None,
+        note: input.stored.as_ref().and_then(|s| s.note.clone()),
+    };
+    let stored = input.stored.as_ref();
+    // Out of scope first: a file for another region is not this rollup's to reject.
+    if let Some(r) = region.filter(|r| r.level == Level::Province || r.code == scope.code) {
+        e.status = EntryStatus::Ignored;
+        e.reasons.push(format!("这是{}本级的汇总表，汇总时只用下级报表", r.name));
+    } else if let Some(r) = region.filter(|r| !schemas.regions.within(r, &scope.code)) {
+        e.status = EntryStatus::Ignored;
+        e.reasons.push(format!("{}不在{}范围内", schemas.regions.display(r), scope.name));
+    } else if let Some(why) = stored.and_then(|s| s.returned.clone()) {
+        e.status = EntryStatus::Returned;
+        e.reasons.push(why);
+    } else if stored.is_some_and(|s| s.pending) {
+        e.status = EntryStatus::Pending;
+        let unexplained = &stored.map(|s| s.unexplained.clone()).unwrap_or_default();
+        e.reasons
+            .push(format!("有 {} 处警告，尚未附说明，待县区核实后附说明重新提交", unexplained.len()));
+        e.reasons.extend(unexplained.iter().take(3).cloned());
+    } else if rep.status == Status::Rejected {
+        e.status = EntryStatus::Rejected;
+        e.reasons = rep
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .take(REASONS_SHOWN)
+            .map(|f| f.short())
+            .collect();
+        if rep.summary.errors > REASONS_SHOWN {
+            e.reasons
+                .push(format!("……另有 {} 处，共 {} 处错误", rep.summary.errors - REASONS_SHOWN, rep.summary.errors));
         }
-        entries.push(e);
+    } else if rep.period != Some(period) {
+        e.status = EntryStatus::Rejected;
+        let p = rep.period.map(|p| p.label()).unwrap_or_else(|| "不明".into());
+        e.reasons.push(format!("报告期为 {p}，不是本次汇总的 {}", period.label()));
+    }
+    e
+}
+
+/// Several files for one region: none of them counts.
+fn set_aside_duplicates(entries: &mut [Entry]) {
+    let mut candidates: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        if e.status == EntryStatus::Accepted
+            && let Some(c) = &e.code
+        {
+            candidates.entry(c.clone()).or_default().push(i);
+        }
     }
     for idx in candidates.values().filter(|v| v.len() > 1) {
         let files: Vec<String> = idx.iter().filter_map(|&i| entries[i].file.clone()).collect();
@@ -176,27 +264,32 @@ pub fn plan(
                 .push(format!("同一地区收到 {} 份报表（{}），请只保留一份后重新汇总", files.len(), files.join("、")));
         }
     }
+}
 
-    let accepted = |code: &str, entries: &[Entry]| -> Option<usize> {
-        candidates
-            .get(code)
-            .filter(|v| v.len() == 1)
-            .map(|v| v[0])
-            .filter(|&i| entries[i].status == EntryStatus::Accepted)
-    };
-    let total_of = |report: Option<usize>| report.and_then(|r| reports[r].sheet.as_ref()).map(|s| s.total.values.clone());
+/// What each city contributes: its counties' sheets, or when it has none its own sheet.
+struct Chosen {
+    counties: Vec<Contribution>,
+    cities: Vec<Contribution>,
+    /// Counties whose figures are in the rollup (from their own sheet or a city sheet's row).
+    counted: BTreeSet<String>,
+}
 
-    let cities: Vec<&Region> = match scope.level {
-        Level::Province => schemas.regions.children(&scope.code),
-        _ => vec![scope],
+fn choose_sources(schemas: &Schemas, cities: &[&Region], entries: &mut [Entry], inputs: &[Input]) -> Chosen {
+    let accepted = |code: &str, entries: &[Entry]| {
+        entries
+            .iter()
+            .position(|e| e.code.as_deref() == Some(code) && e.status == EntryStatus::Accepted)
     };
-    let mut county_in = Vec::new();
-    let mut city_in = Vec::new();
-    let mut counted_counties: BTreeSet<String> = BTreeSet::new();
-    for city in &cities {
+    let sheet_of = |e: &Entry| e.report.and_then(|r| inputs[r].report.sheet.as_ref());
+    let mut chosen = Chosen {
+        counties: Vec::new(),
+        cities: Vec::new(),
+        counted: BTreeSet::new(),
+    };
+    for city in cities {
         let counties = schemas.regions.children(&city.code);
-        let from_counties: Vec<(usize, &Region)> = counties.iter().filter_map(|c| accepted(&c.code, &entries).map(|i| (i, *c))).collect();
-        let whole = accepted(&city.code, &entries);
+        let from_counties: Vec<(usize, &Region)> = counties.iter().filter_map(|c| accepted(&c.code, entries).map(|i| (i, *c))).collect();
+        let whole = accepted(&city.code, entries);
         if let Some(w) = whole
             && !from_counties.is_empty()
         {
@@ -205,42 +298,42 @@ pub fn plan(
         }
         if from_counties.is_empty() {
             if let Some(w) = whole
-                && let Some(values) = total_of(entries[w].report)
+                && let Some(sheet) = sheet_of(&entries[w])
             {
-                city_in.push(Contribution {
+                chosen.cities.push(Contribution {
                     code: city.code.clone(),
                     city: city.code.clone(),
-                    values,
+                    values: sheet.total.values.clone(),
                 });
                 // The counties the city sheet has figures for: rows named for them and not
                 // marked 未报.
-                let labels: BTreeSet<String> = entries[w]
-                    .report
-                    .and_then(|r| reports[r].sheet.as_ref())
-                    .map(|s| s.rows.iter().map(|row| crate::text::squeeze(&row.label)).collect())
-                    .unwrap_or_default();
-                counted_counties.extend(counties.iter().filter(|c| labels.contains(&c.name)).map(|c| c.code.clone()));
+                let labels: BTreeSet<String> = sheet.rows.iter().map(|row| crate::text::squeeze(&row.label)).collect();
+                chosen
+                    .counted
+                    .extend(counties.iter().filter(|c| labels.contains(&c.name)).map(|c| c.code.clone()));
             }
         } else {
             for (i, c) in from_counties {
-                if let Some(values) = total_of(entries[i].report) {
-                    county_in.push(Contribution {
+                if let Some(sheet) = sheet_of(&entries[i]) {
+                    chosen.counties.push(Contribution {
                         code: c.code.clone(),
                         city: city.code.clone(),
-                        values,
+                        values: sheet.total.values.clone(),
                     });
-                    counted_counties.insert(c.code.clone());
+                    chosen.counted.insert(c.code.clone());
                 }
             }
         }
     }
-    let totals = roll_up(&county_in, &city_in, width)?;
+    chosen
+}
 
-    // Regions with nothing handed in at all.
-    for city in &cities {
+/// Regions with nothing handed in at all.
+fn add_missing(schemas: &Schemas, cities: &[&Region], counted: &BTreeSet<String>, entries: &mut Vec<Entry>) {
+    for city in cities {
         for county in schemas.regions.children(&city.code) {
             let has_entry = entries.iter().any(|e| e.code.as_deref() == Some(county.code.as_str()));
-            if !counted_counties.contains(&county.code) && !has_entry {
+            if !counted.contains(&county.code) && !has_entry {
                 entries.push(Entry {
                     code: Some(county.code.clone()),
                     name: county.name.clone(),
@@ -259,21 +352,24 @@ pub fn plan(
             }
         }
     }
-    // Reading order: by region code (unknown regions last), files in the order given.
-    entries.sort_by(|a, b| {
-        let key = |e: &Entry| {
-            (
-                e.code.is_none(),
-                e.city.clone().or(e.code.clone()).unwrap_or_default(),
-                e.code.clone().unwrap_or_default(),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
+}
 
+#[allow(clippy::too_many_arguments)]
+fn tables(
+    schemas: &Schemas,
+    scope: &Region,
+    cities: &[&Region],
+    entries: &[Entry],
+    chosen: &Chosen,
+    totals: &super::Totals,
+    counties_expected: usize,
+    counties_reported: usize,
+) -> Vec<Table> {
+    let width = schemas.form().width();
     let mut tables = Vec::new();
     let has_county_file = |city: &Region| entries.iter().any(|e| e.city.as_deref() == Some(city.code.as_str()) && e.file.is_some());
-    for city in &cities {
+    let returned = |code: &str| entries.iter().any(|e| e.code.as_deref() == Some(code) && e.status == EntryStatus::Returned);
+    for city in cities {
         if scope.level == Level::Province && !has_county_file(city) {
             continue;
         }
@@ -283,7 +379,8 @@ pub fn plan(
             .map(|c| RegionRow {
                 code: c.code.clone(),
                 name: c.name.clone(),
-                values: county_in.iter().find(|x| x.code == c.code).map(|x| x.values.clone()),
+                values: chosen.counties.iter().find(|x| x.code == c.code).map(|x| x.values.clone()),
+                returned: returned(&c.code),
             })
             .collect();
         let reported = rows.iter().filter(|r| r.values.is_some()).count();
@@ -296,8 +393,6 @@ pub fn plan(
             rows,
         });
     }
-    let counties_expected = cities.iter().map(|c| schemas.regions.children(&c.code).len()).sum();
-    let counties_reported = counted_counties.len();
     if scope.level == Level::Province {
         let rows: Vec<RegionRow> = cities
             .iter()
@@ -305,6 +400,7 @@ pub fn plan(
                 code: c.code.clone(),
                 name: c.name.clone(),
                 values: totals.cities.get(&c.code).cloned(),
+                returned: returned(&c.code),
             })
             .collect();
         let reported = rows.iter().filter(|r| r.values.is_some()).count();
@@ -320,23 +416,19 @@ pub fn plan(
             rows,
         });
     }
+    tables
+}
 
-    let mut total_problems = Vec::new();
-    for t in &tables {
+/// Relations that fail on a table's 合计 (a rule the sums themselves can break).
+fn check_totals(schemas: &Schemas, tables: &[Table]) -> Vec<String> {
+    let form = schemas.form();
+    let mut out = Vec::new();
+    for t in tables {
         for rule in &form.rules {
             if let Some((l, r)) = rule.check(&t.total) {
-                total_problems.push(format!("{}合计：{} = {l}，{} = {r}，违反 {rule}", t.name, rule.lhs, rule.rhs));
+                out.push(format!("{}合计：{} = {l}，{} = {r}，违反 {rule}", t.name, rule.lhs, rule.rhs));
             }
         }
     }
-    Ok(Rollup {
-        period,
-        scope: scope.code.clone(),
-        entries,
-        tables,
-        total_problems,
-        counties_expected,
-        counties_reported,
-        from_store: false,
-    })
+    out
 }

@@ -17,7 +17,7 @@ pub fn run(cmd: &BaselineCommand, schemas: &Schemas) -> anyhow::Result<i32> {
             let values = read_file(file, schemas)?;
             let mut store = super::open_store(store)?;
             let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-            store.set_baselines(&values, &format!("基线文件 {name}"), by.as_deref(), super::now())?;
+            store.set_baselines(&values, &format!("基线文件 {name}"), by.as_deref(), crate::time::now())?;
             println!(
                 "已导入 {} 个地区的第({no})栏基线（{}），来自 {}",
                 values.len(),

@@ -2,22 +2,27 @@
 //! is effective, the original files on request), `yuebao export` (everything) and
 //! `yuebao verify` (is it all there).
 
+use super::Clock;
 use crate::cli::{HistoryArgs, OutputFormat};
 use crate::schema::Schemas;
 use crate::store::effective;
-use crate::store::status::time_label;
+use crate::time::label as time_label;
+use crate::workflow::{Actor, Workflow};
 use anyhow::Context;
 
-pub fn run(args: &HistoryArgs, schemas: &Schemas) -> anyhow::Result<i32> {
+pub fn run(args: &HistoryArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
     let region = super::region_arg(schemas, &args.region)?;
-    let store = super::open_existing_store(&args.store)?;
-    let subs = store.history(&region.code, args.period)?;
-    let eff = effective(&subs).map(|s| s.id);
+    let mut store = super::open_existing_store(&args.store)?;
+    let wf = Workflow::new(&mut store, schemas, clock.now);
+    let history = wf.history(&Actor::operator(None), region, args.period)?;
+    let (subs, reviews) = (&history.submissions, &history.reviews);
+    let eff = crate::workflow::submit::counting(subs, reviews).map(|s| s.id);
+    let store = &*wf.store;
     let mut saved = Vec::new();
     if let Some(dir) = &args.save {
         super::ensure_dir(dir)?;
-        for s in &subs {
-            let (name, bytes) = original(&store, s)?;
+        for s in subs {
+            let (name, bytes) = original(store, s)?;
             let out = dir.join(name);
             std::fs::write(&out, bytes).with_context(|| format!("无法写入 {}", out.display()))?;
             saved.push(out);
@@ -25,11 +30,14 @@ pub fn run(args: &HistoryArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     }
     match args.format {
         OutputFormat::Json => {
+            // The list of uploads as before; each carries the review events about it.
             let v: Vec<serde_json::Value> = subs
                 .iter()
                 .map(|s| {
                     let mut v = serde_json::to_value(s).expect("a submission serialises");
                     v["effective"] = serde_json::Value::Bool(Some(s.id) == eff);
+                    v["reviews"] =
+                        serde_json::to_value(reviews.iter().filter(|r| r.submission_id == Some(s.id)).collect::<Vec<_>>()).expect("reviews serialise");
                     v
                 })
                 .collect();
@@ -40,7 +48,7 @@ pub fn run(args: &HistoryArgs, schemas: &Schemas) -> anyhow::Result<i32> {
             if subs.is_empty() {
                 println!("  尚未收到任何报表");
             }
-            for s in &subs {
+            for s in subs {
                 let mark = if Some(s.id) == eff { "  ← 当前有效" } else { "" };
                 println!(
                     "\n  第 {} 版：{}{mark}\n    收到 {}（录入 {}），报送人 {}\n    文件 {}，SHA-256 {}\n    错误 {}，警告 {}",
@@ -54,11 +62,31 @@ pub fn run(args: &HistoryArgs, schemas: &Schemas) -> anyhow::Result<i32> {
                     s.errors,
                     s.warnings
                 );
+                if let Some(r) = &s.on_behalf_of {
+                    println!("    代报：代{r}录入");
+                }
                 if let Some(n) = &s.note {
                     println!("    说明：{n}");
                 }
                 for f in s.findings.iter().filter(|f| f.severity >= crate::finding::Severity::Warning) {
                     println!("    {}", f.short());
+                }
+            }
+            if !reviews.is_empty() {
+                println!("\n  审核记录：");
+                for r in reviews.iter() {
+                    let about = r
+                        .submission_id
+                        .and_then(|id| subs.iter().find(|s| s.id == id))
+                        .map(|s| format!("第 {} 版", s.version))
+                        .unwrap_or_default();
+                    let why = r.reason.as_deref().map(|x| format!("：{x}")).unwrap_or_default();
+                    println!(
+                        "    {} {}{about}（{}）{why}",
+                        time_label(r.at),
+                        r.action.label(),
+                        r.by.as_deref().unwrap_or("—")
+                    );
                 }
             }
             for p in &saved {

@@ -6,6 +6,7 @@ pub mod deadline;
 pub mod history;
 pub mod probe;
 pub mod regions;
+pub mod review;
 pub mod rollup;
 pub mod sample;
 pub mod status;
@@ -13,18 +14,40 @@ pub mod submit;
 pub mod template;
 pub mod validate;
 
-use crate::schema::regions::Resolve;
 use crate::schema::{Region, Schemas};
+use crate::time::Time;
 
 /// Resolves a `--region` argument (code or name) or says in Chinese why it cannot.
 pub fn region_arg<'a>(schemas: &'a Schemas, text: &str) -> anyhow::Result<&'a Region> {
-    if let Some(r) = schemas.regions.get(text) {
-        return Ok(r);
+    crate::workflow::scope::region_arg(schemas, text).map_err(|e| anyhow::anyhow!("--region {e}（可用 yuebao regions 查看）"))
+}
+
+/// Hints as the command line gives them: the flags, named as flags in messages.
+pub fn hints(region: Option<String>, period: Option<crate::period::Period>, limits: crate::limits::Limits) -> crate::validate::Hints {
+    crate::validate::Hints {
+        region,
+        period,
+        isolate_readers: true,
+        limits,
+        region_source: "命令行参数 --region ".into(),
+        period_source: "命令行参数 --period ".into(),
     }
-    match schemas.regions.resolve(text) {
-        Ok(r) => Ok(r),
-        Err(Resolve::Ambiguous(c)) => anyhow::bail!("--region “{text}” 可能是 {}，请使用 6 位区划代码", c.join("或")),
-        Err(Resolve::NotFound) => anyhow::bail!("--region “{text}” 不是已知的地区代码或名称（可用 yuebao regions 查看）"),
+}
+
+/// The command line's "now": `--now`, else the present, in Beijing time.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    pub now: Time,
+}
+
+impl Clock {
+    pub fn from_arg(arg: Option<&str>) -> anyhow::Result<Clock> {
+        Ok(Clock {
+            now: match arg {
+                Some(t) => time_arg("--now", t)?,
+                None => crate::time::now(),
+            },
+        })
     }
 }
 
@@ -69,32 +92,9 @@ pub fn open_existing_store(args: &crate::cli::StoreArgs) -> anyhow::Result<crate
     Ok(crate::store::Store::open(&dir)?)
 }
 
-/// Parses a time the user typed, in Beijing time unless it carries an offset:
-/// `2026-11-04 16:30`, `2026-11-04T16:30:00+08:00`, or a bare date (its first minute).
-pub fn time_arg(flag: &str, text: &str) -> anyhow::Result<chrono::DateTime<chrono::FixedOffset>> {
-    use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone};
-    let t = text.trim();
-    let bj = crate::store::status::beijing();
-    if let Ok(x) = DateTime::parse_from_rfc3339(t) {
-        return Ok(x.with_timezone(&bj));
-    }
-    for f in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y/%m/%d %H:%M"] {
-        if let Ok(n) = NaiveDateTime::parse_from_str(t, f) {
-            return Ok(bj.from_local_datetime(&n).single().expect("a fixed offset has no gaps"));
-        }
-    }
-    for f in ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"] {
-        if let Ok(d) = NaiveDate::parse_from_str(t, f) {
-            let n = d.and_hms_opt(0, 0, 0).expect("midnight exists");
-            return Ok(bj.from_local_datetime(&n).single().expect("a fixed offset has no gaps"));
-        }
-    }
-    anyhow::bail!("{flag} “{text}”不是可识别的时间，请写作 2026-11-04 16:30（北京时间）")
-}
-
-/// Now, in Beijing time.
-pub fn now() -> chrono::DateTime<chrono::FixedOffset> {
-    chrono::Utc::now().with_timezone(&crate::store::status::beijing())
+/// Parses a time the user typed (see `time::parse`), naming the flag when it cannot.
+pub fn time_arg(flag: &str, text: &str) -> anyhow::Result<Time> {
+    crate::time::parse(text).ok_or_else(|| anyhow::anyhow!("{flag} “{text}”不是可识别的时间，请写作 2026-11-04 16:30（北京时间）"))
 }
 
 /// Pads `s` with spaces to `width` terminal columns (Chinese characters count two).
@@ -108,12 +108,8 @@ mod tests {
     use super::time_arg;
 
     #[test]
-    fn times_are_beijing_unless_they_say_otherwise() {
-        let t = |s: &str| time_arg("--x", s).unwrap().to_rfc3339();
-        assert_eq!(t("2026-11-04 16:30"), "2026-11-04T16:30:00+08:00");
-        assert_eq!(t("2026-11-04T16:30:05"), "2026-11-04T16:30:05+08:00");
-        assert_eq!(t("2026-11-04T08:30:00Z"), "2026-11-04T16:30:00+08:00");
-        assert_eq!(t("2026年11月4日"), "2026-11-04T00:00:00+08:00");
+    fn a_bad_time_names_its_flag() {
+        assert_eq!(time_arg("--x", "2026-11-04 16:30").unwrap().to_rfc3339(), "2026-11-04T16:30:00+08:00");
         let e = time_arg("--received-at", "昨天下午").unwrap_err().to_string();
         assert!(e.contains("--received-at") && e.contains("昨天下午"), "{e}");
     }

@@ -1,51 +1,44 @@
 //! `yuebao rollup`: validate the handed-in sheets, roll them up to city and province
 //! workbooks, send annotated copies of rejected files to `退回/`, and print a summary.
 
-use crate::aggregate::rollup::{EntryStatus, Rollup, plan};
+use super::Clock;
+use crate::aggregate::rollup::{Context as RollupContext, EntryStatus, Input, Rollup, plan};
 use crate::cli::{RollupArgs, TableFormat};
-use crate::finding::Severity;
-use crate::period::Period;
-use crate::schema::Region;
 use crate::schema::Schemas;
 use crate::schema::regions::Level;
-use crate::store::status::{RegionStatus, standing_of, time_label};
-use crate::store::{Store, SubStatus, effective};
-use crate::validate::Summary;
-use crate::validate::{FileReport, Hints, Status, validate_file};
+use crate::validate::{Hints, Status, validate_file};
+use crate::workflow::{Actor, Workflow};
 use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 
-pub fn run(args: &RollupArgs, schemas: &Schemas) -> anyhow::Result<i32> {
+pub fn run(args: &RollupArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
     let scope = super::region_arg(schemas, &args.region)?;
     if scope.level == Level::County {
         bail!("--region 应为省或市的代码：{} 是县区，县区报表不需要再汇总", schemas.regions.display(scope));
     }
-    let Inputs {
-        reports,
-        digests,
-        meta,
-        standing,
-    } = if args.inputs.is_empty() {
-        let store = super::open_existing_store(&args.store)?;
-        let inputs = from_store(&store, schemas, scope, args.period)?;
-        if inputs.reports.is_empty() {
+    let (rollup, inputs) = if args.inputs.is_empty() {
+        let mut store = super::open_existing_store(&args.store)?;
+        let file = store.file().to_path_buf();
+        let wf = Workflow::new(&mut store, schemas, clock.now);
+        let sources = wf.rollup_sources(&Actor::operator(None), scope, args.period)?;
+        if sources.inputs.is_empty() {
             eprintln!(
                 "提示：数据库 {} 中没有{}{}的报表，汇总表全部为未报",
-                store.file().display(),
+                file.display(),
                 scope.name,
                 args.period.label()
             );
         }
-        inputs
+        (sources.rollup(&wf, scope, args.period)?, sources.inputs)
     } else {
-        from_files(args, schemas)?
+        let inputs = from_files(args, schemas)?;
+        (
+            plan(schemas, scope, args.period, &inputs, &RollupContext::default()).context("汇总计算失败")?,
+            inputs,
+        )
     };
-    let mut rollup = plan(schemas, scope, args.period, &reports, &digests).context("汇总计算失败")?;
-    if let Some(standing) = standing {
-        mark_from_store(&mut rollup, &meta, &standing);
-    }
     super::ensure_dir(&args.output)?;
-    let written = crate::report::rollup::write_workbooks(&rollup, schemas, &args.output, &today_label())
+    let written = crate::report::rollup::write_workbooks(&rollup, schemas, &args.output, &crate::time::date_label(clock.now))
         .with_context(|| format!("无法在 {} 中写入汇总表", args.output.display()))?;
 
     // A rollup workbook must itself pass validation: a failure here is a bug in this program.
@@ -68,7 +61,7 @@ pub fn run(args: &RollupArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     let returned = args.output.join("退回");
     let mut annotated = Vec::new();
     // Files read from disk only: the store's rejected uploads were answered at submit time.
-    for rep in reports.iter().filter(|r| r.status == Status::Rejected && r.book.is_some()) {
+    for rep in inputs.iter().map(|i| &i.report).filter(|r| r.status == Status::Rejected && r.book.is_some()) {
         super::ensure_dir(&returned)?;
         let stem = rep.path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "file".into());
         let out = returned.join(format!("{stem}-审核.xlsx"));
@@ -97,155 +90,41 @@ pub fn run(args: &RollupArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     }
 
     print!("{}", summary(&rollup, schemas, &written, &annotated, &extra));
-    let trouble = rollup
-        .entries
-        .iter()
-        .any(|e| matches!(e.status, EntryStatus::Rejected | EntryStatus::Duplicate | EntryStatus::Pending))
-        || !rollup.total_problems.is_empty();
+    let trouble = rollup.entries.iter().any(|e| {
+        matches!(
+            e.status,
+            EntryStatus::Rejected | EntryStatus::Returned | EntryStatus::Duplicate | EntryStatus::Pending
+        )
+    }) || !rollup.total_problems.is_empty();
     Ok(i32::from(trouble))
 }
 
 /// Validates the files and directories given on the command line.
-fn from_files(args: &RollupArgs, schemas: &Schemas) -> anyhow::Result<Inputs> {
+fn from_files(args: &RollupArgs, schemas: &Schemas) -> anyhow::Result<Vec<Input>> {
     let files = super::validate::expand_inputs(&args.inputs)?;
     if files.is_empty() {
         bail!("没有找到要汇总的文件");
     }
-    let hints = Hints {
-        region: None,
-        period: Some(args.period),
-        isolate_readers: true,
-        limits: args.limits,
-    };
+    let hints = super::hints(None, Some(args.period), args.limits);
     let bar = super::progress(files.len(), "审核报表", args.quiet);
-    let mut reports: Vec<FileReport> = Vec::with_capacity(files.len());
-    let mut digests = Vec::with_capacity(files.len());
+    let mut inputs = Vec::with_capacity(files.len());
     for p in &files {
-        let rep = validate_file(p, &display_name(p), schemas, &hints);
-        digests.push(rep.sha256.clone());
-        reports.push(rep);
+        let report = validate_file(p, &display_name(p), schemas, &hints);
+        inputs.push(Input {
+            sha256: report.sha256.clone(),
+            report,
+            stored: None,
+        });
         bar.inc(1);
     }
     bar.finish_and_clear();
-    Ok(Inputs {
-        meta: vec![None; reports.len()],
-        reports,
-        digests,
-        standing: None,
-    })
-}
-
-/// What a rollup is made from: reports with their digests, and from the store what it knows
-/// about each upload and every county's (and city's) standing for the period.
-pub(crate) struct Inputs {
-    pub reports: Vec<FileReport>,
-    pub digests: Vec<Option<String>>,
-    pub meta: Vec<Option<StoreMeta>>,
-    pub standing: Option<Vec<RegionStatus>>,
-}
-
-/// What the store knows about an upload beyond its report.
-#[derive(Debug, Clone)]
-pub(crate) struct StoreMeta {
-    pending: bool,
-    /// The warnings a held upload waits to have explained.
-    unexplained: Vec<String>,
-    received: String,
-    note: Option<String>,
-}
-
-/// One report per region under `scope` that has uploads for `period`: the effective upload, or
-/// when none is accepted the latest one (so it shows as 退回 or 待说明).
-pub(crate) fn from_store(store: &Store, schemas: &Schemas, scope: &Region, period: Period) -> anyhow::Result<Inputs> {
-    let subs = store.period(period)?;
-    // Counties, and cities for the city sheets a province receives.
-    let mut regions = schemas.regions.counties(&scope.code);
-    if scope.level == Level::Province {
-        regions.extend(crate::store::status::cities_under(schemas, scope));
-    }
-    let standing = standing_of(schemas, &regions, period, &subs, super::now());
-    let mut codes: Vec<&str> = subs.iter().filter_map(|s| s.region.as_deref()).collect();
-    codes.sort();
-    codes.dedup();
-    let in_scope = |code: &str| schemas.regions.get(code).is_some_and(|r| schemas.regions.within(r, &scope.code));
-    let (mut reports, mut digests, mut meta) = (Vec::new(), Vec::new(), Vec::new());
-    for code in codes.into_iter().filter(|c| in_scope(c)) {
-        let history = || subs.iter().filter(|s| s.region.as_deref() == Some(code));
-        let Some(s) = effective(history()).or(history().next_back()) else { continue };
-        let region = schemas.regions.get(code);
-        let summary = Summary {
-            errors: s.errors as usize,
-            warnings: s.warnings as usize,
-            infos: s.findings.iter().filter(|f| f.severity == Severity::Info).count(),
-        };
-        reports.push(FileReport {
-            file: s.file_name.clone(),
-            path: PathBuf::from(&s.file_name),
-            format: None,
-            sha256: Some(s.sha256.clone()),
-            region: Some(code.to_string()),
-            region_name: region.map(|r| r.name.clone()),
-            period: s.period,
-            status: if s.status == SubStatus::Accepted {
-                Status::Accepted
-            } else {
-                Status::Rejected
-            },
-            summary,
-            findings: s.findings.clone(),
-            unlisted: Default::default(),
-            sheet: s.sheet.clone().filter(|_| s.status == SubStatus::Accepted),
-            book: None,
-            table: None,
-        });
-        digests.push(Some(s.sha256.clone()));
-        meta.push(Some(StoreMeta {
-            pending: s.status == SubStatus::Pending,
-            unexplained: s.findings.iter().filter(|f| f.code.needs_explanation()).map(|f| f.short()).collect(),
-            received: time_label(s.received_at),
-            note: s.note.clone(),
-        }));
-    }
-    Ok(Inputs {
-        reports,
-        digests,
-        meta,
-        standing: Some(standing),
-    })
-}
-
-/// Adds what only the store knows to a rollup: 待说明 uploads, arrival times, timeliness, notes.
-pub(crate) fn mark_from_store(rollup: &mut Rollup, meta: &[Option<StoreMeta>], standing: &[RegionStatus]) {
-    rollup.from_store = true;
-    for e in &mut rollup.entries {
-        e.timeliness = e.code.as_deref().and_then(|c| standing.iter().find(|s| s.code == c)).map(|s| s.label.clone());
-        let Some(m) = e.report.and_then(|i| meta.get(i)).cloned().flatten() else {
-            continue;
-        };
-        if m.pending && e.status == EntryStatus::Rejected {
-            e.status = EntryStatus::Pending;
-            e.reasons
-                .push(format!("有 {} 处警告，尚未附说明，待县区核实后附说明重新提交", m.unexplained.len()));
-            e.reasons.extend(m.unexplained.iter().take(3).cloned());
-        }
-        e.received = Some(m.received);
-        e.note = m.note;
-    }
+    Ok(inputs)
 }
 
 fn display_name(p: &Path) -> String {
     p.display().to_string()
 }
 
-/// Today in Beijing time, as the form's 填报日期 is written.
-pub(crate) fn today_label() -> String {
-    use chrono::Datelike;
-    let d = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
-    format!("{}年{}月{}日", d.year(), d.month(), d.day())
-}
-
-/// What the user reads after a rollup: counts, each rejected file with its reasons, the
-/// missing regions by city, and where the outputs are.
 fn summary(rollup: &Rollup, schemas: &Schemas, written: &[PathBuf], annotated: &[PathBuf], extra: &[PathBuf]) -> String {
     let mut out = String::new();
     let count = |s: EntryStatus| rollup.entries.iter().filter(|e| e.status == s).count();
@@ -260,7 +139,7 @@ fn summary(rollup: &Rollup, schemas: &Schemas, written: &[PathBuf], annotated: &
         "{scope} {} 汇总：{source}，采用 {}，退回 {}，待说明 {}，重复 {}，未采用 {}，不在范围 {}；县区应报 {}，实报 {}，未报 {}。\n",
         rollup.period.label(),
         count(EntryStatus::Accepted),
-        count(EntryStatus::Rejected),
+        count(EntryStatus::Rejected) + count(EntryStatus::Returned),
         count(EntryStatus::Pending),
         count(EntryStatus::Duplicate),
         count(EntryStatus::Superseded),
@@ -293,7 +172,9 @@ fn summary(rollup: &Rollup, schemas: &Schemas, written: &[PathBuf], annotated: &
     for e in &rollup.entries {
         let name = match e.status {
             EntryStatus::Missing => e.name.clone(),
-            EntryStatus::Rejected | EntryStatus::Duplicate | EntryStatus::Pending if e.city.is_some() => format!("{}（{}）", e.name, e.status.label()),
+            EntryStatus::Rejected | EntryStatus::Returned | EntryStatus::Duplicate | EntryStatus::Pending if e.city.is_some() => {
+                format!("{}（{}）", e.name, e.status.label())
+            }
             _ => continue,
         };
         let city = e.city.clone().unwrap_or_default();

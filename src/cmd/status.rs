@@ -1,24 +1,25 @@
 //! `yuebao status`: every county's standing for a period, by city, then the 催报 list.
 
-use super::pad;
+use super::{Clock, pad};
 use crate::cli::StatusLevel;
 use crate::cli::{OutputFormat, StatusArgs};
 use crate::schema::Schemas;
-use crate::store::status::{RegionStatus, State, cities_under, standing_of, time_label};
+use crate::time::label as time_label;
+use crate::workflow::{Actor, Listing, RegionStatus, State, Workflow};
 
-pub fn run(args: &StatusArgs, schemas: &Schemas) -> anyhow::Result<i32> {
+pub fn run(args: &StatusArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
     let scope = super::region_arg(schemas, &args.region)?;
     let now = match &args.as_of {
         Some(t) => super::time_arg("--as-of", t)?,
-        None => super::now(),
+        None => clock.now,
     };
-    let store = super::open_existing_store(&args.store)?;
-    let subs = store.period(args.period)?;
-    let regions = match args.level {
-        StatusLevel::County => schemas.regions.counties(&scope.code),
-        StatusLevel::City => cities_under(schemas, scope),
+    let mut store = super::open_existing_store(&args.store)?;
+    let wf = Workflow::new(&mut store, schemas, now);
+    let listing = match args.level {
+        StatusLevel::County => Listing::Counties,
+        StatusLevel::City => Listing::Cities,
     };
-    let rows = standing_of(schemas, &regions, args.period, &subs, now);
+    let rows = wf.standing(&Actor::operator(None), scope, args.period, listing)?;
     let chase: Vec<&RegionStatus> = rows.iter().filter(|r| r.state.needs_chasing()).collect();
     match args.format {
         OutputFormat::Json => {
@@ -93,6 +94,9 @@ fn text(
             pad(&latest, 34),
             r.note.as_deref().unwrap_or("")
         ));
+        if let Some(rv) = r.review.as_ref().filter(|rv| !rv.is_return()) {
+            out.push_str(&format!("      {}\n", rv.sentence()));
+        }
         for why in &r.reasons {
             out.push_str(&format!("      {why}\n"));
         }

@@ -4,7 +4,7 @@
 use crate::cli::{OutputFormat, ValidateArgs};
 use crate::finding::Severity;
 use crate::schema::Schemas;
-use crate::validate::{FileReport, Hints, Status, validate_file};
+use crate::validate::{FileReport, Status, validate_file};
 use anyhow::{Context, bail};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -96,12 +96,7 @@ pub fn run(args: &ValidateArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     if files.is_empty() {
         bail!("没有找到要审核的文件");
     }
-    let hints = Hints {
-        region: args.hints.region.clone(),
-        period: args.hints.period,
-        isolate_readers: true,
-        limits: args.limits,
-    };
+    let hints = super::hints(args.hints.region.clone(), args.hints.period, args.limits);
     let bar = super::progress(files.len(), "审核", args.quiet);
     let reports: Vec<FileReport> = files
         .iter()
@@ -164,6 +159,12 @@ pub fn render_text(reports: &[FileReport], schemas: &Schemas, verbose: bool) -> 
                 infos.entry(f.code.as_str()).or_default().push(f);
             } else {
                 out.push_str(&f.line());
+                // The way out the command line offers; the message itself names no flag.
+                match f.code {
+                    crate::finding::Code::UnknownRegion => out.push_str("（也可用 --region 指定）"),
+                    crate::finding::Code::NoPeriod => out.push_str("（也可用 --period 指定）"),
+                    _ => {}
+                }
                 out.push('\n');
             }
         }

@@ -73,6 +73,7 @@ pub fn empty_table(schemas: &Schemas, region: &Region) -> Table {
                 code: k.code.clone(),
                 name: k.name.clone(),
                 values: None,
+                returned: false,
             })
             .collect(),
         total: vec![0; width],

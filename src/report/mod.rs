@@ -2,10 +2,10 @@
 //! the annotated copy of a checked workbook.
 
 pub mod annotate;
-#[cfg(feature = "cli")]
+#[cfg(feature = "app")]
 pub mod annual;
 pub mod form;
-#[cfg(feature = "cli")]
+#[cfg(feature = "app")]
 pub mod rollup;
 
 /// Excel limits sheet names to 31 characters and forbids `[]:*?/\`.

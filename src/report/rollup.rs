@@ -41,6 +41,7 @@ pub fn table_doc(schemas: &Schemas, region: &crate::schema::Region, table: &Tabl
         .iter()
         .map(|r| match &r.values {
             Some(v) => FormRow::filled(r.name.clone(), v),
+            None if r.returned => FormRow::returned(&r.name, width),
             None => FormRow::missing(&r.name, width),
         })
         .collect();
@@ -83,7 +84,7 @@ fn write_status_sheet(ws: &mut Worksheet, schemas: &Schemas, rollup: &Rollup, ta
             "{}；已采用 {}，退回 {}，待说明 {}，重复 {}，未报 {}",
             table.coverage,
             count(EntryStatus::Accepted),
-            count(EntryStatus::Rejected),
+            count(EntryStatus::Rejected) + count(EntryStatus::Returned),
             count(EntryStatus::Pending),
             count(EntryStatus::Duplicate),
             count(EntryStatus::Missing)

@@ -2,8 +2,6 @@
 //! with its original bytes, findings and status; the baselines; which upload is effective.
 //! Nothing is ever updated in place or deleted: a resubmission is a new row that supersedes.
 
-pub mod status;
-
 use crate::finding::Finding;
 use crate::period::Period;
 use crate::validate::Sheet;
@@ -36,8 +34,9 @@ pub enum StoreError {
 /// The schema, one step per release that changes it; applied in order, each atomically.
 /// Never edit a step that has shipped: append a new one.
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        "CREATE TABLE blobs (
+    Migrations::new(vec![
+        M::up(
+            "CREATE TABLE blobs (
             sha256 TEXT PRIMARY KEY,
             bytes  BLOB NOT NULL,
             size   INTEGER NOT NULL
@@ -70,7 +69,25 @@ fn migrations() -> Migrations<'static> {
             set_by     TEXT
         ) STRICT;
         CREATE INDEX baselines_by_region ON baselines (region, id);",
-    )])
+        ),
+        // Review events (审核退回, 审核通过, 解锁), appended and never changed; and 代报: the
+        // region an upload was entered for by someone above it.
+        M::up(
+            "CREATE TABLE reviews (
+                id            INTEGER PRIMARY KEY,
+                region        TEXT NOT NULL,
+                period        TEXT NOT NULL,
+                action        TEXT NOT NULL CHECK (action IN ('returned', 'approved', 'unlocked')),
+                submission_id INTEGER REFERENCES submissions(id),
+                by            TEXT,
+                at            TEXT NOT NULL,
+                reason        TEXT
+            ) STRICT;
+            CREATE INDEX reviews_by_region ON reviews (region, period, id);
+            CREATE INDEX reviews_by_period ON reviews (period, region, id);
+            ALTER TABLE submissions ADD COLUMN on_behalf_of TEXT;",
+        ),
+    ])
 }
 
 /// What becomes of a submission.
@@ -130,6 +147,9 @@ pub struct Submission {
     pub findings: Vec<Finding>,
     #[serde(skip)]
     pub sheet: Option<Sheet>,
+    /// 代报: the region this upload was entered for by someone above it (a city entering a
+    /// county's paper sheet); None when the region handed it in itself.
+    pub on_behalf_of: Option<String>,
 }
 
 /// What `submit` hands to the store.
@@ -147,6 +167,69 @@ pub struct NewSubmission<'a> {
     pub status: SubStatus,
     pub findings: &'a [Finding],
     pub sheet: Option<&'a Sheet>,
+    pub on_behalf_of: Option<&'a str>,
+}
+
+/// A reviewer's decision on a region's sheet for a month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReviewAction {
+    /// 审核退回: the sheet stops counting until a newer version is accepted.
+    Returned,
+    /// 审核通过: the month is locked against further uploads.
+    Approved,
+    /// 解锁: an approval withdrawn, with a reason.
+    Unlocked,
+}
+
+impl ReviewAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewAction::Returned => "returned",
+            ReviewAction::Approved => "approved",
+            ReviewAction::Unlocked => "unlocked",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReviewAction::Returned => "审核退回",
+            ReviewAction::Approved => "审核通过",
+            ReviewAction::Unlocked => "解锁",
+        }
+    }
+
+    fn parse(s: &str) -> Option<ReviewAction> {
+        [ReviewAction::Returned, ReviewAction::Approved, ReviewAction::Unlocked]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+/// A review event to append.
+#[derive(Debug, Clone)]
+pub struct NewReview<'a> {
+    pub region: &'a str,
+    pub period: Period,
+    pub action: ReviewAction,
+    pub submission_id: Option<i64>,
+    pub by: Option<&'a str>,
+    pub at: DateTime<FixedOffset>,
+    pub reason: Option<&'a str>,
+}
+
+/// One review event as stored.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Review {
+    pub id: i64,
+    pub region: String,
+    pub period: Period,
+    pub action: ReviewAction,
+    /// The upload the decision was about (the effective one at the time).
+    pub submission_id: Option<i64>,
+    pub by: Option<String>,
+    pub at: DateTime<FixedOffset>,
+    pub reason: Option<String>,
 }
 
 pub struct Store {
@@ -154,7 +237,9 @@ pub struct Store {
     file: PathBuf,
 }
 
-const COLUMNS: &str = "id, region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, findings, sheet";
+const COLUMNS: &str =
+    "id, region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, findings, sheet, on_behalf_of";
+const REVIEW_COLUMNS: &str = "id, region, period, action, submission_id, by, at, reason";
 
 impl Store {
     /// Opens the store in `dir`, creating the directory and database on first use and bringing
@@ -250,6 +335,26 @@ impl Store {
     /// Every upload in the store, in the order they were stored.
     pub fn all(&self) -> Result<Vec<Submission>, StoreError> {
         query_submissions(&self.conn, &self.file, &format!("SELECT {COLUMNS} FROM submissions ORDER BY id"), [])
+    }
+
+    /// Every review event of a region and period, oldest first.
+    pub fn reviews(&self, region: &str, period: Period) -> Result<Vec<Review>, StoreError> {
+        query_reviews(
+            &self.conn,
+            &self.file,
+            &format!("SELECT {REVIEW_COLUMNS} FROM reviews WHERE region = ?1 AND period = ?2 ORDER BY id"),
+            params![region, period.to_string()],
+        )
+    }
+
+    /// Every review event of a period, oldest first.
+    pub fn period_reviews(&self, period: Period) -> Result<Vec<Review>, StoreError> {
+        query_reviews(
+            &self.conn,
+            &self.file,
+            &format!("SELECT {REVIEW_COLUMNS} FROM reviews WHERE period = ?1 ORDER BY id"),
+            params![period.to_string()],
+        )
     }
 
     /// The original bytes of an upload.
@@ -371,6 +476,37 @@ impl Txn<'_> {
         Ok(row.and_then(|(v, t)| DateTime::parse_from_rfc3339(&t).ok().map(|t| (v, t))))
     }
 
+    /// Every upload of a region and period, oldest first, as this transaction sees them.
+    pub fn history(&self, region: &str, period: Period) -> Result<Vec<Submission>, StoreError> {
+        query_submissions(
+            &self.tx,
+            &self.file,
+            &format!("SELECT {COLUMNS} FROM submissions WHERE region = ?1 AND period = ?2 ORDER BY received_at, id"),
+            params![region, period.to_string()],
+        )
+    }
+
+    /// Every review event of a region and period, oldest first, as this transaction sees them.
+    pub fn reviews(&self, region: &str, period: Period) -> Result<Vec<Review>, StoreError> {
+        query_reviews(
+            &self.tx,
+            &self.file,
+            &format!("SELECT {REVIEW_COLUMNS} FROM reviews WHERE region = ?1 AND period = ?2 ORDER BY id"),
+            params![region, period.to_string()],
+        )
+    }
+
+    /// Appends a review event; returns its id.
+    pub fn add_review(&self, r: &NewReview<'_>) -> Result<i64, StoreError> {
+        self.tx
+            .execute(
+                "INSERT INTO reviews (region, period, action, submission_id, by, at, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![r.region, r.period.to_string(), r.action.as_str(), r.submission_id, r.by, stamp(r.at), r.reason],
+            )
+            .map_err(self.sql())?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
     /// The version number the next upload of a region and period gets.
     pub fn next_version(&self, region: Option<&str>, period: Option<Period>) -> Result<i64, StoreError> {
         self.tx
@@ -399,8 +535,8 @@ impl Txn<'_> {
         let warnings = s.findings.iter().filter(|f| f.severity == crate::finding::Severity::Warning).count() as i64;
         self.tx
             .execute(
-                "INSERT INTO submissions (region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, findings, sheet)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                "INSERT INTO submissions (region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, findings, sheet, on_behalf_of)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 params![
                     s.region,
                     s.period.map(|p| p.to_string()),
@@ -415,7 +551,8 @@ impl Txn<'_> {
                     errors,
                     warnings,
                     findings,
-                    sheet
+                    sheet,
+                    s.on_behalf_of
                 ],
             )
             .map_err(&sql)?;
@@ -451,7 +588,7 @@ fn stall_for_tests() {
 /// How times are stored: RFC 3339 to the second, always in Beijing time (+08:00), so the text
 /// sorts in time order and SQL can order by it.
 fn stamp(t: DateTime<FixedOffset>) -> String {
-    t.with_timezone(&status::beijing()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    crate::time::stamp(t)
 }
 
 fn baseline(conn: &Connection, region: &str) -> rusqlite::Result<Option<Baseline>> {
@@ -488,14 +625,26 @@ fn query_submissions(conn: &Connection, file: &Path, sql: &str, args: impl rusql
                 r.get::<_, String>(9)?,
                 (r.get::<_, i64>(10)?, r.get::<_, i64>(11)?, r.get::<_, i64>(12)?),
                 r.get::<_, String>(13)?,
-                r.get::<_, Option<String>>(14)?,
+                (r.get::<_, Option<String>>(14)?, r.get::<_, Option<String>>(15)?),
             ))
         })
         .map_err(err)?;
     let mut out = Vec::new();
     for row in raw {
-        let (id, region, period, file_name, sha256, submitted_by, (received, imported), note, status, (version, errors, warnings), findings, sheet) =
-            row.map_err(err)?;
+        let (
+            id,
+            region,
+            period,
+            file_name,
+            sha256,
+            submitted_by,
+            (received, imported),
+            note,
+            status,
+            (version, errors, warnings),
+            findings,
+            (sheet, on_behalf_of),
+        ) = row.map_err(err)?;
         let corrupt = |what: String| StoreError::Corrupt {
             file: file.to_path_buf(),
             id,
@@ -520,6 +669,49 @@ fn query_submissions(conn: &Connection, file: &Path, sql: &str, args: impl rusql
             sheet: sheet
                 .map(|s| serde_json::from_str(&s).map_err(|e| corrupt(format!("报表数据无法读取（{e}）"))))
                 .transpose()?,
+            on_behalf_of,
+        });
+    }
+    Ok(out)
+}
+
+fn query_reviews(conn: &Connection, file: &Path, sql: &str, args: impl rusqlite::Params) -> Result<Vec<Review>, StoreError> {
+    let err = |source| StoreError::Sql {
+        file: file.to_path_buf(),
+        source,
+    };
+    let mut stmt = conn.prepare(sql).map_err(err)?;
+    let raw = stmt
+        .query_map(args, |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<i64>>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, Option<String>>(7)?,
+            ))
+        })
+        .map_err(err)?;
+    let mut out = Vec::new();
+    for row in raw {
+        let (id, region, period, action, submission_id, by, at, reason) = row.map_err(err)?;
+        let corrupt = |what: String| StoreError::Corrupt {
+            file: file.to_path_buf(),
+            id,
+            what: format!("审核记录：{what}"),
+        };
+        out.push(Review {
+            id,
+            region,
+            period: period.parse::<Period>().map_err(corrupt)?,
+            action: ReviewAction::parse(&action).ok_or_else(|| corrupt(format!("动作“{action}”无法识别")))?,
+            submission_id,
+            by,
+            at: DateTime::parse_from_rfc3339(&at).map_err(|e| corrupt(format!("时间“{at}”无法识别（{e}）")))?,
+            reason,
         });
     }
     Ok(out)

@@ -47,7 +47,7 @@ pub fn check(form: &Form, file: &str, sheet: &Sheet, baseline: Option<&Baseline>
                 Code::BaselineMismatch,
                 file,
                 format!(
-                    "第({no})栏{} 为 {v}，与基线 {}（{}）不符，相差 {:+}。此栏是 2015 年底的摸底数，每月应相同；确需更正基线的，请由市局用 yuebao baseline import 修改",
+                    "第({no})栏{} 为 {v}，与基线 {}（{}）不符，相差 {:+}。此栏是 2015 年底的摸底数，每月应相同；确需更正基线的，请由市局更正基线",
                     form.column_name(no),
                     b.value,
                     b.source,
@@ -81,7 +81,7 @@ pub fn check(form: &Form, file: &str, sheet: &Sheet, baseline: Option<&Baseline>
                 Code::LargeChange,
                 file,
                 format!(
-                    "第({no})栏{} 为 {now}，比上月（{}）的 {was} {}{}（{pct}），超过 {:.0}% 的环比变动幅度；请核实，属实的请附说明（--note）",
+                    "第({no})栏{} 为 {now}，比上月（{}）的 {was} {}{}（{pct}），超过 {:.0}% 的环比变动幅度；请核实，属实的请附说明",
                     form.column_name(no),
                     prev.period.label(),
                     if change > 0 { "增加 " } else { "减少 " },
@@ -104,7 +104,7 @@ pub fn check(form: &Form, file: &str, sheet: &Sheet, baseline: Option<&Baseline>
                 Code::TownshipDropped,
                 file,
                 format!(
-                    "上月（{}）报有“{}”，本月没有这一行；如乡镇合并、更名或撤销，请附说明（--note）",
+                    "上月（{}）报有“{}”，本月没有这一行；如乡镇合并、更名或撤销，请附说明",
                     prev.period.label(),
                     gone.label
                 ),

@@ -8,7 +8,7 @@ pub mod values;
 use crate::finding::{Code, Finding, Severity};
 use crate::ingest::{self, FormSheet, RawRow};
 use crate::period::Period;
-use crate::report::form::MISSING_MARK;
+use crate::report::form::BLANK_ROW_MARKS;
 use crate::schema::{Form, Schemas};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -25,6 +25,28 @@ pub struct Hints {
     pub isolate_readers: bool,
     /// What one file may cost.
     pub limits: crate::limits::Limits,
+    /// How messages name where `region` and `period` came from (the command line says
+    /// `命令行参数 --region`, the portal the account's county); empty for a neutral wording.
+    pub region_source: String,
+    pub period_source: String,
+}
+
+impl Hints {
+    pub fn region_source(&self) -> &str {
+        if self.region_source.is_empty() {
+            "另行指定的地区"
+        } else {
+            &self.region_source
+        }
+    }
+
+    pub fn period_source(&self) -> &str {
+        if self.period_source.is_empty() {
+            "另行指定的报告期"
+        } else {
+            &self.period_source
+        }
+    }
 }
 
 /// A row of counts with where each came from.
@@ -294,7 +316,7 @@ fn resolve_period(fs: &FormSheet, name: &str, hints: &Hints, file: &str, out: &m
     let in_sheet = fs.period_hints.iter().find_map(|l| Period::find_in(&l.text).map(|p| (p, l)));
     let from_name = Period::find_in(name);
     if let Some((p, line)) = in_sheet {
-        for (other, what) in [(from_name, "文件名中的"), (hints.period, "命令行指定的")] {
+        for (other, what) in [(from_name, "文件名中的".to_string()), (hints.period, format!("{}中的", hints.period_source()))] {
             if let Some(o) = other.filter(|o| *o != p) {
                 out.push(
                     Finding::new(
@@ -310,7 +332,7 @@ fn resolve_period(fs: &FormSheet, name: &str, hints: &Hints, file: &str, out: &m
         }
         return Some(p);
     }
-    match from_name.map(|p| (p, "文件名")).or(hints.period.map(|p| (p, "命令行参数 --period"))) {
+    match from_name.map(|p| (p, "文件名")).or(hints.period.map(|p| (p, hints.period_source()))) {
         Some((p, src)) => {
             out.push(Finding::new(Code::PeriodFromElsewhere, file, format!("表内没有填写报告期，按{src}确定为 {}", p.label())).in_sheet(&fs.sheet));
             Some(p)
@@ -320,7 +342,7 @@ fn resolve_period(fs: &FormSheet, name: &str, hints: &Hints, file: &str, out: &m
                 Finding::new(
                     Code::NoPeriod,
                     file,
-                    "无法确定报告期：表头没有“报告期：2026年10月”，文件名中也没有年月；可用 --period 2026-10 指定",
+                    "无法确定报告期：表头没有“报告期：2026年10月”，文件名中也没有年月；请在表头写明报告期",
                 )
                 .in_sheet(&fs.sheet),
             );
@@ -371,12 +393,21 @@ fn check_table(fs: &FormSheet, form: &Form, file: &str, out: &mut Collector<'_>)
         };
         let mut vals = Vec::with_capacity(width);
         // A rollup's row for a region that did not report: one note instead of a blank per cell.
-        let not_reported = raw.label.trim_end().ends_with(MISSING_MARK) && raw.cells.iter().all(|(_, c)| c.as_ref().is_none_or(|c| c.is_blank()));
+        let not_reported =
+            BLANK_ROW_MARKS.iter().any(|m| raw.label.trim_end().ends_with(m)) && raw.cells.iter().all(|(_, c)| c.as_ref().is_none_or(|c| c.is_blank()));
         if not_reported {
             out.push(
-                Finding::new(Code::NotReported, file, "本行地区未报，按 0 计入合计")
-                    .at(sheet, raw.label_pos.unwrap_or((raw.row, 0)))
-                    .row(&label),
+                Finding::new(
+                    Code::NotReported,
+                    file,
+                    if raw.label.trim_end().ends_with(crate::report::form::RETURNED_MARK) {
+                        "本行地区的报表已被退回，按 0 计入合计"
+                    } else {
+                        "本行地区未报，按 0 计入合计"
+                    },
+                )
+                .at(sheet, raw.label_pos.unwrap_or((raw.row, 0)))
+                .row(&label),
             );
             rows.push((raw, label, vec![Some(0); width]));
             continue;

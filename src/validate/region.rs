@@ -22,8 +22,8 @@ struct Candidate<'a> {
 /// Where the region came from besides the sheet.
 struct Outside<'a> {
     region: &'a Region,
-    /// `文件名` or `命令行参数 --region`, for messages.
-    source: &'static str,
+    /// `文件名`, or where the hint came from (`命令行参数 --region`), for messages.
+    source: String,
 }
 
 pub(super) fn resolve<'a>(fs: &FormSheet, name: &str, schemas: &'a Schemas, hints: &Hints, file: &str, out: &mut Vec<Finding>) -> Option<&'a Region> {
@@ -67,10 +67,13 @@ pub(super) fn resolve<'a>(fs: &FormSheet, name: &str, schemas: &'a Schemas, hint
         }
     }
 
-    let from_name = regions.resolve(name).ok().map(|region| Outside { region, source: "文件名" });
+    let from_name = regions.resolve(name).ok().map(|region| Outside {
+        region,
+        source: "文件名".to_string(),
+    });
     let from_flag = hints.region.as_deref().and_then(|h| regions.resolve(h).ok()).map(|region| Outside {
         region,
-        source: "命令行参数 --region ",
+        source: hints.region_source().to_string(),
     });
     let outside: Vec<&Outside<'a>> = [from_name.as_ref(), from_flag.as_ref()].into_iter().flatten().collect();
     let related = |a: &Region, b: &Region| regions.within(a, &b.code) || regions.within(b, &a.code);
@@ -123,7 +126,7 @@ pub(super) fn resolve<'a>(fs: &FormSheet, name: &str, schemas: &'a Schemas, hint
                         Code::UnknownRegion,
                         file,
                         format!(
-                            "表头只写有“{}”，没有写明是哪个县（市、区）的报表；请在“填报单位”一行写明县区名称或 6 位区划代码，或用 --region 指定",
+                            "表头只写有“{}”，没有写明是哪个县（市、区）的报表；请在“填报单位”一行写明县区名称或 6 位区划代码",
                             chosen.name
                         ),
                     )
@@ -176,7 +179,7 @@ pub(super) fn resolve<'a>(fs: &FormSheet, name: &str, schemas: &'a Schemas, hint
                 Code::UnknownRegion,
                 file,
                 format!(
-                    "标题中只有“{}”，没有写明是哪个县（市、区）的报表；请在“填报单位”一行写明县区名称或 6 位区划代码，或用 --region 指定",
+                    "标题中只有“{}”，没有写明是哪个县（市、区）的报表；请在“填报单位”一行写明县区名称或 6 位区划代码",
                     city.region.name
                 ),
             )
@@ -225,8 +228,8 @@ pub(super) fn resolve<'a>(fs: &FormSheet, name: &str, schemas: &'a Schemas, hint
 
 fn flag_note(hints: &Hints) -> String {
     match &hints.region {
-        Some(h) => format!("；命令行指定的“{h}”也无法识别"),
-        None => "；可用 --region 指定区划代码".into(),
+        Some(h) => format!("；{}“{h}”也无法识别", hints.region_source()),
+        None => "；请在表头写明填报单位".into(),
     }
 }
 

@@ -7,18 +7,9 @@ use calamine::{Data, Reader, open_workbook_auto};
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use tempfile::TempDir;
-
-fn tmp() -> TempDir {
-    tempfile::tempdir().unwrap()
-}
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 /// Validates everything in `paths` in one batch and returns the JSON report of each file.
@@ -420,6 +411,7 @@ fn html_and_unicode_text_exports_give_the_findings_of_the_xlsx() {
     let (gbk, _, _) = encoding_rs::GBK.encode(&html);
     std::fs::write(d.path().join("兰山区-网页导出.xls"), &gbk).unwrap();
     std::fs::write(d.path().join("兰山区-网页.htm"), html.replace("charset=gbk", "charset=utf-8")).unwrap();
+    std::fs::write(d.path().join("兰山区-网页导出2.xlsx"), html.replace("charset=gbk", "charset=utf-8")).unwrap();
     let tsv = as_tsv(&grid);
     std::fs::write(d.path().join("兰山区-Unicode文本.txt"), utf16le_with_bom(&tsv)).unwrap();
     std::fs::write(d.path().join("兰山区-文本另存.xls"), utf16le_with_bom(&tsv)).unwrap();
@@ -441,6 +433,7 @@ fn html_and_unicode_text_exports_give_the_findings_of_the_xlsx() {
     for (name, format, mismatch) in [
         ("兰山区-网页导出.xls", "html", true),
         ("兰山区-网页.htm", "html", false),
+        ("兰山区-网页导出2.xlsx", "html", true),
         ("兰山区-Unicode文本.txt", "tsv", false),
         ("兰山区-文本另存.xls", "tsv", true),
         ("兰山区-文本.tsv", "tsv", false),

@@ -10,72 +10,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-/// A county sheet for `period` with these township rows, as the county would name the file.
-fn county_file(dir: &Path, code: &str, name: &str, period: &str, rows: &[(&str, Vec<i64>)]) -> PathBuf {
-    let p: Vec<&str> = period.split('-').collect();
-    let fx = Fixture {
-        title: Some(format!("{name}建档立卡农村贫困人口就业与社会保障统计表")),
-        unit_line: Some(format!("填报单位：{name}（{code}）")),
-        period_line: Some(format!("报告期：{}年{}月", p[0], p[1].trim_start_matches('0'))),
-        rows: rows.iter().map(|(l, v)| (l.to_string(), v.iter().copied().map(V::from).collect())).collect(),
-        ..Fixture::default()
-    };
-    std::fs::create_dir_all(dir).unwrap();
-    fx.save(dir, &format!("{code}-{name}-{period}.xlsx"))
-}
-
-/// 兰山区's four townships, the same every month unless a test changes them.
-fn lanshan_rows() -> Vec<(&'static str, Vec<i64>)> {
-    ["兰山街道", "银雀山街道", "白沙埠镇", "枣园镇"]
-        .into_iter()
-        .enumerate()
-        .map(|(i, n)| (n, good_row(i as i64)))
-        .collect()
-}
-
-fn lanshan(dir: &Path, period: &str, rows: &[(&str, Vec<i64>)]) -> PathBuf {
-    county_file(dir, "371302", "兰山区", period, rows)
-}
-
-/// `yuebao submit --format json --data DATA FILES… EXTRA…`: exit code and the outcomes.
-fn submit(data: &Path, files: &[&Path], extra: &[&str]) -> (i32, Vec<Value>) {
-    let mut args = vec!["submit", "--format", "json", "--data", s(data)];
-    args.extend(files.iter().map(|f| s(f)));
-    args.extend_from_slice(extra);
-    let run = yuebao(&args);
-    assert!(run.code == 0 || run.code == 1, "submit failed ({}): {}\n{}", run.code, run.stdout, run.stderr);
-    let v: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {}", run.stdout));
-    (run.code, v.as_array().unwrap().clone())
-}
-
-fn json(args: &[&str]) -> Value {
-    let mut args = args.to_vec();
-    args.extend(["--format", "json"]);
-    let run = yuebao(&args);
-    ok(&run);
-    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {}", run.stdout))
-}
-
-fn status(data: &Path, period: &str, region: &str, as_of: &str) -> Value {
-    json(&["status", "--data", s(data), "--period", period, "--region", region, "--as-of", as_of])
-}
-
-fn county<'a>(status: &'a Value, code: &str) -> &'a Value {
-    status["regions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["code"] == code)
-        .unwrap_or_else(|| panic!("{code} not in {status:#}"))
-}
-
-fn history(data: &Path, region: &str, period: &str) -> Vec<Value> {
-    json(&["history", "--data", s(data), "--region", region, "--period", period])
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
 fn codes_of(outcome: &Value) -> Vec<String> {
     outcome["findings"]
         .as_array()
@@ -86,7 +20,7 @@ fn codes_of(outcome: &Value) -> Vec<String> {
 }
 
 /// A named sheet of a workbook.
-fn sheet(path: &Path, name: &str) -> Range<Data> {
+pub(crate) fn sheet(path: &Path, name: &str) -> Range<Data> {
     let mut x: Xlsx<_> = open_workbook(path).unwrap();
     x.worksheet_range(name).unwrap_or_else(|e| panic!("{}: no sheet {name}: {e}", path.display()))
 }
@@ -97,13 +31,13 @@ fn sheet_names(path: &Path) -> Vec<String> {
 }
 
 /// The row of a table whose column `col` reads `key`, as text per column.
-fn row_where(r: &Range<Data>, col: u32, key: &str) -> Vec<String> {
+pub(crate) fn row_where(r: &Range<Data>, col: u32, key: &str) -> Vec<String> {
     let (h, w) = r.end().unwrap();
     let row = (0..=h).find(|&i| text(r, i, col) == key).unwrap_or_else(|| panic!("no row with {key}"));
     (0..=w).map(|c| text(r, row, c)).collect()
 }
 
-fn header(r: &Range<Data>, row: u32) -> Vec<String> {
+pub(crate) fn header(r: &Range<Data>, row: u32) -> Vec<String> {
     let (_, w) = r.end().unwrap();
     (0..=w).map(|c| text(r, row, c)).collect()
 }

@@ -4,13 +4,35 @@
 #![allow(dead_code)]
 
 use rust_xlsxwriter::{Format, Formula, Workbook};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+pub fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+pub fn ok(run: &Run) {
+    assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+}
 
 pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+}
+
+impl Run {
+    /// The run, with exit code 1 (findings, not a failure) counted as success for `ok`.
+    pub fn with_code_at_most(mut self, max: i32) -> Run {
+        assert!(self.code <= max, "exit {}:\n{}\n{}", self.code, self.stdout, self.stderr);
+        self.code = 0;
+        self
+    }
 }
 
 /// Runs `yuebao ARGS` in `dir`.
@@ -419,4 +441,72 @@ fn strip_empty_cached_values(path: &Path) {
         out.write_all(&data).unwrap();
     }
     std::fs::write(path, out.finish().unwrap().into_inner()).unwrap();
+}
+
+// ------------------------------------------------------------- the store through the binary
+
+/// A county sheet for `period` with these township rows, as the county would name the file.
+pub fn county_file(dir: &Path, code: &str, name: &str, period: &str, rows: &[(&str, Vec<i64>)]) -> PathBuf {
+    let p: Vec<&str> = period.split('-').collect();
+    let fx = Fixture {
+        title: Some(format!("{name}建档立卡农村贫困人口就业与社会保障统计表")),
+        unit_line: Some(format!("填报单位：{name}（{code}）")),
+        period_line: Some(format!("报告期：{}年{}月", p[0], p[1].trim_start_matches('0'))),
+        rows: rows.iter().map(|(l, v)| (l.to_string(), v.iter().copied().map(V::from).collect())).collect(),
+        ..Fixture::default()
+    };
+    std::fs::create_dir_all(dir).unwrap();
+    fx.save(dir, &format!("{code}-{name}-{period}.xlsx"))
+}
+
+/// 兰山区's four townships, the same every month unless a test changes them.
+pub fn lanshan_rows() -> Vec<(&'static str, Vec<i64>)> {
+    ["兰山街道", "银雀山街道", "白沙埠镇", "枣园镇"]
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| (n, good_row(i as i64)))
+        .collect()
+}
+
+pub fn lanshan(dir: &Path, period: &str, rows: &[(&str, Vec<i64>)]) -> PathBuf {
+    county_file(dir, "371302", "兰山区", period, rows)
+}
+
+/// `yuebao submit --format json --data DATA FILES… EXTRA…`: exit code and the outcomes.
+pub fn submit(data: &Path, files: &[&Path], extra: &[&str]) -> (i32, Vec<Value>) {
+    let mut args = vec!["submit", "--format", "json", "--data", s(data)];
+    args.extend(files.iter().map(|f| s(f)));
+    args.extend_from_slice(extra);
+    let run = yuebao(&args);
+    assert!(run.code == 0 || run.code == 1, "submit failed ({}): {}\n{}", run.code, run.stdout, run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {}", run.stdout));
+    (run.code, v.as_array().unwrap().clone())
+}
+
+pub fn json(args: &[&str]) -> Value {
+    let mut args = args.to_vec();
+    args.extend(["--format", "json"]);
+    let run = yuebao(&args);
+    ok(&run);
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {}", run.stdout))
+}
+
+pub fn status(data: &Path, period: &str, region: &str, as_of: &str) -> Value {
+    json(&["status", "--data", s(data), "--period", period, "--region", region, "--as-of", as_of])
+}
+
+pub fn county<'a>(status: &'a Value, code: &str) -> &'a Value {
+    status["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == code)
+        .unwrap_or_else(|| panic!("{code} not in {status:#}"))
+}
+
+pub fn history(data: &Path, region: &str, period: &str) -> Vec<Value> {
+    json(&["history", "--data", s(data), "--region", region, "--period", period])
+        .as_array()
+        .unwrap()
+        .clone()
 }

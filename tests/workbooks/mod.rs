@@ -5,19 +5,8 @@ use calamine::{Data, DataType, Range, Reader, Xlsx, open_workbook};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use tempfile::TempDir;
 
-pub(crate) fn tmp() -> TempDir {
-    tempfile::tempdir().unwrap()
-}
-
-pub(crate) fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-pub(crate) fn ok(run: &Run) {
-    assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
-}
+pub(crate) use crate::support::{ok, s, tmp};
 
 /// The first sheet of a workbook, and its name.
 pub(crate) fn first_sheet(path: &Path) -> (String, Range<Data>) {

@@ -1,10 +1,18 @@
 //! Who has reported for a period and how timely: the due date, the first accepted upload, the
-//! latest version, and what is still missing. Pure: reads submissions, prints nothing.
+//! latest version, the reviewer's decision, and what is still missing. Pure: reads uploads and
+//! review events, prints nothing.
+//!
+//! Timeliness is judged by the first accepted version, whatever happens to it later: a county
+//! that handed in on time and is returned (审核退回) after the due date is 退回 until a corrected
+//! version is accepted, and then 按时 again. The due date is a deadline for handing in, and the
+//! county met it; the correction is the reviewer's cycle, not a late report.
 
-use super::{SubStatus, Submission, effective};
+use super::review::{ReviewInfo, review_state};
 use crate::period::Period;
 use crate::schema::regions::Level;
 use crate::schema::{Region, Schemas};
+use crate::store::{Review, SubStatus, Submission};
+use crate::time::{beijing, label as time_label};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
@@ -18,7 +26,8 @@ pub enum State {
     Late { days: i64 },
     /// Nothing accepted and nothing waiting; `overdue_days` is None before the due date passes.
     Missing { overdue_days: Option<i64> },
-    /// The latest upload has errors and nothing was accepted.
+    /// The latest upload has errors and nothing was accepted, or the reviewer returned the
+    /// accepted one (审核退回) and no newer version is accepted yet.
     Rejected,
     /// The latest upload has only warnings and no 说明 (待说明); nothing was accepted.
     Pending,
@@ -90,17 +99,10 @@ pub struct RegionStatus {
     pub versions: usize,
     /// The 说明 of the effective upload, or of the latest when none is accepted.
     pub note: Option<String>,
-    /// What is wrong with the latest upload when it was not accepted.
+    /// What is wrong with the latest upload when it was not accepted, or why it was returned.
     pub reasons: Vec<String>,
-}
-
-/// `2026-11-04 16:30` in Beijing time.
-pub fn time_label(t: DateTime<FixedOffset>) -> String {
-    t.with_timezone(&beijing()).format("%Y-%m-%d %H:%M").to_string()
-}
-
-pub fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset")
+    /// The reviewer's standing decision: 审核退回 or 审核通过; None before any, or after 解锁.
+    pub review: Option<ReviewInfo>,
 }
 
 /// The cities a status over `scope` covers: all under a province, or the city itself.
@@ -114,7 +116,14 @@ pub fn cities_under<'a>(schemas: &'a Schemas, scope: &'a Region) -> Vec<&'a Regi
 
 /// The standing of each of `regions` (counties, or cities for the sheets they send up) for
 /// `period`, judged at `now`. Every level has the same due date.
-pub fn standing_of(schemas: &Schemas, regions: &[&Region], period: Period, subs: &[Submission], now: DateTime<FixedOffset>) -> Vec<RegionStatus> {
+pub fn standing_of(
+    schemas: &Schemas,
+    regions: &[&Region],
+    period: Period,
+    subs: &[Submission],
+    reviews: &[Review],
+    now: DateTime<FixedOffset>,
+) -> Vec<RegionStatus> {
     let form = schemas.form();
     let due = schemas.calendar.due_date(period, &form.period);
     let today = now.with_timezone(&beijing()).date_naive();
@@ -126,10 +135,15 @@ pub fn standing_of(schemas: &Schemas, regions: &[&Region], period: Period, subs:
                 .filter(|s| s.region.as_deref() == Some(county.code.as_str()) && s.period == Some(period))
                 .collect();
             history.sort_by_key(|s| (s.received_at, s.id));
-            let eff = effective(history.iter().copied());
+            let events: Vec<&Review> = reviews.iter().filter(|r| r.region == county.code && r.period == period).collect();
+            let review = review_state(&history, &events);
+            let returned = review.as_ref().is_some_and(ReviewInfo::is_return);
+            // A returned sheet stops counting, and no older version takes its place.
+            let eff = if returned { None } else { super::review::effective(&history) };
             let first = history.iter().find(|s| s.status == SubStatus::Accepted);
             let latest = history.last();
             let state = match (first, latest) {
+                _ if returned => State::Rejected,
                 (Some(f), _) => State::arrival(f.received_at, due.date),
                 (None, Some(l)) if l.status == SubStatus::Pending => State::Pending,
                 (None, Some(_)) => State::Rejected,
@@ -137,8 +151,9 @@ pub fn standing_of(schemas: &Schemas, regions: &[&Region], period: Period, subs:
                     overdue_days: Some((today - due.date).num_days()).filter(|d| *d > 0),
                 },
             };
-            let reasons = match (eff, latest) {
-                (None, Some(l)) => l
+            let reasons = match (&review, eff, latest) {
+                (Some(r), _, _) if r.is_return() => vec![r.sentence()],
+                (_, None, Some(l)) => l
                     .findings
                     .iter()
                     .filter(|f| f.severity >= crate::finding::Severity::Warning)
@@ -147,6 +162,7 @@ pub fn standing_of(schemas: &Schemas, regions: &[&Region], period: Period, subs:
                     .collect(),
                 _ => Vec::new(),
             };
+            let label = if returned { "审核退回".to_string() } else { state.label() };
             RegionStatus {
                 code: county.code.clone(),
                 name: county.name.clone(),
@@ -154,13 +170,14 @@ pub fn standing_of(schemas: &Schemas, regions: &[&Region], period: Period, subs:
                 due: due.date,
                 due_covered: due.covered,
                 state,
-                label: state.label(),
+                label,
                 first_accepted: first.map(|s| time_label(s.received_at)),
                 effective: eff.map(Brief::of),
                 latest: latest.map(|s| Brief::of(s)),
                 versions: history.len(),
                 note: eff.or(latest.copied()).and_then(|s| s.note.clone()),
                 reasons,
+                review,
             }
         })
         .collect()
@@ -192,6 +209,7 @@ mod tests {
             warnings: 0,
             findings: vec![Finding::new(Code::LargeChange, "f", "变动大")],
             sheet: None,
+            on_behalf_of: None,
         }
     }
 
@@ -211,7 +229,7 @@ mod tests {
             sub(7, "371322", "2024-10-07T09:00:00+08:00", SubStatus::Pending),
         ];
         let now = at("2024-10-10T12:00:00+08:00");
-        let st = standing_of(&s, &s.regions.counties(&linyi.code), "2024-09".parse().unwrap(), &subs, now);
+        let st = standing_of(&s, &s.regions.counties(&linyi.code), "2024-09".parse().unwrap(), &subs, &[], now);
         assert_eq!(st.len(), 12);
         let by = |code: &str| st.iter().find(|x| x.code == code).unwrap();
         assert_eq!(by("371302").state, State::OnTime);
@@ -232,6 +250,7 @@ mod tests {
             &s.regions.counties(&linyi.code),
             "2024-09".parse().unwrap(),
             &subs,
+            &[],
             at("2024-10-08T20:00:00+08:00"),
         );
         assert_eq!(early.iter().find(|x| x.code == "371323").unwrap().label, "未报，未到截止日");

@@ -1,0 +1,29 @@
+//! Why the workflow refused: each a full Chinese sentence a front end can show as it is.
+
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    #[error("{actor}无权{action}{region}的报表")]
+    OutOfScope { actor: String, action: &'static str, region: String },
+    #[error("“{text}”不是已知的地区代码或名称")]
+    UnknownRegion { text: String },
+    #[error("“{text}”可能是 {candidates}，请使用 6 位区划代码")]
+    AmbiguousRegion { text: String, candidates: String },
+    #[error("{region}是县区，县区报表不需要再汇总；请选择市或省")]
+    NotARollupScope { region: String },
+    #[error("{region} {period} 已于 {at} 由{by}审核通过，报表已锁定；如需修改，请先由审核人解锁")]
+    Locked { region: String, period: String, by: String, at: String },
+    #[error("{what}必须写明原因")]
+    ReasonRequired { what: &'static str },
+    #[error("{region} {period} {why}")]
+    CannotReview { region: String, period: String, why: String },
+    #[error("代报的地区是{given}，但表内填报单位是{found}；请核对后重新提交")]
+    OnBehalfMismatch { given: String, found: String },
+    #[error("收到时间 {at} 晚于现在（{now}），请检查")]
+    ReceivedInFuture { at: String, now: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("汇总计算失败：{0}")]
+    Rollup(String),
+}

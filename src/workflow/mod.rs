@@ -1,0 +1,99 @@
+//! The monthly cycle's decisions, in one place that every front end calls: who may act on which
+//! region (the actor and its scope), what becomes of an upload (已接收 / 退回 / 待说明, 代报, the
+//! lock of an approved month), the reviewer's 审核退回 / 审核通过 / 解锁, and the questions a
+//! front end asks — a scope's standing for a month, what a rollup is made of, a year's record.
+//! Front ends turn requests into these calls and the answers into text, HTML, JSON or mail;
+//! they decide nothing themselves.
+
+mod error;
+pub mod record;
+pub mod review;
+pub mod scope;
+pub mod sources;
+pub mod standing;
+pub mod submit;
+
+pub use error::WorkflowError;
+pub use review::{ReviewInfo, ReviewKind, ReviewOutcome, ReviewRequest};
+pub use scope::{Action, Actor, Role};
+pub use standing::{Brief, RegionStatus, State};
+pub use submit::{SubmitOutcome, Upload};
+
+use crate::period::Period;
+use crate::schema::regions::Level;
+use crate::schema::{Region, Schemas};
+use crate::store::Store;
+use crate::time::Time;
+
+/// The cycle over one store. `now` is the clock every decision is judged by (the caller's
+/// present, or a fixed time in tests and replays).
+pub struct Workflow<'a> {
+    pub store: &'a mut Store,
+    pub schemas: &'a Schemas,
+    pub now: Time,
+}
+
+/// Which regions a standing lists: counties, or the cities for the sheets they send up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    Counties,
+    Cities,
+}
+
+impl<'a> Workflow<'a> {
+    pub fn new(store: &'a mut Store, schemas: &'a Schemas, now: Time) -> Workflow<'a> {
+        Workflow { store, schemas, now }
+    }
+
+    /// Resolves a region code or name the user gave, or says why not.
+    pub fn region(&self, text: &str) -> Result<&'a Region, WorkflowError> {
+        scope::region_arg(self.schemas, text)
+    }
+
+    /// Checks that `actor` may take `action` on `region`.
+    pub fn allow(&self, actor: &Actor, action: Action, region: &Region) -> Result<(), WorkflowError> {
+        scope::check(self.schemas, actor, action, region)
+    }
+
+    /// Submits one upload (see `submit`).
+    pub fn submit(&mut self, actor: &Actor, upload: &Upload<'_>) -> Result<SubmitOutcome, WorkflowError> {
+        submit::submit(self, actor, upload)
+    }
+
+    /// Returns, approves or unlocks a region's sheet for a month (see `review`).
+    pub fn review(&mut self, actor: &Actor, req: &ReviewRequest<'_>) -> Result<ReviewOutcome, WorkflowError> {
+        review::review(self, actor, req)
+    }
+
+    /// The standing of every county (or city) under `scope` for `period`.
+    pub fn standing(&self, actor: &Actor, scope: &Region, period: Period, level: Listing) -> Result<Vec<RegionStatus>, WorkflowError> {
+        self.allow(actor, Action::View, scope)?;
+        let regions = match level {
+            Listing::Counties => self.schemas.regions.counties(&scope.code),
+            Listing::Cities => standing::cities_under(self.schemas, scope),
+        };
+        let subs = self.store.period(period)?;
+        let reviews = self.store.period_reviews(period)?;
+        Ok(standing::standing_of(self.schemas, &regions, period, &subs, &reviews, self.now))
+    }
+
+    /// Every upload and review event of one region and month, oldest first.
+    pub fn history(&self, actor: &Actor, region: &Region, period: Period) -> Result<review::History, WorkflowError> {
+        self.allow(actor, Action::View, region)?;
+        Ok(review::History {
+            submissions: self.store.history(&region.code, period)?,
+            reviews: self.store.reviews(&region.code, period)?,
+        })
+    }
+
+    /// What a rollup of `scope` for `period` is made of, from the store.
+    pub fn rollup_sources(&self, actor: &Actor, scope: &Region, period: Period) -> Result<sources::Sources, WorkflowError> {
+        self.allow(actor, Action::View, scope)?;
+        if scope.level == Level::County {
+            return Err(WorkflowError::NotARollupScope {
+                region: self.schemas.regions.display(scope),
+            });
+        }
+        sources::from_store(self, scope, period)
+    }
+}

@@ -1,0 +1,204 @@
+//! Who may act on which region. A county's reporter hands in its own county's sheet; a city's
+//! reviewer reviews its counties, enters their paper sheets (代报) and hands in the city's own
+//! sheet; the province reviews the cities and everything below. The command line is the local
+//! operator, who may do everything. Checked here, once, for every action and every question.
+
+use super::WorkflowError;
+use crate::schema::regions::Resolve;
+use crate::schema::{Region, Schemas};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// 填报：hands in its region's sheet.
+    Reporter,
+    /// 审核：reviews the regions below its own, and hands in its own region's sheet.
+    Reviewer,
+    /// 管理：a reviewer who also manages accounts of its region.
+    Admin,
+    /// The command line on the machine that holds the store: every region, no login.
+    Operator,
+}
+
+impl Role {
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Reporter => "填报",
+            Role::Reviewer => "审核",
+            Role::Admin => "管理",
+            Role::Operator => "本机操作",
+        }
+    }
+}
+
+/// Who is acting: a name (free text for the operator, the account for the portal), a role, and
+/// the region the role is for (None for the operator).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub name: Option<String>,
+    pub role: Role,
+    pub region: Option<String>,
+}
+
+impl Actor {
+    /// The command line: full scope; `by` is whatever name the user gave.
+    pub fn operator(by: Option<&str>) -> Actor {
+        Actor {
+            name: by.map(str::to_string).filter(|s| !s.trim().is_empty()),
+            role: Role::Operator,
+            region: None,
+        }
+    }
+
+    pub fn new(name: &str, role: Role, region: &str) -> Actor {
+        Actor {
+            name: Some(name.to_string()),
+            role,
+            region: Some(region.to_string()),
+        }
+    }
+
+    /// The actor in a sentence: `兰山区（371302）的填报账号“张三”`.
+    pub fn describe(&self, schemas: &Schemas) -> String {
+        match (&self.role, &self.region) {
+            (Role::Operator, _) | (_, None) => "本机操作员".into(),
+            (role, Some(code)) => {
+                let region = schemas.regions.get(code).map(|r| schemas.regions.display(r)).unwrap_or_else(|| code.clone());
+                let name = self.name.as_deref().map(|n| format!("“{n}”")).unwrap_or_default();
+                format!("{region}的{}账号{name}", role.label())
+            }
+        }
+    }
+}
+
+/// What an actor wants to do to a region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// See its standing, versions, findings, originals and rollups.
+    View,
+    /// Hand in its sheet (for a region below one's own: 代报).
+    Submit,
+    /// 审核退回, 审核通过, 解锁.
+    Review,
+}
+
+impl Action {
+    fn verb(self) -> &'static str {
+        match self {
+            Action::View => "查看",
+            Action::Submit => "报送",
+            Action::Review => "审核",
+        }
+    }
+}
+
+/// Whether `actor` may take `action` on `target`.
+pub fn allowed(schemas: &Schemas, actor: &Actor, action: Action, target: &Region) -> bool {
+    if actor.role == Role::Operator {
+        return true;
+    }
+    let Some(own) = actor.region.as_deref().and_then(|c| schemas.regions.get(c)) else {
+        return false;
+    };
+    let within = schemas.regions.within(target, &own.code);
+    let below = within && target.code != own.code;
+    match (actor.role, action) {
+        (_, Action::View) => within,
+        (Role::Reporter, Action::Submit) => target.code == own.code,
+        (Role::Reporter, Action::Review) => false,
+        (Role::Reviewer | Role::Admin, Action::Submit) => within,
+        (Role::Reviewer | Role::Admin, Action::Review) => below,
+        (Role::Operator, _) => true,
+    }
+}
+
+/// As [`allowed`], with the refusal as a typed error.
+pub fn check(schemas: &Schemas, actor: &Actor, action: Action, target: &Region) -> Result<(), WorkflowError> {
+    if allowed(schemas, actor, action, target) {
+        Ok(())
+    } else {
+        Err(WorkflowError::OutOfScope {
+            actor: actor.describe(schemas),
+            action: action.verb(),
+            region: schemas.regions.display(target),
+        })
+    }
+}
+
+/// Resolves a region code or name, or says in Chinese why it cannot.
+pub fn region_arg<'a>(schemas: &'a Schemas, text: &str) -> Result<&'a Region, WorkflowError> {
+    if let Some(r) = schemas.regions.get(text.trim()) {
+        return Ok(r);
+    }
+    match schemas.regions.resolve(text) {
+        Ok(r) => Ok(r),
+        Err(Resolve::Ambiguous(c)) => Err(WorkflowError::AmbiguousRegion {
+            text: text.to_string(),
+            candidates: c.join("或"),
+        }),
+        Err(Resolve::NotFound) => Err(WorkflowError::UnknownRegion { text: text.to_string() }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Role × action × whose region → allowed or refused, for a county (兰山区), a city (临沂市)
+    /// and the province, against their own region, one below, a sibling and one above.
+    #[test]
+    fn the_role_matrix() {
+        let s = Schemas::embedded().unwrap();
+        let r = |c: &str| s.regions.get(c).unwrap();
+        let lanshan_reporter = Actor::new("张三", Role::Reporter, "371302");
+        let lanshan_reviewer = Actor::new("张三", Role::Reviewer, "371302");
+        let linyi = Actor::new("李四", Role::Reviewer, "371300");
+        let linyi_admin = Actor::new("李四", Role::Admin, "371300");
+        let province = Actor::new("王五", Role::Reviewer, "370000");
+        let operator = Actor::operator(Some("值班员"));
+        use Action::*;
+        // (actor, action, target, allowed)
+        let table: &[(&Actor, Action, &str, bool)] = &[
+            (&lanshan_reporter, View, "371302", true),
+            (&lanshan_reporter, View, "371311", false),
+            (&lanshan_reporter, View, "371300", false),
+            (&lanshan_reporter, Submit, "371302", true),
+            (&lanshan_reporter, Submit, "371311", false),
+            (&lanshan_reporter, Submit, "371300", false),
+            (&lanshan_reporter, Review, "371302", false),
+            (&lanshan_reporter, Review, "371311", false),
+            // A county has nothing below it to review.
+            (&lanshan_reviewer, Review, "371302", false),
+            (&lanshan_reviewer, Submit, "371302", true),
+            (&linyi, View, "371300", true),
+            (&linyi, View, "371302", true),
+            (&linyi, View, "370102", false),
+            (&linyi, View, "370000", false),
+            (&linyi, Submit, "371300", true),
+            (&linyi, Submit, "371302", true),
+            (&linyi, Submit, "370102", false),
+            (&linyi, Review, "371302", true),
+            (&linyi, Review, "371300", false),
+            (&linyi, Review, "370102", false),
+            (&linyi, Review, "370100", false),
+            (&linyi_admin, Review, "371302", true),
+            (&linyi_admin, Review, "370102", false),
+            (&province, View, "370102", true),
+            (&province, Review, "371300", true),
+            (&province, Review, "371302", true),
+            (&province, Review, "370000", false),
+            (&province, Submit, "370000", true),
+            (&operator, Review, "371300", true),
+            (&operator, Submit, "370102", true),
+        ];
+        for (actor, action, target, want) in table {
+            assert_eq!(allowed(&s, actor, *action, r(target)), *want, "{actor:?} {action:?} {target}");
+        }
+        let e = check(&s, &lanshan_reporter, Submit, r("371311")).unwrap_err().to_string();
+        assert_eq!(e, "兰山区（371302）的填报账号“张三”无权报送罗庄区（371311）的报表");
+        // An account whose region is unknown may do nothing.
+        let lost = Actor::new("x", Role::Reviewer, "999999");
+        assert!(!allowed(&s, &lost, View, r("371302")));
+    }
+}

@@ -1,0 +1,241 @@
+//! Handing in one upload: validate its bytes, check it against the region's earlier months,
+//! decide 已接收 / 退回 / 待说明, and keep it (bytes, findings, who, for whom, when) in one
+//! transaction whatever the verdict. Refused before anything is stored: an upload outside the
+//! actor's scope, one for a month that is 审核通过 (locked), a 代报 whose sheet names another
+//! region, and a received-at time in the future.
+
+use super::review::{ReviewInfo, effective, review_state};
+use super::standing::State;
+use super::{Action, Actor, Workflow, WorkflowError};
+use crate::finding::{Code, Finding, Severity};
+use crate::period::Period;
+use crate::schema::regions::Level;
+use crate::store::{NewSubmission, Review, SubStatus, Submission};
+use crate::time::{Time, label as time_label};
+use crate::validate::cross::{self, Previous};
+use crate::validate::{Hints, validate_bytes};
+use serde::Serialize;
+use std::path::Path;
+
+/// One file handed in.
+#[derive(Debug, Clone)]
+pub struct Upload<'a> {
+    /// The file name as handed in (its extension, and a region or period it may name).
+    pub file_name: &'a str,
+    /// How findings name the file (the path as given on the command line, or the file name).
+    pub display: &'a str,
+    pub bytes: &'a [u8],
+    /// When it reached the bureau, if earlier than now (an e-mailed file recorded later).
+    pub received_at: Option<Time>,
+    /// The 说明 that lets an upload with only warnings be accepted (强制上报).
+    pub note: Option<&'a str>,
+    /// 代报: the region (code or name) whose sheet this is, entered by someone above it.
+    pub on_behalf_of: Option<&'a str>,
+    pub hints: &'a Hints,
+}
+
+/// What became of one upload.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubmitOutcome {
+    pub file: String,
+    pub id: i64,
+    pub region: Option<String>,
+    pub region_name: Option<String>,
+    pub period: Option<Period>,
+    pub version: i64,
+    pub status: SubStatus,
+    /// 按时 / 迟报 N 天, for an accepted upload.
+    pub timeliness: Option<String>,
+    pub due: Option<String>,
+    pub received_at: String,
+    /// The 待说明 version this upload explains (same bytes, now with a 说明).
+    pub explains: Option<i64>,
+    pub note: Option<String>,
+    pub on_behalf_of: Option<String>,
+    pub by: Option<String>,
+    pub findings: Vec<Finding>,
+}
+
+pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>) -> Result<SubmitOutcome, WorkflowError> {
+    let schemas = wf.schemas;
+    let now = wf.now;
+    let received_at = up.received_at.unwrap_or(now);
+    if received_at > now + chrono::Duration::minutes(5) {
+        return Err(WorkflowError::ReceivedInFuture {
+            at: time_label(received_at),
+            now: time_label(now),
+        });
+    }
+    // 代报 names the region: it is the hint, and the sheet must agree with it.
+    let proxy = up.on_behalf_of.map(|t| wf.region(t)).transpose()?;
+    if let Some(p) = proxy {
+        wf.allow(actor, Action::Submit, p)?;
+    }
+    let mut hints = up.hints.clone();
+    if let Some(p) = proxy {
+        hints.region = Some(p.code.clone());
+    }
+    let note = up.note.map(str::trim).filter(|n| !n.is_empty());
+    let form = schemas.form();
+    // The bytes validated are the bytes stored.
+    let mut rep = validate_bytes(up.bytes, up.file_name, Path::new(up.display), up.display, schemas, &hints);
+    let sha256 = rep.sha256.clone().unwrap_or_else(|| crate::text::sha256_hex(up.bytes));
+    let region_code = rep.sheet.as_ref().map(|s| s.region.clone()).or(rep.region.clone());
+    let period = rep.sheet.as_ref().map(|s| s.period).or(rep.period);
+    let region = region_code.as_deref().and_then(|c| schemas.regions.get(c));
+    if let (Some(p), Some(r)) = (proxy, region)
+        && p.code != r.code
+    {
+        return Err(WorkflowError::OnBehalfMismatch {
+            given: schemas.regions.display(p),
+            found: schemas.regions.display(r),
+        });
+    }
+    // An upload whose region could not be told is kept (rejected) under the actor's own scope.
+    match region {
+        Some(r) => wf.allow(actor, Action::Submit, r)?,
+        None if actor.role != super::Role::Operator => {
+            let own = actor.region.as_deref().and_then(|c| schemas.regions.get(c));
+            if let Some(own) = own {
+                wf.allow(actor, Action::Submit, own)?;
+            }
+        }
+        None => {}
+    }
+
+    let tx = wf.store.begin()?;
+    if let (Some(r), Some(p)) = (region, period) {
+        let history = tx.history(&r.code, p)?;
+        let events = tx.reviews(&r.code, p)?;
+        if let Some(lock) = approval(&history, &events) {
+            return Err(WorkflowError::Locked {
+                region: schemas.regions.display(r),
+                period: p.label(),
+                by: lock.by.clone().unwrap_or_else(|| "审核人".into()),
+                at: lock.at,
+            });
+        }
+    }
+    let mut baseline_to_set = None;
+    // Only a county's own sheet has a history of its own: a city sheet's figures move with how
+    // many of its counties it covers.
+    let county_sheet = rep
+        .sheet
+        .as_ref()
+        .filter(|sh| schemas.regions.get(&sh.region).is_some_and(|r| r.level == Level::County));
+    if let Some(sheet) = county_sheet {
+        let baseline = tx.baseline(&sheet.region)?;
+        let prev_history = tx.history(&sheet.region, sheet.period.prev())?;
+        let prev_events = tx.reviews(&sheet.region, sheet.period.prev())?;
+        let prev_sub = counting(&prev_history, &prev_events);
+        let prev = prev_sub.and_then(|s| s.sheet.as_ref()).map(|sheet| Previous { period: sheet.period, sheet });
+        rep.findings.extend(cross::check(form, up.display, sheet, baseline.as_ref(), prev));
+        if baseline.is_none()
+            && let Some(no) = form.cross_period.baseline_column
+        {
+            baseline_to_set = Some((sheet.region.clone(), sheet.total.values[no - 1], no));
+        }
+    }
+    let errors = rep.findings.iter().any(|f| f.severity == Severity::Error);
+    let unexplained = rep.findings.iter().any(|f| f.code.needs_explanation());
+    let status = if errors || rep.sheet.is_none() {
+        SubStatus::Rejected
+    } else if unexplained && note.is_none() {
+        SubStatus::Pending
+    } else {
+        SubStatus::Accepted
+    };
+    // The same file again with a 说明 explains the held upload: it arrived when that one did.
+    let mut received_at = received_at;
+    let mut explains = None;
+    if status == SubStatus::Accepted
+        && up.received_at.is_none()
+        && let (Some(r), Some(p)) = (&region_code, period)
+        && let Some((version, at)) = tx.pending_with_bytes(r, p, &sha256)?
+    {
+        received_at = at;
+        explains = Some(version);
+    }
+    let first_accepted = match (&region_code, period) {
+        (Some(r), Some(p)) => tx.first_accepted(r, p)?,
+        _ => None,
+    };
+    if status == SubStatus::Accepted
+        && let (Some((r, value, no)), Some(p)) = (&baseline_to_set, period)
+    {
+        let version = tx.next_version(Some(r), Some(p))?;
+        let source = format!("{}报表第 {version} 版", p.label());
+        tx.set_baseline(r, *value, &source, now, actor.name.as_deref())?;
+        rep.findings.push(
+            Finding::new(
+                Code::BaselineSet,
+                up.display,
+                format!("这是本地区第一份被接收的报表，第({no})栏 {value} 记为基线，此后每月应与之相同"),
+            )
+            .value("baseline", *value),
+        );
+    }
+    let on_behalf_of = proxy.map(|p| p.code.clone());
+    let new = NewSubmission {
+        region: region_code.as_deref(),
+        period,
+        file_name: up.file_name,
+        bytes: up.bytes,
+        sha256: &sha256,
+        submitted_by: actor.name.as_deref(),
+        received_at,
+        imported_at: now,
+        note,
+        status,
+        findings: &rep.findings,
+        sheet: rep.sheet.as_ref(),
+        on_behalf_of: on_behalf_of.as_deref(),
+    };
+    let (id, version) = tx.insert(&new)?;
+    tx.commit()?;
+
+    let due = period.map(|p| schemas.calendar.due_date(p, &form.period).date);
+    let timeliness = match (status, first_accepted, due) {
+        // An earlier accepted upload decides, unless this one (recorded late) arrived before it.
+        (SubStatus::Accepted, Some(first), Some(d)) if first < received_at => {
+            Some(format!("{}（以首次接收 {} 计）", State::arrival(first, d).label(), time_label(first)))
+        }
+        (SubStatus::Accepted, _, Some(d)) => Some(State::arrival(received_at, d).label()),
+        _ => None,
+    };
+    Ok(SubmitOutcome {
+        file: up.display.to_string(),
+        id,
+        region_name: region.map(|r| r.name.clone()),
+        region: region_code,
+        period,
+        version,
+        status,
+        timeliness,
+        due: due.map(|d| d.to_string()),
+        received_at: time_label(received_at),
+        explains,
+        note: note.map(str::to_string),
+        on_behalf_of,
+        by: actor.name.clone(),
+        findings: rep.findings,
+    })
+}
+
+/// The approval that locks a region's month, if one stands.
+fn approval(history: &[Submission], events: &[Review]) -> Option<ReviewInfo> {
+    let h: Vec<&Submission> = history.iter().collect();
+    let e: Vec<&Review> = events.iter().collect();
+    review_state(&h, &e).filter(|r| !r.is_return())
+}
+
+/// The upload that counts for a region's month: the effective one unless it was returned.
+pub fn counting<'a>(history: &'a [Submission], events: &[Review]) -> Option<&'a Submission> {
+    let h: Vec<&Submission> = history.iter().collect();
+    let e: Vec<&Review> = events.iter().collect();
+    if review_state(&h, &e).is_some_and(|r| r.is_return()) {
+        None
+    } else {
+        effective(&h)
+    }
+}

@@ -1,0 +1,113 @@
+//! A month driven through the workflow API alone, as the portal and the mail intake will drive
+//! it: no `cmd/`, no binary. A county reporter hands in, a neighbour's reporter is refused, the
+//! city reviewer returns, the county corrects, the city approves (the month is locked), the
+//! city rolls up, and the province reviews the city's sheet.
+
+use crate::support::*;
+use yuebao::schema::Schemas;
+use yuebao::store::Store;
+use yuebao::time::parse;
+use yuebao::validate::Hints;
+use yuebao::workflow::{Actor, Listing, ReviewKind, ReviewRequest, Role, State, Upload, Workflow, WorkflowError};
+
+fn upload<'a>(name: &'a str, bytes: &'a [u8], hints: &'a Hints) -> Upload<'a> {
+    Upload {
+        file_name: name,
+        display: name,
+        bytes,
+        received_at: None,
+        note: None,
+        on_behalf_of: None,
+        hints,
+    }
+}
+
+#[test]
+fn a_month_through_the_api() {
+    let d = tmp();
+    let schemas = Schemas::embedded().unwrap();
+    let mut store = Store::open(&d.path().join("data")).unwrap();
+    let hints = Hints::default();
+    let file = lanshan(d.path(), "2026-10", &lanshan_rows());
+    let bytes = std::fs::read(&file).unwrap();
+    let name = "兰山区10月.xlsx";
+    let reporter = Actor::new("张三", Role::Reporter, "371302");
+    let neighbour = Actor::new("赵一", Role::Reporter, "371311");
+    let city = Actor::new("李四", Role::Reviewer, "371300");
+    let province = Actor::new("王五", Role::Reviewer, "370000");
+    let linyi = schemas.regions.get("371300").unwrap();
+    let period = "2026-10".parse().unwrap();
+
+    // Another county's reporter may not hand in 兰山区's sheet; nothing is stored.
+    let mut wf = Workflow::new(&mut store, &schemas, parse("2026-11-02 09:00").unwrap());
+    let e = wf.submit(&neighbour, &upload(name, &bytes, &hints)).unwrap_err();
+    assert!(matches!(e, WorkflowError::OutOfScope { .. }), "{e}");
+    assert!(e.to_string().contains("无权报送兰山区"), "{e}");
+    let out = wf.submit(&reporter, &upload(name, &bytes, &hints)).unwrap();
+    assert_eq!((out.version, out.timeliness.as_deref()), (1, Some("按时")));
+    // A reporter may not review, not even its own county.
+    let ret = ReviewRequest {
+        region: "371302",
+        period,
+        kind: ReviewKind::Return,
+        reason: Some("第(5)栏与台账不符"),
+    };
+    assert!(matches!(wf.review(&reporter, &ret), Err(WorkflowError::OutOfScope { .. })));
+
+    // The city returns it after the due date.
+    let mut wf = Workflow::new(&mut store, &schemas, parse("2026-11-07 10:00").unwrap());
+    let r = wf.review(&city, &ret).unwrap();
+    assert_eq!((r.action, r.version), ("returned", Some(1)));
+    let standing = wf.standing(&city, linyi, period, Listing::Counties).unwrap();
+    let ls = standing.iter().find(|s| s.code == "371302").unwrap();
+    assert_eq!(ls.state, State::Rejected);
+    assert_eq!(ls.review.as_ref().unwrap().reason.as_deref(), Some("第(5)栏与台账不符"));
+    // The county sees its own standing, not the city's.
+    let lanshan = schemas.regions.get("371302").unwrap();
+    assert!(wf.standing(&reporter, lanshan, period, Listing::Counties).is_ok());
+    assert!(wf.standing(&reporter, linyi, period, Listing::Counties).is_err());
+    let rollup = wf.rollup_sources(&city, linyi, period).unwrap().rollup(&wf, linyi, period).unwrap();
+    assert!(rollup.tables[0].rows.iter().find(|r| r.code == "371302").unwrap().returned);
+
+    // The county corrects; the same bytes are judged on their own and accepted, still on time.
+    let mut wf = Workflow::new(&mut store, &schemas, parse("2026-11-08 09:00").unwrap());
+    let out = wf.submit(&reporter, &upload(name, &bytes, &hints)).unwrap();
+    assert_eq!(out.version, 2);
+    let standing = wf.standing(&city, linyi, period, Listing::Counties).unwrap();
+    assert_eq!(standing.iter().find(|s| s.code == "371302").unwrap().state, State::OnTime);
+
+    // The city approves: the month is locked against the county.
+    let approve = ReviewRequest {
+        region: "兰山区",
+        period,
+        kind: ReviewKind::Approve,
+        reason: None,
+    };
+    wf.review(&city, &approve).unwrap();
+    let e = wf.submit(&reporter, &upload(name, &bytes, &hints)).unwrap_err();
+    assert!(matches!(e, WorkflowError::Locked { .. }), "{e}");
+    assert_eq!(wf.history(&city, lanshan, period).unwrap().submissions.len(), 2);
+
+    // The city rolls up and hands its sheet to the province, which returns it.
+    let rollup = wf.rollup_sources(&city, linyi, period).unwrap().rollup(&wf, linyi, period).unwrap();
+    let row = rollup.tables[0].rows.iter().find(|r| r.code == "371302").unwrap();
+    assert!(row.values.is_some());
+    let dir = d.path().join("市");
+    std::fs::create_dir_all(&dir).unwrap();
+    let written = yuebao::report::rollup::write_workbooks(&rollup, &schemas, &dir, "2026年11月8日").unwrap();
+    let city_bytes = std::fs::read(&written[0]).unwrap();
+    let out = wf.submit(&city, &upload("临沂市10月汇总.xlsx", &city_bytes, &hints)).unwrap();
+    assert_eq!(out.region.as_deref(), Some("371300"));
+    // A city may not review its own sheet; the province may.
+    let ret_city = ReviewRequest {
+        region: "371300",
+        period,
+        kind: ReviewKind::Return,
+        reason: Some("兰陵县未纳入"),
+    };
+    assert!(matches!(wf.review(&city, &ret_city), Err(WorkflowError::OutOfScope { .. })));
+    wf.review(&province, &ret_city).unwrap();
+    let shandong = schemas.regions.get("370000").unwrap();
+    let cities = wf.standing(&province, shandong, period, Listing::Cities).unwrap();
+    assert_eq!(cities.iter().find(|s| s.code == "371300").unwrap().state, State::Rejected);
+}
