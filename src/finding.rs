@@ -24,7 +24,7 @@ impl Severity {
 
 /// Declares the codes once: the enum, its stable text, and the list of all of them.
 macro_rules! codes {
-    ($($name:ident => $code:literal,)*) => {
+    ($($name:ident => $code:literal $sev:ident,)*) => {
         /// Every kind of finding, with its stable code. JSON consumers key on the code, not the text.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Code {
@@ -40,51 +40,57 @@ macro_rules! codes {
                     $(Code::$name => $code,)*
                 }
             }
+
+            pub fn severity(self) -> Severity {
+                match self {
+                    $(Code::$name => Severity::$sev,)*
+                }
+            }
         }
     };
 }
 
 codes! {
-    FileUnreadable => "E001",
-    NoTable => "E002",
-    UnknownRegion => "E003",
-    NoPeriod => "E004",
-    NoRows => "E005",
-    EmptyFile => "E006",
-    OverLimit => "E007",
-    NotRegularFile => "E008",
-    Encrypted => "E009",
-    NotSpreadsheet => "E010",
-    Damaged => "E011",
-    Negative => "E101",
-    Fraction => "E102",
-    FormulaNoValue => "E103",
-    NotANumber => "E104",
-    ErrorValue => "E105",
-    RuleBroken => "E201",
-    TotalMismatch => "E202",
-    DuplicateTotal => "E203",
-    EmptyForm => "E204",
-    ExtraFormSheet => "W001",
-    RegionConflict => "W002",
-    PeriodConflict => "W003",
-    TextNumber => "W101",
-    FullWidthDigits => "W102",
-    ThousandsSeparator => "W103",
-    NoTotalRow => "W201",
-    DuplicateLabel => "W202",
-    UnlabelledRow => "W203",
-    FooterMissing => "W301",
-    RegionFromElsewhere => "I001",
-    PeriodFromElsewhere => "I002",
-    FormatMismatch => "I003",
-    Unlisted => "I004",
-    BlankCell => "I101",
-    NotReported => "I102",
-    BaselineMismatch => "E401",
-    LargeChange => "W401",
-    TownshipDropped => "W402",
-    BaselineSet => "I401",
+    FileUnreadable => "E001" Error,
+    NoTable => "E002" Error,
+    UnknownRegion => "E003" Error,
+    NoPeriod => "E004" Error,
+    NoRows => "E005" Error,
+    EmptyFile => "E006" Error,
+    OverLimit => "E007" Error,
+    NotRegularFile => "E008" Error,
+    Encrypted => "E009" Error,
+    NotSpreadsheet => "E010" Error,
+    Damaged => "E011" Error,
+    Negative => "E101" Error,
+    Fraction => "E102" Error,
+    FormulaNoValue => "E103" Error,
+    NotANumber => "E104" Error,
+    ErrorValue => "E105" Error,
+    RuleBroken => "E201" Error,
+    TotalMismatch => "E202" Error,
+    DuplicateTotal => "E203" Error,
+    EmptyForm => "E204" Error,
+    ExtraFormSheet => "W001" Warning,
+    RegionConflict => "W002" Warning,
+    PeriodConflict => "W003" Warning,
+    TextNumber => "W101" Warning,
+    FullWidthDigits => "W102" Warning,
+    ThousandsSeparator => "W103" Warning,
+    NoTotalRow => "W201" Warning,
+    DuplicateLabel => "W202" Warning,
+    UnlabelledRow => "W203" Warning,
+    FooterMissing => "W301" Warning,
+    RegionFromElsewhere => "I001" Info,
+    PeriodFromElsewhere => "I002" Info,
+    FormatMismatch => "I003" Info,
+    Unlisted => "I004" Info,
+    BlankCell => "I101" Info,
+    NotReported => "I102" Info,
+    BaselineMismatch => "E401" Error,
+    LargeChange => "W401" Warning,
+    TownshipDropped => "W402" Warning,
+    BaselineSet => "I401" Info,
 }
 
 impl Code {
@@ -92,14 +98,6 @@ impl Code {
     /// warning except the unsigned signature block, which is signed on the paper copy.
     pub fn needs_explanation(self) -> bool {
         self.severity() == Severity::Warning && self != Code::FooterMissing
-    }
-
-    pub fn severity(self) -> Severity {
-        match self.as_str().as_bytes()[0] {
-            b'E' => Severity::Error,
-            b'W' => Severity::Warning,
-            _ => Severity::Info,
-        }
     }
 }
 
@@ -121,6 +119,32 @@ impl<'de> serde::Deserialize<'de> for Code {
 impl Serialize for Code {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
+    }
+}
+
+/// How many findings of each severity a list holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl Summary {
+    pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Summary {
+        let mut s = Summary::default();
+        for f in findings {
+            s.add(f.severity, 1);
+        }
+        s
+    }
+
+    pub fn add(&mut self, severity: Severity, n: usize) {
+        match severity {
+            Severity::Error => self.errors += n,
+            Severity::Warning => self.warnings += n,
+            Severity::Info => self.infos += n,
+        }
     }
 }
 
@@ -239,11 +263,25 @@ mod tests {
         assert!("E999".parse::<Code>().is_err());
     }
 
+    /// The letter of a code says its severity; the table says it once, and they agree.
+    #[test]
+    fn severities_match_the_letters() {
+        for &c in Code::ALL {
+            let want = match c.as_str().as_bytes()[0] {
+                b'E' => Severity::Error,
+                b'W' => Severity::Warning,
+                _ => Severity::Info,
+            };
+            assert_eq!(c.severity(), want, "{}", c.as_str());
+        }
+    }
+
     #[test]
     fn the_readme_explains_every_code() {
         let readme = include_str!("../README.md");
         for c in Code::ALL {
-            assert!(readme.contains(&format!("| {} |", c.as_str())), "README.md has no row for {}", c.as_str());
+            let row = format!("| {} | {} |", c.as_str(), c.severity().label());
+            assert!(readme.contains(&row), "README.md has no row {row}");
         }
     }
 }

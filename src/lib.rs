@@ -3,7 +3,6 @@
 
 #[cfg(feature = "app")]
 pub mod aggregate;
-pub mod calendar;
 #[cfg(feature = "app")]
 pub mod cli;
 #[cfg(feature = "app")]

@@ -51,6 +51,7 @@ pub fn check(data: &[u8], name: &str) {
             seconds: 5,
             memory_mb: 512,
         },
+        ..Hints::default()
     };
     match std::panic::catch_unwind(|| validate_bytes_unguarded(data, name, schemas(), &hints)) {
         Ok(rep) => {

@@ -426,7 +426,7 @@ fn check_totals(schemas: &Schemas, tables: &[Table]) -> Vec<String> {
     for t in tables {
         for rule in &form.rules {
             if let Some((l, r)) = rule.check(&t.total) {
-                out.push(format!("{}合计：{} = {l}，{} = {r}，违反 {rule}", t.name, rule.lhs, rule.rhs));
+                out.push(format!("{}合计：{}", t.name, rule.violation(l, r)));
             }
         }
     }

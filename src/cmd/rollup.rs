@@ -101,7 +101,7 @@ pub fn run(args: &RollupArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
 
 /// Validates the files and directories given on the command line.
 fn from_files(args: &RollupArgs, schemas: &Schemas) -> anyhow::Result<Vec<Input>> {
-    let files = super::validate::expand_inputs(&args.inputs)?;
+    let files = super::expand_inputs(&args.inputs)?;
     if files.is_empty() {
         bail!("没有找到要汇总的文件");
     }

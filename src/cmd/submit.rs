@@ -9,7 +9,7 @@ use crate::store::SubStatus;
 use crate::workflow::{Actor, SubmitOutcome, Upload, Workflow, WorkflowError};
 
 pub fn run(args: &SubmitArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
-    let files = super::validate::expand_inputs(&args.inputs)?;
+    let files = super::expand_inputs(&args.inputs)?;
     if files.is_empty() {
         anyhow::bail!("没有找到要提交的文件");
     }

@@ -9,90 +9,11 @@ use anyhow::{Context, bail};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Expands directories into the entries directly inside them that have a readable extension,
-/// sorted by name: regular files, and links and special files too, which the reader then
-/// rejects with their reason, so that nothing with a spreadsheet's name is skipped silently.
-/// What else the directory holds is named on stderr.
-pub fn expand_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for input in inputs {
-        if input.is_dir() {
-            let mut found = Vec::new();
-            let mut skipped = Vec::new();
-            for entry in std::fs::read_dir(input).with_context(|| format!("无法读取目录 {}", input.display()))? {
-                let entry = entry.with_context(|| format!("无法读取目录 {}", input.display()))?;
-                let path = input.join(entry.file_name());
-                let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-                if crate::ingest::is_supported(&path) {
-                    found.push(path);
-                } else if !is_dir && looks_handed_in(&path) {
-                    skipped.push(entry.file_name().to_string_lossy().to_string());
-                }
-            }
-            found.sort();
-            skipped.sort();
-            if found.is_empty() {
-                eprintln!("提示：目录 {} 中没有表格文件（{}）", input.display(), crate::ingest::EXTENSIONS.join("、"));
-            }
-            if !skipped.is_empty() {
-                let shown: Vec<&str> = skipped.iter().take(10).map(String::as_str).collect();
-                let more = if skipped.len() > 10 {
-                    format!(" 等 {} 个", skipped.len())
-                } else {
-                    String::new()
-                };
-                eprintln!(
-                    "提示：目录 {} 中另有不能作为报表读取的文件，未审核：{}{more}",
-                    input.display(),
-                    shown.join("、")
-                );
-            }
-            files.extend(found);
-        } else {
-            // A missing or odd file is reported as a finding, not a tool failure.
-            files.push(input.clone());
-        }
-    }
-    Ok(files)
-}
-
-/// Whether a file the batch does not read may still be someone's submission, worth naming: an
-/// Office lock file, a scan or photo, a document, an archive. A README or a .DS_Store is not.
-fn looks_handed_in(path: &Path) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
-    name.starts_with("~$")
-        || matches!(
-            ext.as_str(),
-            "pdf"
-                | "ofd"
-                | "doc"
-                | "docx"
-                | "wps"
-                | "et"
-                | "ett"
-                | "xlt"
-                | "xltx"
-                | "numbers"
-                | "jpg"
-                | "jpeg"
-                | "png"
-                | "bmp"
-                | "gif"
-                | "tif"
-                | "tiff"
-                | "zip"
-                | "rar"
-                | "7z"
-                | "xml"
-        )
-}
-
 pub fn run(args: &ValidateArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     if let Some(r) = &args.hints.region {
         super::region_arg(schemas, r)?;
     }
-    let files = expand_inputs(&args.inputs)?;
+    let files = super::expand_inputs(&args.inputs)?;
     if files.is_empty() {
         bail!("没有找到要审核的文件");
     }

@@ -2,11 +2,12 @@
 //! are compiled into the binary as defaults; `--schemas DIR` (or `YUEBAO_SCHEMAS`) reads a
 //! directory of the same layout instead, so an edited schema takes effect without a rebuild.
 
+pub mod calendar;
 pub mod form;
 pub mod regions;
 pub mod relation;
 
-use crate::calendar::Calendar;
+use calendar::Calendar;
 pub use form::Form;
 pub use regions::{Level, Region, Regions};
 use std::path::Path;

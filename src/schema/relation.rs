@@ -124,6 +124,16 @@ impl Rule {
     pub fn columns(&self) -> Vec<usize> {
         self.lhs.columns().chain(self.rhs.columns()).collect()
     }
+
+    /// The sentence for a failure with sides `l` and `r` (from [`Rule::check`]), the one wording
+    /// every table uses: `第(3)栏 120 大于 第(2)栏 100，违反 (2) ≥ (3)`.
+    pub fn violation(&self, l: i64, r: i64) -> String {
+        match (self.lhs.single_column(), self.rhs.single_column(), self.op) {
+            (Some(a), Some(b), Op::Ge) => format!("第({b})栏 {r} 大于 第({a})栏 {l}，违反 {self}"),
+            (Some(a), Some(b), Op::Le) => format!("第({a})栏 {l} 大于 第({b})栏 {r}，违反 {self}"),
+            _ => format!("{} = {l}，{} = {r}，违反 {self}", self.lhs, self.rhs),
+        }
+    }
 }
 
 impl fmt::Display for Rule {

@@ -166,6 +166,8 @@ pub struct NewSubmission<'a> {
     pub note: Option<&'a str>,
     pub status: SubStatus,
     pub findings: &'a [Finding],
+    /// The counts, including findings counted but not listed.
+    pub summary: crate::finding::Summary,
     pub sheet: Option<&'a Sheet>,
     pub on_behalf_of: Option<&'a str>,
 }
@@ -531,8 +533,7 @@ impl Txn<'_> {
         let version = self.next_version(s.region, s.period)?;
         let findings = serde_json::to_string(s.findings).expect("findings serialise");
         let sheet = s.sheet.map(|x| serde_json::to_string(x).expect("sheet serialises"));
-        let errors = s.findings.iter().filter(|f| f.severity == crate::finding::Severity::Error).count() as i64;
-        let warnings = s.findings.iter().filter(|f| f.severity == crate::finding::Severity::Warning).count() as i64;
+        let (errors, warnings) = (s.summary.errors as i64, s.summary.warnings as i64);
         self.tx
             .execute(
                 "INSERT INTO submissions (region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, findings, sheet, on_behalf_of)
@@ -576,14 +577,22 @@ impl Txn<'_> {
     }
 }
 
-/// For the kill test only: `YUEBAO_TEST_STALL_MS` holds a submit inside its transaction, after
-/// the bytes are written and before the row that refers to them, so that a test can kill the
-/// process at the worst moment on purpose rather than by luck.
+/// For the kill test only, in builds with the `test-hooks` feature: `YUEBAO_TEST_STALL_MS` holds
+/// a submit inside its transaction, after the bytes are written and before the row that refers
+/// to them, and the file named by `YUEBAO_TEST_STALL_SIGNAL` is written first, so that the test
+/// kills the process at the worst moment on purpose and knows it got there.
+#[cfg(feature = "test-hooks")]
 fn stall_for_tests() {
     if let Some(ms) = std::env::var("YUEBAO_TEST_STALL_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
+        if let Ok(signal) = std::env::var("YUEBAO_TEST_STALL_SIGNAL") {
+            let _ = std::fs::write(signal, b"inside the transaction");
+        }
         std::thread::sleep(Duration::from_millis(ms));
     }
 }
+
+#[cfg(not(feature = "test-hooks"))]
+fn stall_for_tests() {}
 
 /// How times are stored: RFC 3339 to the second, always in Beijing time (+08:00), so the text
 /// sorts in time order and SQL can order by it.

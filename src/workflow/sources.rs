@@ -6,7 +6,6 @@
 use super::standing::{RegionStatus, cities_under, standing_of};
 use super::{Workflow, WorkflowError};
 use crate::aggregate::rollup::{Context, Input, Rollup, Stored, plan};
-use crate::finding::Severity;
 use crate::period::Period;
 use crate::schema::Region;
 use crate::schema::regions::Level;
@@ -92,11 +91,7 @@ fn report_of(s: &Submission, region: &Region) -> FileReport {
         region_name: Some(region.name.clone()),
         period: s.period,
         status: if accepted { Status::Accepted } else { Status::Rejected },
-        summary: Summary {
-            errors: s.errors as usize,
-            warnings: s.warnings as usize,
-            infos: s.findings.iter().filter(|f| f.severity == Severity::Info).count(),
-        },
+        summary: Summary::of(&s.findings),
         findings: s.findings.clone(),
         unlisted: Default::default(),
         sheet: s.sheet.clone().filter(|_| accepted),

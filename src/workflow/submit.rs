@@ -175,6 +175,8 @@ pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>) -> R
             .value("baseline", *value),
         );
     }
+    // The cross-period findings were added after validation counted.
+    rep.recount();
     let on_behalf_of = proxy.map(|p| p.code.clone());
     let new = NewSubmission {
         region: region_code.as_deref(),
@@ -188,6 +190,7 @@ pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>) -> R
         note,
         status,
         findings: &rep.findings,
+        summary: rep.summary,
         sheet: rep.sheet.as_ref(),
         on_behalf_of: on_behalf_of.as_deref(),
     };

@@ -686,3 +686,24 @@ fn big_but_honest_workbooks_are_accepted() {
     }
     assert_eq!(code, 0);
 }
+
+/// Inputs that coverage-guided fuzzing (`make fuzz`) found to panic calamine or make it ask for
+/// gigabytes: each costs only itself, rejected with a plain reason (E001 for a reader that
+/// broke down, E007 for one over the memory limit), and the batch goes on to a good file.
+#[test]
+fn fuzz_findings_cost_only_their_own_file() {
+    let d = tmp();
+    let dir = root().join("tests/fixtures/fuzz");
+    let good = Fixture::default().save(d.path(), "兰山区.xlsx");
+    let (code, files) = batch(&[&dir, &good], &[]);
+    assert_eq!(code, 1);
+    let found = std::fs::read_dir(&dir).unwrap().count();
+    assert!(found >= 10, "{found}");
+    assert_eq!(files.len(), found + 1);
+    for f in &files[..found] {
+        let (c, _, m) = rejection(f);
+        assert!(c == "E001" || c == "E007", "{}: {c} {m}", f["file"]);
+        assert_plain_chinese(&m);
+    }
+    assert_eq!(files[found]["status"], "accepted");
+}

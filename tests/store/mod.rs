@@ -460,14 +460,16 @@ fn the_annual_report_has_december_series_charts_yoy_and_the_record() {
     assert_eq!(rec.end().unwrap().0 - 2, 136);
 }
 
-fn spawn_submit(data: &Path, files: &Path, stall_ms: Option<u64>, by: &str) -> std::process::Child {
+/// Starts `yuebao submit`; with `stall`, the child holds inside its first transaction for that
+/// many milliseconds and writes the signal file when it gets there (builds with `test-hooks`).
+fn spawn_submit(data: &Path, files: &Path, stall: Option<(u64, &Path)>, by: &str) -> std::process::Child {
     let mut c = Command::new(env!("CARGO_BIN_EXE_yuebao"));
     c.args(["submit", "--data", s(data), "--by", by, s(files)])
         .env_remove("YUEBAO_DATA")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    if let Some(ms) = stall_ms {
-        c.env("YUEBAO_TEST_STALL_MS", ms.to_string());
+    if let Some((ms, signal)) = stall {
+        c.env("YUEBAO_TEST_STALL_MS", ms.to_string()).env("YUEBAO_TEST_STALL_SIGNAL", signal);
     }
     c.spawn().unwrap()
 }
@@ -492,15 +494,23 @@ fn a_killed_submit_leaves_every_earlier_submission_intact() {
     assert_eq!(code, 0);
     let before = history(&data, "371302", "2026-09");
 
-    // Killed inside its first transaction, between writing the bytes and the row naming them.
+    // Killed inside its first transaction, between writing the bytes and the row naming them:
+    // the child says when it is there (only builds with the `test-hooks` feature can).
     let oct = d.path().join("2026-10");
-    let mut child = spawn_submit(&data, &oct, Some(5_000), "stalled");
-    std::thread::sleep(Duration::from_millis(1_500));
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let run = yuebao(&["verify", "--data", s(&data)]);
-    assert_eq!(run.code, 0, "{}", run.stdout);
-    assert!(run.stdout.contains("12 份报送"), "the half-done upload left nothing: {}", run.stdout);
+    if cfg!(feature = "test-hooks") {
+        let signal = d.path().join("in-transaction");
+        let mut child = spawn_submit(&data, &oct, Some((30_000, &signal)), "stalled");
+        let start = std::time::Instant::now();
+        while !signal.exists() {
+            assert!(start.elapsed() < Duration::from_secs(60), "the submit never reached its transaction");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let run = yuebao(&["verify", "--data", s(&data)]);
+        assert_eq!(run.code, 0, "{}", run.stdout);
+        assert!(run.stdout.contains("12 份报送"), "the half-done upload left nothing: {}", run.stdout);
+    }
 
     // Killed at whatever moment, again and again.
     for ms in [20, 80, 160, 250, 400, 600, 900] {
@@ -540,8 +550,10 @@ fn two_submits_at_once_for_the_same_county_both_land() {
     // as a race is a matter of luck.
     for round in 0..4 {
         let data = d.path().join(format!("data{round}"));
-        let a = spawn_submit(&data, &file, Some(300), "甲");
-        let b = spawn_submit(&data, &file, Some(300), "乙");
+        // Each holds its transaction a moment (with `test-hooks`), so the other must wait.
+        let (sa, sb) = (d.path().join(format!("a{round}")), d.path().join(format!("b{round}")));
+        let a = spawn_submit(&data, &file, Some((300, &sa)), "甲");
+        let b = spawn_submit(&data, &file, Some((300, &sb)), "乙");
         for mut c in [a, b] {
             assert!(c.wait().unwrap().success(), "round {round}");
         }

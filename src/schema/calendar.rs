@@ -1,9 +1,9 @@
 //! Working days and due dates: the State Council holiday calendar (`schemas/calendar/*.toml`)
 //! and the form's rule "5th of the next month, moved to the next working day".
 
+use super::SchemaError;
+use super::form::PeriodRule;
 use crate::period::Period;
-use crate::schema::SchemaError;
-use crate::schema::form::PeriodRule;
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::Deserialize;
 use std::collections::{BTreeSet, HashSet};
@@ -40,8 +40,8 @@ pub struct DueDate {
 
 impl Calendar {
     pub fn parse(&mut self, source: &str, text: &str) -> Result<(), SchemaError> {
-        let f: CalendarFile = crate::schema::parse_toml(source, text)?;
-        let bad = crate::schema::invalid(source);
+        let f: CalendarFile = super::parse_toml(source, text)?;
+        let bad = super::invalid(source);
         let date = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| bad(format!("“{s}”不是 YYYY-MM-DD 格式的日期")));
         for y in f.years {
             if !self.years.insert(y.year) {

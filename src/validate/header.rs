@@ -1,4 +1,7 @@
-//! Which region a sheet is for. Counties overwrite the printed `_____县(区)` line in many ways
+//! Which region and month a sheet is for, from the lines above its table, its file name and the
+//! caller's hints.
+//!
+//! The region: counties overwrite the printed `_____县(区)` line in many ways
 //! (`兰山区`, `临沂市兰山区`, `兰山区（盖章）`, `371302`, `兰山区人社局` …), so every text above
 //! the table is a candidate: `填报单位：` first, then the filled-in placeholder, any other cell
 //! above the header tree, and the title. A county wins over its city. The printed title names
@@ -9,6 +12,7 @@
 use super::Hints;
 use crate::finding::{Code, Finding};
 use crate::ingest::{FormSheet, HeaderText, HeaderTextKind};
+use crate::period::Period;
 use crate::schema::regions::{Level, Resolve};
 use crate::schema::{Region, Schemas};
 
@@ -26,7 +30,7 @@ struct Outside<'a> {
     source: String,
 }
 
-pub(super) fn resolve<'a>(fs: &FormSheet, name: &str, schemas: &'a Schemas, hints: &Hints, file: &str, out: &mut Vec<Finding>) -> Option<&'a Region> {
+pub(super) fn resolve_region<'a>(fs: &FormSheet, name: &str, schemas: &'a Schemas, hints: &Hints, file: &str, out: &mut Vec<Finding>) -> Option<&'a Region> {
     let regions = &schemas.regions;
     let mut cands: Vec<Candidate<'a>> = Vec::new();
     let mut problems: Vec<(String, (u32, u32))> = Vec::new();
@@ -298,4 +302,43 @@ fn rows_are_children(fs: &FormSheet, schemas: &Schemas, region: &Region) -> bool
         .filter(|l| regions.resolve(l).is_ok_and(|r| r.parent.as_deref() == Some(region.code.as_str())))
         .count();
     children > 0 && children * 2 >= labels.len()
+}
+
+pub(super) fn resolve_period(fs: &FormSheet, name: &str, hints: &Hints, file: &str, out: &mut Vec<Finding>) -> Option<Period> {
+    let in_sheet = fs.period_hints.iter().find_map(|l| Period::find_in(&l.text).map(|p| (p, l)));
+    let from_name = Period::find_in(name);
+    if let Some((p, line)) = in_sheet {
+        for (other, what) in [(from_name, "文件名中的".to_string()), (hints.period, format!("{}中的", hints.period_source()))] {
+            if let Some(o) = other.filter(|o| *o != p) {
+                out.push(
+                    Finding::new(
+                        Code::PeriodConflict,
+                        file,
+                        format!("表内报告期为 {}，与{}报告期 {} 不一致，以表内为准", p.label(), what, o.label()),
+                    )
+                    .at(&fs.sheet, line.pos)
+                    .value("sheet", p.to_string())
+                    .value("other", o.to_string()),
+                );
+            }
+        }
+        return Some(p);
+    }
+    match from_name.map(|p| (p, "文件名")).or(hints.period.map(|p| (p, hints.period_source()))) {
+        Some((p, src)) => {
+            out.push(Finding::new(Code::PeriodFromElsewhere, file, format!("表内没有填写报告期，按{src}确定为 {}", p.label())).in_sheet(&fs.sheet));
+            Some(p)
+        }
+        None => {
+            out.push(
+                Finding::new(
+                    Code::NoPeriod,
+                    file,
+                    "无法确定报告期：表头没有“报告期：2026年10月”，文件名中也没有年月；请在表头写明报告期",
+                )
+                .in_sheet(&fs.sheet),
+            );
+            None
+        }
+    }
 }
