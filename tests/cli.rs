@@ -503,6 +503,27 @@ fn json_has_the_documented_shape() {
     assert_eq!(x["values"]["right"], good_row(0)[6] + 2);
 }
 
+/// The solid fill colour (ARGB) of a cell on the first sheet of an xlsx, from its style index,
+/// the cellXfs entry and the fills table.
+fn fill_of(path: &std::path::Path, cell: &str) -> Option<String> {
+    let sheet = zip_text(path, "xl/worksheets/sheet1.xml");
+    let at = sheet.find(&format!("<c r=\"{cell}\""))?;
+    let tag = &sheet[at..at + sheet[at..].find('>')?];
+    let attr = |t: &str, name: &str| -> Option<String> {
+        let i = t.find(&format!(" {name}=\""))? + name.len() + 3;
+        Some(t[i..i + t[i..].find('"')?].to_string())
+    };
+    let style: usize = attr(tag, "s")?.parse().ok()?;
+    let styles = zip_text(path, "xl/styles.xml");
+    let xfs = &styles[styles.find("<cellXfs")?..styles.find("</cellXfs>")?];
+    let xf = xfs.split("<xf ").nth(style + 1)?;
+    let fill: usize = attr(&format!(" {xf}"), "fillId")?.parse().ok()?;
+    let fills = &styles[styles.find("<fills")?..styles.find("</fills>")?];
+    let f = fills.split("<fill>").nth(fill + 1)?;
+    let i = f.find("fgColor rgb=\"")? + "fgColor rgb=\"".len();
+    Some(f[i..i + 8].to_string())
+}
+
 fn zip_text(path: &std::path::Path, name_prefix: &str) -> String {
     use std::io::Read;
     let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
@@ -523,9 +544,11 @@ fn annotate_writes_marked_copy_with_results_sheet() {
     let mut fx = Fixture::default();
     fx.set(1, 3, V::from(good_row(1)[1] + 20)).set(2, 5, V::T("１２".into()));
     let p = fx.save(d.path(), "兰山区.xlsx");
+    let original = std::fs::read(&p).unwrap();
     let out = d.path().join("审核");
     let run = yuebao(&["validate", p.to_str().unwrap(), "--annotate", out.to_str().unwrap()]);
     assert_eq!(run.code, 1);
+    assert_eq!(std::fs::read(&p).unwrap(), original, "原文件不会被改动: the input is byte for byte the same");
     let copy = out.join("兰山区-审核.xlsx");
     assert!(run.stdout.contains("兰山区-审核.xlsx"), "{}", run.stdout);
 
@@ -549,8 +572,11 @@ fn annotate_writes_marked_copy_with_results_sheet() {
         "{notes}"
     );
     assert!(notes.contains(&format!("ref=\"{}\"", pl.a1(2, 5))));
-    let styles = zip_text(&copy, "xl/styles.xml");
-    assert!(styles.contains("FFFFC7CE") && styles.contains("FFFFEB9C"), "{styles}");
+    // The fills sit on the flagged cells themselves: red on the error, yellow on the warning,
+    // none on a cell without findings.
+    assert_eq!(fill_of(&copy, &pl.a1(1, 3)).as_deref(), Some("FFFFC7CE"));
+    assert_eq!(fill_of(&copy, &pl.a1(2, 5)).as_deref(), Some("FFFFEB9C"));
+    assert_eq!(fill_of(&copy, &pl.a1(0, 1)), None);
 
     // Never overwrite the input.
     let run = yuebao(&["validate", copy.to_str().unwrap(), "--annotate", out.to_str().unwrap()]);
@@ -813,4 +839,44 @@ fn the_form_writer_draws_the_header_tree_and_its_output_is_accepted() {
         assert!(spans.contains(&want), "missing merge {want:?} in {spans:?}");
     }
     assert_eq!(r.get_value((h0 + 1, 19)), Some(&Data::String("期末参加居民社会保险人数".into())));
+}
+
+/// Codes no other test produced: E005 (no rows under the column numbers), W003 (the file name
+/// names another month), I002 (the month taken from the file name) and W203 (figures on a row
+/// without a name).
+#[test]
+fn rare_codes_each_have_a_producer() {
+    let d = tmp();
+    let no_rows = Fixture {
+        rows: Vec::new(),
+        total: Total::None,
+        footer: None,
+        ..Fixture::default()
+    };
+    let (code, f) = validate_json(&no_rows.save(d.path(), "兰山区.xlsx"), &[]);
+    assert_eq!(code, 1);
+    assert!(codes(&f).iter().any(|(c, _)| c == "E005"), "{f:#}");
+
+    let (code, f) = validate_json(&Fixture::default().save(d.path(), "兰山区2026年9月.xlsx"), &[]);
+    assert_eq!((code, f["period"].as_str()), (0, Some("2026-10")));
+    assert!(codes(&f).iter().any(|(c, _)| c == "W003"), "{f:#}");
+
+    let no_period = Fixture {
+        period_line: None,
+        ..Fixture::default()
+    };
+    let (_, f) = validate_json(&no_period.save(d.path(), "兰山区2026年9月.xlsx"), &[]);
+    assert_eq!(f["period"], "2026-09");
+    assert!(codes(&f).iter().any(|(c, _)| c == "I002"), "{f:#}");
+
+    // One label column (no 序号 beside it), left empty on one row.
+    let mut unlabelled = Fixture {
+        two_label_cols: false,
+        ..Fixture::default()
+    };
+    unlabelled.rows[2].0 = String::new();
+    let (_, f) = validate_json(&unlabelled.save(d.path(), "兰山区.xlsx"), &[]);
+    let pl = unlabelled.placed();
+    let label_cell = pl.a1(2, 0);
+    assert!(has(&f, "W203", &label_cell), "{label_cell} {f:#}");
 }

@@ -175,10 +175,18 @@ mod tests {
         );
         assert!(found[2].message.contains("枣园镇"));
 
-        // A big share of a small count is not a warning (min_change), nor is a 合计-only sheet
-        // missing its townships.
-        let small = sheet(&[], 1000, 400 + 29);
-        assert!(check(form, "f", &small, Some(&b), Some(prev)).is_empty());
+        // A big share of a small count is not a warning below min_change (30 persons): +29 on
+        // 100 is 29% and passes, +30 is flagged. A 合计-only sheet is not missing townships.
+        let small_before = sheet(&[], 1000, 100);
+        let small_prev = Previous {
+            period: "2026-09".parse().unwrap(),
+            sheet: &small_before,
+        };
+        let small = sheet(&[], 1000, 100 + 29);
+        assert!(check(form, "f", &small, Some(&b), Some(small_prev)).is_empty());
+        let thirty = sheet(&[], 1000, 100 + 30);
+        let found = check(form, "f", &thirty, Some(&b), Some(small_prev));
+        assert_eq!(found.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(), ["W401"]);
         // No history: nothing to compare.
         assert!(check(form, "f", &now, None, None).is_empty());
     }

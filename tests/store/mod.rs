@@ -682,3 +682,30 @@ fn city_sheets_go_into_the_provinces_store_without_county_history_checks() {
     let t = head.iter().position(|h| h == "及时性").unwrap();
     assert_eq!(row_where(&sheet_, 2, "临沂市")[t], "迟报 1 天");
 }
+
+/// `verify` fails, naming what is wrong, for each kind of damage it checks: an upload whose
+/// original is missing, an original whose bytes changed, and bytes no upload refers to (what a
+/// submit stopped half-way outside a transaction would leave).
+#[test]
+fn verify_finds_each_kind_of_damage() {
+    let d = tmp();
+    let f = lanshan(d.path(), "2026-10", &lanshan_rows());
+    let damage: [(&str, &str); 3] = [
+        ("DELETE FROM blobs", "原始文件缺失"),
+        ("UPDATE blobs SET bytes = CAST(x'00' || bytes AS BLOB)", "与 SHA-256 不符"),
+        ("INSERT INTO blobs (sha256, bytes, size) VALUES ('0000', x'00', 1)", "没有对应的报送记录"),
+    ];
+    for (i, (sql, says)) in damage.iter().enumerate() {
+        let data = d.path().join(format!("data{i}"));
+        assert_eq!(submit(&data, &[&f], &[]).0, 0);
+        ok(&yuebao(&["verify", "--data", s(&data)]));
+        // The program never changes a stored row; a person or another tool might.
+        let conn = rusqlite::Connection::open(data.join("yuebao.sqlite3")).unwrap();
+        // As the sqlite3 tool would: foreign keys are not enforced there by default.
+        conn.execute_batch(&format!("PRAGMA foreign_keys = OFF; {sql}")).unwrap();
+        drop(conn);
+        let run = yuebao(&["verify", "--data", s(&data)]);
+        assert_eq!(run.code, 1, "{sql}: {}", run.stdout);
+        assert!(run.stdout.contains(says), "{sql}: {}", run.stdout);
+    }
+}
