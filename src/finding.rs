@@ -148,8 +148,45 @@ impl Summary {
     }
 }
 
+/// Why a region or a file did not count, kept as data until a front end shows it: a finding, or
+/// a sentence of the workflow's own (a return, a duplicate, another period). JSON shows it as
+/// the text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reason {
+    /// A finding with its place: `10月!E9 E201 岸堤镇：第(3)栏 …`.
+    Finding(Finding),
+    /// A finding without its place: `E201 第(3)栏 …`.
+    Brief(Finding),
+    Text(String),
+}
+
+impl Reason {
+    pub fn finding(&self) -> Option<&Finding> {
+        match self {
+            Reason::Finding(f) | Reason::Brief(f) => Some(f),
+            Reason::Text(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reason::Finding(f) => write!(out, "{}", f.short()),
+            Reason::Brief(f) => write!(out, "{} {}", f.code.as_str(), f.message),
+            Reason::Text(t) => write!(out, "{t}"),
+        }
+    }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// One thing the validator has to say about one place in one file.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Finding {
     pub code: Code,
     pub severity: Severity,

@@ -3,7 +3,7 @@
 //! Pure data: the workbooks are written by `report::rollup`.
 
 use super::{Contribution, roll_up};
-use crate::finding::Severity;
+use crate::finding::{Finding, Reason, Severity};
 use crate::period::Period;
 use crate::schema::regions::Level;
 use crate::schema::{Region, Schemas};
@@ -61,7 +61,7 @@ pub struct Entry {
     pub errors: usize,
     pub warnings: usize,
     /// Why it was not counted, or what to know about it (the first errors of a rejected file).
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Reason>,
     /// Index of the file's report in the rollup's input.
     #[serde(skip)]
     pub report: Option<usize>,
@@ -127,8 +127,8 @@ pub struct Input {
 pub struct Stored {
     /// Only warnings and no 说明 yet (待说明).
     pub pending: bool,
-    /// The warnings a held upload waits to have explained, as lines.
-    pub unexplained: Vec<String>,
+    /// The warnings a held upload waits to have explained.
+    pub unexplained: Vec<Finding>,
     /// 审核退回: the reviewer's sentence (who, when, why).
     pub returned: Option<String>,
     pub received: String,
@@ -211,19 +211,19 @@ fn classify(schemas: &Schemas, scope: &Region, period: Period, i: usize, input: 
     // Out of scope first: a file for another region is not this rollup's to reject.
     if let Some(r) = region.filter(|r| r.level == Level::Province || r.code == scope.code) {
         e.status = EntryStatus::Ignored;
-        e.reasons.push(format!("这是{}本级的汇总表，汇总时只用下级报表", r.name));
+        e.reasons.push(Reason::Text(format!("这是{}本级的汇总表，汇总时只用下级报表", r.name)));
     } else if let Some(r) = region.filter(|r| !schemas.regions.within(r, &scope.code)) {
         e.status = EntryStatus::Ignored;
-        e.reasons.push(format!("{}不在{}范围内", schemas.regions.display(r), scope.name));
+        e.reasons.push(Reason::Text(format!("{}不在{}范围内", schemas.regions.display(r), scope.name)));
     } else if let Some(why) = stored.and_then(|s| s.returned.clone()) {
         e.status = EntryStatus::Returned;
-        e.reasons.push(why);
+        e.reasons.push(Reason::Text(why));
     } else if stored.is_some_and(|s| s.pending) {
         e.status = EntryStatus::Pending;
         let unexplained = &stored.map(|s| s.unexplained.clone()).unwrap_or_default();
         e.reasons
-            .push(format!("有 {} 处警告，尚未附说明，待县区核实后附说明重新提交", unexplained.len()));
-        e.reasons.extend(unexplained.iter().take(3).cloned());
+            .push(Reason::Text(format!("有 {} 处警告，尚未附说明，待县区核实后附说明重新提交", unexplained.len())));
+        e.reasons.extend(unexplained.iter().take(3).cloned().map(Reason::Finding));
     } else if rep.status == Status::Rejected {
         e.status = EntryStatus::Rejected;
         e.reasons = rep
@@ -231,16 +231,20 @@ fn classify(schemas: &Schemas, scope: &Region, period: Period, i: usize, input: 
             .iter()
             .filter(|f| f.severity == Severity::Error)
             .take(REASONS_SHOWN)
-            .map(|f| f.short())
+            .cloned()
+            .map(Reason::Finding)
             .collect();
         if rep.summary.errors > REASONS_SHOWN {
-            e.reasons
-                .push(format!("……另有 {} 处，共 {} 处错误", rep.summary.errors - REASONS_SHOWN, rep.summary.errors));
+            e.reasons.push(Reason::Text(format!(
+                "……另有 {} 处，共 {} 处错误",
+                rep.summary.errors - REASONS_SHOWN,
+                rep.summary.errors
+            )));
         }
     } else if rep.period != Some(period) {
         e.status = EntryStatus::Rejected;
         let p = rep.period.map(|p| p.label()).unwrap_or_else(|| "不明".into());
-        e.reasons.push(format!("报告期为 {p}，不是本次汇总的 {}", period.label()));
+        e.reasons.push(Reason::Text(format!("报告期为 {p}，不是本次汇总的 {}", period.label())));
     }
     e
 }
@@ -259,9 +263,11 @@ fn set_aside_duplicates(entries: &mut [Entry]) {
         let files: Vec<String> = idx.iter().filter_map(|&i| entries[i].file.clone()).collect();
         for &i in idx {
             entries[i].status = EntryStatus::Duplicate;
-            entries[i]
-                .reasons
-                .push(format!("同一地区收到 {} 份报表（{}），请只保留一份后重新汇总", files.len(), files.join("、")));
+            entries[i].reasons.push(Reason::Text(format!(
+                "同一地区收到 {} 份报表（{}），请只保留一份后重新汇总",
+                files.len(),
+                files.join("、")
+            )));
         }
     }
 }
@@ -294,7 +300,9 @@ fn choose_sources(schemas: &Schemas, cities: &[&Region], entries: &mut [Entry], 
             && !from_counties.is_empty()
         {
             entries[w].status = EntryStatus::Superseded;
-            entries[w].reasons.push(format!("同时收到{}的县区报表，按县区报表汇总", city.name));
+            entries[w]
+                .reasons
+                .push(Reason::Text(format!("同时收到{}的县区报表，按县区报表汇总", city.name)));
         }
         if from_counties.is_empty() {
             if let Some(w) = whole

@@ -142,12 +142,13 @@ fn write_status_sheet(ws: &mut Worksheet, schemas: &Schemas, rollup: &Rollup, ta
             ws.write_blank(r, ce, &cell)?;
             ws.write_blank(r, cw, &cell)?;
         }
-        ws.write_with_format(r, next(), e.reasons.join("\n"), &cell)?;
+        let reasons: Vec<String> = e.reasons.iter().map(ToString::to_string).collect();
+        ws.write_with_format(r, next(), reasons.join("\n"), &cell)?;
         if rollup.from_store {
             ws.write_with_format(r, next(), e.note.clone().unwrap_or_default(), &cell)?;
         }
         // Rows are not re-measured on opening everywhere: size them for their wrapped reasons.
-        let lines: usize = e.reasons.iter().map(|t| t.chars().count().div_ceil(REASON_CHARS_PER_LINE).max(1)).sum();
+        let lines: usize = reasons.iter().map(|t| t.chars().count().div_ceil(REASON_CHARS_PER_LINE).max(1)).sum();
         if lines > 1 {
             ws.set_row_height(r, 13.5 * lines as f64)?;
         }

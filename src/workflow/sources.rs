@@ -64,7 +64,7 @@ pub(super) fn from_store(wf: &Workflow<'_>, scope: &Region, period: Period) -> R
             sha256: Some(s.sha256.clone()),
             stored: Some(Stored {
                 pending: returned.is_none() && s.status == SubStatus::Pending,
-                unexplained: s.findings.iter().filter(|f| f.code.needs_explanation()).map(|f| f.short()).collect(),
+                unexplained: s.findings.iter().filter(|f| f.code.needs_explanation()).cloned().collect(),
                 returned: returned.map(|r| r.sentence()),
                 received: time_label(s.received_at),
                 note: s.note.clone(),

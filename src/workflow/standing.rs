@@ -8,6 +8,7 @@
 //! county met it; the correction is the reviewer's cycle, not a late report.
 
 use super::review::{ReviewInfo, review_state};
+use crate::finding::Reason;
 use crate::period::Period;
 use crate::schema::regions::Level;
 use crate::schema::{Region, Schemas};
@@ -100,7 +101,7 @@ pub struct RegionStatus {
     /// The 说明 of the effective upload, or of the latest when none is accepted.
     pub note: Option<String>,
     /// What is wrong with the latest upload when it was not accepted, or why it was returned.
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Reason>,
     /// The reviewer's standing decision: 审核退回 or 审核通过; None before any, or after 解锁.
     pub review: Option<ReviewInfo>,
 }
@@ -152,13 +153,14 @@ pub fn standing_of(
                 },
             };
             let reasons = match (&review, eff, latest) {
-                (Some(r), _, _) if r.is_return() => vec![r.sentence()],
+                (Some(r), _, _) if r.is_return() => vec![Reason::Text(r.sentence())],
                 (_, None, Some(l)) => l
                     .findings
                     .iter()
                     .filter(|f| f.severity >= crate::finding::Severity::Warning)
                     .take(3)
-                    .map(|f| format!("{} {}", f.code.as_str(), f.message))
+                    .cloned()
+                    .map(Reason::Brief)
                     .collect(),
                 _ => Vec::new(),
             };
@@ -242,7 +244,7 @@ mod tests {
         assert!(lh.reasons.is_empty());
         assert_eq!(by("371321").state, State::Rejected);
         assert_eq!(by("371322").state, State::Pending);
-        assert_eq!(by("371322").reasons, ["W401 变动大"]);
+        assert_eq!(by("371322").reasons.iter().map(ToString::to_string).collect::<Vec<_>>(), ["W401 变动大"]);
         assert_eq!(by("371323").state, State::Missing { overdue_days: Some(2) });
         assert!(by("371323").state.needs_chasing() && !by("371311").state.needs_chasing());
         let early = standing_of(
