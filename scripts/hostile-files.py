@@ -43,8 +43,9 @@ def col(n):
     return s
 
 
-def xlsx(path, sheet_chunks, shared=None):
-    """An xlsx whose sheet XML is streamed from `sheet_chunks` (bytes pieces)."""
+def xlsx(path, sheet_chunks, shared=None, tail=None):
+    """An xlsx whose sheet XML is streamed from `sheet_chunks` (bytes pieces); `tail` pieces
+    follow </sheetData> (merged ranges)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
         z.writestr("[Content_Types].xml", CT)
         z.writestr("_rels/.rels", RELS)
@@ -54,7 +55,13 @@ def xlsx(path, sheet_chunks, shared=None):
             w.write(SHEET_HEAD)
             for chunk in sheet_chunks:
                 w.write(chunk)
-            w.write(SHEET_TAIL)
+            if tail is None:
+                w.write(SHEET_TAIL)
+            else:
+                w.write(b"</sheetData>")
+                for chunk in tail:
+                    w.write(chunk)
+                w.write(b"</worksheet>")
         with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as w:
             w.write(b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
             for chunk in (shared or []):
@@ -100,6 +107,13 @@ def main():
     # 1.9 million shared strings: under the limits, so calamine keeps them all.
     xlsx(out / "shared-strings-1.9m.xlsx", [b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>'],
          (b"<si><t>%d</t></si>" % i for i in range(1_900_000)))
+    # 4 million merged ranges (150 MB of XML, under the inflation limit): a sheet of nothing.
+    def merges():
+        yield b'<mergeCells count="4000000">'
+        for block in range(40):
+            yield b"".join(b'<mergeCell ref="A%d:B%d"/>' % (r, r) for r in range(block * 100000 + 1, block * 100000 + 100001))
+        yield b"</mergeCells>"
+    xlsx(out / "merges-4m.xlsx", [b'<row r="1"><c r="A1"><v>1</v></c></row>'], tail=merges())
     # 1.9 million numeric cells: an honest, huge sheet under the cell limit.
     xlsx(out / "cells-1.9m.xlsx", cells_rows(1_900_000))
     # 2.1 million: over the cell limit.

@@ -109,7 +109,11 @@ fn from_files(args: &RollupArgs, schemas: &Schemas) -> anyhow::Result<Vec<Input>
     let bar = super::progress(files.len(), "审核报表", args.quiet);
     let mut inputs = Vec::with_capacity(files.len());
     for p in &files {
-        let report = validate_file(p, &display_name(p), schemas, &hints);
+        let mut report = validate_file(p, &display_name(p), schemas, &hints);
+        // Only a rejected file's cells are needed later (for its annotated copy).
+        if report.status != Status::Rejected {
+            report.book = None;
+        }
         inputs.push(Input {
             sha256: report.sha256.clone(),
             report,

@@ -18,15 +18,28 @@ pub fn run(args: &ValidateArgs, schemas: &Schemas) -> anyhow::Result<i32> {
         bail!("没有找到要审核的文件");
     }
     let hints = super::hints(args.hints.region.clone(), args.hints.period, args.limits);
+    if let Some(dir) = &args.annotate {
+        super::ensure_dir(dir)?;
+    }
     let bar = super::progress(files.len(), "审核", args.quiet);
-    let reports: Vec<FileReport> = files
-        .iter()
-        .map(|p| {
-            let rep = validate_file(p, &p.display().to_string(), schemas, &hints);
-            bar.inc(1);
-            rep
-        })
-        .collect();
+    // One file at a time: its annotated copy is written and its cells dropped before the next
+    // is read, so a batch costs the memory of its largest file, not of all of them.
+    let mut reports: Vec<FileReport> = Vec::with_capacity(files.len());
+    let mut annotated = Vec::new();
+    for p in &files {
+        let mut rep = validate_file(p, &p.display().to_string(), schemas, &hints);
+        if let Some(dir) = &args.annotate {
+            let out = annotated_path(dir, &rep.path);
+            if same_file(&out, &rep.path) {
+                bail!("标注副本 {} 会覆盖原文件，请换一个 --annotate 目录", out.display());
+            }
+            crate::report::annotate::write_annotated(&rep, schemas, &out).with_context(|| format!("无法写入标注副本 {}", out.display()))?;
+            annotated.push(out);
+        }
+        rep.book = None;
+        reports.push(rep);
+        bar.inc(1);
+    }
     bar.finish_and_clear();
 
     match args.format {
@@ -36,20 +49,11 @@ pub fn run(args: &ValidateArgs, schemas: &Schemas) -> anyhow::Result<i32> {
             println!("{}", serde_json::to_string_pretty(&doc)?);
         }
     }
-
-    if let Some(dir) = &args.annotate {
-        super::ensure_dir(dir)?;
-        for rep in &reports {
-            let out = annotated_path(dir, &rep.path);
-            if same_file(&out, &rep.path) {
-                bail!("标注副本 {} 会覆盖原文件，请换一个 --annotate 目录", out.display());
-            }
-            crate::report::annotate::write_annotated(rep, schemas, &out).with_context(|| format!("无法写入标注副本 {}", out.display()))?;
-            let msg = format!("审核标注副本：{}", out.display());
-            match args.format {
-                OutputFormat::Text => println!("{msg}"),
-                OutputFormat::Json => eprintln!("{msg}"),
-            }
+    for out in &annotated {
+        let msg = format!("审核标注副本：{}", out.display());
+        match args.format {
+            OutputFormat::Text => println!("{msg}"),
+            OutputFormat::Json => eprintln!("{msg}"),
         }
     }
     Ok(if reports.iter().any(|r| r.status == Status::Rejected) { 1 } else { 0 })
