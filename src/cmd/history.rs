@@ -5,7 +5,6 @@
 use super::Clock;
 use crate::cli::{HistoryArgs, OutputFormat};
 use crate::schema::Schemas;
-use crate::store::effective;
 use crate::time::label as time_label;
 use crate::workflow::{Actor, Workflow};
 use anyhow::Context;
@@ -49,7 +48,14 @@ pub fn run(args: &HistoryArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resu
                 println!("  尚未收到任何报表");
             }
             for s in subs {
-                let mark = if Some(s.id) == eff { "  ← 当前有效" } else { "" };
+                let returned = reviews
+                    .iter()
+                    .any(|r| r.submission_id == Some(s.id) && r.action == crate::store::ReviewAction::Returned);
+                let mark = match (Some(s.id) == eff, returned) {
+                    (true, _) => "  ← 当前有效",
+                    (false, true) => "（已被审核退回）",
+                    _ => "",
+                };
                 println!(
                     "\n  第 {} 版：{}{mark}\n    收到 {}（录入 {}），报送人 {}\n    文件 {}，SHA-256 {}\n    错误 {}，警告 {}",
                     s.version,
@@ -152,12 +158,21 @@ pub fn export(args: &crate::cli::StoreArgs, dir: &std::path::Path, schemas: &Sch
         "SHA-256",
         "文件",
     ])?;
-    // The effective upload of each region and period.
-    let mut groups: std::collections::BTreeMap<(Option<&str>, Option<crate::period::Period>), Vec<&crate::store::Submission>> = Default::default();
-    for s in subs.iter().filter(|s| s.region.is_some() && s.period.is_some()) {
-        groups.entry((s.region.as_deref(), s.period)).or_default().push(s);
+    // The upload that counts for each region and period (none while it stands returned).
+    let mut groups: std::collections::BTreeMap<(&str, crate::period::Period), Vec<&crate::store::Submission>> = Default::default();
+    for s in &subs {
+        if let (Some(r), Some(p)) = (s.region.as_deref(), s.period) {
+            groups.entry((r, p)).or_default().push(s);
+        }
     }
-    let effective_ids: std::collections::HashSet<i64> = groups.values().filter_map(|h| effective(h.iter().copied()).map(|e| e.id)).collect();
+    let mut effective_ids = std::collections::HashSet::new();
+    for ((region, period), history) in &groups {
+        let events = store.reviews(region, *period)?;
+        let events: Vec<&crate::store::Review> = events.iter().collect();
+        if let Some(e) = crate::workflow::review::counting(history, &events) {
+            effective_ids.insert(e.id);
+        }
+    }
     for s in &subs {
         let name = s
             .region

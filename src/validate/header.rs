@@ -30,10 +30,41 @@ struct Outside<'a> {
     source: String,
 }
 
+/// A header text that named no region, or named several: what to say, and where.
+type Problem = (String, (u32, u32));
+
 pub(super) fn resolve_region<'a>(fs: &FormSheet, name: &str, schemas: &'a Schemas, hints: &Hints, file: &str, out: &mut Vec<Finding>) -> Option<&'a Region> {
     let regions = &schemas.regions;
+    let (cands, mut problems) = candidates(fs, schemas);
+    let outside = outside_sources(name, hints, schemas);
+    let outside: Vec<&Outside<'a>> = outside.iter().collect();
+    // A city named only in the title is weak: the printed form's title names the city.
+    let (weak, strong): (Vec<Candidate<'a>>, Vec<Candidate<'a>>) = cands
+        .into_iter()
+        .partition(|c| c.kind == HeaderTextKind::Title && c.region.level != Level::County);
+    let specific = most_specific(&strong, schemas);
+    if let Some(best) = specific.first().copied() {
+        let rivals: Vec<&Candidate<'a>> = specific[1..].iter().filter(|c| c.kind == best.kind).collect();
+        if rivals.is_empty() {
+            return from_header(best, &specific[1..], &outside, fs, schemas, file, out);
+        }
+        let names: Vec<String> = std::iter::once(&best).chain(rivals).map(|c| regions.display(c.region)).collect();
+        problems.insert(0, (format!("表头同时写有 {}，无法确定是哪个地区的报表", names.join("、")), best.pos));
+    }
+    if problems.is_empty()
+        && let Some(city) = weak.first().copied()
+    {
+        return from_title_city(city, outside.first().copied(), fs, schemas, file, out);
+    }
+    from_outside(outside.first().copied(), problems.first(), fs, schemas, hints, file, out)
+}
+
+/// Every header text that names a region, and those that should have and did not (a
+/// `填报单位` line or placeholder that names nothing known, a name shared by several regions).
+fn candidates<'a>(fs: &FormSheet, schemas: &'a Schemas) -> (Vec<Candidate<'a>>, Vec<Problem>) {
+    let regions = &schemas.regions;
     let mut cands: Vec<Candidate<'a>> = Vec::new();
-    let mut problems: Vec<(String, (u32, u32))> = Vec::new();
+    let mut problems: Vec<Problem> = Vec::new();
     let mut ambiguous: Vec<(&HeaderText, Vec<String>)> = Vec::new();
     let scope = regions.all().first().map_or(String::new(), |root| format!("{}的", root.name));
     for h in &fs.header {
@@ -70,7 +101,12 @@ pub(super) fn resolve_region<'a>(fs: &FormSheet, name: &str, schemas: &'a Schema
             )),
         }
     }
+    (cands, problems)
+}
 
+/// The file name, then the caller's hint.
+fn outside_sources<'a>(name: &str, hints: &Hints, schemas: &'a Schemas) -> Vec<Outside<'a>> {
+    let regions = &schemas.regions;
     let from_name = regions.resolve(name).ok().map(|region| Outside {
         region,
         source: "文件名".to_string(),
@@ -79,120 +115,144 @@ pub(super) fn resolve_region<'a>(fs: &FormSheet, name: &str, schemas: &'a Schema
         region,
         source: hints.region_source().to_string(),
     });
-    let outside: Vec<&Outside<'a>> = [from_name.as_ref(), from_flag.as_ref()].into_iter().flatten().collect();
-    let related = |a: &Region, b: &Region| regions.within(a, &b.code) || regions.within(b, &a.code);
+    [from_name, from_flag].into_iter().flatten().collect()
+}
 
-    let (weak, strong): (Vec<Candidate<'a>>, Vec<Candidate<'a>>) = cands
-        .into_iter()
-        .partition(|c| c.kind == HeaderTextKind::Title && c.region.level != Level::County);
-    // A region whose own county (or city) is named too gives way to it.
+/// The candidates no other candidate refines (a county wins over its city), strongest kind
+/// first, one per region.
+fn most_specific<'a>(strong: &[Candidate<'a>], schemas: &Schemas) -> Vec<Candidate<'a>> {
     let mut specific: Vec<Candidate<'a>> = strong
         .iter()
         .copied()
         .filter(|c| {
             !strong
                 .iter()
-                .any(|o| o.region.code != c.region.code && regions.within(o.region, &c.region.code))
+                .any(|o| o.region.code != c.region.code && schemas.regions.within(o.region, &c.region.code))
         })
         .collect();
     specific.sort_by_key(|c| c.kind);
     specific.dedup_by(|a, b| a.region.code == b.region.code);
+    specific
+}
 
-    if let Some(best) = specific.first().copied() {
-        let rivals: Vec<&Candidate<'a>> = specific[1..].iter().filter(|c| c.kind == best.kind).collect();
-        if !rivals.is_empty() {
-            let names: Vec<String> = std::iter::once(&best).chain(rivals).map(|c| regions.display(c.region)).collect();
-            problems.insert(0, (format!("表头同时写有 {}，无法确定是哪个地区的报表", names.join("、")), best.pos));
-        } else {
-            for other in &specific[1..] {
-                out.push(
-                    Finding::new(
-                        Code::RegionConflict,
-                        file,
-                        format!(
-                            "表头另写有{}，与{}不一致，以{}为准",
-                            regions.display(other.region),
-                            regions.display(best.region),
-                            kind_label(best.kind)
-                        ),
-                    )
-                    .at(&fs.sheet, other.pos)
-                    .value("sheet", best.region.code.clone())
-                    .value("other", other.region.code.clone()),
-                );
-            }
-            let chosen = settle(best, &outside, fs, schemas, file, out);
-            // A city or the province named in passing (`临沂市人社局`) above a sheet of
-            // townships does not make it the city's sheet.
-            if chosen.level != Level::County && best.kind != HeaderTextKind::Labeled && !rows_are_children(fs, schemas, chosen) {
-                out.push(
-                    Finding::new(
-                        Code::UnknownRegion,
-                        file,
-                        format!(
-                            "表头只写有“{}”，没有写明是哪个县（市、区）的报表；请在“填报单位”一行写明县区名称或 6 位区划代码",
-                            chosen.name
-                        ),
-                    )
-                    .at(&fs.sheet, best.pos),
-                );
-                return None;
-            }
-            return Some(chosen);
-        }
+/// The header names `best` (and `others` of a weaker kind, which get a warning).
+fn from_header<'a>(
+    best: Candidate<'a>,
+    others: &[Candidate<'a>],
+    outside: &[&Outside<'a>],
+    fs: &FormSheet,
+    schemas: &'a Schemas,
+    file: &str,
+    out: &mut Vec<Finding>,
+) -> Option<&'a Region> {
+    let regions = &schemas.regions;
+    for other in others {
+        out.push(
+            Finding::new(
+                Code::RegionConflict,
+                file,
+                format!(
+                    "表头另写有{}，与{}不一致，以{}为准",
+                    regions.display(other.region),
+                    regions.display(best.region),
+                    kind_label(best.kind)
+                ),
+            )
+            .at(&fs.sheet, other.pos)
+            .value("sheet", best.region.code.clone())
+            .value("other", other.region.code.clone()),
+        );
     }
-
-    if problems.is_empty()
-        && let Some(city) = weak.first().copied()
-    {
-        if let Some(o) = outside.first() {
-            if related(o.region, city.region) {
-                out.push(
-                    Finding::new(
-                        Code::RegionFromElsewhere,
-                        file,
-                        format!("表内只在标题中写有{}，按{}确定为{}", city.region.name, o.source, regions.display(o.region)),
-                    )
-                    .in_sheet(&fs.sheet),
-                );
-            } else {
-                out.push(
-                    Finding::new(
-                        Code::RegionConflict,
-                        file,
-                        format!(
-                            "标题中的{}与{}中的{}不一致，以{}为准",
-                            regions.display(city.region),
-                            o.source,
-                            regions.display(o.region),
-                            o.source
-                        ),
-                    )
-                    .at(&fs.sheet, city.pos)
-                    .value("sheet", city.region.code.clone())
-                    .value("other", o.region.code.clone()),
-                );
-            }
-            return Some(o.region);
-        }
-        if rows_are_children(fs, schemas, city.region) {
-            return Some(city.region);
-        }
+    let chosen = settle(best, outside, fs, schemas, file, out);
+    // A city or the province named in passing (`临沂市人社局`) above a sheet of townships does
+    // not make it the city's sheet.
+    if chosen.level != Level::County && best.kind != HeaderTextKind::Labeled && !rows_are_children(fs, schemas, chosen) {
         out.push(
             Finding::new(
                 Code::UnknownRegion,
                 file,
                 format!(
-                    "标题中只有“{}”，没有写明是哪个县（市、区）的报表；请在“填报单位”一行写明县区名称或 6 位区划代码",
-                    city.region.name
+                    "表头只写有“{}”，没有写明是哪个县（市、区）的报表；请在“填报单位”一行写明县区名称或 6 位区划代码",
+                    chosen.name
                 ),
             )
-            .at(&fs.sheet, city.pos),
+            .at(&fs.sheet, best.pos),
         );
         return None;
     }
+    Some(chosen)
+}
 
-    match (outside.first(), problems.first()) {
+/// Only the title names a region, and it is a city: the file name or hint decides, else the
+/// city stands only for a sheet of its own counties.
+fn from_title_city<'a>(
+    city: Candidate<'a>,
+    outside: Option<&Outside<'a>>,
+    fs: &FormSheet,
+    schemas: &'a Schemas,
+    file: &str,
+    out: &mut Vec<Finding>,
+) -> Option<&'a Region> {
+    let regions = &schemas.regions;
+    if let Some(o) = outside {
+        let related = regions.within(o.region, &city.region.code) || regions.within(city.region, &o.region.code);
+        if related {
+            out.push(
+                Finding::new(
+                    Code::RegionFromElsewhere,
+                    file,
+                    format!("表内只在标题中写有{}，按{}确定为{}", city.region.name, o.source, regions.display(o.region)),
+                )
+                .in_sheet(&fs.sheet),
+            );
+        } else {
+            out.push(
+                Finding::new(
+                    Code::RegionConflict,
+                    file,
+                    format!(
+                        "标题中的{}与{}中的{}不一致，以{}为准",
+                        regions.display(city.region),
+                        o.source,
+                        regions.display(o.region),
+                        o.source
+                    ),
+                )
+                .at(&fs.sheet, city.pos)
+                .value("sheet", city.region.code.clone())
+                .value("other", o.region.code.clone()),
+            );
+        }
+        return Some(o.region);
+    }
+    if rows_are_children(fs, schemas, city.region) {
+        return Some(city.region);
+    }
+    out.push(
+        Finding::new(
+            Code::UnknownRegion,
+            file,
+            format!(
+                "标题中只有“{}”，没有写明是哪个县（市、区）的报表；请在“填报单位”一行写明县区名称或 6 位区划代码",
+                city.region.name
+            ),
+        )
+        .at(&fs.sheet, city.pos),
+    );
+    None
+}
+
+/// The header settles nothing: the file name or the hint, with what the header got wrong.
+fn from_outside<'a>(
+    outside: Option<&Outside<'a>>,
+    problem: Option<&Problem>,
+    fs: &FormSheet,
+    schemas: &'a Schemas,
+    hints: &Hints,
+    file: &str,
+    out: &mut Vec<Finding>,
+) -> Option<&'a Region> {
+    match (outside, problem) {
         (Some(o), problem) => {
             let why = match problem {
                 Some((msg, _)) => format!("{msg}；"),
@@ -201,7 +261,7 @@ pub(super) fn resolve_region<'a>(fs: &FormSheet, name: &str, schemas: &'a Schema
             let mut f = Finding::new(
                 if problem.is_some() { Code::RegionConflict } else { Code::RegionFromElsewhere },
                 file,
-                format!("{why}按{}确定为{}", o.source, regions.display(o.region)),
+                format!("{why}按{}确定为{}", o.source, schemas.regions.display(o.region)),
             )
             .in_sheet(&fs.sheet);
             if let Some((_, pos)) = problem {

@@ -48,6 +48,16 @@ pub fn effective<'a>(history: &[&'a Submission]) -> Option<&'a Submission> {
         .max_by_key(|s| (s.received_at, s.id))
 }
 
+/// The upload that counts for a region's month: the effective one, unless it was returned (then
+/// none, and no older version takes its place).
+pub fn counting<'a>(history: &[&'a Submission], events: &[&Review]) -> Option<&'a Submission> {
+    if review_state(history, events).is_some_and(|r| r.is_return()) {
+        None
+    } else {
+        effective(history)
+    }
+}
+
 /// The decision that stands for one region and month, from its uploads and review events.
 pub fn review_state(history: &[&Submission], events: &[&Review]) -> Option<ReviewInfo> {
     let mut current: Option<&Review> = None;

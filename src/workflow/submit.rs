@@ -4,7 +4,7 @@
 //! actor's scope, one for a month that is 审核通过 (locked), a 代报 whose sheet names another
 //! region, and a received-at time in the future.
 
-use super::review::{ReviewInfo, effective, review_state};
+use super::review::{ReviewInfo, review_state};
 use super::standing::State;
 use super::{Action, Actor, Workflow, WorkflowError};
 use crate::finding::{Code, Finding, Severity};
@@ -56,7 +56,21 @@ pub struct SubmitOutcome {
     pub findings: Vec<Finding>,
 }
 
-pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>) -> Result<SubmitOutcome, WorkflowError> {
+/// An upload that passed the checks made before anything is stored.
+struct Admitted<'a> {
+    rep: crate::validate::FileReport,
+    sha256: String,
+    region: Option<&'a crate::schema::Region>,
+    region_code: Option<String>,
+    period: Option<Period>,
+    received_at: crate::time::Time,
+    proxy: Option<&'a crate::schema::Region>,
+    note: Option<&'a str>,
+}
+
+/// Validates the upload and refuses it, before anything is stored, when its received-at time
+/// lies ahead, when it is outside the actor's scope, or when a 代报 names another region.
+fn admit<'a>(wf: &Workflow<'a>, actor: &Actor, up: &Upload<'a>) -> Result<Admitted<'a>, WorkflowError> {
     let schemas = wf.schemas;
     let now = wf.now;
     let received_at = up.received_at.unwrap_or(now);
@@ -68,17 +82,13 @@ pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>) -> R
     }
     // 代报 names the region: it is the hint, and the sheet must agree with it.
     let proxy = up.on_behalf_of.map(|t| wf.region(t)).transpose()?;
-    if let Some(p) = proxy {
-        wf.allow(actor, Action::Submit, p)?;
-    }
     let mut hints = up.hints.clone();
     if let Some(p) = proxy {
+        wf.allow(actor, Action::Submit, p)?;
         hints.region = Some(p.code.clone());
     }
-    let note = up.note.map(str::trim).filter(|n| !n.is_empty());
-    let form = schemas.form();
     // The bytes validated are the bytes stored.
-    let mut rep = validate_bytes(up.bytes, up.file_name, Path::new(up.display), up.display, schemas, &hints);
+    let rep = validate_bytes(up.bytes, up.file_name, Path::new(up.display), up.display, schemas, &hints);
     let sha256 = rep.sha256.clone().unwrap_or_else(|| crate::text::sha256_hex(up.bytes));
     let region_code = rep.sheet.as_ref().map(|s| s.region.clone()).or(rep.region.clone());
     let period = rep.sheet.as_ref().map(|s| s.period).or(rep.period);
@@ -94,48 +104,91 @@ pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>) -> R
     // An upload whose region could not be told is kept (rejected) under the actor's own scope.
     match region {
         Some(r) => wf.allow(actor, Action::Submit, r)?,
-        None if actor.role != super::Role::Operator => {
-            let own = actor.region.as_deref().and_then(|c| schemas.regions.get(c));
-            if let Some(own) = own {
+        None => {
+            if let Some(own) = actor.region.as_deref().and_then(|c| schemas.regions.get(c)) {
                 wf.allow(actor, Action::Submit, own)?;
             }
         }
-        None => {}
     }
+    Ok(Admitted {
+        rep,
+        sha256,
+        region,
+        region_code,
+        period,
+        received_at,
+        proxy,
+        note: up.note.map(str::trim).filter(|n| !n.is_empty()),
+    })
+}
 
-    let tx = wf.store.begin()?;
-    if let (Some(r), Some(p)) = (region, period) {
-        let history = tx.history(&r.code, p)?;
-        let events = tx.reviews(&r.code, p)?;
-        if let Some(lock) = approval(&history, &events) {
-            return Err(WorkflowError::Locked {
-                region: schemas.regions.display(r),
-                period: p.label(),
-                by: lock.by.clone().unwrap_or_else(|| "审核人".into()),
-                at: lock.at,
-            });
-        }
+/// Refuses an upload for a month that is 审核通过 (locked).
+fn refuse_if_locked(tx: &crate::store::Txn<'_>, schemas: &crate::schema::Schemas, region: &crate::schema::Region, period: Period) -> Result<(), WorkflowError> {
+    let history = tx.history(&region.code, period)?;
+    let events = tx.reviews(&region.code, period)?;
+    match approval(&history, &events) {
+        Some(lock) => Err(WorkflowError::Locked {
+            region: schemas.regions.display(region),
+            period: period.label(),
+            by: lock.by.clone().unwrap_or_else(|| "审核人".into()),
+            at: lock.at,
+        }),
+        None => Ok(()),
     }
-    let mut baseline_to_set = None;
+}
+
+/// A county sheet against the county's history (the baseline, last month's counting sheet);
+/// returns the baseline to set when this is the county's first sheet: (region, value, column).
+fn check_history(
+    tx: &crate::store::Txn<'_>,
+    schemas: &crate::schema::Schemas,
+    rep: &mut crate::validate::FileReport,
+    display: &str,
+) -> Result<Option<(String, i64, usize)>, WorkflowError> {
+    let form = schemas.form();
     // Only a county's own sheet has a history of its own: a city sheet's figures move with how
     // many of its counties it covers.
-    let county_sheet = rep
+    let Some(sheet) = rep
         .sheet
         .as_ref()
-        .filter(|sh| schemas.regions.get(&sh.region).is_some_and(|r| r.level == Level::County));
-    if let Some(sheet) = county_sheet {
-        let baseline = tx.baseline(&sheet.region)?;
-        let prev_history = tx.history(&sheet.region, sheet.period.prev())?;
-        let prev_events = tx.reviews(&sheet.region, sheet.period.prev())?;
-        let prev_sub = counting(&prev_history, &prev_events);
-        let prev = prev_sub.and_then(|s| s.sheet.as_ref()).map(|sheet| Previous { period: sheet.period, sheet });
-        rep.findings.extend(cross::check(form, up.display, sheet, baseline.as_ref(), prev));
-        if baseline.is_none()
-            && let Some(no) = form.cross_period.baseline_column
-        {
-            baseline_to_set = Some((sheet.region.clone(), sheet.total.values[no - 1], no));
-        }
+        .filter(|sh| schemas.regions.get(&sh.region).is_some_and(|r| r.level == Level::County))
+    else {
+        return Ok(None);
+    };
+    let baseline = tx.baseline(&sheet.region)?;
+    let prev_history = tx.history(&sheet.region, sheet.period.prev())?;
+    let prev_events = tx.reviews(&sheet.region, sheet.period.prev())?;
+    let prev = counting(&prev_history, &prev_events)
+        .and_then(|s| s.sheet.as_ref())
+        .map(|sheet| Previous { period: sheet.period, sheet });
+    let found = cross::check(form, display, sheet, baseline.as_ref(), prev);
+    let to_set = match (&baseline, form.cross_period.baseline_column) {
+        (None, Some(no)) => Some((sheet.region.clone(), sheet.total.values[no - 1], no)),
+        _ => None,
+    };
+    rep.findings.extend(found);
+    Ok(to_set)
+}
+
+pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>) -> Result<SubmitOutcome, WorkflowError> {
+    let schemas = wf.schemas;
+    let now = wf.now;
+    let form = schemas.form();
+    let Admitted {
+        mut rep,
+        sha256,
+        region,
+        region_code,
+        period,
+        received_at,
+        proxy,
+        note,
+    } = admit(wf, actor, up)?;
+    let tx = wf.store.begin()?;
+    if let (Some(r), Some(p)) = (region, period) {
+        refuse_if_locked(&tx, schemas, r, p)?;
     }
+    let baseline_to_set = check_history(&tx, schemas, &mut rep, up.display)?;
     let errors = rep.findings.iter().any(|f| f.severity == Severity::Error);
     let unexplained = rep.findings.iter().any(|f| f.code.needs_explanation());
     let status = if errors || rep.sheet.is_none() {
@@ -232,13 +285,9 @@ fn approval(history: &[Submission], events: &[Review]) -> Option<ReviewInfo> {
     review_state(&h, &e).filter(|r| !r.is_return())
 }
 
-/// The upload that counts for a region's month: the effective one unless it was returned.
+/// The upload that counts for a region's month (see `review::counting`).
 pub fn counting<'a>(history: &'a [Submission], events: &[Review]) -> Option<&'a Submission> {
     let h: Vec<&Submission> = history.iter().collect();
     let e: Vec<&Review> = events.iter().collect();
-    if review_state(&h, &e).is_some_and(|r| r.is_return()) {
-        None
-    } else {
-        effective(&h)
-    }
+    super::review::counting(&h, &e)
 }

@@ -292,3 +292,69 @@ fn a_city_sheet_is_returned_and_approved_the_same_way() {
     ]);
     assert_eq!(county(&st, "371300")["review"]["action"], "approved");
 }
+
+/// What the city reads, at each step of one cycle: the submit lines, the review lines, the
+/// status board and the history, at fixed times. Digests and temporary paths are masked.
+#[test]
+fn the_review_cycle_reads_like_this() {
+    let d = tmp();
+    let data = d.path().join("data");
+    let f = lanshan(d.path(), "2026-10", &lanshan_rows());
+    let mask = |t: &str| {
+        let mut out = String::new();
+        for line in t.lines() {
+            let line = line.replace(s(d.path()), "<tmp>");
+            let line = match line.find("SHA-256 ") {
+                Some(i) => format!("{}SHA-256 <sha256>", &line[..i]),
+                None => line,
+            };
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    };
+    let mut transcript = String::new();
+    let mut step = |title: &str, run: Run| {
+        transcript.push_str(&format!("$ {title}  (exit {})\n{}{}\n", run.code, mask(&run.stdout), mask(&run.stderr)));
+    };
+    step(
+        "submit",
+        run_at("2026-11-03 09:00", &["submit", "--data", s(&data), s(&f), "--by", "兰山区 张三"]),
+    );
+    step(
+        "review return",
+        review(
+            &data,
+            "return",
+            "兰山区",
+            "2026-10",
+            &["--reason", "第(5)栏与台账不符", "--by", "临沂市 李四"],
+            "2026-11-06 10:00",
+        ),
+    );
+    step(
+        "submit again",
+        run_at("2026-11-06 15:00", &["submit", "--data", s(&data), s(&f), "--by", "兰山区 张三"]),
+    );
+    step(
+        "review approve",
+        review(&data, "approve", "兰山区", "2026-10", &["--by", "临沂市 李四"], "2026-11-07 09:00"),
+    );
+    step("submit after approval", run_at("2026-11-07 10:00", &["submit", "--data", s(&data), s(&f)]));
+    step(
+        "status",
+        yuebao(&[
+            "status",
+            "--data",
+            s(&data),
+            "--period",
+            "2026-10",
+            "--region",
+            "371300",
+            "--as-of",
+            "2026-11-07 12:00",
+        ]),
+    );
+    step("history", yuebao(&["history", "--data", s(&data), "--region", "兰山区", "--period", "2026-10"]));
+    insta::assert_snapshot!(transcript);
+}
