@@ -423,8 +423,21 @@ const NO_VALUE: &str = "__NO_CACHED_VALUE__";
 /// Removes the cached value of formulas written with [`NO_VALUE`], leaving formulas with no cached value, as files written by
 /// some generators (and never recalculated) have them.
 fn strip_empty_cached_values(path: &Path) {
+    rewrite_parts(path, path, |name, xml| {
+        if name.starts_with("xl/worksheets/") {
+            // Drop the marker value and the string type of the cells that carry it.
+            xml.replace(&format!("<v>{NO_VALUE}</v>"), "").replace(" t=\"str\"><f>", "><f>")
+        } else {
+            xml.to_string()
+        }
+    });
+}
+
+/// Copies the xlsx at `from` to `to` with its text parts passed through `edit(part name, text)`
+/// (binary parts unchanged): the way tests make files other programs write.
+pub fn rewrite_parts(from: &Path, to: &Path, edit: impl Fn(&str, &str) -> String) {
     use std::io::{Read, Write};
-    let bytes = std::fs::read(path).unwrap();
+    let bytes = std::fs::read(from).unwrap();
     let mut zin = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for i in 0..zin.len() {
@@ -432,18 +445,13 @@ fn strip_empty_cached_values(path: &Path) {
         let name = f.name().unwrap().to_string();
         let mut data = Vec::new();
         f.read_to_end(&mut data).unwrap();
-        if name.starts_with("xl/worksheets/") {
-            // Drop the marker value and the string type of the cells that carry it.
-            let s = String::from_utf8(data)
-                .unwrap()
-                .replace(&format!("<v>{NO_VALUE}</v>"), "")
-                .replace(" t=\"str\"><f>", "><f>");
-            data = s.into_bytes();
+        if let Ok(text) = std::str::from_utf8(&data) {
+            data = edit(&name, text).into_bytes();
         }
         out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
         out.write_all(&data).unwrap();
     }
-    std::fs::write(path, out.finish().unwrap().into_inner()).unwrap();
+    std::fs::write(to, out.finish().unwrap().into_inner()).unwrap();
 }
 
 // ------------------------------------------------------------- the store through the binary
