@@ -66,6 +66,11 @@ pub enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// 门户网站：县区上传报表、即时看到审核结果，市局审核、退回、催报、汇总；与命令行共用数据库
+    Serve(ServeArgs),
+    /// 门户账号：添加、列出、停用、改密码（密码以 argon2id 摘要保存）
+    #[command(subcommand)]
+    User(UserCommand),
     /// 检查数据库：SQLite 完整性，以及每份报送的原始文件都在且与其 SHA-256 一致
     Verify {
         #[command(flatten)]
@@ -404,6 +409,63 @@ pub enum ReviewCommand {
         /// 解锁原因（必填）
         #[arg(long, value_name = "TEXT")]
         reason: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// 监听的地址和端口；端口为 0 时由系统选择，启动后打印实际地址
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: String,
+
+    /// 会话 Cookie 加 Secure 标记（经 HTTPS 反向代理对外服务时使用；内网直接 http 访问时不要加）
+    #[arg(long)]
+    pub secure_cookie: bool,
+
+    #[command(flatten)]
+    pub limits: crate::limits::Limits,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// 添加账号：县区填报员（reporter）、审核员（reviewer，市或省）、管理员（admin）
+    Add {
+        /// 用户名（不含空格）
+        name: String,
+        /// 账号所属地区（代码或名称）：填报员为县区，审核员为市或省
+        #[arg(long, value_name = "CODE")]
+        region: String,
+        /// 角色：reporter、reviewer 或 admin
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+        /// 从标准输入读取密码（一行），用于脚本；不给时在终端提示输入
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// 列出全部账号
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// 停用账号（不删除，已有报送记录仍显示其名字）；其会话立即失效
+    Disable {
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// 修改密码；该账号已有的会话全部失效
+    Passwd {
+        name: String,
+        /// 从标准输入读取新密码（一行）
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        store: StoreArgs,
     },
 }
 

@@ -19,6 +19,8 @@ pub mod text;
 pub mod time;
 pub mod validate;
 #[cfg(feature = "app")]
+pub mod web;
+#[cfg(feature = "app")]
 pub mod workflow;
 
 use anyhow::Context;
@@ -53,6 +55,8 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<i32> {
         Command::Baseline(c) => cmd::baseline::run(c, &schemas),
         Command::Annual(a) => cmd::annual::run(a, &schemas, &clock),
         Command::Verify { store } => cmd::history::verify(store),
+        Command::Serve(a) => cmd::serve::run(a, &schemas, cli.now.as_deref()),
+        Command::User(c) => cmd::user::run(c, &schemas, &clock),
         Command::Export { output, store } => cmd::history::export(store, output, &schemas),
         Command::Probe { name, limits } => Ok(cmd::probe::run(name, limits)),
     }

@@ -9,9 +9,11 @@ pub mod regions;
 pub mod review;
 pub mod rollup;
 pub mod sample;
+pub mod serve;
 pub mod status;
 pub mod submit;
 pub mod template;
+pub mod user;
 pub mod validate;
 
 use crate::schema::{Region, Schemas};

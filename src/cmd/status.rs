@@ -20,18 +20,9 @@ pub fn run(args: &StatusArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
         StatusLevel::City => Listing::Cities,
     };
     let rows = wf.standing(&Actor::operator(None), scope, args.period, listing)?;
-    let chase: Vec<&RegionStatus> = rows.iter().filter(|r| r.state.needs_chasing()).collect();
     match args.format {
         OutputFormat::Json => {
-            let v = serde_json::json!({
-                "region": scope.code,
-                "region_name": scope.name,
-                "period": args.period,
-                "as_of": time_label(now),
-                "level": if args.level == StatusLevel::City { "city" } else { "county" },
-                "regions": rows,
-                "chase": chase.iter().map(|r| serde_json::json!({"code": r.code, "name": r.name, "city": r.city, "status": r.label})).collect::<Vec<_>>(),
-            });
+            let v = crate::workflow::standing::status_json(scope, args.period, now, args.level == StatusLevel::City, &rows);
             println!("{}", serde_json::to_string_pretty(&v)?);
         }
         OutputFormat::Text => {

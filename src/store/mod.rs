@@ -2,6 +2,8 @@
 //! with its original bytes, findings and status; the baselines; which upload is effective.
 //! Nothing is ever updated in place or deleted: a resubmission is a new row that supersedes.
 
+pub mod accounts;
+
 use crate::finding::Finding;
 use crate::period::Period;
 use crate::validate::Sheet;
@@ -86,6 +88,35 @@ fn migrations() -> Migrations<'static> {
             CREATE INDEX reviews_by_region ON reviews (region, period, id);
             CREATE INDEX reviews_by_period ON reviews (period, region, id);
             ALTER TABLE submissions ADD COLUMN on_behalf_of TEXT;",
+        ),
+        // The portal: accounts (argon2id hashes only), sessions (only a digest of the token is
+        // kept), failed logins for rate limiting; and an upload's 迟报原因.
+        M::up(
+            "CREATE TABLE users (
+                id            INTEGER PRIMARY KEY,
+                username      TEXT NOT NULL UNIQUE,
+                password_hash TEXT NOT NULL,
+                role          TEXT NOT NULL CHECK (role IN ('reporter', 'reviewer', 'admin')),
+                region        TEXT NOT NULL,
+                disabled      INTEGER NOT NULL DEFAULT 0,
+                created_at    TEXT NOT NULL
+            ) STRICT;
+            CREATE TABLE sessions (
+                token_sha256 TEXT PRIMARY KEY,
+                user_id      INTEGER NOT NULL REFERENCES users(id),
+                created_at   TEXT NOT NULL,
+                last_seen    TEXT NOT NULL,
+                ended_at     TEXT
+            ) STRICT;
+            CREATE TABLE login_failures (
+                id       INTEGER PRIMARY KEY,
+                username TEXT NOT NULL,
+                address  TEXT NOT NULL,
+                at       TEXT NOT NULL
+            ) STRICT;
+            CREATE INDEX login_failures_by_user ON login_failures (username, at);
+            CREATE INDEX login_failures_by_address ON login_failures (address, at);
+            ALTER TABLE submissions ADD COLUMN late_reason TEXT;",
         ),
     ])
 }
@@ -337,6 +368,12 @@ impl Store {
     /// Every upload in the store, in the order they were stored.
     pub fn all(&self) -> Result<Vec<Submission>, StoreError> {
         query_submissions(&self.conn, &self.file, &format!("SELECT {COLUMNS} FROM submissions ORDER BY id"), [])
+    }
+
+    /// One upload by its id.
+    pub fn submission(&self, id: i64) -> Result<Option<Submission>, StoreError> {
+        let mut v = query_submissions(&self.conn, &self.file, &format!("SELECT {COLUMNS} FROM submissions WHERE id = ?1"), params![id])?;
+        Ok(v.pop())
     }
 
     /// Every review event of a region and period, oldest first.

@@ -22,6 +22,12 @@ pub enum WorkflowError {
     OnBehalfMismatch { given: String, found: String },
     #[error("收到时间 {at} 晚于现在（{now}），请检查")]
     ReceivedInFuture { at: String, now: String },
+    #[error("用户名或密码不正确")]
+    BadLogin,
+    #[error("登录失败次数过多，请 {minutes} 分钟后再试")]
+    TooManyLogins { minutes: i64 },
+    #[error("{0}")]
+    Account(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("汇总计算失败：{0}")]

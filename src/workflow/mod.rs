@@ -5,6 +5,7 @@
 //! Front ends turn requests into these calls and the answers into text, HTML, JSON or mail;
 //! they decide nothing themselves.
 
+pub mod accounts;
 mod error;
 pub mod record;
 pub mod review;

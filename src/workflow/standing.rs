@@ -185,6 +185,25 @@ pub fn standing_of(
         .collect()
 }
 
+/// The standing as other programs read it (`yuebao status --format json`, `GET /api/status`):
+/// the scope, the month, when it was judged, every region, and the 催报 list.
+pub fn status_json(scope: &Region, period: Period, as_of: DateTime<FixedOffset>, cities: bool, rows: &[RegionStatus]) -> serde_json::Value {
+    let chase: Vec<serde_json::Value> = rows
+        .iter()
+        .filter(|r| r.state.needs_chasing())
+        .map(|r| serde_json::json!({"code": r.code, "name": r.name, "city": r.city, "status": r.label}))
+        .collect();
+    serde_json::json!({
+        "region": scope.code,
+        "region_name": scope.name,
+        "period": period,
+        "as_of": time_label(as_of),
+        "level": if cities { "city" } else { "county" },
+        "regions": rows,
+        "chase": chase,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -54,6 +54,9 @@ pub struct SubmitOutcome {
     pub on_behalf_of: Option<String>,
     pub by: Option<String>,
     pub findings: Vec<Finding>,
+    /// The validation report (as one element of `validate --format json`'s files).
+    #[serde(skip)]
+    pub report: crate::validate::FileReport,
 }
 
 /// An upload that passed the checks made before anything is stored.
@@ -274,7 +277,13 @@ pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>) -> R
         note: note.map(str::to_string),
         on_behalf_of,
         by: actor.name.clone(),
-        findings: rep.findings,
+        findings: rep.findings.clone(),
+        report: {
+            // What validate says about the file, the checks against earlier months included;
+            // its cells are not needed any more.
+            rep.book = None;
+            rep
+        },
     })
 }
 

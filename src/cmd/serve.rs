@@ -1,0 +1,19 @@
+//! `yuebao serve`: the portal on the store of `--data`, until Ctrl-C.
+
+use crate::cli::ServeArgs;
+use crate::schema::Schemas;
+
+pub fn run(args: &ServeArgs, schemas: &Schemas, now: Option<&str>) -> anyhow::Result<i32> {
+    let data = crate::store::data_dir(args.store.dir.as_deref());
+    // Created (or upgraded) once before serving, so that requests find it ready.
+    crate::store::Store::open(&data)?;
+    let state = crate::web::AppState {
+        data,
+        schemas: schemas.clone(),
+        secure_cookie: args.secure_cookie,
+        limits: args.limits,
+        fixed_now: now.map(|t| super::time_arg("--now", t)).transpose()?,
+    };
+    crate::web::serve(state, &args.listen)?;
+    Ok(0)
+}

@@ -1,0 +1,165 @@
+//! Accounts, sessions and failed logins of the portal, in the store's SQLite file. Passwords are
+//! kept only as argon2id hashes (made by the workflow); of a session token only its SHA-256.
+//! Accounts are disabled, never deleted, so that the uploads they made keep a name.
+
+use super::{Store, StoreError, stamp};
+use chrono::{DateTime, FixedOffset};
+use rusqlite::{OptionalExtension, params};
+
+/// One account as stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    /// `reporter`, `reviewer` or `admin`.
+    pub role: String,
+    pub region: String,
+    pub disabled: bool,
+    pub created_at: String,
+}
+
+const USER_COLUMNS: &str = "id, username, password_hash, role, region, disabled, created_at";
+
+fn user_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: r.get(0)?,
+        username: r.get(1)?,
+        password_hash: r.get(2)?,
+        role: r.get(3)?,
+        region: r.get(4)?,
+        disabled: r.get::<_, i64>(5)? != 0,
+        created_at: r.get(6)?,
+    })
+}
+
+impl Store {
+    pub fn add_user(&self, username: &str, password_hash: &str, role: &str, region: &str, at: DateTime<FixedOffset>) -> Result<i64, StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO users (username, password_hash, role, region, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![username, password_hash, role, region, stamp(at)],
+            )
+            .map_err(self.sql())?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn user(&self, username: &str) -> Result<Option<User>, StoreError> {
+        self.conn
+            .query_row(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1"), [username], user_of)
+            .optional()
+            .map_err(self.sql())
+    }
+
+    pub fn users(&self) -> Result<Vec<User>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY region, username"))
+            .map_err(self.sql())?;
+        let rows = st.query_map([], user_of).map_err(self.sql())?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(self.sql())
+    }
+
+    pub fn set_disabled(&self, username: &str, disabled: bool) -> Result<bool, StoreError> {
+        let n = self
+            .conn
+            .execute("UPDATE users SET disabled = ?2 WHERE username = ?1", params![username, disabled as i64])
+            .map_err(self.sql())?;
+        Ok(n == 1)
+    }
+
+    pub fn set_password_hash(&self, username: &str, hash: &str) -> Result<bool, StoreError> {
+        let n = self
+            .conn
+            .execute("UPDATE users SET password_hash = ?2 WHERE username = ?1", params![username, hash])
+            .map_err(self.sql())?;
+        Ok(n == 1)
+    }
+
+    /// Ends every open session of an account (disabled, or its password changed).
+    pub fn end_sessions_of(&self, username: &str, at: DateTime<FixedOffset>) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE sessions SET ended_at = ?2 WHERE ended_at IS NULL AND user_id = (SELECT id FROM users WHERE username = ?1)",
+                params![username, stamp(at)],
+            )
+            .map(|_| ())
+            .map_err(self.sql())
+    }
+
+    pub fn add_session(&self, token_sha256: &str, user_id: i64, at: DateTime<FixedOffset>) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO sessions (token_sha256, user_id, created_at, last_seen) VALUES (?1, ?2, ?3, ?3)",
+                params![token_sha256, user_id, stamp(at)],
+            )
+            .map(|_| ())
+            .map_err(self.sql())
+    }
+
+    /// An open session and its account: (user, last seen).
+    pub fn session(&self, token_sha256: &str) -> Result<Option<(User, DateTime<FixedOffset>)>, StoreError> {
+        let cols: Vec<String> = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect();
+        self.conn
+            .query_row(
+                &format!(
+                    "SELECT {}, s.last_seen FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_sha256 = ?1 AND s.ended_at IS NULL",
+                    cols.join(", ")
+                ),
+                [token_sha256],
+                |r| Ok((user_of(r)?, r.get::<_, String>(7)?)),
+            )
+            .optional()
+            .map_err(self.sql())?
+            .map(|(u, seen)| {
+                DateTime::parse_from_rfc3339(&seen).map(|t| (u, t)).map_err(|e| StoreError::Corrupt {
+                    file: self.file.clone(),
+                    id: 0,
+                    what: format!("会话时间“{seen}”无法识别（{e}）"),
+                })
+            })
+            .transpose()
+    }
+
+    pub fn touch_session(&self, token_sha256: &str, at: DateTime<FixedOffset>) -> Result<(), StoreError> {
+        self.conn
+            .execute("UPDATE sessions SET last_seen = ?2 WHERE token_sha256 = ?1", params![token_sha256, stamp(at)])
+            .map(|_| ())
+            .map_err(self.sql())
+    }
+
+    pub fn end_session(&self, token_sha256: &str, at: DateTime<FixedOffset>) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE sessions SET ended_at = ?2 WHERE token_sha256 = ?1 AND ended_at IS NULL",
+                params![token_sha256, stamp(at)],
+            )
+            .map(|_| ())
+            .map_err(self.sql())
+    }
+
+    pub fn add_login_failure(&self, username: &str, address: &str, at: DateTime<FixedOffset>) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO login_failures (username, address, at) VALUES (?1, ?2, ?3)",
+                params![username, address, stamp(at)],
+            )
+            .map(|_| ())
+            .map_err(self.sql())
+    }
+
+    /// Failed logins since `since`: (for this username, from this address).
+    pub fn login_failures_since(&self, username: &str, address: &str, since: DateTime<FixedOffset>) -> Result<(i64, i64), StoreError> {
+        let count = |col: &str, v: &str| -> Result<i64, StoreError> {
+            self.conn
+                .query_row(
+                    &format!("SELECT COUNT(*) FROM login_failures WHERE {col} = ?1 AND at >= ?2"),
+                    params![v, stamp(since)],
+                    |r| r.get(0),
+                )
+                .map_err(self.sql())
+        };
+        Ok((count("username", username)?, count("address", address)?))
+    }
+}

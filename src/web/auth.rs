@@ -1,0 +1,132 @@
+//! Who is asking: the session cookie, the one extractor that turns it into an account and an
+//! actor, login and logout, and the same-origin check that every state-changing request passes.
+//!
+//! The cookie is `HttpOnly; SameSite=Strict; Path=/`, `Secure` only with `--secure-cookie`
+//! (plain http on an intranet otherwise), and not `__Host-` (which requires Secure). A form or
+//! script from another site cannot act: SameSite keeps the cookie off its requests, and a POST
+//! whose `Origin` (or `Sec-Fetch-Site`) says another site is refused before any handler runs.
+
+use super::{ApiError, AppState};
+use crate::store::accounts::User;
+use crate::workflow::Actor;
+use crate::workflow::accounts::actor_of;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::{Json, extract::FromRef};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub const COOKIE: &str = "yuebao_session";
+
+/// The signed-in account behind a request, and the actor it acts as.
+pub struct Session {
+    pub token: String,
+    pub user: User,
+    pub actor: Actor,
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_string())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+impl<S> FromRequestParts<S> for Session
+where
+    Arc<AppState>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Session, ApiError> {
+        let st = Arc::<AppState>::from_ref(state);
+        let token = cookie_token(&parts.headers).ok_or_else(ApiError::login_required)?;
+        let t = token.clone();
+        let user = st.with_workflow(move |wf| Ok(wf.session(&t)?)).await?.ok_or_else(ApiError::login_required)?;
+        Ok(Session {
+            token,
+            actor: actor_of(&user),
+            user,
+        })
+    }
+}
+
+fn set_cookie(st: &AppState, value: &str, max_age: Option<i64>) -> HeaderValue {
+    let secure = if st.secure_cookie { "; Secure" } else { "" };
+    let age = max_age.map(|s| format!("; Max-Age={s}")).unwrap_or_default();
+    HeaderValue::from_str(&format!("{COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/{secure}{age}")).expect("cookie text is ASCII")
+}
+
+/// The account as the API shows it.
+pub fn user_json(st: &AppState, u: &User) -> serde_json::Value {
+    let region = st.schemas.regions.get(&u.region);
+    serde_json::json!({
+        "username": u.username,
+        "role": u.role,
+        "region": u.region,
+        "region_name": region.map(|r| r.name.clone()),
+        "level": region.map(|r| r.level.as_str()),
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub struct LoginBody {
+    username: String,
+    password: String,
+}
+
+/// `POST /api/login` `{"username","password"}`: sets the session cookie.
+pub async fn login(State(st): State<Arc<AppState>>, ConnectInfo(addr): ConnectInfo<SocketAddr>, Json(body): Json<LoginBody>) -> Result<Response, ApiError> {
+    let address = addr.ip().to_string();
+    let login = st.with_workflow(move |wf| Ok(wf.login(&body.username, &body.password, &address)?)).await?;
+    let mut res = Json(serde_json::json!({ "user": user_json(&st, &login.user) })).into_response();
+    res.headers_mut().insert(header::SET_COOKIE, set_cookie(&st, &login.token, None));
+    Ok(res)
+}
+
+/// `POST /api/logout`: ends the session and clears the cookie.
+pub async fn logout(State(st): State<Arc<AppState>>, session: Session) -> Result<Response, ApiError> {
+    let token = session.token.clone();
+    st.with_workflow(move |wf| Ok(wf.logout(&token)?)).await?;
+    let mut res = Json(serde_json::json!({ "ok": true })).into_response();
+    res.headers_mut().insert(header::SET_COOKIE, set_cookie(&st, "", Some(0)));
+    Ok(res)
+}
+
+/// `GET /api/me`: the signed-in account.
+pub async fn me(State(st): State<Arc<AppState>>, session: Session) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "user": user_json(&st, &session.user) }))
+}
+
+/// Refuses a state-changing request that says it comes from another site: its `Origin` names
+/// another host, or `Sec-Fetch-Site` says cross-site. Scripts that send neither are let through
+/// (no browser, no ambient cookie to abuse); they still need a session.
+pub async fn same_origin(req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let h = req.headers();
+    let host = h.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let origin_ok = match h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        None => true,
+        Some(o) => o.split_once("://").map(|(_, rest)| rest) == Some(host),
+    };
+    let site_ok = match h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        None => true,
+        Some(s) => matches!(s, "same-origin" | "none"),
+    };
+    if origin_ok && site_ok {
+        next.run(req).await
+    } else {
+        ApiError::Forbidden("请求来自其他网站，已拒绝".into()).into_response()
+    }
+}

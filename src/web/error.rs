@@ -1,0 +1,78 @@
+//! How the portal says no: a status and `{"error": "<one Chinese sentence>"}`. Workflow refusals
+//! map to 4xx (nothing was stored); a failure of the store or the program is a 500 whose
+//! details go to the server's log, never to the user.
+
+use crate::store::StoreError;
+use crate::workflow::WorkflowError;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// 401: no session (`请先登录`), or a failed login.
+    Unauthorized(String),
+    Forbidden(String),
+    BadRequest(String),
+    NotFound(String),
+    Conflict(String),
+    TooLarge(String),
+    Unprocessable(String),
+    TooManyRequests(String),
+    Internal(String),
+}
+
+impl ApiError {
+    fn parts(&self) -> (StatusCode, String) {
+        match self {
+            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m.clone()),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m.clone()),
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m.clone()),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, m.clone()),
+            ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m.clone()),
+            ApiError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.clone()),
+            ApiError::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, m.clone()),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误，请稍后再试或联系系统管理员".into()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(detail) = &self {
+            eprintln!("yuebao serve: {detail}");
+        }
+        let (status, message) = self.parts();
+        (status, Json(serde_json::json!({ "error": message }))).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<WorkflowError> for ApiError {
+    fn from(e: WorkflowError) -> ApiError {
+        let m = e.to_string();
+        match e {
+            WorkflowError::OutOfScope { .. } => ApiError::Forbidden(m),
+            WorkflowError::UnknownRegion { .. } | WorkflowError::AmbiguousRegion { .. } | WorkflowError::NotARollupScope { .. } => ApiError::BadRequest(m),
+            WorkflowError::ReceivedInFuture { .. } | WorkflowError::Account(_) => ApiError::BadRequest(m),
+            WorkflowError::Locked { .. } | WorkflowError::CannotReview { .. } => ApiError::Conflict(m),
+            WorkflowError::ReasonRequired { .. } | WorkflowError::OnBehalfMismatch { .. } => ApiError::Unprocessable(m),
+            WorkflowError::BadLogin => ApiError::Unauthorized(m),
+            WorkflowError::TooManyLogins { .. } => ApiError::TooManyRequests(m),
+            WorkflowError::Store(s) => ApiError::Internal(s.to_string()),
+            WorkflowError::Rollup(r) => ApiError::Internal(r),
+        }
+    }
+}
+
+impl ApiError {
+    pub fn login_required() -> ApiError {
+        ApiError::Unauthorized("请先登录（会话已结束或不存在）".into())
+    }
+}
