@@ -32,6 +32,18 @@ pub fn a1(row: u32, col: u32) -> String {
     format!("{}{}", col_letters(col), row + 1)
 }
 
+/// The 0-based (row, col) of an A1 reference: `E9` → (8, 4); None for anything else.
+pub fn parse_a1(text: &str) -> Option<(u32, u32)> {
+    let split = text.find(|c: char| c.is_ascii_digit())?;
+    let (letters, digits) = text.split_at(split);
+    if letters.is_empty() || letters.len() > 3 || !letters.bytes().all(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    let col = letters.bytes().fold(0u32, |n, b| n * 26 + u32::from(b - b'A' + 1)) - 1;
+    let row = digits.parse::<u32>().ok().filter(|r| *r >= 1)? - 1;
+    Some((row, col))
+}
+
 /// The SHA-256 of `bytes` in lower-case hex, as uploads are identified everywhere.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
@@ -41,6 +53,16 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a1_parses_back() {
+        for (r, c) in [(0, 0), (8, 4), (99, 25), (4, 26), (1_048_575, 16_383)] {
+            assert_eq!(parse_a1(&a1(r, c)), Some((r, c)));
+        }
+        for bad in ["", "9", "E", "e9", "E0", "ABCD1", "E9x"] {
+            assert_eq!(parse_a1(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn a1_references() {

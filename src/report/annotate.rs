@@ -24,6 +24,11 @@ fn fill(sev: Severity) -> Option<Color> {
 
 /// Writes the annotated copy of `rep` to `out`.
 pub fn write_annotated(rep: &FileReport, schemas: &crate::schema::Schemas, out: &Path) -> Result<(), XlsxError> {
+    annotated_workbook(rep, schemas)?.save(out)
+}
+
+/// The annotated copy of `rep` as a workbook.
+pub fn annotated_workbook(rep: &FileReport, schemas: &crate::schema::Schemas) -> Result<Workbook, XlsxError> {
     let regions = &schemas.regions;
     let width = schemas.form().width() as u32;
     let mut wb = Workbook::new();
@@ -137,7 +142,7 @@ pub fn write_annotated(rep: &FileReport, schemas: &crate::schema::Schemas, out: 
         }
     }
     write_results_sheet(&mut wb, rep, regions, &names)?;
-    wb.save(out)
+    Ok(wb)
 }
 
 fn unique(name: String, taken: &[String]) -> String {

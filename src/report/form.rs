@@ -54,6 +54,31 @@ impl FormDoc {
     }
 }
 
+/// A blank form to fill in: a county's has `rows` empty rows for its townships; a city's or the
+/// province's lists the regions below it, one row each.
+pub fn template_doc(schemas: &Schemas, region: &Region, period: Period, rows: u32) -> FormDoc {
+    let width = schemas.form().width();
+    let mut doc = FormDoc::for_region(schemas, region, period);
+    doc.rows = match region.level {
+        Level::County => (0..rows).map(|_| FormRow::blank("", width)).collect(),
+        Level::City | Level::Province => {
+            let kids = schemas.regions.children(&region.code);
+            kids.iter().map(|k| FormRow::blank(k.name.clone(), width)).collect()
+        }
+    };
+    doc.input_validation = true;
+    doc
+}
+
+/// The blank form as a workbook of one sheet named for the month (`yuebao template`, the
+/// portal's template download).
+pub fn template_workbook(schemas: &Schemas, region: &Region, period: Period, rows: u32) -> Result<rust_xlsxwriter::Workbook, XlsxError> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet().set_name(period.label())?;
+    write_form(ws, schemas.form(), &template_doc(schemas, region, period, rows))?;
+    Ok(wb)
+}
+
 /// One data row of the form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FormRow {

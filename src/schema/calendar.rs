@@ -90,6 +90,11 @@ impl Calendar {
         !self.rest.contains(&d) && !is_weekend(d)
     }
 
+    /// Working days from `from` to `to`, both counted; 0 when `to` is before `from`.
+    pub fn working_days(&self, from: NaiveDate, to: NaiveDate) -> i64 {
+        from.iter_days().take_while(|d| *d <= to).filter(|d| self.is_working_day(*d)).count() as i64
+    }
+
     /// The due date of `period` under the form's rule.
     pub fn due_date(&self, period: Period, rule: &PeriodRule) -> DueDate {
         let mut p = period;
@@ -118,6 +123,16 @@ mod tests {
     fn due(p: &str) -> String {
         let s = Schemas::embedded().unwrap();
         s.calendar.due_date(p.parse::<Period>().unwrap(), &s.form().period).date.to_string()
+    }
+
+    #[test]
+    fn working_days_count_both_ends_and_skip_holidays() {
+        let s = Schemas::embedded().unwrap();
+        let d = |t: &str| t.parse::<chrono::NaiveDate>().unwrap();
+        // 2024-09-30 (Mon) … 2024-10-08 (Tue): the National Day week is off, 10-08 works.
+        assert_eq!(s.calendar.working_days(d("2024-09-30"), d("2024-10-08")), 2);
+        assert_eq!(s.calendar.working_days(d("2024-10-08"), d("2024-10-08")), 1);
+        assert_eq!(s.calendar.working_days(d("2024-10-09"), d("2024-10-08")), 0);
     }
 
     #[test]

@@ -181,6 +181,8 @@ pub struct Submission {
     /// 代报: the region this upload was entered for by someone above it (a city entering a
     /// county's paper sheet); None when the region handed it in itself.
     pub on_behalf_of: Option<String>,
+    /// Why it came after the due date (迟报原因), when the sender said.
+    pub late_reason: Option<String>,
 }
 
 /// What `submit` hands to the store.
@@ -201,6 +203,7 @@ pub struct NewSubmission<'a> {
     pub summary: crate::finding::Summary,
     pub sheet: Option<&'a Sheet>,
     pub on_behalf_of: Option<&'a str>,
+    pub late_reason: Option<&'a str>,
 }
 
 /// A reviewer's decision on a region's sheet for a month.
@@ -270,8 +273,7 @@ pub struct Store {
     file: PathBuf,
 }
 
-const COLUMNS: &str =
-    "id, region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, findings, sheet, on_behalf_of";
+const COLUMNS: &str = "id, region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, findings, sheet, on_behalf_of, late_reason";
 const REVIEW_COLUMNS: &str = "id, region, period, action, submission_id, by, at, reason";
 
 impl Store {
@@ -573,8 +575,8 @@ impl Txn<'_> {
         let (errors, warnings) = (s.summary.errors as i64, s.summary.warnings as i64);
         self.tx
             .execute(
-                "INSERT INTO submissions (region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, findings, sheet, on_behalf_of)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                "INSERT INTO submissions (region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, findings, sheet, on_behalf_of, late_reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
                 params![
                     s.region,
                     s.period.map(|p| p.to_string()),
@@ -590,7 +592,8 @@ impl Txn<'_> {
                     warnings,
                     findings,
                     sheet,
-                    s.on_behalf_of
+                    s.on_behalf_of,
+                    s.late_reason
                 ],
             )
             .map_err(&sql)?;
@@ -671,7 +674,11 @@ fn query_submissions(conn: &Connection, file: &Path, sql: &str, args: impl rusql
                 r.get::<_, String>(9)?,
                 (r.get::<_, i64>(10)?, r.get::<_, i64>(11)?, r.get::<_, i64>(12)?),
                 r.get::<_, String>(13)?,
-                (r.get::<_, Option<String>>(14)?, r.get::<_, Option<String>>(15)?),
+                (
+                    r.get::<_, Option<String>>(14)?,
+                    r.get::<_, Option<String>>(15)?,
+                    r.get::<_, Option<String>>(16)?,
+                ),
             ))
         })
         .map_err(err)?;
@@ -689,7 +696,7 @@ fn query_submissions(conn: &Connection, file: &Path, sql: &str, args: impl rusql
             status,
             (version, errors, warnings),
             findings,
-            (sheet, on_behalf_of),
+            (sheet, on_behalf_of, late_reason),
         ) = row.map_err(err)?;
         let corrupt = |what: String| StoreError::Corrupt {
             file: file.to_path_buf(),
@@ -716,6 +723,7 @@ fn query_submissions(conn: &Connection, file: &Path, sql: &str, args: impl rusql
                 .map(|s| serde_json::from_str(&s).map_err(|e| corrupt(format!("报表数据无法读取（{e}）"))))
                 .transpose()?,
             on_behalf_of,
+            late_reason,
         });
     }
     Ok(out)

@@ -140,7 +140,7 @@ fn validate_inner(bytes: &[u8], name: &str, path: &Path, display: &str, schemas:
     let checked = table::check_table(&fs, form, display, &mut collector);
     table::check_footer(&fs, display, &mut rep.findings);
     if let (Some(region), Some(period), Some(table::Checked { rows, total, total_given })) = (region, period, checked) {
-        rep.sheet = Some(Sheet {
+        let sheet = Sheet {
             sheet: fs.sheet.clone(),
             region: region.code.clone(),
             period,
@@ -148,7 +148,9 @@ fn validate_inner(bytes: &[u8], name: &str, path: &Path, display: &str, schemas:
             total,
             total_given,
             first_col: fs.loc.first_col,
-        });
+        };
+        rep.figures = Some(sheet.clone());
+        rep.sheet = Some(sheet);
     }
     rep.book = Some(book);
     rep.finish()

@@ -98,6 +98,10 @@ pub struct FileReport {
     pub unlisted: BTreeMap<String, usize>,
     #[serde(skip)]
     pub sheet: Option<Sheet>,
+    /// The table's figures as read, kept also when the file is rejected: for showing what a
+    /// corrected version changed, never for counting (that is `sheet`).
+    #[serde(skip)]
+    pub figures: Option<Sheet>,
     #[serde(skip)]
     pub book: Option<ingest::Book>,
     /// The sheet holding the form and where its table is, when one was found.
@@ -155,6 +159,7 @@ pub(super) fn empty_report(path: &Path, display: &str) -> FileReport {
         findings: Vec::new(),
         unlisted: BTreeMap::new(),
         sheet: None,
+        figures: None,
         book: None,
         table: None,
     }

@@ -60,7 +60,24 @@ where
     }
 }
 
-fn set_cookie(st: &AppState, value: &str, max_age: Option<i64>) -> HeaderValue {
+/// For pages that differ with and without a session (the login form, 退出).
+impl<S> axum::extract::OptionalFromRequestParts<S> for Session
+where
+    Arc<AppState>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Session>, ApiError> {
+        match <Session as FromRequestParts<S>>::from_request_parts(parts, state).await {
+            Ok(s) => Ok(Some(s)),
+            Err(ApiError::Unauthorized(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+pub fn set_cookie(st: &AppState, value: &str, max_age: Option<i64>) -> HeaderValue {
     let secure = if st.secure_cookie { "; Secure" } else { "" };
     let age = max_age.map(|s| format!("; Max-Age={s}")).unwrap_or_default();
     HeaderValue::from_str(&format!("{COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/{secure}{age}")).expect("cookie text is ASCII")

@@ -23,7 +23,8 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    fn parts(&self) -> (StatusCode, String) {
+    /// The status and the sentence a user is shown.
+    pub fn report(&self) -> (StatusCode, String) {
         match self {
             ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m.clone()),
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m.clone()),
@@ -43,7 +44,7 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(detail) = &self {
             eprintln!("yuebao serve: {detail}");
         }
-        let (status, message) = self.parts();
+        let (status, message) = self.report();
         (status, Json(serde_json::json!({ "error": message }))).into_response()
     }
 }
@@ -58,7 +59,10 @@ impl From<WorkflowError> for ApiError {
     fn from(e: WorkflowError) -> ApiError {
         let m = e.to_string();
         match e {
-            WorkflowError::OutOfScope { .. } => ApiError::Forbidden(m),
+            WorkflowError::OutOfScope { .. } | WorkflowError::NotYours { .. } => ApiError::Forbidden(m),
+            WorkflowError::NoSuchSubmission { .. } => ApiError::NotFound(m),
+            WorkflowError::NotComparable { .. } => ApiError::BadRequest(m),
+            WorkflowError::MissingBytes { .. } => ApiError::Internal(m),
             WorkflowError::UnknownRegion { .. } | WorkflowError::AmbiguousRegion { .. } | WorkflowError::NotARollupScope { .. } => ApiError::BadRequest(m),
             WorkflowError::ReceivedInFuture { .. } | WorkflowError::Account(_) => ApiError::BadRequest(m),
             WorkflowError::Locked { .. } | WorkflowError::CannotReview { .. } => ApiError::Conflict(m),

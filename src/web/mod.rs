@@ -6,7 +6,9 @@
 
 mod api;
 mod auth;
+mod common;
 mod error;
+mod pages;
 
 pub use error::ApiError;
 
@@ -58,6 +60,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let upload_cap = usize::try_from(state.limits.file_bytes()).unwrap_or(usize::MAX).saturating_add(1 << 20);
     Router::new()
         .merge(api::routes(upload_cap))
+        .merge(pages::routes(upload_cap))
         .layer(axum::middleware::from_fn(auth::same_origin))
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)

@@ -22,6 +22,14 @@ pub enum WorkflowError {
     OnBehalfMismatch { given: String, found: String },
     #[error("收到时间 {at} 晚于现在（{now}），请检查")]
     ReceivedInFuture { at: String, now: String },
+    #[error("没有第 {id} 号报送")]
+    NoSuchSubmission { id: i64 },
+    #[error("无权查看第 {id} 号报送")]
+    NotYours { id: i64 },
+    #[error("第 {id} 号报送的原始文件在库中缺失，请联系系统管理员（yuebao verify）")]
+    MissingBytes { id: i64 },
+    #[error("第 {old} 号和第 {new} 号报送不是同一地区同一月份的两个版本，无法对比")]
+    NotComparable { old: i64, new: i64 },
     #[error("用户名或密码不正确")]
     BadLogin,
     #[error("登录失败次数过多，请 {minutes} 分钟后再试")]

@@ -13,12 +13,14 @@ pub mod scope;
 pub mod sources;
 pub mod standing;
 pub mod submit;
+pub mod view;
 
 pub use error::WorkflowError;
 pub use review::{ReviewInfo, ReviewKind, ReviewOutcome, ReviewRequest};
 pub use scope::{Action, Actor, Role};
 pub use standing::{Brief, RegionStatus, State};
 pub use submit::{SubmitOutcome, Upload};
+pub use view::{CellChange, Comparison};
 
 use crate::period::Period;
 use crate::schema::regions::Level;
@@ -39,6 +41,20 @@ pub struct Workflow<'a> {
 pub enum Listing {
     Counties,
     Cities,
+}
+
+/// The month regions are working on at `now`: last month until its due date has passed, then
+/// this month.
+pub fn current_period(schemas: &Schemas, now: Time) -> Period {
+    use chrono::Datelike;
+    let today = crate::time::day(now);
+    let this = Period::new(today.year(), today.month()).expect("a calendar month");
+    let last = this.prev();
+    if today <= schemas.calendar.due_date(last, &schemas.form().period).date {
+        last
+    } else {
+        this
+    }
 }
 
 impl<'a> Workflow<'a> {
@@ -76,6 +92,20 @@ impl<'a> Workflow<'a> {
         let subs = self.store.period(period)?;
         let reviews = self.store.period_reviews(period)?;
         Ok(standing::standing_of(self.schemas, &regions, period, &subs, &reviews, self.now))
+    }
+
+    /// The month regions are working on now (see [`current_period`]).
+    pub fn current_period(&self) -> Period {
+        current_period(self.schemas, self.now)
+    }
+
+    /// One region's month: its standing and every upload and review event.
+    pub fn region_month(&self, actor: &Actor, region: &Region, period: Period) -> Result<(RegionStatus, review::History), WorkflowError> {
+        let history = self.history(actor, region, period)?;
+        let status = standing::standing_of(self.schemas, &[region], period, &history.submissions, &history.reviews, self.now)
+            .pop()
+            .expect("one region in, one standing out");
+        Ok((status, history))
     }
 
     /// Every upload and review event of one region and month, oldest first.

@@ -95,6 +95,7 @@ fn report_of(s: &Submission, region: &Region) -> FileReport {
         findings: s.findings.clone(),
         unlisted: Default::default(),
         sheet: s.sheet.clone().filter(|_| accepted),
+        figures: s.sheet.clone(),
         book: None,
         table: None,
     }

@@ -104,6 +104,9 @@ pub struct RegionStatus {
     pub reasons: Vec<Reason>,
     /// The reviewer's standing decision: 审核退回 or 审核通过; None before any, or after 解锁.
     pub review: Option<ReviewInfo>,
+    /// The 迟报原因 given with the first accepted upload (or the latest, when none is).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub late_reason: Option<String>,
 }
 
 /// The cities a status over `scope` covers: all under a province, or the city itself.
@@ -180,6 +183,7 @@ pub fn standing_of(
                 note: eff.or(latest.copied()).and_then(|s| s.note.clone()),
                 reasons,
                 review,
+                late_reason: first.or(latest).and_then(|s| s.late_reason.clone()),
             }
         })
         .collect()
@@ -231,6 +235,7 @@ mod tests {
             findings: vec![Finding::new(Code::LargeChange, "f", "变动大")],
             sheet: None,
             on_behalf_of: None,
+            late_reason: None,
         }
     }
 

@@ -31,6 +31,8 @@ pub struct Upload<'a> {
     pub note: Option<&'a str>,
     /// 代报: the region (code or name) whose sheet this is, entered by someone above it.
     pub on_behalf_of: Option<&'a str>,
+    /// 迟报原因: why it comes after the due date, when the sender says.
+    pub late_reason: Option<&'a str>,
     pub hints: &'a Hints,
 }
 
@@ -54,7 +56,8 @@ pub struct SubmitOutcome {
     pub on_behalf_of: Option<String>,
     pub by: Option<String>,
     pub findings: Vec<Finding>,
-    /// The validation report (as one element of `validate --format json`'s files).
+    /// The validation report (as one element of `validate --format json`'s files), with the
+    /// workbook's cells.
     #[serde(skip)]
     pub report: crate::validate::FileReport,
 }
@@ -249,6 +252,7 @@ pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>) -> R
         summary: rep.summary,
         sheet: rep.sheet.as_ref(),
         on_behalf_of: on_behalf_of.as_deref(),
+        late_reason: up.late_reason,
     };
     let (id, version) = tx.insert(&new)?;
     tx.commit()?;
@@ -278,12 +282,9 @@ pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>) -> R
         on_behalf_of,
         by: actor.name.clone(),
         findings: rep.findings.clone(),
-        report: {
-            // What validate says about the file, the checks against earlier months included;
-            // its cells are not needed any more.
-            rep.book = None;
-            rep
-        },
+        // What validate says about the file, the checks against earlier months included, with
+        // its cells (a front end draws them).
+        report: rep,
     })
 }
 

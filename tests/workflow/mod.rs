@@ -18,6 +18,7 @@ fn upload<'a>(name: &'a str, bytes: &'a [u8], hints: &'a Hints) -> Upload<'a> {
         received_at: None,
         note: None,
         on_behalf_of: None,
+        late_reason: None,
         hints,
     }
 }
