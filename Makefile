@@ -8,7 +8,7 @@ OUT ?= out
 # `make test`, so polars is compiled once for both rather than twice.
 BIN = $(or $(CARGO_TARGET_DIR),target)/debug/yuebao
 
-.PHONY: run test build lint fmt bench bench-intake fuzz fuzz-inputs sample-data clean
+.PHONY: run serve test build lint fmt bench bench-intake bench-portal fuzz fuzz-inputs sample-data clean
 
 build:
 	$(CARGO) build --all-targets
@@ -34,8 +34,18 @@ run: build
 	@echo "== the store: 23 months of 临沂市 submitted, then status, rollup and the annual report"
 	@bash scripts/demo-store.sh $(BIN) $(OUT)
 
-# The kill test holds a submit inside its transaction through the `test-hooks` feature.
+# The portal on the demo year (scripts/demo-serve.sh): one account per role with fresh
+# passwords, printed with the URL; LISTEN=0.0.0.0:8080 to serve other machines.
+LISTEN ?= 127.0.0.1:8080
+serve: build
+	@bash scripts/demo-serve.sh $(BIN) $(OUT) $(LISTEN)
+
+# The kill test holds a submit inside its transaction through the `test-hooks` feature. The
+# portal's browser test needs chromium and chromedriver; without them it is skipped, and said so
+# here (under CI=true it fails instead; .ci/run installs them).
 test: lint
+	@command -v chromedriver >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1 || \
+	  echo "注意：未安装 chromium / chromium-driver，浏览器测试将跳过（apt-get install chromium chromium-driver，或运行 .ci/run）"
 	$(CARGO) test --all-targets --features test-hooks
 
 lint:
@@ -48,6 +58,10 @@ fmt:
 bench:
 	bash scripts/bench.sh
 	bash scripts/bench-intake.sh
+
+# The portal under load: 20 reporters uploading for 30 s, then the boards (release build).
+bench-portal:
+	bash scripts/bench-portal.sh
 
 # Peak memory and time of validate on hostile and huge files (a 1 GB zip bomb, a 50 MB
 # one-line CSV …), one at a time, release build; INTAKE_BIN=target/debug/yuebao to skip it.

@@ -297,6 +297,10 @@ pub struct SubmitArgs {
     #[arg(long, value_name = "CODE")]
     pub on_behalf_of: Option<String>,
 
+    /// 迟报原因：截止日期之后报送时写明原因，市级在报送情况中看到
+    #[arg(long, value_name = "TEXT")]
+    pub late_reason: Option<String>,
+
     #[command(flatten)]
     pub hints: HintArgs,
 

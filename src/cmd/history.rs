@@ -74,6 +74,9 @@ pub fn run(args: &HistoryArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resu
                 if let Some(n) = &s.note {
                     println!("    说明：{n}");
                 }
+                if let Some(r) = &s.late_reason {
+                    println!("    迟报原因：{r}");
+                }
                 for f in s.findings.iter().filter(|f| f.severity >= crate::finding::Severity::Warning) {
                     println!("    {}", f.short());
                 }

@@ -47,7 +47,7 @@ pub fn run(args: &SubmitArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
             received_at,
             note: args.note.as_deref(),
             on_behalf_of: args.on_behalf_of.as_deref(),
-            late_reason: None,
+            late_reason: args.late_reason.as_deref(),
             hints: &hints,
         };
         match wf.submit(&actor, &upload) {

@@ -72,10 +72,9 @@ pub fn read(name: &str, bytes: &[u8], limits: &Limits) -> Result<Loaded, Unreada
     let limits_json = serde_json::to_string(limits).expect("limits serialise");
     let spawned = Command::new(exe)
         .arg("probe")
-        .arg("--name")
-        .arg(name)
-        .arg("--limits")
-        .arg(&limits_json)
+        // `--name=…` in one argument: a handed-in name may begin with '-'.
+        .arg(format!("--name={name}"))
+        .arg(format!("--limits={limits_json}"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

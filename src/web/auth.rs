@@ -101,10 +101,16 @@ pub struct LoginBody {
     password: String,
 }
 
+/// Checks a username and password from `addr` (at most two at a time, see `AppState::logins`).
+pub async fn check_login(st: &Arc<AppState>, username: String, password: String, addr: SocketAddr) -> Result<crate::workflow::accounts::Login, ApiError> {
+    let _turn = st.logins.acquire().await.map_err(|e| ApiError::Internal(e.to_string()))?;
+    let address = addr.ip().to_string();
+    st.with_workflow(move |wf| Ok(wf.login(&username, &password, &address)?)).await
+}
+
 /// `POST /api/login` `{"username","password"}`: sets the session cookie.
 pub async fn login(State(st): State<Arc<AppState>>, ConnectInfo(addr): ConnectInfo<SocketAddr>, Json(body): Json<LoginBody>) -> Result<Response, ApiError> {
-    let address = addr.ip().to_string();
-    let login = st.with_workflow(move |wf| Ok(wf.login(&body.username, &body.password, &address)?)).await?;
+    let login = check_login(&st, body.username, body.password, addr).await?;
     let mut res = Json(serde_json::json!({ "user": user_json(&st, &login.user) })).into_response();
     res.headers_mut().insert(header::SET_COOKIE, set_cookie(&st, &login.token, None));
     Ok(res)
@@ -124,18 +130,28 @@ pub async fn me(State(st): State<Arc<AppState>>, session: Session) -> Json<serde
     Json(serde_json::json!({ "user": user_json(&st, &session.user) }))
 }
 
-/// Refuses a state-changing request that says it comes from another site: its `Origin` names
-/// another host, or `Sec-Fetch-Site` says cross-site. Scripts that send neither are let through
-/// (no browser, no ambient cookie to abuse); they still need a session.
+/// Refuses a state-changing request that does not come from this site's own pages: its
+/// `Origin` (or, from browsers that send none, its `Referer`) must name this host, and
+/// `Sec-Fetch-Site` must not say cross-site. A request that carries the session cookie and says
+/// nothing of where it comes from is refused too (an old browser that ignores SameSite would
+/// otherwise let another site's form act); scripts send `Origin` with their cookie. Only a
+/// request without the cookie (a login) may come without either.
 pub async fn same_origin(req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
     let h = req.headers();
     let host = h.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let origin_ok = match h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        None => true,
-        Some(o) => o.split_once("://").map(|(_, rest)| rest) == Some(host),
+    let from_here = |url: &str| {
+        url.split_once("://")
+            .map(|(_, rest)| rest.split('/').next().unwrap_or(""))
+            .is_some_and(|h| !host.is_empty() && h == host)
+    };
+    let text = |name: header::HeaderName| h.get(name).and_then(|v| v.to_str().ok());
+    let origin_ok = match (text(header::ORIGIN), text(header::REFERER)) {
+        (Some(o), _) => from_here(o),
+        (None, Some(r)) => from_here(r),
+        (None, None) => cookie_token(h).is_none(),
     };
     let site_ok = match h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         None => true,
@@ -144,6 +160,6 @@ pub async fn same_origin(req: Request, next: Next) -> Response {
     if origin_ok && site_ok {
         next.run(req).await
     } else {
-        ApiError::Forbidden("请求来自其他网站，已拒绝".into()).into_response()
+        ApiError::Forbidden("无法确认请求来自本站页面，已拒绝（脚本调用请带 Origin 请求头）".into()).into_response()
     }
 }

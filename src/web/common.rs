@@ -18,11 +18,18 @@ pub fn period_arg(text: &str) -> Result<Period, ApiError> {
         .map_err(|_| ApiError::BadRequest(format!("报告期“{text}”不对，应写作 2026-10")))
 }
 
-/// The region a request names, or the account's own.
+/// The code of the region a request names, or of the account's own; always a region of the
+/// schema (an account whose region left the schema is told so).
 pub fn region_or_own(st: &AppState, session: &Session, text: Option<&str>) -> Result<String, ApiError> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) => Ok(crate::workflow::scope::region_arg(&st.schemas, t)?.code.clone()),
-        None => Ok(session.user.region.clone()),
+        None => match st.schemas.regions.get(&session.user.region) {
+            Some(r) => Ok(r.code.clone()),
+            None => Err(ApiError::Forbidden(format!(
+                "账号所属地区代码 {} 不在地区表中，请联系系统管理员",
+                session.user.region
+            ))),
+        },
     }
 }
 

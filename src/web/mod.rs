@@ -31,9 +31,24 @@ pub struct AppState {
     pub limits: Limits,
     /// A fixed "now" (`--now`), for replays and tests; else the clock.
     pub fixed_now: Option<Time>,
+    /// Password checks in flight: argon2id takes about 19 MiB and tens of milliseconds each, so
+    /// a flood of logins waits here instead of filling the blocking pool (and guesses cannot
+    /// race past the failure count in hundreds).
+    pub logins: tokio::sync::Semaphore,
 }
 
 impl AppState {
+    pub fn new(data: PathBuf, schemas: Schemas, secure_cookie: bool, limits: Limits, fixed_now: Option<Time>) -> AppState {
+        AppState {
+            data,
+            schemas,
+            secure_cookie,
+            limits,
+            fixed_now,
+            logins: tokio::sync::Semaphore::new(2),
+        }
+    }
+
     pub fn now(&self) -> Time {
         self.fixed_now.unwrap_or_else(crate::time::now)
     }
@@ -62,14 +77,42 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(api::routes(upload_cap))
         .merge(pages::routes(upload_cap))
         .layer(axum::middleware::from_fn(auth::same_origin))
+        .layer(axum::middleware::from_fn(in_chinese))
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
 }
 
-/// Headers on every response: nothing from other origins, no framing, no sniffing, and API
-/// answers never cached.
-async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+/// axum's own refusals — an address or method it does not know, a path, query or form that
+/// does not parse, a body of the wrong type — are English text or empty; they are said here in
+/// Chinese, as JSON under /api/ and as a page elsewhere.
+async fn in_chinese(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
     let api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    let status = res.status();
+    let kind = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !status.is_client_error() || kind.starts_with("application/json") || kind.starts_with("text/html") {
+        return res;
+    }
+    let message = match status {
+        StatusCode::NOT_FOUND => "没有这个网址，请从首页进入",
+        StatusCode::METHOD_NOT_ALLOWED => "这个网址不接受这种请求方式",
+        StatusCode::PAYLOAD_TOO_LARGE => "上传内容太大，超过了上传上限",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "请求的内容类型不对（应为表单、上传文件或 JSON）",
+        _ => "请求内容不完整或格式不对，请回到页面重新操作",
+    };
+    if api {
+        (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
+    } else {
+        (status, pages::error_page("操作未完成", message)).into_response()
+    }
+}
+
+/// Headers on every response: nothing from other origins, no framing, no sniffing, and nothing
+/// but the style sheet and script cached (pages and answers show one account's data).
+async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let cached = req.uri().path().starts_with("/static/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(
@@ -79,7 +122,7 @@ async fn security_headers(req: axum::extract::Request, next: axum::middleware::N
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    if api {
+    if !cached {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     res

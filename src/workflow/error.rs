@@ -20,6 +20,10 @@ pub enum WorkflowError {
     CannotReview { region: String, period: String, why: String },
     #[error("代报的地区是{given}，但表内填报单位是{found}；请核对后重新提交")]
     OnBehalfMismatch { given: String, found: String },
+    #[error("代报是替下级地区录入报表；本地区的报表请直接上传")]
+    OnBehalfOfOwn,
+    #[error("第 {id} 号报送不是待说明的版本，不能补充说明；如需更正请重新上传")]
+    NotPending { id: i64 },
     #[error("收到时间 {at} 晚于现在（{now}），请检查")]
     ReceivedInFuture { at: String, now: String },
     #[error("没有第 {id} 号报送")]

@@ -89,6 +89,10 @@ impl<'a> Workflow<'a> {
             Listing::Counties => self.schemas.regions.counties(&scope.code),
             Listing::Cities => standing::cities_under(self.schemas, scope),
         };
+        // Every region listed, not only the scope asked for (a county's "cities" is its city).
+        for r in &regions {
+            self.allow(actor, Action::View, r)?;
+        }
         let subs = self.store.period(period)?;
         let reviews = self.store.period_reviews(period)?;
         Ok(standing::standing_of(self.schemas, &regions, period, &subs, &reviews, self.now))

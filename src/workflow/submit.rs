@@ -90,6 +90,9 @@ fn admit<'a>(wf: &Workflow<'a>, actor: &Actor, up: &Upload<'a>) -> Result<Admitt
     let proxy = up.on_behalf_of.map(|t| wf.region(t)).transpose()?;
     let mut hints = up.hints.clone();
     if let Some(p) = proxy {
+        if actor.region.as_deref() == Some(p.code.as_str()) {
+            return Err(WorkflowError::OnBehalfOfOwn);
+        }
         wf.allow(actor, Action::Submit, p)?;
         hints.region = Some(p.code.clone());
     }

@@ -6,7 +6,7 @@
 //! region, so a number guessed does not tell whose sheet it is.
 
 use super::{Action, Actor, Workflow, WorkflowError};
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 use crate::schema::{Form, Region};
 use crate::store::Submission;
 use crate::validate::{FileReport, Hints, Sheet};
@@ -36,6 +36,15 @@ impl<'a> Workflow<'a> {
         Ok((s, bytes))
     }
 
+    /// Upload `id` with its bytes, to be handed in again with a 说明: only a 待说明 version.
+    pub fn pending_original(&self, actor: &Actor, id: i64) -> Result<(Submission, Vec<u8>), WorkflowError> {
+        let (s, bytes) = self.original(actor, id)?;
+        if s.status != crate::store::SubStatus::Pending {
+            return Err(WorkflowError::NotPending { id });
+        }
+        Ok((s, bytes))
+    }
+
     /// Upload `id` read again from its bytes: the workbook's cells and the table's place, with
     /// the findings as stored when it was handed in (the checks against earlier months
     /// included), each pointing at its cell.
@@ -61,12 +70,12 @@ impl<'a> Workflow<'a> {
         Ok((s, rep))
     }
 
-    /// Two versions of the same region's month side by side (see [`Comparison`]). A version
+    /// Two versions of `region`'s month side by side (see [`Comparison`]). A version
     /// that was not accepted has no figures stored; its file is read again for them.
-    pub fn compare(&self, actor: &Actor, old: i64, new: i64, hints: &Hints) -> Result<Comparison, WorkflowError> {
+    pub fn compare(&self, actor: &Actor, region: &Region, old: i64, new: i64, hints: &Hints) -> Result<Comparison, WorkflowError> {
         let (a, ra) = self.submission(actor, old)?;
         let (b, rb) = self.submission(actor, new)?;
-        if ra.code != rb.code || a.period != b.period {
+        if ra.code != region.code || rb.code != region.code || a.period != b.period {
             return Err(WorkflowError::NotComparable { old, new });
         }
         let figures = |s: &Submission| -> Result<Option<Sheet>, WorkflowError> {
@@ -103,9 +112,9 @@ pub struct Comparison {
     pub cells: Vec<CellChange>,
     pub rows_added: Vec<String>,
     pub rows_removed: Vec<String>,
-    /// Findings of the old version that the new one no longer has.
+    /// Errors and warnings of the old version that the new one no longer has.
     pub fixed: Vec<Finding>,
-    /// Findings of the new version that the old one did not have.
+    /// Errors and warnings of the new version that the old one did not have.
     pub appeared: Vec<Finding>,
 }
 
@@ -120,10 +129,14 @@ impl Comparison {
             }
             _ => (Vec::new(), Vec::new(), Vec::new(), false),
         };
+        // Problems are errors and warnings; notes (a baseline set, a period read from the file
+        // name) are not.
+        let problems = |fs: &[Finding]| fs.iter().filter(|f| f.severity > Severity::Info).cloned().collect::<Vec<_>>();
+        let (pa, pb) = (problems(&old.findings), problems(&new.findings));
         let keys = |fs: &[Finding]| fs.iter().map(finding_key).collect::<BTreeSet<_>>();
-        let (ka, kb) = (keys(&old.findings), keys(&new.findings));
-        let fixed = old.findings.iter().filter(|f| !kb.contains(&finding_key(f))).cloned().collect();
-        let appeared = new.findings.iter().filter(|f| !ka.contains(&finding_key(f))).cloned().collect();
+        let (ka, kb) = (keys(&pa), keys(&pb));
+        let fixed = pa.iter().filter(|f| !kb.contains(&finding_key(f))).cloned().collect();
+        let appeared = pb.iter().filter(|f| !ka.contains(&finding_key(f))).cloned().collect();
         Comparison {
             old,
             new,

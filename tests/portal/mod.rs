@@ -1,6 +1,9 @@
 //! The portal through HTTP: the real `yuebao serve` on a real port of 127.0.0.1, accounts made
 //! with `yuebao user add`, and the JSON API as another program (or the browser) calls it.
 
+mod browser;
+mod pages;
+
 use crate::support::*;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
@@ -83,7 +86,12 @@ pub struct Client {
 
 impl Client {
     pub fn new(server: &Server) -> Client {
-        let config = ureq::Agent::config_builder().http_status_as_error(false).build();
+        // Redirects are answers to look at (a page sends to /login, a form to its result).
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .build();
         Client {
             agent: config.into(),
             base: server.url.clone(),
@@ -113,11 +121,12 @@ impl Client {
         Client::finish(r.call())
     }
 
+    /// A JSON POST as a script sends it: with the session cookie and this site's `Origin`.
     pub fn post_json(&self, path: &str, body: &Value) -> Answer {
-        self.post_json_from(path, body, None)
+        self.post_json_from(path, body, Some(&self.base.clone()))
     }
 
-    /// A POST as a page of `origin` would send it.
+    /// A POST as a page of `origin` would send it (None: no `Origin` header at all).
     pub fn post_json_from(&self, path: &str, body: &Value, origin: Option<&str>) -> Answer {
         let mut r = self.agent.post(format!("{}{path}", self.base)).header("Content-Type", "application/json");
         if let Some(c) = &self.cookie {
@@ -141,6 +150,33 @@ impl Client {
 
     /// `POST /api/uploads` with the file and text fields, as a browser's form sends them.
     pub fn upload(&self, file: &Path, fields: &[(&str, &str)]) -> Answer {
+        self.upload_to("/api/uploads", file, fields)
+    }
+
+    /// A form POST (`application/x-www-form-urlencoded`) as the browser sends it from a page of
+    /// this site.
+    pub fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let body: String = fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
+        let mut r = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Origin", &self.base);
+        if let Some(c) = &self.cookie {
+            r = r.header("Cookie", c);
+        }
+        Client::finish(r.send(body))
+    }
+
+    /// Keeps the session cookie a response sets.
+    pub fn keep_cookie(&mut self, a: &Answer) {
+        if let Some(set) = a.header("set-cookie") {
+            self.cookie = Some(set.split(';').next().unwrap().to_string());
+        }
+    }
+
+    /// A multipart POST of `file` and text fields to `path`.
+    pub fn upload_to(&self, path: &str, file: &Path, fields: &[(&str, &str)]) -> Answer {
         let boundary = "----yuebao-test-boundary-7d1f";
         let mut body = Vec::new();
         for (k, v) in fields {
@@ -156,8 +192,9 @@ impl Client {
         write!(body, "\r\n--{boundary}--\r\n").unwrap();
         let mut r = self
             .agent
-            .post(format!("{}/api/uploads", self.base))
-            .header("Content-Type", format!("multipart/form-data; boundary={boundary}"));
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+            .header("Origin", &self.base);
         if let Some(c) = &self.cookie {
             r = r.header("Cookie", c);
         }
@@ -165,11 +202,22 @@ impl Client {
     }
 }
 
+/// Percent-encoding for form bodies.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// A store with the 临沂市 accounts of the tests: 兰山区 and 罗庄区 reporters, the city
 /// reviewer, and the province reviewer.
-fn accounts(data: &Path) {
+pub fn accounts(data: &Path) {
     add_user(data, "lanshan", "兰山区", "reporter", "lanshan-pass");
     add_user(data, "luozhuang", "罗庄区", "reporter", "luozhuang-pass");
+    add_user(data, "hedong", "河东区", "reporter", "hedong-pass");
     add_user(data, "linyi", "临沂市", "reviewer", "linyi-pass");
     add_user(data, "shandong", "370000", "reviewer", "shandong-pass");
 }
@@ -434,7 +482,20 @@ fn the_scope_table() {
         Some("http://evil.example"),
     );
     assert_eq!(a.status, 403);
+    // With the cookie and no word of where it comes from (an old browser that sends neither
+    // Origin nor Referer and ignores SameSite): refused too.
+    let a = city.post_json_from("/api/review/approve", &serde_json::json!({"region": "371311", "period": "2026-10"}), None);
+    assert_eq!(a.status, 403, "{}", a.text());
     assert!(county(&status(&data, "2026-10", "371300", NOW), "371311")["review"].is_null());
+    // A county does not see its city's sheet through the cities' listing.
+    assert_eq!(lanshan_c.get("/api/status?period=2026-10&level=city").status, 403);
+    // axum's own refusals come in Chinese.
+    let a = city.get("/api/status");
+    assert_eq!(a.status, 400);
+    assert!(a.json()["error"].as_str().unwrap().contains("请求内容不完整"), "{}", a.text());
+    let a = city.get("/no-such-page");
+    assert_eq!(a.status, 404);
+    assert!(a.text().contains("没有这个网址"));
 
     // An idle session (30 minutes without a request) has ended.
     let conn = rusqlite::Connection::open(data.join("yuebao.sqlite3")).unwrap();

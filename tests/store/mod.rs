@@ -145,7 +145,11 @@ fn timeliness_follows_the_due_date_moved_past_holidays() {
     let at = |file: &Path, when: &str| submit(&data, &[file], &["--received-at", when]);
     // 2024-09 is due 2024-10-08, the first working day after the 国庆 holiday.
     at(&f("371302", "兰山区", "2024-09"), "2024-10-08 23:59");
-    at(&f("371311", "罗庄区", "2024-09"), "2024-10-09 00:00");
+    submit(
+        &data,
+        &[&f("371311", "罗庄区", "2024-09")],
+        &["--received-at", "2024-10-09 00:00", "--late-reason", "节后乡镇数据核实延误"],
+    );
     at(&f("371312", "河东区", "2024-09"), "2024-10-05 11:00");
     let mut bad = rows.clone();
     bad[1].1[4] = -5;
@@ -161,6 +165,12 @@ fn timeliness_follows_the_due_date_moved_past_holidays() {
     assert_eq!(county(&st, "371302")["due"], "2024-10-08");
     assert_eq!(state("371302"), "按时");
     assert_eq!(state("371311"), "迟报 1 天");
+    assert_eq!(county(&st, "371311")["late_reason"], "节后乡镇数据核实延误");
+    assert!(
+        yuebao(&["history", "--data", s(&data), "--region", "371311", "--period", "2024-09"])
+            .stdout
+            .contains("迟报原因：节后乡镇数据核实延误")
+    );
     assert_eq!(state("371312"), "按时");
     assert_eq!(state("371321"), "退回");
     assert_eq!(state("371322"), "未报，已逾期 2 天");

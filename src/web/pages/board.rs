@@ -211,6 +211,10 @@ pub struct DrillQuery {
 /// `GET /city/{code}?period=[&old=&new=]`: one county's month for its reviewer.
 pub async fn drill(State(st): State<Arc<AppState>>, Page(session): Page, Path(code): Path<String>, Query(q): Query<DrillQuery>) -> Result<Response, PageError> {
     let period = month(&st, q.period.as_deref())?;
+    // A county's reporter has its own page; the drill-down is the reviewer's.
+    if session.actor.role == crate::workflow::Role::Reporter {
+        return Ok(Redirect::to(&format!("/county?period={period}")).into_response());
+    }
     let code = region_or_own(&st, &session, Some(&code))?;
     let actor = session.actor.clone();
     let c2 = code.clone();
@@ -226,7 +230,7 @@ pub async fn drill(State(st): State<Arc<AppState>>, Page(session): Page, Path(co
                 let n = history.submissions.len();
                 (n >= 2).then(|| (history.submissions[n - 2].id, history.submissions[n - 1].id))
             };
-            let comparison = pair.or_else(latest_two).map(|(a, b)| wf.compare(&actor, a, b, &hints)).transpose()?;
+            let comparison = pair.or_else(latest_two).map(|(a, b)| wf.compare(&actor, region, a, b, &hints)).transpose()?;
             Ok((status, history, comparison))
         })
         .await?;

@@ -26,7 +26,8 @@ pub struct MonthQuery {
 /// `GET /county?period=`: the county reporter's page (others are sent to their board).
 pub async fn page(State(st): State<Arc<AppState>>, Page(session): Page, Query(q): Query<MonthQuery>) -> Result<Response, PageError> {
     let period = month(&st, q.period.as_deref())?;
-    let Some(region) = st.schemas.regions.get(&session.user.region).filter(|r| r.level == Level::County) else {
+    let own = region_or_own(&st, &session, None)?;
+    let Some(region) = st.schemas.regions.get(&own).filter(|r| r.level == Level::County) else {
         return Ok(Redirect::to(&format!("/city?period={period}")).into_response());
     };
     let actor = session.actor.clone();

@@ -43,15 +43,17 @@ pub struct LoginForm {
 }
 
 pub async fn submit(State(st): State<Arc<AppState>>, ConnectInfo(addr): ConnectInfo<SocketAddr>, Form(f): Form<LoginForm>) -> Response {
-    let address = addr.ip().to_string();
     let username = f.username.clone();
-    match st.with_workflow(move |wf| Ok(wf.login(&f.username, &f.password, &address)?)).await {
+    match auth::check_login(&st, f.username, f.password, addr).await {
         Ok(login) => {
             let mut res = Redirect::to("/").into_response();
             res.headers_mut().insert(header::SET_COOKIE, auth::set_cookie(&st, &login.token, None));
             res
         }
         Err(e) => {
+            if let crate::web::ApiError::Internal(detail) = &e {
+                eprintln!("yuebao serve: {detail}");
+            }
             let (status, message) = e.report();
             (status, login_page(Some(&message), &username)).into_response()
         }

@@ -54,6 +54,8 @@ fn asset(body: &'static str, kind: &'static str) -> Response {
     res
 }
 
+pub use layout::error_page;
+
 /// A signed-in person on a page; without a session the page sends them to the login form.
 pub struct Page(pub Session);
 
@@ -97,6 +99,9 @@ impl IntoResponse for PageError {
         match self {
             PageError::Login => Redirect::to("/login").into_response(),
             PageError::Refused(e) => {
+                if let ApiError::Internal(detail) = &e {
+                    eprintln!("yuebao serve: {detail}");
+                }
                 let (status, message) = e.report();
                 let title = if status == StatusCode::FORBIDDEN { "无权访问" } else { "操作未完成" };
                 (status, layout::error_page(title, &message)).into_response()

@@ -90,7 +90,7 @@ pub struct ExplainForm {
 /// `POST /submissions/{id}/explain`: hands the same file in again with a 说明 (强制上报).
 pub async fn explain(State(st): State<Arc<AppState>>, Page(session): Page, Path(id): Path<i64>, Form(f): Form<ExplainForm>) -> Result<Response, PageError> {
     let actor = session.actor.clone();
-    let (s, bytes) = st.with_workflow(move |wf| Ok(wf.original(&actor, id)?)).await?;
+    let (s, bytes) = st.with_workflow(move |wf| Ok(wf.pending_original(&actor, id)?)).await?;
     let own = s.region.as_deref() == Some(session.user.region.as_str());
     let form = UploadForm {
         file_name: s.file_name.clone(),
@@ -205,9 +205,9 @@ fn findings_table(rep: &FileReport) -> Markup {
                             tr class=(sev_class(f.severity)) {
                                 td { (layout::badge(sev_class(f.severity), f.severity.label())) }
                                 td.code { (f.code.as_str()) }
-                                td { (place(f)) }
-                                td { (f.row_label.as_deref().unwrap_or("")) }
-                                td { (f.column.map(|c| format!("第({c})栏")).unwrap_or_default()) }
+                                td.nowrap { (place(f)) }
+                                td.nowrap { (f.row_label.as_deref().unwrap_or("")) }
+                                td.nowrap { (f.column.map(|c| format!("第({c})栏")).unwrap_or_default()) }
                                 td { (f.message) }
                             }
                         }
@@ -272,6 +272,8 @@ fn sheet_grid(rep: &FileReport) -> Markup {
         }
     }
     let cut = last_row > rows || last_col > cols;
+    let area = rep.table.as_ref().filter(|(n, _)| *n == grid.name).map(|(_, a)| *a);
+    let inside = |r: u32, c: u32| area.is_some_and(|a| (a.top..=a.bottom).contains(&r) && (a.first_col..=a.last_col).contains(&c));
     html! {
         section.card {
             h2 { "表格（工作表“" (grid.name) "”）" }
@@ -289,7 +291,9 @@ fn sheet_grid(rep: &FileReport) -> Markup {
                                         @let (rs, cs) = spans.get(&(r, c)).copied().unwrap_or((1, 1));
                                         @let text = grid.get(r, c).map(|x| x.value.display()).unwrap_or_default();
                                         @let mark = marks.get(&(r, c));
-                                        @let long = cs == 1 && text.chars().count() > 8;
+                                        // Long headings wrap inside the form's table; the title and the notes
+                                        // around it run on as in Excel.
+                                        @let long = cs == 1 && text.chars().count() > 8 && inside(r, c);
                                         td class=[mark.map(|m| sev_class(m.0)).or(long.then_some("long"))]
                                             rowspan=[(rs > 1).then_some(rs)] colspan=[(cs > 1).then_some(cs)]
                                             data-cell=(crate::text::a1(r, c))

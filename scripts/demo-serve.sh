@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# `make serve`: the portal on the demo year. The store is rebuilt as `make run` builds it
+# (scripts/demo-store.sh: 临沂市 from 2024-12 to 2026-10, October reviewed), one account per role
+# is created with a fresh random password, files for the county to try are written, and the
+# portal serves until Ctrl-C.
+#
+# The portal runs as of 2026-11-26 10:00 (`serve --now`), the day the demo year was made for:
+# October is closed and November, due 2026-12-07, is open. A real deployment uses the clock.
+#
+# Usage: scripts/demo-serve.sh BIN OUTDIR [LISTEN]
+set -euo pipefail
+bin=$1
+out=$2
+listen=${3:-127.0.0.1:8080}
+now="2026-11-26 10:00"
+data=$out/yuebao-data
+
+echo "正在生成演示数据（临沂市 2024-12 至 2026-10，过程见 $out/演示数据.log）…"
+mkdir -p "$out"
+bash scripts/demo-store.sh "$bin" "$out" >"$out/演示数据.log" 2>&1
+
+password() { printf 'demo-%s' "$(od -An -tx1 -N5 /dev/urandom | tr -d ' \n')"; }
+add() { # NAME REGION ROLE PASSWORD
+  printf '%s\n' "$4" | "$bin" user add "$1" --region "$2" --role "$3" --password-stdin --data "$data" >/dev/null
+}
+p_county=$(password)
+p_city=$(password)
+p_admin=$(password)
+add yinan 371321 reporter "$p_county"
+add linyi 371300 reviewer "$p_city"
+add admin 370000 admin "$p_admin"
+
+# November files for 沂南县 to upload: one with the planted error (马头镇 第(3)栏 > 第(2)栏),
+# and the corrected one.
+try=$out/演示上传
+rm -rf "$try" "$out/.演示样表"
+"$bin" sample --period 2026-11 --region 371300 --with-errors -o "$out/.演示样表/有错" -q >/dev/null
+"$bin" sample --period 2026-11 --region 371300 -o "$out/.演示样表/正确" -q >/dev/null
+mkdir -p "$try/1-有错误" "$try/2-已改正"
+cp "$out/.演示样表/有错/371321-沂南县-2026-11.xlsx" "$try/1-有错误/"
+cp "$out/.演示样表/正确/371321-沂南县-2026-11.xlsx" "$try/2-已改正/"
+rm -rf "$out/.演示样表"
+
+host=${listen%:*}
+port=${listen##*:}
+cat <<TEXT
+
+演示账号（密码每次运行重新生成）：
+  县区填报  沂南县   用户名 yinan   密码 $p_county
+  市级审核  临沂市   用户名 linyi   密码 $p_city
+  管理员    山东省   用户名 admin   密码 $p_admin
+可上传的演示文件：$try/1-有错误/ 与 $try/2-已改正/
+门户时间固定为 $now（演示数据所在的时刻）。按 Ctrl-C 停止。
+
+TEXT
+exec "$bin" serve --data "$data" --listen "$host:$port" --now "$now"

@@ -1,0 +1,323 @@
+//! The portal in a real browser: headless Chromium driven through chromedriver (Debian's
+//! `chromium` and `chromium-driver`). A county and a city, each in its own browser session, run
+//! October end to end: the county uploads a sheet with an error and sees the red cell with its
+//! message, uploads one with only a warning and submits it with a 说明; the city returns it with
+//! a reason; the county sees the reason and hands in again; the city approves and downloads the
+//! rollup. Screenshots of every step go to `target/screenshots/`.
+//!
+//! Without a browser the test says so and passes, except under CI (`CI=true`), where a missing
+//! browser is a failure: `.ci/run` installs it.
+
+use super::{Server, accounts};
+use crate::support::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const NOW: &str = "2026-11-03 10:00";
+
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/bin"), PathBuf::from("/usr/lib/chromium")])
+        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
+        .find(|p| p.is_file())
+}
+
+/// chromedriver and the browser, or why not.
+fn browser() -> Option<(PathBuf, PathBuf)> {
+    let driver = find_program(&["chromedriver"]);
+    let chrome = find_program(&["chromium", "chromium-browser", "google-chrome"]);
+    match (driver, chrome) {
+        (Some(d), Some(c)) => Some((d, c)),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI 上必须能运行浏览器测试：找不到 chromium 或 chromedriver（.ci/run 应已安装 chromium 与 chromium-driver）")
+        }
+        _ => {
+            eprintln!("跳过浏览器测试：找不到 chromium 或 chromedriver（apt-get install chromium chromium-driver）");
+            None
+        }
+    }
+}
+
+/// A running chromedriver; stopped when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    fn start(program: &Path) -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(program)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Stopped by Drop, also when it never answers.
+        let driver = Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        for _ in 0..100 {
+            if agent.get(format!("{}/status", driver.url)).call().is_ok() {
+                return driver;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("chromedriver did not start");
+    }
+
+    /// A fresh browser profile: its own cookies, like a person at their own desk.
+    async fn session(&self, chrome: &Path) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "chrome".into());
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": chrome,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000", "--lang=zh-CN"],
+            }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .expect("a browser session")
+    }
+}
+
+fn screenshots() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"), PathBuf::from);
+    let dir = target.join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The whole page as a PNG under `target/screenshots/`.
+async fn shot(c: &Client, name: &str) {
+    c.set_window_size(1400, 1000).await.unwrap();
+    let h = c.execute("return document.documentElement.scrollHeight", vec![]).await.unwrap();
+    let h = h.as_u64().unwrap_or(1000).clamp(600, 8000) as u32;
+    c.set_window_size(1400, h + 140).await.unwrap();
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
+}
+
+/// The element `css` once the page has it; else the page is kept as `failed.png` and its text
+/// is in the panic.
+async fn wait_for(c: &Client, css: &str) -> fantoccini::elements::Element {
+    match c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css(css)).await {
+        Ok(e) => e,
+        Err(e) => {
+            let url = c.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+            let text = match c.find(Locator::Css("body")).await {
+                Ok(b) => b.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            shot(c, "failed").await;
+            panic!("no {css} on {url} ({e}):\n{text}");
+        }
+    }
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    wait_for(c, css).await.text().await.unwrap()
+}
+
+async fn sign_in(c: &Client, base: &str, user: &str, password: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    wait_for(c, "input[name=username]").await.send_keys(user).await.unwrap();
+    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(password).await.unwrap();
+    c.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(c, "header .who").await;
+}
+
+/// Picks `file` in the page's upload form (and a 说明 when given) and submits it; waits for the
+/// result page.
+async fn upload(c: &Client, file: &Path, note: Option<&str>) -> String {
+    wait_for(c, "form.upload input[type=file]")
+        .await
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    // Past the due date the form asks why.
+    if let Ok(late) = c.find(Locator::Css("form.upload textarea[name=late_reason]")).await {
+        late.send_keys("补报上月报表").await.unwrap();
+    }
+    if let Some(n) = note {
+        c.find(Locator::Css("form.upload details summary")).await.unwrap().click().await.unwrap();
+        c.find(Locator::Css("form.upload textarea[name=note]"))
+            .await
+            .unwrap()
+            .send_keys(n)
+            .await
+            .unwrap();
+    }
+    c.find(Locator::Css("form.upload button[type=submit]")).await.unwrap().click().await.unwrap();
+    text_of(c, "section.verdict").await
+}
+
+#[test]
+fn a_county_and_a_city_run_october_in_their_browsers() {
+    let Some((driver_program, chrome)) = browser() else { return };
+    let d = tmp();
+    let data = d.path().join("data");
+    accounts(&data);
+    let server = Server::start(&data, &["--now", NOW]);
+    let base = server.url.clone();
+    let driver = Driver::start(&driver_program);
+
+    // The files: September clean; October with an error (第(3)栏 above 第(2)栏 in 银雀山街道),
+    // and October with a jump in 第(9)栏 that only a 说明 gets accepted.
+    let sep = lanshan(&d.path().join("sep"), "2026-09", &lanshan_rows());
+    let mut rows = lanshan_rows();
+    rows[1].1[2] = rows[1].1[1] + 50;
+    let bad_value = rows[1].1[2].to_string();
+    let bad = lanshan(&d.path().join("bad"), "2026-10", &rows);
+    let mut jump = lanshan_rows();
+    for r in &mut jump {
+        r.1[8] = r.1[8] * 3 / 2 + 40;
+    }
+    let warned = lanshan(&d.path().join("warned"), "2026-10", &jump);
+
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let county = driver.session(&chrome).await;
+        let city = driver.session(&chrome).await;
+
+        sign_in(&county, &base, "lanshan", "lanshan-pass").await;
+        let h1 = text_of(&county, "h1").await;
+        assert!(h1.contains("兰山区") && h1.contains("2026年10月"), "{h1}");
+        assert!(text_of(&county, "section.deadline").await.contains("还有 3 个工作日"));
+        shot(&county, "01-county-page").await;
+
+        county.goto(&format!("{base}/county?period=2026-09")).await.unwrap();
+        assert!(upload(&county, &sep, None).await.contains("已接收"));
+
+        // An error: the red cell carries its message.
+        county.goto(&format!("{base}/county")).await.unwrap();
+        let verdict = upload(&county, &bad, None).await;
+        assert!(verdict.contains("未接收") && verdict.contains("1 处错误"), "{verdict}");
+        let cell = wait_for(&county, "table.sheet td.err").await;
+        let said = cell.text().await.unwrap();
+        assert!(said.contains(&bad_value) && said.contains("E201") && said.contains("大于"), "{said}");
+        assert!(cell.is_displayed().await.unwrap());
+        let fill = cell.css_value("background-color").await.unwrap();
+        assert!(
+            fill.starts_with("rgb(255, 199, 206") || fill.starts_with("rgba(255, 199, 206"),
+            "red fill: {fill}"
+        );
+        let msg = cell.find(Locator::Css(".msg")).await.unwrap();
+        assert!(msg.is_displayed().await.unwrap(), "the message is shown on the cell, not only on hover");
+        shot(&county, "02-county-result-with-error").await;
+
+        // Only a warning: held until the 说明 is given on the result page.
+        county.goto(&format!("{base}/county")).await.unwrap();
+        let verdict = upload(&county, &warned, None).await;
+        assert!(verdict.contains("待说明"), "{verdict}");
+        assert!(wait_for(&county, "table.sheet td.warn").await.text().await.unwrap().contains("W"));
+        shot(&county, "03-county-result-with-warning").await;
+        wait_for(&county, "section.explain textarea[name=note]")
+            .await
+            .send_keys("10月集中举办技能培训班")
+            .await
+            .unwrap();
+        county
+            .find(Locator::Css("section.explain button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let verdict = text_of(&county, "section.verdict").await;
+        assert!(verdict.contains("已接收") && verdict.contains("10月集中举办技能培训班"), "{verdict}");
+
+        // The city: its board, the county's drill-down, 退回 with a reason.
+        sign_in(&city, &base, "linyi", "linyi-pass").await;
+        let board = text_of(&city, "table.board").await;
+        assert!(board.contains("兰山区") && board.contains("按时，待审核"), "{board}");
+        shot(&city, "04-city-board").await;
+        city.find(Locator::LinkText("兰山区")).await.unwrap().click().await.unwrap();
+        let compare = text_of(&city, "section.compare").await;
+        assert!(compare.contains("第 2 版 → 第 3 版") || compare.contains("→"), "{compare}");
+        wait_for(&city, "form textarea[name=reason]")
+            .await
+            .send_keys("第(5)栏与扶贫台账不符，请核实")
+            .await
+            .unwrap();
+        city.find(Locator::Css("button.danger")).await.unwrap().click().await.unwrap();
+        assert!(text_of(&city, "p.flash").await.contains("已退回"));
+        shot(&city, "05-city-drill-down-returned").await;
+
+        // The county sees why, and hands in again with its 说明.
+        county.goto(&format!("{base}/county?period=2026-10")).await.unwrap();
+        let standing = text_of(&county, "section.standing").await;
+        assert!(standing.contains("审核退回") && standing.contains("第(5)栏与扶贫台账不符"), "{standing}");
+        shot(&county, "06-county-sees-the-return").await;
+        let verdict = upload(&county, &warned, Some("已与台账核对，培训班集中在10月")).await;
+        assert!(verdict.contains("已接收"), "{verdict}");
+
+        // The city approves (confirming the lock) and downloads the rollup.
+        city.goto(&format!("{base}/city/371302?period=2026-10")).await.unwrap();
+        wait_for(&city, "form[data-confirm] button").await.click().await.unwrap();
+        city.accept_alert().await.unwrap();
+        assert!(text_of(&city, "p.flash").await.contains("已审核通过"));
+        city.goto(&format!("{base}/city?period=2026-10")).await.unwrap();
+        let href = wait_for(&city, "a[href^='/rollup']").await.attr("href").await.unwrap().unwrap();
+        let fetched = city
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => {
+                   let s = ''; new Uint8Array(b).forEach(x => s += String.fromCharCode(x)); done(btoa(s));
+                 });",
+                vec![serde_json::Value::String(href)],
+            )
+            .await
+            .unwrap();
+        let bytes = base64_decode(fetched.as_str().unwrap());
+        let path = d.path().join("rollup.xlsx");
+        std::fs::write(&path, bytes).unwrap();
+        let (_, r) = crate::workbooks::first_sheet(&path);
+        let want: Vec<Option<i64>> = (0..21).map(|k| Some(jump.iter().map(|(_, v)| v[k]).sum())).collect();
+        assert_eq!(crate::workbooks::values_of(&r, "兰山区"), want);
+        shot(&city, "07-city-board-approved").await;
+
+        county.goto(&format!("{base}/county?period=2026-10")).await.unwrap();
+        assert!(text_of(&county, "main").await.contains("已审核通过并锁定"));
+        county.close().await.unwrap();
+        city.close().await.unwrap();
+    });
+    assert_eq!(history(&data, "371302", "2026-10").len(), 4);
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let clean: Vec<u8> = text.bytes().filter(|c| *c != b'=').collect();
+    let mut out = Vec::with_capacity(clean.len() * 3 / 4);
+    for chunk in clean.chunks(4) {
+        let v: Vec<u32> = chunk.iter().map(|c| u32::from(value(*c))).collect();
+        let n = v.iter().enumerate().fold(0u32, |n, (i, x)| n | (x << (18 - 6 * i)));
+        for i in 0..chunk.len().saturating_sub(1) {
+            out.push((n >> (16 - 8 * i)) as u8);
+        }
+    }
+    out
+}

@@ -1,0 +1,308 @@
+//! The portal's pages over HTTP, as a browser without JavaScript uses them: the login form,
+//! the county page and the result of an upload, the 说明, the city's board, drill-down,
+//! comparison and review forms, and the downloads. Each page answer is looked at as HTML.
+
+use super::{Answer, Client, Server, accounts};
+use crate::support::*;
+use calamine::Reader;
+use std::path::Path;
+
+const NOW: &str = "2026-11-03 10:00";
+
+/// Signs in through the login form, as a person does.
+fn sign_in(server: &Server, user: &str, password: &str) -> Client {
+    let mut c = Client::new(server);
+    let a = c.post_form("/login", &[("username", user), ("password", password)]);
+    assert_eq!((a.status, a.header("location")), (303, Some("/")), "{}", a.text());
+    c.keep_cookie(&a);
+    c
+}
+
+/// The page of a 200 answer.
+fn page(a: Answer) -> String {
+    assert_eq!(a.status, 200, "{}", a.text());
+    assert!(a.header("content-type").unwrap().starts_with("text/html"), "{:?}", a.header("content-type"));
+    a.text()
+}
+
+/// The text of the first grid cell marked `class` (`err` or `warn`), up to its end.
+fn marked_cell<'a>(html: &'a str, class: &str) -> &'a str {
+    let at = html
+        .find(&format!("<td class=\"{class}\""))
+        .unwrap_or_else(|| panic!("no {class} cell in the grid"));
+    let end = html[at..].find("</td>").unwrap() + at;
+    &html[at..end]
+}
+
+/// The number after `prefix` in `html` (an upload's id in a link).
+fn id_after(html: &str, prefix: &str) -> i64 {
+    let at = html.find(prefix).unwrap_or_else(|| panic!("no {prefix}")) + prefix.len();
+    html[at..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()
+}
+
+fn sheet_names(bytes: &[u8], dir: &Path, name: &str) -> Vec<String> {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    calamine::open_workbook_auto(&path).unwrap().sheet_names()
+}
+
+#[test]
+fn the_county_page_the_result_page_and_the_explanation() {
+    let d = tmp();
+    let data = d.path().join("data");
+    accounts(&data);
+    let server = Server::start(&data, &["--now", NOW]);
+    let anonymous = Client::new(&server);
+    assert_eq!(anonymous.get("/").header("location"), Some("/login"));
+    assert!(page(anonymous.get("/login")).contains("name=\"password\""));
+    // A wrong password is said on the form, in Chinese.
+    let a = anonymous.post_form("/login", &[("username", "lanshan"), ("password", "wrong-wrong")]);
+    assert_eq!(a.status, 401);
+    assert!(a.text().contains("用户名或密码不正确"));
+
+    let county = sign_in(&server, "lanshan", "lanshan-pass");
+    assert_eq!(county.get("/").header("location"), Some("/county"));
+    let home = page(county.get("/county"));
+    // 2026-11-03 (Tuesday): October is due on Thursday 11-05, three working days counted today.
+    for want in [
+        "兰山区 · 2026年10月报表",
+        "2026-11-05",
+        "还有 3 个工作日",
+        "未报，未到截止日",
+        "action=\"/upload\"",
+    ] {
+        assert!(home.contains(want), "county page lacks {want}");
+    }
+    assert!(!home.contains("name=\"late_reason\""), "no 迟报原因 before the due date");
+
+    // The blank template of the month.
+    let a = county.get("/template?period=2026-10");
+    assert_eq!(a.status, 200);
+    assert!(a.header("content-disposition").unwrap().contains("371302"));
+    assert_eq!(sheet_names(&a.body, d.path(), "t.xlsx"), ["2026年10月"]);
+
+    // With an error: the result page at once, the cell red with its message on it.
+    let mut rows = lanshan_rows();
+    rows[1].1[2] = rows[1].1[1] + 50;
+    let bad = lanshan(&d.path().join("bad"), "2026-10", &rows);
+    let html = page(county.upload_to("/upload", &bad, &[("period", "2026-10")]));
+    assert!(html.contains("未接收：发现 1 处错误"), "{html}");
+    let cell = marked_cell(&html, "err");
+    assert!(cell.contains("E201") && cell.contains(&rows[1].1[2].to_string()), "{cell}");
+    assert!(cell.contains("class=\"msg\""), "the message is written in the cell: {cell}");
+    // The annotated copy: the workbook as handed in plus the 审核结果 sheet.
+    let id = id_after(&html, "/submissions/");
+    let a = county.get(&format!("/submissions/{id}/annotated"));
+    assert_eq!(a.status, 200);
+    assert!(sheet_names(&a.body, d.path(), "a.xlsx").contains(&"审核结果".to_string()));
+    // The stored version draws the same page later.
+    assert!(marked_cell(&page(county.get(&format!("/submissions/{id}"))), "err").contains("E201"));
+
+    // Only warnings: held (待说明), and the page offers the 说明 box.
+    let sep = lanshan(&d.path().join("sep"), "2026-09", &lanshan_rows());
+    assert!(page(county.upload_to("/upload", &sep, &[])).contains("已接收"));
+    let mut jump = lanshan_rows();
+    for r in &mut jump {
+        r.1[8] = r.1[8] * 3 / 2 + 40;
+    }
+    let oct = lanshan(&d.path().join("oct"), "2026-10", &jump);
+    let html = page(county.upload_to("/upload", &oct, &[("period", "2026-10")]));
+    assert!(html.contains("待说明") && marked_cell(&html, "warn").contains("W"), "{html}");
+    let pending = id_after(&html, "/submissions/");
+    let explain = format!("/submissions/{pending}/explain");
+    assert!(html.contains(&format!("action=\"{explain}\"")));
+    let a = county.post_form(&explain, &[("note", "")]);
+    assert_eq!(a.status, 422, "an empty 说明 is refused");
+    let a = county.post_form(&explain, &[("note", "10月集中举办技能培训")]);
+    assert_eq!(a.status, 303, "{}", a.text());
+    let html = page(county.get(a.header("location").unwrap()));
+    assert!(html.contains("已接收") && html.contains("10月集中举办技能培训"), "{html}");
+
+    // The county page lists every version with its outcome.
+    let home = page(county.get("/county?period=2026-10"));
+    for want in ["第 3 版", "第 2 版", "第 1 版", "说明：10月集中举办技能培训", "按时"] {
+        assert!(home.contains(want), "county page lacks {want}");
+    }
+}
+
+#[test]
+fn the_city_board_drill_down_comparison_and_review() {
+    let d = tmp();
+    let data = d.path().join("data");
+    accounts(&data);
+    let server = Server::start(&data, &["--now", NOW]);
+    let county = sign_in(&server, "lanshan", "lanshan-pass");
+    let mut rows = lanshan_rows();
+    let (good, bad) = (rows[1].1[2], rows[1].1[1] + 50);
+    rows[1].1[2] = bad;
+    let bad_file = lanshan(&d.path().join("bad"), "2026-10", &rows);
+    let good_file = lanshan(&d.path().join("good"), "2026-10", &lanshan_rows());
+    page(county.upload_to("/upload", &bad_file, &[]));
+    page(county.upload_to("/upload", &good_file, &[]));
+
+    let city = sign_in(&server, "linyi", "linyi-pass");
+    assert_eq!(city.get("/").header("location"), Some("/city"));
+    let board = page(city.get("/city?period=2026-10"));
+    // What waits for the city comes first: 兰山区 to review, then the counties still owing.
+    let (lanshan_at, luozhuang_at) = (board.find(">兰山区<").unwrap(), board.find(">罗庄区<").unwrap());
+    assert!(lanshan_at < luozhuang_at);
+    assert!(board.contains("按时，待审核"));
+    assert!(board.contains("【催报】罗庄区：2026年10月《建档立卡农村贫困人口就业与社会保障统计表》应于2026年11月5日前报送"));
+    assert!(!board.contains("【催报】兰山区"));
+    // The command line works on the same store while the portal serves it.
+    let lz = county_file(&d.path().join("cli"), "371311", "罗庄区", "2026-10", &lanshan_rows());
+    let (code, _) = submit(&data, &[&lz], &["--now", NOW, "--by", "罗庄区 王五"]);
+    assert_eq!(code, 0);
+    let board = page(city.get("/city?period=2026-10"));
+    assert!(!board.contains("【催报】罗庄区") && board.matches("按时，待审核").count() == 2, "{board}");
+
+    // The drill-down compares the latest two versions: the corrected cell old → new and the
+    // finding it fixed.
+    let drill = page(city.get("/city/371302?period=2026-10"));
+    assert!(drill.contains("第 1 版 → 第 2 版"), "{drill}");
+    let row = &drill[drill.find("<td>银雀山街道</td>").expect("the changed row")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(
+        row.contains("第(3)栏") && row.contains(&bad.to_string()) && row.contains(&good.to_string()),
+        "{row}"
+    );
+    let found = &drill[drill.find("已改正的问题").unwrap()..];
+    assert!(
+        drill.contains("已改正的问题（1）") && drill.contains("新出现的问题（0）"),
+        "{}",
+        &found[..found.len().min(1500)]
+    );
+
+    // 退回 needs a reason; with one, the county sees it.
+    let a = city.post_form("/review", &[("region", "371302"), ("period", "2026-10"), ("action", "return"), ("reason", " ")]);
+    assert_eq!(a.status, 422);
+    assert!(a.text().contains("必须写明原因"));
+    let a = city.post_form(
+        "/review",
+        &[
+            ("region", "371302"),
+            ("period", "2026-10"),
+            ("action", "return"),
+            ("reason", "第(5)栏与台账不符"),
+        ],
+    );
+    assert_eq!(a.status, 303, "{}", a.text());
+    assert!(page(city.get(a.header("location").unwrap())).contains("已退回"));
+    let home = page(county.get("/county?period=2026-10"));
+    assert!(home.contains("审核退回") && home.contains("第(5)栏与台账不符"), "{home}");
+
+    // Resubmitted, approved: the month is locked and the county page says so.
+    assert!(page(county.upload_to("/upload", &good_file, &[])).contains("已接收"));
+    let a = city.post_form("/review", &[("region", "371302"), ("period", "2026-10"), ("action", "approve")]);
+    assert_eq!(a.status, 303, "{}", a.text());
+    let home = page(county.get("/county?period=2026-10"));
+    assert!(home.contains("已审核通过并锁定") && !home.contains("action=\"/upload\""));
+    let a = county.upload_to("/upload", &good_file, &[]);
+    assert_eq!(a.status, 409);
+    assert!(a.text().contains("审核通过"));
+    assert_eq!(history(&data, "371302", "2026-10").len(), 3);
+    // 解锁 with a reason opens it again.
+    let a = city.post_form(
+        "/review",
+        &[("region", "371302"), ("period", "2026-10"), ("action", "unlock"), ("reason", "补录")],
+    );
+    assert_eq!(a.status, 303);
+    assert!(page(county.get("/county?period=2026-10")).contains("action=\"/upload\""));
+
+    // The rollup download, read back.
+    let a = city.get("/rollup?period=2026-10&region=371300");
+    assert_eq!(a.status, 200);
+    let path = d.path().join("汇总.xlsx");
+    std::fs::write(&path, &a.body).unwrap();
+    let (_, r) = crate::workbooks::first_sheet(&path);
+    let want: Vec<Option<i64>> = (0..21).map(|k| Some(lanshan_rows().iter().map(|(_, v)| v[k]).sum())).collect();
+    assert_eq!(crate::workbooks::values_of(&r, "兰山区"), want);
+    assert!(calamine::open_workbook_auto(&path).unwrap().sheet_names().contains(&"报送情况".to_string()));
+
+    // After the due date the form asks for a 迟报原因, which the city sees on its board.
+    let late = Server::start(&data, &["--now", "2026-11-09 10:00"]);
+    let hedong = sign_in(&late, "hedong", "hedong-pass");
+    let home = page(hedong.get("/county?period=2026-10"));
+    assert!(home.contains("已过截止日期") && home.contains("name=\"late_reason\""), "{home}");
+    let f = county_file(d.path(), "371312", "河东区", "2026-10", &lanshan_rows());
+    page(hedong.upload_to("/upload", &f, &[("period", "2026-10"), ("late_reason", "乡镇数据核实延误")]));
+    let city = sign_in(&late, "linyi", "linyi-pass");
+    let board = page(city.get("/city?period=2026-10"));
+    assert!(board.contains("迟报原因：乡镇数据核实延误") && board.contains("迟报 4 天"), "{board}");
+}
+
+/// Pages keep to the account's region like the API: another county's drill-down, result page,
+/// annotated copy and original; the city's rollup; review forms; no session; another site.
+#[test]
+fn pages_keep_to_the_account_s_region() {
+    let d = tmp();
+    let data = d.path().join("data");
+    accounts(&data);
+    let server = Server::start(&data, &["--now", NOW]);
+    let luozhuang = sign_in(&server, "luozhuang", "luozhuang-pass");
+    let lz_file = county_file(d.path(), "371311", "罗庄区", "2026-10", &lanshan_rows());
+    let lz_id = id_after(&page(luozhuang.upload_to("/upload", &lz_file, &[])), "/submissions/");
+    let lz_total = lanshan_rows().iter().map(|(_, v)| v[0]).sum::<i64>().to_string();
+
+    let anonymous = Client::new(&server);
+    for path in ["/county", "/city", &format!("/submissions/{lz_id}"), "/rollup?period=2026-10&region=371300"] {
+        let a = anonymous.get(path);
+        assert_eq!((a.status, a.header("location")), (303, Some("/login")), "{path}");
+    }
+    let a = anonymous.post_form("/review", &[("region", "371311"), ("period", "2026-10"), ("action", "approve")]);
+    assert_eq!(a.status, 303, "no session: to the login form, nothing done");
+
+    let lanshan_c = sign_in(&server, "lanshan", "lanshan-pass");
+    assert_eq!(lanshan_c.get("/city").header("location"), Some("/county?period=2026-10"));
+    // The drill-down is the reviewer's: a reporter is sent to its own page.
+    assert_eq!(lanshan_c.get("/city/371311?period=2026-10").header("location"), Some("/county?period=2026-10"));
+    let cases = [
+        ("another county's result page", lanshan_c.get(&format!("/submissions/{lz_id}"))),
+        ("another county's annotated copy", lanshan_c.get(&format!("/submissions/{lz_id}/annotated"))),
+        ("another county's original", lanshan_c.get(&format!("/submissions/{lz_id}/original"))),
+        ("the city's board", lanshan_c.get("/city?period=2026-10&region=371300")),
+        ("the city's rollup", lanshan_c.get("/rollup?period=2026-10&region=371300")),
+        (
+            "a reporter's review",
+            lanshan_c.post_form("/review", &[("region", "371311"), ("period", "2026-10"), ("action", "approve")]),
+        ),
+        (
+            "another county's 说明",
+            lanshan_c.post_form(&format!("/submissions/{lz_id}/explain"), &[("note", "x")]),
+        ),
+        ("another county's upload", lanshan_c.upload_to("/upload", &lz_file, &[])),
+    ];
+    for (what, a) in &cases {
+        assert_eq!(a.status, 403, "{what}: {}", a.text());
+        let body = a.text();
+        for leak in [lz_total.as_str(), "罗庄街道", "371311-罗庄区-2026-10.xlsx"] {
+            assert!(!body.contains(leak), "{what} leaks {leak}");
+        }
+    }
+    assert_eq!(history(&data, "371311", "2026-10").len(), 1, "nothing stored by the refused requests");
+    // 代报 is for a region below one's own; a county cannot mark its own upload as one.
+    let own = lanshan(d.path(), "2026-10", &lanshan_rows());
+    let a = lanshan_c.upload_to("/upload", &own, &[("on_behalf_of", "371302")]);
+    assert_eq!(a.status, 422);
+    assert!(a.text().contains("本地区的报表请直接上传"));
+    assert!(history(&data, "371302", "2026-10").is_empty());
+
+    // Another site's form cannot act, even with the cookie.
+    let city = sign_in(&server, "linyi", "linyi-pass");
+    let a = {
+        let mut c = Client::new(&server);
+        c.cookie = city.cookie.clone();
+        c.post_json_from(
+            "/api/review/approve",
+            &serde_json::json!({"region": "371311", "period": "2026-10"}),
+            Some("http://evil.example"),
+        )
+    };
+    assert_eq!(a.status, 403);
+    assert!(county(&status(&data, "2026-10", "371300", NOW), "371311")["review"].is_null());
+
+    // The province picks a city first.
+    let province = sign_in(&server, "shandong", "shandong-pass");
+    let list = page(province.get("/city?period=2026-10"));
+    assert!(list.contains("/city?period=2026-10&amp;region=371300"), "{list}");
+}
