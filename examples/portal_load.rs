@@ -3,11 +3,11 @@
 //! Phase 1: CLIENTS clients, each signed in as one county's reporter, upload that county's file
 //! through the page form (`POST /upload`, the result page comes back in the answer) as fast as
 //! they can for SECONDS; every answer is timed from the first byte sent to the last byte read.
-//! Phase 2: the boards — a city's board, the province page over its 136 counties and
-//! `GET /api/status` over the 136 counties — each fetched 200 times by one client, then by
-//! CLIENTS clients at once for 10 seconds.
+//! Phase 2: for each BOARD_PERIOD, the boards — a city's board, the province page over its 136
+//! counties and `GET /api/status` over the 136 counties — each fetched 200 times by one client,
+//! then by CLIENTS clients at once for 10 seconds.
 //!
-//! Usage: portal_load URL USERS.tsv SECONDS CLIENTS PERIOD CITY PROVINCE
+//! Usage: portal_load URL USERS.tsv SECONDS CLIENTS PERIOD CITY PROVINCE BOARD_PERIOD…
 //! USERS.tsv: `username<TAB>password<TAB>file` per reporter; one line `board<TAB>user<TAB>password`
 //! for the province reviewer who reads the boards.
 
@@ -131,8 +131,8 @@ fn get_ok(agent: &ureq::Agent, url: &str, cookie: &str, want: &str) -> Result<()
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let [_, url, users, seconds, clients, period, city, province] = &args[..] else {
-        eprintln!("usage: portal_load URL USERS.tsv SECONDS CLIENTS PERIOD CITY PROVINCE");
+    let [_, url, users, seconds, clients, period, city, province, boards @ ..] = &args[..] else {
+        eprintln!("usage: portal_load URL USERS.tsv SECONDS CLIENTS PERIOD CITY PROVINCE BOARD_PERIOD…");
         std::process::exit(2);
     };
     let (seconds, clients): (u64, usize) = (seconds.parse().unwrap(), clients.parse().unwrap());
@@ -167,6 +167,12 @@ fn main() {
 
     let board_agent = agent();
     let cookie = login(&board_agent, url, board_user[1], board_user[2]);
+    for period in boards {
+        board_phase(url, period, city, province, clients, &board_agent, &cookie);
+    }
+}
+
+fn board_phase(url: &str, period: &str, city: &str, province: &str, clients: usize, board_agent: &ureq::Agent, cookie: &str) {
     let pages = [
         (format!("{url}/city?period={period}&region={city}"), "city board (1 city)", "报送情况"),
         (
@@ -180,14 +186,14 @@ fn main() {
             "\"regions\"",
         ),
     ];
-    println!("\nboards, one client, 200 requests each:");
+    println!("\nboards for {period}, one client, 200 requests each:");
     for (u, name, want) in &pages {
         let start = Instant::now();
         let mut times = Vec::new();
         let mut errors = 0;
         for _ in 0..200 {
             let t = Instant::now();
-            match get_ok(&board_agent, u, &cookie, want) {
+            match get_ok(board_agent, u, cookie, want) {
                 Ok(()) => times.push(t.elapsed()),
                 Err(e) => {
                     errors += 1;
@@ -203,9 +209,9 @@ fn main() {
         }
         .print();
     }
-    println!("\nboards, {clients} clients at once, 10 s each:");
+    println!("\nboards for {period}, {clients} clients at once, 10 s each:");
     let board_agents: Vec<ureq::Agent> = (0..clients).map(|_| agent()).collect();
     for (u, name, want) in &pages {
-        hammer(name, clients, 10, |i| get_ok(&board_agents[i], u, &cookie, want)).print();
+        hammer(name, clients, 10, |i| get_ok(&board_agents[i], u, cookie, want)).print();
     }
 }

@@ -49,7 +49,9 @@ server=$!
 for _ in $(seq 50); do grep -q 'http://' "$work/serve.log" 2>/dev/null && break; sleep 0.1; done
 url=$(grep -o 'http://[0-9.:]*' "$work/serve.log")
 echo "portal: $url (pid $server), $(nproc) cores"
-"$load" "$url" "$users" "$seconds" "$clients" 2026-11 371300 370000
+# Boards of October (136 counties, one version each) and of November after the upload storm
+# (the 20 counties with hundreds of versions each).
+"$load" "$url" "$users" "$seconds" "$clients" 2026-11 371300 370000 2026-10 2026-11
 echo
 echo "server peak memory (VmHWM): $(grep VmHWM /proc/$server/status | awk '{print $2, $3}')"
 echo "uploads stored: $("$bin" status --data "$data" --period 2026-11 --region 370000 --as-of "$now" --format json | grep -o '"versions": [0-9]*' | awk '{s += $2} END {print s}')"

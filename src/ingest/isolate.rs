@@ -100,22 +100,27 @@ pub fn read(name: &str, bytes: &[u8], limits: &Limits) -> Result<Loaded, Unreada
             let _ = std::io::copy(&mut stderr, &mut std::io::sink());
             String::from_utf8_lossy(&head).into_owned()
         });
-        // A moment more than the child's own clock, which starts after it has loaded.
+        // A moment more than the child's own clock, which starts after it has loaded. The child
+        // is waited for in a thread of its own, so its end is seen at once, not at the next poll.
         let deadline = limits.time() + Duration::from_secs(2);
-        let mut pause = Duration::from_micros(200);
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break Some(status),
-                Ok(None) if start.elapsed() > deadline => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    break None;
+        let pid = child.id();
+        let (done, ended) = std::sync::mpsc::channel();
+        s.spawn(move || {
+            let _ = done.send(child.wait());
+        });
+        let status = match ended.recv_timeout(deadline.saturating_sub(start.elapsed())) {
+            Ok(Ok(status)) => Some(status),
+            Ok(Err(_)) => None,
+            Err(_) => {
+                // Over time: killed by its pid. The waiter reaps it only just before answering,
+                // so the pid could be another process's only if it were reused in that instant.
+                #[cfg(unix)]
+                // SAFETY: kill(2) with a pid and a signal number; no memory is touched.
+                unsafe {
+                    libc::kill(pid as libc::pid_t, libc::SIGKILL);
                 }
-                Ok(None) => {
-                    std::thread::sleep(pause);
-                    pause = (pause * 2).min(Duration::from_millis(20));
-                }
-                Err(_) => break None,
+                let _ = ended.recv();
+                None
             }
         };
         let answer = answer.join().ok();

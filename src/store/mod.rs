@@ -330,11 +330,16 @@ impl Store {
     /// what the cross-period checks read cannot change before the insert.
     pub fn begin(&mut self) -> Result<Txn<'_>, StoreError> {
         let file = self.file.clone();
+        // Writers of this process take turns here, blocked in the kernel, rather than polling
+        // SQLite's lock with its sleeping busy handler: under the portal's concurrent uploads
+        // that polling let some wait seconds while others went first. Other processes (the
+        // command line beside the portal) still meet at SQLite's lock.
+        let turn = WRITERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|source| StoreError::Sql { file: file.clone(), source })?;
-        Ok(Txn { tx, file })
+        Ok(Txn { tx, file, _turn: turn })
     }
 
     /// Every upload for a region and period, oldest first.
@@ -353,6 +358,18 @@ impl Store {
             &self.conn,
             &self.file,
             &format!("SELECT {COLUMNS} FROM submissions WHERE period = ?1 ORDER BY received_at, id"),
+            params![period.to_string()],
+        )
+    }
+
+    /// Every upload for a period as [`Store::period`], without the sheets' figures (`sheet` is
+    /// None): what a standing needs, at a fraction of the reading.
+    pub fn period_without_figures(&self, period: Period) -> Result<Vec<Submission>, StoreError> {
+        let columns = COLUMNS.replace("sheet,", "NULL,");
+        query_submissions(
+            &self.conn,
+            &self.file,
+            &format!("SELECT {columns} FROM submissions WHERE period = ?1 ORDER BY received_at, id"),
             params![period.to_string()],
         )
     }
@@ -464,7 +481,11 @@ impl Store {
 pub struct Txn<'a> {
     tx: rusqlite::Transaction<'a>,
     file: PathBuf,
+    /// This process's turn to write; released after the transaction ends (fields drop in order).
+    _turn: std::sync::MutexGuard<'static, ()>,
 }
+
+static WRITERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl Txn<'_> {
     fn sql(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {

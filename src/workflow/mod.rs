@@ -93,7 +93,7 @@ impl<'a> Workflow<'a> {
         for r in &regions {
             self.allow(actor, Action::View, r)?;
         }
-        let subs = self.store.period(period)?;
+        let subs = self.store.period_without_figures(period)?;
         let reviews = self.store.period_reviews(period)?;
         Ok(standing::standing_of(self.schemas, &regions, period, &subs, &reviews, self.now))
     }

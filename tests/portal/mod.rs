@@ -332,7 +332,15 @@ fn uploads_answer_with_the_validation_and_the_verdict() {
         (v["submission"]["status"].as_str(), v["submission"]["explains"].as_i64()),
         (Some("accepted"), Some(3))
     );
-    drop(nov);
+    // A file name beginning with '-' is data too (the reading child gets it as `--name=…`).
+    let dashed = d.path().join("-兰山区-2026-11.xlsx");
+    std::fs::copy(&nov, &dashed).unwrap();
+    let v = county.upload(&dashed, &[]).json();
+    assert_eq!(
+        (v["file"]["format"].as_str(), v["file"]["period"].as_str()),
+        (Some("xlsx"), Some("2026-11")),
+        "{v:#}"
+    );
 
     // The API's status is the command line's status, field for field.
     let api = county.get("/api/status?period=2026-10").json();
