@@ -41,8 +41,8 @@ for f in "$work"/2026-11/*.xlsx; do
   printf 'load-pass-%s\n' "$code" | "$bin" user add "load$code" --region "$code" --role reporter --password-stdin --data "$data" >/dev/null
   printf 'load%s\tload-pass-%s\t%s\n' "$code" "$code" "$f" >>"$users"
 done
-printf 'board-pass-1\n' | "$bin" user add board --region 370000 --role reviewer --password-stdin --data "$data" >/dev/null
-printf 'board\tboard\tboard-pass-1\n' >>"$users"
+printf 'bench-pass-1\n' | "$bin" user add board --region 370000 --role reviewer --password-stdin --data "$data" >/dev/null
+printf 'board\tboard\tbench-pass-1\n' >>"$users"
 
 "$bin" serve --data "$data" --listen 127.0.0.1:0 --now "$now" >"$work/serve.log" 2>&1 &
 server=$!

@@ -19,16 +19,20 @@ echo "正在生成演示数据（临沂市 2024-12 至 2026-10，过程见 $out/
 mkdir -p "$out"
 bash scripts/demo-store.sh "$bin" "$out" >"$out/演示数据.log" 2>&1
 
-password() { printf 'demo-%s' "$(od -An -tx1 -N5 /dev/urandom | tr -d ' \n')"; }
+password() { printf 'Demo-%s-7' "$(od -An -tx1 -N5 /dev/urandom | tr -d ' \n')"; }
 add() { # NAME REGION ROLE PASSWORD
   printf '%s\n' "$4" | "$bin" user add "$1" --region "$2" --role "$3" --password-stdin --data "$data" >/dev/null
 }
 p_county=$(password)
 p_city=$(password)
 p_admin=$(password)
+p_sec=$(password)
+p_audit=$(password)
 add yinan 371321 reporter "$p_county"
 add linyi 371300 reviewer "$p_city"
 add admin 370000 admin "$p_admin"
+add secadmin 370000 secadmin "$p_sec"
+add auditor 370000 auditor "$p_audit"
 
 # November files for 沂南县 to upload: one with the planted error (马头镇 第(3)栏 > 第(2)栏),
 # and the corrected one.
@@ -48,7 +52,9 @@ cat <<TEXT
 演示账号（密码每次运行重新生成）：
   县区填报  沂南县   用户名 yinan   密码 $p_county
   市级审核  临沂市   用户名 linyi   密码 $p_city
-  管理员    山东省   用户名 admin   密码 $p_admin
+  系统管理  山东省   用户名 admin   密码 $p_admin
+  安全管理  山东省   用户名 secadmin 密码 $p_sec
+  审计      山东省   用户名 auditor 密码 $p_audit
 可上传的演示文件：$try/1-有错误/ 与 $try/2-已改正/
 门户时间固定为 $now（演示数据所在的时刻）。按 Ctrl-C 停止。
 

@@ -71,7 +71,9 @@ pub enum Command {
     /// 门户账号：添加、列出、停用、改密码（密码以 argon2id 摘要保存）
     #[command(subcommand)]
     User(UserCommand),
-    /// 检查数据库：SQLite 完整性，以及每份报送的原始文件都在且与其 SHA-256 一致
+    /// 审计日志：登录、上传、审核、下载、账号变动等每一次操作（只追加，哈希链防篡改）
+    Audit(AuditArgs),
+    /// 检查数据库：SQLite 完整性，每份报送的原始文件都在且与其 SHA-256 一致，审计日志的哈希链完整
     Verify {
         #[command(flatten)]
         store: StoreArgs,
@@ -435,19 +437,22 @@ pub struct ServeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// 添加账号：县区填报员（reporter）、审核员（reviewer，市或省）、管理员（admin）
+    /// 添加账号：县区填报员（reporter）、审核员（reviewer，市或省）、系统管理员（admin）、安全管理员（secadmin）、审计员（auditor）
     Add {
         /// 用户名（不含空格）
         name: String,
         /// 账号所属地区（代码或名称）：填报员为县区，审核员为市或省
         #[arg(long, value_name = "CODE")]
         region: String,
-        /// 角色：reporter、reviewer 或 admin
+        /// 角色：reporter、reviewer、admin、secadmin 或 auditor
         #[arg(long, value_name = "ROLE")]
         role: String,
         /// 从标准输入读取密码（一行），用于脚本；不给时在终端提示输入
         #[arg(long)]
         password_stdin: bool,
+        /// 首次登录时必须修改密码
+        #[arg(long)]
+        must_change: bool,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -462,15 +467,41 @@ pub enum UserCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// 重新启用已停用的账号
+    Enable {
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// 修改密码；该账号已有的会话全部失效
     Passwd {
         name: String,
         /// 从标准输入读取新密码（一行）
         #[arg(long)]
         password_stdin: bool,
+        /// 下次登录时必须修改密码
+        #[arg(long)]
+        must_change: bool,
         #[command(flatten)]
         store: StoreArgs,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// 只列出此时刻及以后的记录：YYYY-MM-DD 或 "YYYY-MM-DD HH:MM"
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// 只列出此用户的记录（登录失败记录的是所用的用户名）
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// 只列出此类操作：login、login_failed、logout、upload、return、approve、unlock、report、download、reminder、user_add、user_disable、user_enable、password_change
+    #[arg(long, value_name = "CODE")]
+    pub action: Option<String>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Debug, Subcommand)]

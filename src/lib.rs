@@ -55,6 +55,7 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<i32> {
         Command::Baseline(c) => cmd::baseline::run(c, &schemas),
         Command::Annual(a) => cmd::annual::run(a, &schemas, &clock),
         Command::Verify { store } => cmd::history::verify(store),
+        Command::Audit(a) => cmd::audit::run(a, &schemas),
         Command::Serve(a) => cmd::serve::run(a, &schemas, cli.now.as_deref()),
         Command::User(c) => cmd::user::run(c, &schemas, &clock),
         Command::Export { output, store } => cmd::history::export(store, output, &schemas),

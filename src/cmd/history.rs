@@ -120,10 +120,15 @@ fn original(store: &crate::store::Store, s: &crate::store::Submission) -> anyhow
 /// `yuebao verify`: exit 0 when the store is whole, 1 with every problem listed when not.
 pub fn verify(args: &crate::cli::StoreArgs) -> anyhow::Result<i32> {
     let store = super::open_existing_store(args)?;
-    let problems = store.check()?;
+    let mut problems = store.check()?;
+    problems.extend(store.check_audit()?);
     let n = store.count()?;
+    let (entries, _) = store.audit_head()?;
     if problems.is_empty() {
-        println!("数据库 {} 完好：{n} 份报送，原始文件齐全且与 SHA-256 一致", store.file().display());
+        println!(
+            "数据库 {} 完好：{n} 份报送，原始文件齐全且与 SHA-256 一致；审计日志 {entries} 条，哈希链完整",
+            store.file().display()
+        );
         return Ok(0);
     }
     println!("数据库 {} 有 {} 处问题：", store.file().display(), problems.len());

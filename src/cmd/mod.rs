@@ -1,6 +1,7 @@
 //! One file per subcommand: glue between the command line and the library.
 
 pub mod annual;
+pub mod audit;
 pub mod baseline;
 pub mod deadline;
 pub mod history;

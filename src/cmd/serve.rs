@@ -7,13 +7,15 @@ pub fn run(args: &ServeArgs, schemas: &Schemas, now: Option<&str>) -> anyhow::Re
     let data = crate::store::data_dir(args.store.dir.as_deref());
     // Created (or upgraded) once before serving, so that requests find it ready.
     crate::store::Store::open(&data)?;
-    let state = crate::web::AppState::new(
+    let policy = crate::workflow::policy::Policy::load(&data)?;
+    let mut state = crate::web::AppState::new(
         data,
         schemas.clone(),
         args.secure_cookie,
         args.limits,
         now.map(|t| super::time_arg("--now", t)).transpose()?,
     );
+    state.policy = policy;
     crate::web::serve(state, &args.listen)?;
     Ok(0)
 }

@@ -3,7 +3,9 @@
 use super::Clock;
 use crate::cli::UserCommand;
 use crate::schema::Schemas;
-use crate::workflow::Workflow;
+use crate::workflow::accounts::NewAccount;
+use crate::workflow::policy::Policy;
+use crate::workflow::{Actor, Workflow};
 use std::io::BufRead;
 
 fn password(from_stdin: bool, prompt: &str) -> anyhow::Result<String> {
@@ -22,41 +24,77 @@ fn password(from_stdin: bool, prompt: &str) -> anyhow::Result<String> {
 
 pub fn run(cmd: &UserCommand, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
     let store_args = match cmd {
-        UserCommand::Add { store, .. } | UserCommand::List { store } | UserCommand::Disable { store, .. } | UserCommand::Passwd { store, .. } => store,
+        UserCommand::Add { store, .. }
+        | UserCommand::List { store }
+        | UserCommand::Disable { store, .. }
+        | UserCommand::Enable { store, .. }
+        | UserCommand::Passwd { store, .. } => store,
     };
     let mut store = super::open_store(store_args)?;
+    let policy = Policy::load(&crate::store::data_dir(store_args.dir.as_deref()))?;
     let mut wf = Workflow::new(&mut store, schemas, clock.now);
+    wf.policy = policy;
+    // The command line acts as the local operator; the audit log names the system account.
+    let me = Actor::operator(std::env::var("USER").ok().as_deref());
+    let rules = format!(
+        "至少 {} 个字符，含大写字母、小写字母、数字、其他符号中的 {} 类",
+        wf.policy.password.min_chars, wf.policy.password.min_classes
+    );
     match cmd {
         UserCommand::Add {
             name,
             region,
             role,
             password_stdin,
+            must_change,
             ..
         } => {
-            let pw = password(*password_stdin, &format!("为 {name} 设置密码（至少 8 个字符）："))?;
-            let u = wf.add_user(name, &pw, role, region)?;
+            let pw = password(*password_stdin, &format!("为 {name} 设置密码（{rules}）："))?;
+            let u = wf.add_user(
+                &me,
+                &NewAccount {
+                    username: name,
+                    password: &pw,
+                    role,
+                    region,
+                    must_change: *must_change,
+                },
+            )?;
             let region = schemas.regions.get(&u.region).map(|r| schemas.regions.display(r)).unwrap_or_default();
-            println!("已添加账号 {}：{region}，角色 {}", u.username, u.role);
+            let first = if u.must_change { "，首次登录须修改密码" } else { "" };
+            println!("已添加账号 {}：{region}，角色 {}{first}", u.username, u.role);
         }
         UserCommand::List { .. } => {
-            let users = wf.store.users()?;
+            let users = wf.users(&me)?;
             if users.is_empty() {
                 println!("还没有账号（用 yuebao user add 添加）");
             }
             for u in users {
                 let region = schemas.regions.get(&u.region).map(|r| schemas.regions.display(r)).unwrap_or(u.region.clone());
-                let state = if u.disabled { "（已停用）" } else { "" };
+                let state = match (u.disabled, u.must_change) {
+                    (true, _) => "（已停用）",
+                    (false, true) => "（待改密码）",
+                    _ => "",
+                };
                 println!("{}\t{}\t{region}\t创建于 {}{state}", u.username, u.role, u.created_at);
             }
         }
         UserCommand::Disable { name, .. } => {
-            wf.set_disabled(name, true)?;
+            wf.set_disabled(&me, name, true)?;
             println!("已停用账号 {name}，其会话已失效");
         }
-        UserCommand::Passwd { name, password_stdin, .. } => {
-            let pw = password(*password_stdin, &format!("{name} 的新密码（至少 8 个字符）："))?;
-            wf.set_password(name, &pw)?;
+        UserCommand::Enable { name, .. } => {
+            wf.set_disabled(&me, name, false)?;
+            println!("已启用账号 {name}");
+        }
+        UserCommand::Passwd {
+            name,
+            password_stdin,
+            must_change,
+            ..
+        } => {
+            let pw = password(*password_stdin, &format!("{name} 的新密码（{rules}）："))?;
+            wf.set_password(&me, name, &pw, *must_change)?;
             println!("已修改 {name} 的密码，其会话已失效");
         }
     }

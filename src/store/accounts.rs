@@ -13,14 +13,18 @@ pub struct User {
     pub username: String,
     #[serde(skip)]
     pub password_hash: String,
-    /// `reporter`, `reviewer` or `admin`.
+    /// `reporter`, `reviewer`, `admin`, `secadmin` or `auditor`.
     pub role: String,
     pub region: String,
     pub disabled: bool,
     pub created_at: String,
+    /// The password was set by an administrator and must be changed at the next login.
+    pub must_change: bool,
+    pub password_set_at: Option<String>,
 }
 
-const USER_COLUMNS: &str = "id, username, password_hash, role, region, disabled, created_at";
+const USER_COLUMNS: &str = "id, username, password_hash, role, region, disabled, created_at, must_change, password_set_at";
+const USER_FIELDS: usize = 9;
 
 fn user_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
@@ -31,15 +35,25 @@ fn user_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         region: r.get(4)?,
         disabled: r.get::<_, i64>(5)? != 0,
         created_at: r.get(6)?,
+        must_change: r.get::<_, i64>(7)? != 0,
+        password_set_at: r.get(8)?,
     })
 }
 
 impl Store {
-    pub fn add_user(&self, username: &str, password_hash: &str, role: &str, region: &str, at: DateTime<FixedOffset>) -> Result<i64, StoreError> {
+    pub fn add_user(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: &str,
+        region: &str,
+        must_change: bool,
+        at: DateTime<FixedOffset>,
+    ) -> Result<i64, StoreError> {
         self.conn
             .execute(
-                "INSERT INTO users (username, password_hash, role, region, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![username, password_hash, role, region, stamp(at)],
+                "INSERT INTO users (username, password_hash, role, region, created_at, must_change, password_set_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5)",
+                params![username, password_hash, role, region, stamp(at), must_change as i64],
             )
             .map_err(self.sql())?;
         Ok(self.conn.last_insert_rowid())
@@ -69,10 +83,14 @@ impl Store {
         Ok(n == 1)
     }
 
-    pub fn set_password_hash(&self, username: &str, hash: &str) -> Result<bool, StoreError> {
+    /// A new password; `must_change` when an administrator set it for someone else.
+    pub fn set_password_hash(&self, username: &str, hash: &str, must_change: bool, at: DateTime<FixedOffset>) -> Result<bool, StoreError> {
         let n = self
             .conn
-            .execute("UPDATE users SET password_hash = ?2 WHERE username = ?1", params![username, hash])
+            .execute(
+                "UPDATE users SET password_hash = ?2, must_change = ?3, password_set_at = ?4 WHERE username = ?1",
+                params![username, hash, must_change as i64, stamp(at)],
+            )
             .map_err(self.sql())?;
         Ok(n == 1)
     }
@@ -84,6 +102,25 @@ impl Store {
                 "UPDATE sessions SET ended_at = ?2 WHERE ended_at IS NULL AND user_id = (SELECT id FROM users WHERE username = ?1)",
                 params![username, stamp(at)],
             )
+            .map(|_| ())
+            .map_err(self.sql())
+    }
+
+    /// Ends every open session of an account but one (its owner changed the password there).
+    pub fn end_other_sessions_of(&self, username: &str, keep_sha256: &str, at: DateTime<FixedOffset>) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE sessions SET ended_at = ?3 WHERE ended_at IS NULL AND token_sha256 != ?2 AND user_id = (SELECT id FROM users WHERE username = ?1)",
+                params![username, keep_sha256, stamp(at)],
+            )
+            .map(|_| ())
+            .map_err(self.sql())
+    }
+
+    /// The password is too old: its owner must change it.
+    pub fn set_must_change(&self, username: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("UPDATE users SET must_change = 1 WHERE username = ?1", [username])
             .map(|_| ())
             .map_err(self.sql())
     }
@@ -108,7 +145,7 @@ impl Store {
                     cols.join(", ")
                 ),
                 [token_sha256],
-                |r| Ok((user_of(r)?, r.get::<_, String>(7)?)),
+                |r| Ok((user_of(r)?, r.get::<_, String>(USER_FIELDS)?)),
             )
             .optional()
             .map_err(self.sql())?
@@ -147,6 +184,32 @@ impl Store {
             )
             .map(|_| ())
             .map_err(self.sql())
+    }
+
+    /// A successful login: the failures before it no longer count towards a lockout.
+    pub fn clear_login_failures(&self, username: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("UPDATE login_failures SET cleared = 1 WHERE username = ?1 AND cleared = 0", [username])
+            .map(|_| ())
+            .map_err(self.sql())
+    }
+
+    /// When the last `n` failed logins for `username` since its last success happened, newest
+    /// first.
+    pub fn last_login_failures(&self, username: &str, n: usize) -> Result<Vec<DateTime<FixedOffset>>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT at FROM login_failures WHERE username = ?1 AND cleared = 0 ORDER BY id DESC LIMIT ?2")
+            .map_err(self.sql())?;
+        let rows = st.query_map(params![username, n as i64], |r| r.get::<_, String>(0)).map_err(self.sql())?;
+        let mut out = Vec::new();
+        for t in rows {
+            let t = t.map_err(self.sql())?;
+            if let Ok(t) = DateTime::parse_from_rfc3339(&t) {
+                out.push(t);
+            }
+        }
+        Ok(out)
     }
 
     /// Failed logins since `since`: (for this username, from this address).

@@ -3,6 +3,7 @@
 //! Nothing is ever updated in place or deleted: a resubmission is a new row that supersedes.
 
 pub mod accounts;
+pub mod audit;
 
 use crate::finding::Finding;
 use crate::period::Period;
@@ -117,6 +118,49 @@ fn migrations() -> Migrations<'static> {
             CREATE INDEX login_failures_by_user ON login_failures (username, at);
             CREATE INDEX login_failures_by_address ON login_failures (address, at);
             ALTER TABLE submissions ADD COLUMN late_reason TEXT;",
+        ),
+        // Separate duties (等保): security administrators and auditors; a password to change at
+        // first login; when it was set; failed logins a later success has cleared (the lockout
+        // counts failures in a row). The users table is rebuilt for its role CHECK, so open
+        // sessions end (everyone logs in again). And the audit trail: entries chained by hash,
+        // and the chain's head, so that entries cut off the end are seen.
+        M::up(
+            "DELETE FROM sessions;
+            CREATE TABLE users_new (
+                id              INTEGER PRIMARY KEY,
+                username        TEXT NOT NULL UNIQUE,
+                password_hash   TEXT NOT NULL,
+                role            TEXT NOT NULL CHECK (role IN ('reporter', 'reviewer', 'admin', 'secadmin', 'auditor')),
+                region          TEXT NOT NULL,
+                disabled        INTEGER NOT NULL DEFAULT 0,
+                created_at      TEXT NOT NULL,
+                must_change     INTEGER NOT NULL DEFAULT 0,
+                password_set_at TEXT
+            ) STRICT;
+            INSERT INTO users_new (id, username, password_hash, role, region, disabled, created_at, password_set_at)
+                SELECT id, username, password_hash, role, region, disabled, created_at, created_at FROM users;
+            DROP TABLE users;
+            ALTER TABLE users_new RENAME TO users;
+            CREATE TABLE audit_log (
+                id          INTEGER PRIMARY KEY,
+                at          TEXT NOT NULL,
+                action      TEXT NOT NULL,
+                actor       TEXT,
+                role        TEXT,
+                region      TEXT,
+                address     TEXT,
+                description TEXT NOT NULL,
+                prev_hash   TEXT NOT NULL,
+                hash        TEXT NOT NULL
+            ) STRICT;
+            CREATE INDEX audit_log_by_actor ON audit_log (actor, id);
+            ALTER TABLE login_failures ADD COLUMN cleared INTEGER NOT NULL DEFAULT 0;
+            CREATE TABLE log_chain (
+                id        INTEGER PRIMARY KEY CHECK (id = 1),
+                entries   INTEGER NOT NULL,
+                last_id   INTEGER NOT NULL,
+                last_hash TEXT NOT NULL
+            ) STRICT;",
         ),
     ])
 }
@@ -822,5 +866,41 @@ mod tests {
         let d2 = tempfile::tempdir().unwrap();
         drop(Store::open(d2.path()).unwrap());
         assert_eq!(Store::open(d2.path()).unwrap().count().unwrap(), 0);
+    }
+
+    #[test]
+    fn part_one_accounts_survive_the_upgrade_that_adds_roles_and_the_audit_log() {
+        let d = tempfile::tempdir().unwrap();
+        let file = d.path().join(DB_FILE);
+        let mut conn = Connection::open(&file).unwrap();
+        migrations().to_version(&mut conn, 3).unwrap();
+        conn.execute_batch(
+            "INSERT INTO users (username, password_hash, role, region, created_at) VALUES ('linyi', 'h', 'reviewer', '371300', '2026-11-01T09:00:00+08:00');
+             INSERT INTO sessions (token_sha256, user_id, created_at, last_seen) VALUES ('t', 1, '2026-11-01T09:00:00+08:00', '2026-11-01T09:00:00+08:00');
+             INSERT INTO login_failures (username, address, at) VALUES ('linyi', '10.0.0.1', '2026-11-01T09:00:00+08:00');",
+        )
+        .unwrap();
+        drop(conn);
+        let mut store = Store::open(d.path()).unwrap();
+        let u = store.user("linyi").unwrap().unwrap();
+        assert_eq!((u.role.as_str(), u.region.as_str(), u.must_change), ("reviewer", "371300", false));
+        assert_eq!(u.password_set_at.as_deref(), Some("2026-11-01T09:00:00+08:00"));
+        assert!(store.session("t").unwrap().is_none(), "sessions end at the upgrade");
+        assert_eq!(store.last_login_failures("linyi", 5).unwrap().len(), 1);
+        assert_eq!(store.audit_head().unwrap().0, 0);
+        store
+            .audit(&audit::NewAudit {
+                at: crate::time::parse("2026-11-02 09:00").unwrap(),
+                action: "login",
+                actor: Some("linyi"),
+                role: Some("reviewer"),
+                region: Some("371300"),
+                address: None,
+                description: "登录成功",
+            })
+            .unwrap();
+        assert!(store.check_audit().unwrap().is_empty());
+        let ok: i64 = store.conn.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(ok, 0);
     }
 }

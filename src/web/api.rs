@@ -17,6 +17,8 @@ pub fn routes(upload_cap: usize) -> Router<Arc<AppState>> {
         .route("/api/login", post(auth::login))
         .route("/api/logout", post(auth::logout))
         .route("/api/me", get(auth::me))
+        .route("/api/password", post(auth::change_password))
+        .route("/api/audit", get(audit))
         .route("/api/uploads", post(upload).layer(DefaultBodyLimit::max(upload_cap)))
         .route("/api/status", get(status))
         .route("/api/review/{action}", post(review))
@@ -107,6 +109,50 @@ async fn rollup(State(st): State<Arc<AppState>>, session: Session, Query(q): Que
 /// `GET /api/submissions/{id}/file`: the original bytes of an upload.
 async fn original(State(st): State<Arc<AppState>>, session: Session, Path(id): Path<i64>) -> Result<Response, ApiError> {
     let actor = session.actor.clone();
-    let (s, bytes) = st.with_workflow(move |wf| Ok(wf.original(&actor, id)?)).await?;
+    let (s, bytes) = st.with_workflow(move |wf| Ok(wf.download_original(&actor, id)?)).await?;
     Ok(download(bytes, &s.file_name))
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct AuditQuery {
+    pub since: Option<String>,
+    pub user: Option<String>,
+    pub action: Option<String>,
+    pub region: Option<String>,
+    pub limit: Option<usize>,
+}
+
+impl AuditQuery {
+    /// The filter the query asks for; a bad time or region is refused in a sentence.
+    pub fn filter(&self, st: &AppState) -> Result<crate::store::audit::AuditFilter, ApiError> {
+        let text = |o: &Option<String>| o.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
+        let since = match text(&self.since) {
+            Some(t) => {
+                Some(crate::time::stamp(crate::time::parse(&t).ok_or_else(|| {
+                    ApiError::BadRequest(format!("时间“{t}”无法识别，请写作 2026-11-04 或 2026-11-04 16:30"))
+                })?))
+            }
+            None => None,
+        };
+        let regions = match text(&self.region) {
+            Some(r) => Some(vec![crate::workflow::scope::region_arg(&st.schemas, &r)?.code.clone()]),
+            None => None,
+        };
+        Ok(crate::store::audit::AuditFilter {
+            since,
+            user: text(&self.user),
+            action: text(&self.action),
+            regions,
+            limit: Some(self.limit.unwrap_or(500).min(5000)),
+        })
+    }
+}
+
+/// `GET /api/audit?since=&user=&action=&region=&limit=`: audit entries the account may read
+/// (the newest `limit`, 500 by default), oldest first.
+async fn audit(State(st): State<Arc<AppState>>, session: Session, Query(q): Query<AuditQuery>) -> Result<Json<serde_json::Value>, ApiError> {
+    let filter = q.filter(&st)?;
+    let actor = session.actor.clone();
+    let entries = st.with_workflow(move |wf| Ok(wf.audit_log(&actor, &filter)?)).await?;
+    Ok(Json(serde_json::json!({ "entries": entries })))
 }

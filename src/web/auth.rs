@@ -21,6 +21,9 @@ use std::sync::Arc;
 
 pub const COOKIE: &str = "yuebao_session";
 
+/// What an account that must change its password may still reach.
+const MAY_BEFORE_CHANGE: &[&str] = &["/password", "/api/password", "/logout", "/api/logout", "/api/me"];
+
 /// The signed-in account behind a request, and the actor it acts as.
 pub struct Session {
     pub token: String,
@@ -52,11 +55,13 @@ where
         let token = cookie_token(&parts.headers).ok_or_else(ApiError::login_required)?;
         let t = token.clone();
         let user = st.with_workflow(move |wf| Ok(wf.session(&t)?)).await?.ok_or_else(ApiError::login_required)?;
-        Ok(Session {
-            token,
-            actor: actor_of(&user),
-            user,
-        })
+        // A password set by an administrator (or too old) is changed before anything else.
+        if user.must_change && !MAY_BEFORE_CHANGE.contains(&parts.uri.path()) {
+            return Err(ApiError::MustChangePassword);
+        }
+        let mut actor = actor_of(&user);
+        actor.address = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+        Ok(Session { token, actor, user })
     }
 }
 
@@ -92,6 +97,7 @@ pub fn user_json(st: &AppState, u: &User) -> serde_json::Value {
         "region": u.region,
         "region_name": region.map(|r| r.name.clone()),
         "level": region.map(|r| r.level.as_str()),
+        "must_change_password": u.must_change,
     })
 }
 
@@ -119,10 +125,31 @@ pub async fn login(State(st): State<Arc<AppState>>, ConnectInfo(addr): ConnectIn
 /// `POST /api/logout`: ends the session and clears the cookie.
 pub async fn logout(State(st): State<Arc<AppState>>, session: Session) -> Result<Response, ApiError> {
     let token = session.token.clone();
-    st.with_workflow(move |wf| Ok(wf.logout(&token)?)).await?;
+    let actor = session.actor.clone();
+    st.with_workflow(move |wf| Ok(wf.logout(&actor, &token)?)).await?;
     let mut res = Json(serde_json::json!({ "ok": true })).into_response();
     res.headers_mut().insert(header::SET_COOKIE, set_cookie(&st, "", Some(0)));
     Ok(res)
+}
+
+#[derive(serde::Deserialize)]
+pub struct PasswordBody {
+    current: String,
+    new: String,
+}
+
+/// `POST /api/password` `{"current","new"}`: the signed-in account changes its own password.
+pub async fn change_password(State(st): State<Arc<AppState>>, session: Session, Json(body): Json<PasswordBody>) -> Result<Json<serde_json::Value>, ApiError> {
+    own_password(&st, &session, body.current, body.new).await?;
+    Ok(Json(serde_json::json!({ "ok": true })))
+}
+
+/// Changes the session's own password (at most two checks at a time, as logins).
+pub async fn own_password(st: &Arc<AppState>, session: &Session, current: String, new: String) -> Result<(), ApiError> {
+    let _turn = st.logins.acquire().await.map_err(|e| ApiError::Internal(e.to_string()))?;
+    let actor = session.actor.clone();
+    let token = session.token.clone();
+    st.with_workflow(move |wf| Ok(wf.change_own_password(&actor, &current, &new, &token)?)).await
 }
 
 /// `GET /api/me`: the signed-in account.

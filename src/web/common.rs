@@ -6,6 +6,7 @@ use super::{ApiError, AppState};
 use crate::period::Period;
 use crate::schema::regions::Level;
 use crate::validate::Hints;
+use crate::workflow::audit::Event;
 use crate::workflow::{ReviewKind, ReviewOutcome, ReviewRequest, Role, SubmitOutcome, Upload};
 use axum::extract::Multipart;
 use axum::http::{HeaderValue, header};
@@ -226,6 +227,7 @@ pub async fn rollup_workbook(st: &Arc<AppState>, session: &Session, region: Opti
             .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy() == name))
             .ok_or_else(|| ApiError::Internal(format!("汇总表 {name} 未生成")))?;
         let bytes = std::fs::read(&path).map_err(|e| ApiError::Internal(e.to_string()))?;
+        wf.record(&actor, Event::Download, Some(&code), &format!("下载汇总表“{name}”"))?;
         Ok((bytes, name))
     })
     .await
@@ -245,6 +247,8 @@ pub async fn annotated_workbook(st: &Arc<AppState>, session: &Session, id: i64) 
     let hints = reread_hints(st);
     st.with_workflow(move |wf| {
         let (s, rep) = wf.reread(&actor, id, &hints)?;
+        let text = format!("下载第 {id} 号报送（第 {} 版）的审核批注版", s.version);
+        wf.record(&actor, Event::Download, s.region.as_deref(), &text)?;
         let mut wb = crate::report::annotate::annotated_workbook(&rep, wf.schemas).map_err(xlsx_error)?;
         let bytes = wb.save_to_buffer().map_err(xlsx_error)?;
         let stem = std::path::Path::new(&s.file_name)

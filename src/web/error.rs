@@ -19,6 +19,8 @@ pub enum ApiError {
     TooLarge(String),
     Unprocessable(String),
     TooManyRequests(String),
+    /// 403: the account must change its password first.
+    MustChangePassword,
     Internal(String),
 }
 
@@ -34,6 +36,10 @@ impl ApiError {
             ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m.clone()),
             ApiError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.clone()),
             ApiError::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, m.clone()),
+            ApiError::MustChangePassword => (
+                StatusCode::FORBIDDEN,
+                "请先修改密码（管理员设置的密码或已过期的密码须由本人修改后才能使用）".into(),
+            ),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误，请稍后再试或联系系统管理员".into()),
         }
     }

@@ -35,6 +35,8 @@ pub struct AppState {
     /// a flood of logins waits here instead of filling the blocking pool (and guesses cannot
     /// race past the failure count in hundreds).
     pub logins: tokio::sync::Semaphore,
+    /// Password and login rules (`security.toml` in the data directory).
+    pub policy: crate::workflow::policy::Policy,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             limits,
             fixed_now,
             logins: tokio::sync::Semaphore::new(2),
+            policy: crate::workflow::policy::Policy::default(),
         }
     }
 
@@ -63,6 +66,7 @@ impl AppState {
         tokio::task::spawn_blocking(move || {
             let mut store = Store::open(&st.data)?;
             let mut wf = Workflow::new(&mut store, &st.schemas, st.now());
+            wf.policy = st.policy.clone();
             f(&mut wf)
         })
         .await

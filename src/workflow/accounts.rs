@@ -1,25 +1,19 @@
 //! Who may log in to the portal, and the sessions they hold. Passwords are hashed with argon2id
-//! (its default parameters); a session token is 32 random bytes handed to the browser once, and
-//! the store keeps only its SHA-256. A session ends at logout, when its account is disabled or
-//! its password changed, and after 30 minutes without a request. Failed logins are counted per
-//! account and per address; past the limit, logins wait.
+//! (its default parameters) and must meet the installation's rules (`policy`); a session token
+//! is 32 random bytes handed to the browser once, and the store keeps only its SHA-256. A session
+//! ends at logout, when its account is disabled or its password changed, and after the idle
+//! time. An account is locked for a while after failed logins in a row, and an address after
+//! many. Accounts are managed within one's region: a 系统管理员 the 填报 and 审核 accounts, a
+//! 安全管理员 every kind; the command line any. Every change and every login is audited.
 
-use super::scope::{Actor, Role};
+use super::audit::Event;
+use super::scope::{Action, Actor, Role};
 use super::{Workflow, WorkflowError};
 use crate::store::accounts::User;
+use crate::store::audit::NewAudit;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-
-/// Shortest password accepted.
-pub const MIN_PASSWORD_CHARS: usize = 8;
-/// A session with no request for this long has ended.
-pub const IDLE_MINUTES: i64 = 30;
-/// Failed logins counted over this window …
-pub const FAILURE_WINDOW_MINUTES: i64 = 15;
-/// … and how many of them stop further logins: for one account, and from one address.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
 
 /// What a login gives: the token for the cookie (shown once, never stored) and the account.
 pub struct Login {
@@ -27,29 +21,31 @@ pub struct Login {
     pub user: User,
 }
 
-fn parse_role(s: &str) -> Option<Role> {
-    match s {
-        "reporter" => Some(Role::Reporter),
-        "reviewer" => Some(Role::Reviewer),
-        "admin" => Some(Role::Admin),
-        _ => None,
-    }
+/// An account to create.
+pub struct NewAccount<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    /// `reporter`, `reviewer`, `admin`, `secadmin` or `auditor`.
+    pub role: &'a str,
+    /// A region code or name.
+    pub region: &'a str,
+    /// The password must be changed at first login (set by someone else).
+    pub must_change: bool,
 }
 
 /// The actor an account acts as.
 pub fn actor_of(user: &User) -> Actor {
     Actor {
         name: Some(user.username.clone()),
-        role: parse_role(&user.role).unwrap_or(Role::Reporter),
+        // A role this program does not know (a newer program's) may do nothing: an auditor.
+        role: Role::of_code(&user.role).unwrap_or(Role::Auditor),
         region: Some(user.region.clone()),
+        address: None,
     }
 }
 
-/// An argon2id hash of `password` in PHC form.
+/// An argon2id hash of `password` in PHC form (the rules are checked by the caller).
 pub fn hash_password(password: &str) -> Result<String, WorkflowError> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(WorkflowError::Account(format!("密码至少 {MIN_PASSWORD_CHARS} 个字符")));
-    }
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
@@ -67,67 +63,217 @@ fn new_token() -> Result<String, WorkflowError> {
     Ok(b.iter().map(|x| format!("{x:02x}")).collect())
 }
 
+fn no_such(username: &str) -> WorkflowError {
+    WorkflowError::Account(format!("没有用户“{username}”"))
+}
+
 impl Workflow<'_> {
-    /// Creates an account (the command line is the only one that may).
-    pub fn add_user(&mut self, username: &str, password: &str, role: &str, region: &str) -> Result<User, WorkflowError> {
-        let username = username.trim();
-        if username.is_empty() || username.chars().any(char::is_whitespace) {
-            return Err(WorkflowError::Account("用户名不能为空，也不能含空格".into()));
-        }
-        if parse_role(role).is_none() {
+    /// Checks that `actor` may manage an account of `role` in `region`: within its region, and
+    /// a 系统管理员 only the accounts of the cycle (填报, 审核).
+    fn may_manage(&self, actor: &Actor, role: Role, region: &crate::schema::Region) -> Result<(), WorkflowError> {
+        self.allow(actor, Action::ManageUsers, region)?;
+        if actor.role == Role::Admin && !matches!(role, Role::Reporter | Role::Reviewer) {
             return Err(WorkflowError::Account(format!(
-                "角色“{role}”应为 reporter（填报）、reviewer（审核）或 admin（管理）"
+                "系统管理员只能管理填报和审核账号；{}账号由安全管理员管理",
+                role.label()
             )));
         }
-        let region = self.region(region)?;
+        Ok(())
+    }
+
+    /// The account `username`, if `actor` may manage it.
+    fn managed(&self, actor: &Actor, username: &str) -> Result<User, WorkflowError> {
+        let user = self.store.user(username)?.ok_or_else(|| no_such(username))?;
+        let region = self.region(&user.region)?;
+        let role = Role::of_code(&user.role).unwrap_or(Role::Auditor);
+        // Out of scope reads as "no such account": names of other regions' accounts stay hidden.
+        if !super::scope::allowed(self.schemas, actor, Action::ManageUsers, region) {
+            return Err(no_such(username));
+        }
+        self.may_manage(actor, role, region)?;
+        Ok(user)
+    }
+
+    /// Creates an account.
+    pub fn add_user(&mut self, actor: &Actor, new: &NewAccount<'_>) -> Result<User, WorkflowError> {
+        let username = new.username.trim();
+        if username.is_empty() || username.chars().any(|c| c.is_whitespace() || c.is_control()) || username.chars().count() > 64 {
+            return Err(WorkflowError::Account("用户名不能为空，不能含空格，不超过 64 个字符".into()));
+        }
+        let role = Role::of_code(new.role).ok_or_else(|| {
+            WorkflowError::Account(format!(
+                "角色“{}”应为 reporter（填报）、reviewer（审核）、admin（系统管理）、secadmin（安全管理）或 auditor（审计）",
+                new.role
+            ))
+        })?;
+        let region = self.region(new.region)?;
+        self.may_manage(actor, role, region)?;
+        if role == Role::Reporter && region.level != crate::schema::regions::Level::County {
+            return Err(WorkflowError::Account(format!(
+                "填报账号属于县区；{} 不是县区（市、省的报表由审核账号上报）",
+                self.schemas.regions.display(region)
+            )));
+        }
         if self.store.user(username)?.is_some() {
             return Err(WorkflowError::Account(format!("用户名“{username}”已存在")));
         }
-        let hash = hash_password(password)?;
-        self.store.add_user(username, &hash, role, &region.code, self.now)?;
+        self.policy.check_password(new.password, username)?;
+        let hash = hash_password(new.password)?;
+        self.store.add_user(username, &hash, role.code(), &region.code, new.must_change, self.now)?;
+        let text = format!(
+            "新建{}账号“{username}”（{}）{}",
+            role.label(),
+            self.schemas.regions.display(region),
+            if new.must_change { "，首次登录须改密码" } else { "" }
+        );
+        self.record(actor, Event::UserAdd, Some(&region.code), &text)?;
         Ok(self.store.user(username)?.expect("just added"))
     }
 
-    pub fn set_disabled(&mut self, username: &str, disabled: bool) -> Result<(), WorkflowError> {
-        if !self.store.set_disabled(username, disabled)? {
-            return Err(WorkflowError::Account(format!("没有用户“{username}”")));
+    /// The accounts `actor` may manage, by region and name.
+    pub fn users(&self, actor: &Actor) -> Result<Vec<User>, WorkflowError> {
+        Ok(self
+            .store
+            .users()?
+            .into_iter()
+            .filter(|u| {
+                self.region(&u.region)
+                    .is_ok_and(|r| super::scope::allowed(self.schemas, actor, Action::ManageUsers, r))
+            })
+            .collect())
+    }
+
+    /// Disables (or enables again) an account; disabling ends its sessions.
+    pub fn set_disabled(&mut self, actor: &Actor, username: &str, disabled: bool) -> Result<(), WorkflowError> {
+        let user = self.managed(actor, username)?;
+        if disabled && actor.role != Role::Operator && actor.name.as_deref() == Some(username) {
+            return Err(WorkflowError::Account("不能停用自己的账号".into()));
         }
+        self.store.set_disabled(username, disabled)?;
         if disabled {
             self.store.end_sessions_of(username, self.now)?;
         }
+        let (event, what) = if disabled {
+            (Event::UserDisable, "停用")
+        } else {
+            (Event::UserEnable, "启用")
+        };
+        self.record(actor, event, Some(&user.region), &format!("{what}账号“{username}”"))?;
         Ok(())
     }
 
-    pub fn set_password(&mut self, username: &str, password: &str) -> Result<(), WorkflowError> {
+    /// Sets another account's password (an administrator's reset, or the command line);
+    /// `must_change` makes its owner change it at the next login. Its sessions end.
+    pub fn set_password(&mut self, actor: &Actor, username: &str, password: &str, must_change: bool) -> Result<(), WorkflowError> {
+        let user = self.managed(actor, username)?;
+        self.policy.check_password(password, username)?;
         let hash = hash_password(password)?;
-        if !self.store.set_password_hash(username, &hash)? {
-            return Err(WorkflowError::Account(format!("没有用户“{username}”")));
-        }
+        self.store.set_password_hash(username, &hash, must_change, self.now)?;
         self.store.end_sessions_of(username, self.now)?;
+        let text = format!("重设账号“{username}”的密码{}", if must_change { "，下次登录须修改" } else { "" });
+        self.record(actor, Event::PasswordChange, Some(&user.region), &text)?;
         Ok(())
     }
 
-    /// Checks a username and password from `address`; on success opens a session.
+    /// The signed-in account changes its own password, giving the current one. Its other
+    /// sessions end; `keep` (the session doing it) stays open.
+    pub fn change_own_password(&mut self, actor: &Actor, current: &str, new: &str, keep: &str) -> Result<(), WorkflowError> {
+        let username = actor.name.clone().ok_or_else(|| no_such(""))?;
+        let user = self.store.user(&username)?.ok_or_else(|| no_such(&username))?;
+        if !verify(current, &user.password_hash) {
+            return Err(WorkflowError::Account("当前密码不对".into()));
+        }
+        if current == new {
+            return Err(WorkflowError::Account("新密码不能与当前密码相同".into()));
+        }
+        self.policy.check_password(new, &username)?;
+        let hash = hash_password(new)?;
+        self.store.set_password_hash(&username, &hash, false, self.now)?;
+        let keep = crate::text::sha256_hex(keep.as_bytes());
+        self.store.end_other_sessions_of(&username, &keep, self.now)?;
+        self.record(actor, Event::PasswordChange, Some(&user.region), "修改了自己的密码")?;
+        Ok(())
+    }
+
+    /// Until when `username` is locked by failed logins in a row, if it is.
+    fn locked_until(&self, username: &str) -> Result<Option<crate::time::Time>, WorkflowError> {
+        let rules = &self.policy.login;
+        // In a row: a success clears the failures before it.
+        let fails = self.store.last_login_failures(username, rules.max_failures)?;
+        if fails.len() < rules.max_failures {
+            return Ok(None);
+        }
+        let until = fails[0] + chrono::Duration::minutes(rules.lockout_minutes);
+        Ok((until > self.now).then_some(until))
+    }
+
+    /// Checks a username and password from `address`; on success opens a session. Every
+    /// attempt is audited.
     pub fn login(&mut self, username: &str, password: &str, address: &str) -> Result<Login, WorkflowError> {
-        let since = self.now - chrono::Duration::minutes(FAILURE_WINDOW_MINUTES);
-        let (by_user, by_addr) = self.store.login_failures_since(username, address, since)?;
-        if by_user >= MAX_FAILURES_PER_ACCOUNT || by_addr >= MAX_FAILURES_PER_ADDRESS {
+        let rules = self.policy.login.clone();
+        let user = self.store.user(username)?;
+        let failed = |wf: &mut Self, why: &str| -> Result<(), WorkflowError> {
+            let region = user.as_ref().map(|u| u.region.clone());
+            let text = format!("用户名“{username}”登录失败：{why}");
+            wf.store.audit(&NewAudit {
+                at: wf.now,
+                action: Event::LoginFailed.code(),
+                actor: Some(username),
+                role: user.as_ref().map(|u| u.role.as_str()),
+                region: region.as_deref(),
+                address: Some(address),
+                description: &text,
+            })?;
+            Ok(())
+        };
+        if let Some(until) = self.locked_until(username)? {
+            failed(self, "账号因连续登录失败已锁定")?;
+            let minutes = ((until - self.now).num_seconds() + 59) / 60;
+            return Err(WorkflowError::TooManyLogins { minutes: minutes.max(1) });
+        }
+        let since = self.now - chrono::Duration::minutes(rules.lockout_minutes);
+        let (_, by_addr) = self.store.login_failures_since(username, address, since)?;
+        if by_addr >= rules.max_failures_per_address {
+            failed(self, "该地址登录失败次数过多")?;
             return Err(WorkflowError::TooManyLogins {
-                minutes: FAILURE_WINDOW_MINUTES,
+                minutes: rules.lockout_minutes,
             });
         }
-        let user = self.store.user(username)?;
         // The hash is checked even for an unknown name, so that timing does not tell names apart.
         let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(dummy_hash);
         let ok = verify(password, &hash);
-        match user {
-            Some(u) if ok && !u.disabled => {
+        match user.clone() {
+            Some(mut u) if ok && !u.disabled => {
                 let token = new_token()?;
+                self.store.clear_login_failures(&u.username)?;
                 self.store.add_session(&crate::text::sha256_hex(token.as_bytes()), u.id, self.now)?;
+                let max_age = self.policy.password.max_age_days;
+                let expired = max_age > 0
+                    && u.password_set_at
+                        .as_deref()
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                        .is_some_and(|t| self.now - t > chrono::Duration::days(max_age));
+                if expired && !u.must_change {
+                    self.store.set_must_change(&u.username)?;
+                    u.must_change = true;
+                }
+                let actor = actor_of(&u).from_address(address);
+                let text = if u.must_change {
+                    "登录成功（须先修改密码）"
+                } else {
+                    "登录成功"
+                };
+                self.record(&actor, Event::Login, Some(&u.region), text)?;
                 Ok(Login { token, user: u })
             }
-            _ => {
+            found => {
                 self.store.add_login_failure(username, address, self.now)?;
+                let why = match found {
+                    None => "没有这个用户",
+                    Some(u) if u.disabled => "账号已停用",
+                    Some(_) => "密码不对",
+                };
+                failed(self, why)?;
                 Err(WorkflowError::BadLogin)
             }
         }
@@ -140,7 +286,7 @@ impl Workflow<'_> {
         let Some((user, last_seen)) = self.store.session(&key)? else {
             return Ok(None);
         };
-        if user.disabled || self.now - last_seen > chrono::Duration::minutes(IDLE_MINUTES) {
+        if user.disabled || self.now - last_seen > chrono::Duration::minutes(self.policy.login.idle_minutes) {
             self.store.end_session(&key, self.now)?;
             return Ok(None);
         }
@@ -151,8 +297,10 @@ impl Workflow<'_> {
         Ok(Some(user))
     }
 
-    pub fn logout(&mut self, token: &str) -> Result<(), WorkflowError> {
+    pub fn logout(&mut self, actor: &Actor, token: &str) -> Result<(), WorkflowError> {
         self.store.end_session(&crate::text::sha256_hex(token.as_bytes()), self.now)?;
+        let region = actor.region.clone();
+        self.record(actor, Event::Logout, region.as_deref(), "退出登录")?;
         Ok(())
     }
 }
@@ -178,7 +326,6 @@ mod tests {
         assert!(h.starts_with("$argon2id$"), "{h}");
         assert!(verify("correct horse", &h));
         assert!(!verify("wrong horse!", &h));
-        assert!(hash_password("short").is_err());
         assert!(dummy_hash().starts_with("$argon2id$"));
         assert!(!verify("anything", &dummy_hash()));
     }

@@ -6,7 +6,9 @@
 //! they decide nothing themselves.
 
 pub mod accounts;
+pub mod audit;
 mod error;
+pub mod policy;
 pub mod record;
 pub mod review;
 pub mod scope;
@@ -34,6 +36,8 @@ pub struct Workflow<'a> {
     pub store: &'a mut Store,
     pub schemas: &'a Schemas,
     pub now: Time,
+    /// The installation's password and login rules (defaults unless a front end loaded them).
+    pub policy: policy::Policy,
 }
 
 /// Which regions a standing lists: counties, or the cities for the sheets they send up.
@@ -59,7 +63,12 @@ pub fn current_period(schemas: &Schemas, now: Time) -> Period {
 
 impl<'a> Workflow<'a> {
     pub fn new(store: &'a mut Store, schemas: &'a Schemas, now: Time) -> Workflow<'a> {
-        Workflow { store, schemas, now }
+        Workflow {
+            store,
+            schemas,
+            now,
+            policy: policy::Policy::default(),
+        }
     }
 
     /// Resolves a region code or name the user gave, or says why not.

@@ -197,6 +197,18 @@ pub(super) fn review(wf: &mut Workflow<'_>, actor: &Actor, req: &ReviewRequest<'
         reason,
     })?;
     let version = about.map(|s| s.version);
+    let event = match req.kind {
+        ReviewKind::Return => super::audit::Event::Return,
+        ReviewKind::Approve => super::audit::Event::Approve,
+        ReviewKind::Unlock => super::audit::Event::Unlock,
+    };
+    let text = format!(
+        "{what} {display}{}报表{}{}",
+        req.period.label(),
+        version.map(|v| format!("第 {v} 版")).unwrap_or_default(),
+        reason.map(|r| format!("，理由：{r}")).unwrap_or_default()
+    );
+    tx.audit(&super::audit::entry(actor, event, Some(&region.code), &text, now))?;
     tx.commit()?;
     Ok(ReviewOutcome {
         id,

@@ -15,8 +15,14 @@ pub enum Role {
     Reporter,
     /// 审核：reviews the regions below its own, and hands in its own region's sheet.
     Reviewer,
-    /// 管理：a reviewer who also manages accounts of its region.
+    /// 系统管理员：a reviewer who also manages the business accounts (填报, 审核) of its region and
+    /// reads its audit log.
     Admin,
+    /// 安全管理员：manages every account of its region (including administrators and auditors);
+    /// sees no figures and takes no part in the cycle.
+    Secadmin,
+    /// 审计员：reads the audit log of its region; changes nothing and sees no figures.
+    Auditor,
     /// The command line on the machine that holds the store: every region, no login.
     Operator,
 }
@@ -26,9 +32,35 @@ impl Role {
         match self {
             Role::Reporter => "填报",
             Role::Reviewer => "审核",
-            Role::Admin => "管理",
+            Role::Admin => "系统管理",
+            Role::Secadmin => "安全管理",
+            Role::Auditor => "审计",
             Role::Operator => "本机操作",
         }
+    }
+
+    /// The code stored with an account and in the audit log.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Reporter => "reporter",
+            Role::Reviewer => "reviewer",
+            Role::Admin => "admin",
+            Role::Secadmin => "secadmin",
+            Role::Auditor => "auditor",
+            Role::Operator => "operator",
+        }
+    }
+
+    /// The role of a code an account may have (the operator is not one).
+    pub fn of_code(code: &str) -> Option<Role> {
+        [Role::Reporter, Role::Reviewer, Role::Admin, Role::Secadmin, Role::Auditor]
+            .into_iter()
+            .find(|r| r.code() == code)
+    }
+
+    /// Whether the role takes part in the monthly cycle (sees figures, hands in or reviews).
+    pub fn in_cycle(self) -> bool {
+        matches!(self, Role::Reporter | Role::Reviewer | Role::Admin | Role::Operator)
     }
 }
 
@@ -39,6 +71,9 @@ pub struct Actor {
     pub name: Option<String>,
     pub role: Role,
     pub region: Option<String>,
+    /// Where the request came from (the portal's client address), for the audit log.
+    #[serde(skip)]
+    pub address: Option<String>,
 }
 
 impl Actor {
@@ -48,6 +83,7 @@ impl Actor {
             name: by.map(str::to_string).filter(|s| !s.trim().is_empty()),
             role: Role::Operator,
             region: None,
+            address: None,
         }
     }
 
@@ -56,7 +92,14 @@ impl Actor {
             name: Some(name.to_string()),
             role,
             region: Some(region.to_string()),
+            address: None,
         }
+    }
+
+    /// The same actor, seen coming from `address`.
+    pub fn from_address(mut self, address: &str) -> Actor {
+        self.address = Some(address.to_string());
+        self
     }
 
     /// The actor in a sentence: `兰山区（371302）的填报账号“张三”`.
@@ -81,6 +124,10 @@ pub enum Action {
     Submit,
     /// 审核退回, 审核通过, 解锁.
     Review,
+    /// Create, disable and reset the accounts of a region.
+    ManageUsers,
+    /// Read the audit log about a region.
+    Audit,
 }
 
 impl Action {
@@ -89,6 +136,8 @@ impl Action {
             Action::View => "查看",
             Action::Submit => "报送",
             Action::Review => "审核",
+            Action::ManageUsers => "管理账号",
+            Action::Audit => "查看审计日志",
         }
     }
 }
@@ -103,13 +152,18 @@ pub fn allowed(schemas: &Schemas, actor: &Actor, action: Action, target: &Region
     };
     let within = schemas.regions.within(target, &own.code);
     let below = within && target.code != own.code;
+    let province = own.level == crate::schema::regions::Level::Province;
     match (actor.role, action) {
-        (_, Action::View) => within,
+        (Role::Reporter | Role::Reviewer | Role::Admin, Action::View) => within,
         (Role::Reporter, Action::Submit) => target.code == own.code,
-        (Role::Reporter, Action::Review) => false,
         (Role::Reviewer | Role::Admin, Action::Submit) => within,
         (Role::Reviewer | Role::Admin, Action::Review) => below,
+        (Role::Admin | Role::Secadmin, Action::ManageUsers) => within,
+        (Role::Admin | Role::Secadmin | Role::Auditor, Action::Audit) => within,
+        // The province's reviewers see the audit log too.
+        (Role::Reviewer, Action::Audit) => province && within,
         (Role::Operator, _) => true,
+        _ => false,
     }
 }
 
@@ -156,6 +210,8 @@ mod tests {
         let linyi = Actor::new("李四", Role::Reviewer, "371300");
         let linyi_admin = Actor::new("李四", Role::Admin, "371300");
         let province = Actor::new("王五", Role::Reviewer, "370000");
+        let linyi_sec = Actor::new("赵六", Role::Secadmin, "371300");
+        let linyi_auditor = Actor::new("钱七", Role::Auditor, "371300");
         let operator = Actor::operator(Some("值班员"));
         use Action::*;
         // (actor, action, target, allowed)
@@ -189,6 +245,22 @@ mod tests {
             (&province, Review, "371302", true),
             (&province, Review, "370000", false),
             (&province, Submit, "370000", true),
+            (&linyi, ManageUsers, "371302", false),
+            (&linyi, Audit, "371300", false),
+            (&province, Audit, "371300", true),
+            (&linyi_admin, ManageUsers, "371302", true),
+            (&linyi_admin, ManageUsers, "370102", false),
+            (&linyi_admin, Audit, "371302", true),
+            (&linyi_sec, ManageUsers, "371300", true),
+            (&linyi_sec, View, "371302", false),
+            (&linyi_sec, Submit, "371302", false),
+            (&linyi_sec, Review, "371302", false),
+            (&linyi_sec, Audit, "371300", true),
+            (&linyi_auditor, Audit, "371302", true),
+            (&linyi_auditor, Audit, "370100", false),
+            (&linyi_auditor, View, "371302", false),
+            (&linyi_auditor, ManageUsers, "371302", false),
+            (&linyi_auditor, Review, "371302", false),
             (&operator, Review, "371300", true),
             (&operator, Submit, "370102", true),
         ];

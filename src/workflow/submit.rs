@@ -258,6 +258,19 @@ pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>) -> R
         late_reason: up.late_reason,
     };
     let (id, version) = tx.insert(&new)?;
+    let whose = match (region, period) {
+        (Some(r), Some(p)) => format!("{}{}报表", schemas.regions.display(r), p.label()),
+        _ => "报表（未识别地区或报告期）".to_string(),
+    };
+    let text = format!(
+        "上传“{}”：{whose}第 {version} 版，{}（错误 {}，警告 {}）{}",
+        up.file_name,
+        status.label(),
+        rep.summary.errors,
+        rep.summary.warnings,
+        if proxy.is_some() { "，代报" } else { "" }
+    );
+    tx.audit(&super::audit::entry(actor, super::audit::Event::Upload, region_code.as_deref(), &text, now))?;
     tx.commit()?;
 
     let due = period.map(|p| schemas.calendar.due_date(p, &form.period).date);

@@ -36,6 +36,15 @@ impl<'a> Workflow<'a> {
         Ok((s, bytes))
     }
 
+    /// Upload `id`'s original bytes for `actor` to take away: as [`Workflow::original`], and the
+    /// download is audited.
+    pub fn download_original(&mut self, actor: &Actor, id: i64) -> Result<(Submission, Vec<u8>), WorkflowError> {
+        let (s, bytes) = self.original(actor, id)?;
+        let text = format!("下载第 {id} 号报送（第 {} 版）的原件“{}”", s.version, s.file_name);
+        self.record(actor, super::audit::Event::Download, s.region.as_deref(), &text)?;
+        Ok((s, bytes))
+    }
+
     /// Upload `id` with its bytes, to be handed in again with a 说明: only a 待说明 version.
     pub fn pending_original(&self, actor: &Actor, id: i64) -> Result<(Submission, Vec<u8>), WorkflowError> {
         let (s, bytes) = self.original(actor, id)?;

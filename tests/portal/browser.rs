@@ -133,7 +133,23 @@ async fn wait_for(c: &Client, css: &str) -> fantoccini::elements::Element {
 }
 
 async fn text_of(c: &Client, css: &str) -> String {
-    wait_for(c, css).await.text().await.unwrap()
+    text_with(c, css, "").await
+}
+
+/// The text of `css` once it contains `want`: a page that is still being replaced by the next
+/// one (its elements going stale, or the old text still showing) is read again.
+async fn text_with(c: &Client, css: &str, want: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(t) = wait_for(c, css).await.text().await {
+            if t.contains(want) {
+                return t;
+            }
+            last = t;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{css} never showed “{want}”; last text:\n{last}");
 }
 
 async fn sign_in(c: &Client, base: &str, user: &str, password: &str) {
@@ -197,7 +213,7 @@ fn a_county_and_a_city_run_october_in_their_browsers() {
         let county = driver.session(&chrome).await;
         let city = driver.session(&chrome).await;
 
-        sign_in(&county, &base, "lanshan", "lanshan-pass").await;
+        sign_in(&county, &base, "lanshan", "Ls-county-1").await;
         let h1 = text_of(&county, "h1").await;
         assert!(h1.contains("兰山区") && h1.contains("2026年10月"), "{h1}");
         assert!(text_of(&county, "section.deadline").await.contains("还有 3 个工作日"));
@@ -241,11 +257,11 @@ fn a_county_and_a_city_run_october_in_their_browsers() {
             .click()
             .await
             .unwrap();
-        let verdict = text_of(&county, "section.verdict").await;
-        assert!(verdict.contains("已接收") && verdict.contains("10月集中举办技能培训班"), "{verdict}");
+        let verdict = text_with(&county, "section.verdict", "已接收").await;
+        assert!(verdict.contains("10月集中举办技能培训班"), "{verdict}");
 
         // The city: its board, the county's drill-down, 退回 with a reason.
-        sign_in(&city, &base, "linyi", "linyi-pass").await;
+        sign_in(&city, &base, "linyi", "Ly-city-4").await;
         let board = text_of(&city, "table.board").await;
         assert!(board.contains("兰山区") && board.contains("按时，待审核"), "{board}");
         shot(&city, "04-city-board").await;

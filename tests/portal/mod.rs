@@ -1,6 +1,7 @@
 //! The portal through HTTP: the real `yuebao serve` on a real port of 127.0.0.1, accounts made
 //! with `yuebao user add`, and the JSON API as another program (or the browser) calls it.
 
+mod admin;
 mod browser;
 mod pages;
 
@@ -215,11 +216,11 @@ fn encode(s: &str) -> String {
 /// A store with the 临沂市 accounts of the tests: 兰山区 and 罗庄区 reporters, the city
 /// reviewer, and the province reviewer.
 pub fn accounts(data: &Path) {
-    add_user(data, "lanshan", "兰山区", "reporter", "lanshan-pass");
-    add_user(data, "luozhuang", "罗庄区", "reporter", "luozhuang-pass");
-    add_user(data, "hedong", "河东区", "reporter", "hedong-pass");
-    add_user(data, "linyi", "临沂市", "reviewer", "linyi-pass");
-    add_user(data, "shandong", "370000", "reviewer", "shandong-pass");
+    add_user(data, "lanshan", "兰山区", "reporter", "Ls-county-1");
+    add_user(data, "luozhuang", "罗庄区", "reporter", "Lz-county-2");
+    add_user(data, "hedong", "河东区", "reporter", "Hd-county-3");
+    add_user(data, "linyi", "临沂市", "reviewer", "Ly-city-4");
+    add_user(data, "shandong", "370000", "reviewer", "Sd-prov-5");
 }
 
 const NOW: &str = "2026-11-03 10:00";
@@ -231,7 +232,7 @@ fn login_sets_a_strict_http_only_cookie_and_fails_plainly() {
     accounts(&data);
     let server = Server::start(&data, &["--now", NOW]);
     let mut c = Client::new(&server);
-    let a = c.login("lanshan", "lanshan-pass");
+    let a = c.login("lanshan", "Ls-county-1");
     assert_eq!(a.status, 200, "{}", a.text());
     let cookie = a.header("set-cookie").unwrap();
     for part in ["HttpOnly", "SameSite=Strict", "Path=/"] {
@@ -261,7 +262,7 @@ fn login_sets_a_strict_http_only_cookie_and_fails_plainly() {
 
     // With --secure-cookie the cookie carries Secure.
     let secure = Server::start(&data, &["--now", NOW, "--secure-cookie"]);
-    let a = Client::new(&secure).login("linyi", "linyi-pass");
+    let a = Client::new(&secure).login("linyi", "Ly-city-4");
     assert!(a.header("set-cookie").unwrap().contains("; Secure"));
 }
 
@@ -276,11 +277,11 @@ fn logins_are_rate_limited_per_account() {
         assert_eq!(c.login("lanshan", "guess-guess").status, 401);
     }
     // Now even the right password waits.
-    let a = c.login("lanshan", "lanshan-pass");
+    let a = c.login("lanshan", "Ls-county-1");
     assert_eq!(a.status, 429, "{}", a.text());
     assert!(a.json()["error"].as_str().unwrap().contains("分钟后再试"));
     // Another account is not held up.
-    assert_eq!(c.login("linyi", "linyi-pass").status, 200);
+    assert_eq!(c.login("linyi", "Ly-city-4").status, 200);
 }
 
 /// Clean, with errors, with warnings and then the same file with a 说明; the status the API
@@ -292,7 +293,7 @@ fn uploads_answer_with_the_validation_and_the_verdict() {
     accounts(&data);
     let server = Server::start(&data, &["--now", NOW]);
     let mut county = Client::new(&server);
-    county.login("lanshan", "lanshan-pass");
+    county.login("lanshan", "Ls-county-1");
 
     let clean = lanshan(&d.path().join("ok"), "2026-10", &lanshan_rows());
     let a = county.upload(&clean, &[]);
@@ -357,9 +358,9 @@ fn a_month_between_the_county_and_the_city() {
     accounts(&data);
     let server = Server::start(&data, &["--now", NOW]);
     let mut county = Client::new(&server);
-    county.login("lanshan", "lanshan-pass");
+    county.login("lanshan", "Ls-county-1");
     let mut city = Client::new(&server);
-    city.login("linyi", "linyi-pass");
+    city.login("linyi", "Ly-city-4");
     let f = lanshan(d.path(), "2026-10", &lanshan_rows());
     assert_eq!(county.upload(&f, &[]).json()["submission"]["status"], "accepted");
 
@@ -411,14 +412,14 @@ fn the_scope_table() {
     accounts(&data);
     let server = Server::start(&data, &["--now", NOW]);
     let mut luozhuang = Client::new(&server);
-    luozhuang.login("luozhuang", "luozhuang-pass");
+    luozhuang.login("luozhuang", "Lz-county-2");
     let lz_file = county_file(d.path(), "371311", "罗庄区", "2026-10", &lanshan_rows());
     let v = luozhuang.upload(&lz_file, &[]).json();
     let lz_id = v["submission"]["id"].as_i64().unwrap();
     let lz_total = lanshan_rows().iter().map(|(_, v)| v[0]).sum::<i64>().to_string();
 
     let mut lanshan_c = Client::new(&server);
-    lanshan_c.login("lanshan", "lanshan-pass");
+    lanshan_c.login("lanshan", "Ls-county-1");
     let anonymous = Client::new(&server);
     let review_body = serde_json::json!({"region": "371311", "period": "2026-10", "reason": "x"});
     let cases: Vec<(&str, &Client, Answer, u16)> = vec![
@@ -476,11 +477,11 @@ fn the_scope_table() {
 
     // The city sees its counties; another city's reviewer would not (the province does).
     let mut city = Client::new(&server);
-    city.login("linyi", "linyi-pass");
+    city.login("linyi", "Ly-city-4");
     assert_eq!(city.get("/api/status?period=2026-10&region=371311").status, 200);
     assert_eq!(city.get("/api/status?period=2026-10&region=370100").status, 403);
     let mut province = Client::new(&server);
-    province.login("shandong", "shandong-pass");
+    province.login("shandong", "Sd-prov-5");
     assert_eq!(province.get("/api/status?period=2026-10&region=370100").status, 200);
 
     // Another site's page cannot act, even with the cookie a browser would attach.
@@ -519,7 +520,7 @@ fn uploads_over_the_size_limit_are_refused_before_anything_is_stored() {
     accounts(&data);
     let server = Server::start(&data, &["--now", NOW, "--max-file-mb", "1"]);
     let mut c = Client::new(&server);
-    c.login("lanshan", "lanshan-pass");
+    c.login("lanshan", "Ls-county-1");
     let big = d.path().join("371302-兰山区-2026-10.csv");
     std::fs::write(&big, vec![b'1'; (1 << 20) + 10]).unwrap();
     let a = c.upload(&big, &[]);

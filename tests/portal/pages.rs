@@ -60,7 +60,7 @@ fn the_county_page_the_result_page_and_the_explanation() {
     assert_eq!(a.status, 401);
     assert!(a.text().contains("用户名或密码不正确"));
 
-    let county = sign_in(&server, "lanshan", "lanshan-pass");
+    let county = sign_in(&server, "lanshan", "Ls-county-1");
     assert_eq!(county.get("/").header("location"), Some("/county"));
     let home = page(county.get("/county"));
     // 2026-11-03 (Tuesday): October is due on Thursday 11-05, three working days counted today.
@@ -131,7 +131,7 @@ fn the_city_board_drill_down_comparison_and_review() {
     let data = d.path().join("data");
     accounts(&data);
     let server = Server::start(&data, &["--now", NOW]);
-    let county = sign_in(&server, "lanshan", "lanshan-pass");
+    let county = sign_in(&server, "lanshan", "Ls-county-1");
     let mut rows = lanshan_rows();
     let (good, bad) = (rows[1].1[2], rows[1].1[1] + 50);
     rows[1].1[2] = bad;
@@ -140,7 +140,7 @@ fn the_city_board_drill_down_comparison_and_review() {
     page(county.upload_to("/upload", &bad_file, &[]));
     page(county.upload_to("/upload", &good_file, &[]));
 
-    let city = sign_in(&server, "linyi", "linyi-pass");
+    let city = sign_in(&server, "linyi", "Ly-city-4");
     assert_eq!(city.get("/").header("location"), Some("/city"));
     let board = page(city.get("/city?period=2026-10"));
     // What waits for the city comes first: 兰山区 to review, then the counties still owing.
@@ -221,12 +221,12 @@ fn the_city_board_drill_down_comparison_and_review() {
 
     // After the due date the form asks for a 迟报原因, which the city sees on its board.
     let late = Server::start(&data, &["--now", "2026-11-09 10:00"]);
-    let hedong = sign_in(&late, "hedong", "hedong-pass");
+    let hedong = sign_in(&late, "hedong", "Hd-county-3");
     let home = page(hedong.get("/county?period=2026-10"));
     assert!(home.contains("已过截止日期") && home.contains("name=\"late_reason\""), "{home}");
     let f = county_file(d.path(), "371312", "河东区", "2026-10", &lanshan_rows());
     page(hedong.upload_to("/upload", &f, &[("period", "2026-10"), ("late_reason", "乡镇数据核实延误")]));
-    let city = sign_in(&late, "linyi", "linyi-pass");
+    let city = sign_in(&late, "linyi", "Ly-city-4");
     let board = page(city.get("/city?period=2026-10"));
     assert!(board.contains("迟报原因：乡镇数据核实延误") && board.contains("迟报 4 天"), "{board}");
 }
@@ -239,7 +239,7 @@ fn pages_keep_to_the_account_s_region() {
     let data = d.path().join("data");
     accounts(&data);
     let server = Server::start(&data, &["--now", NOW]);
-    let luozhuang = sign_in(&server, "luozhuang", "luozhuang-pass");
+    let luozhuang = sign_in(&server, "luozhuang", "Lz-county-2");
     let lz_file = county_file(d.path(), "371311", "罗庄区", "2026-10", &lanshan_rows());
     let lz_id = id_after(&page(luozhuang.upload_to("/upload", &lz_file, &[])), "/submissions/");
     let lz_total = lanshan_rows().iter().map(|(_, v)| v[0]).sum::<i64>().to_string();
@@ -252,7 +252,7 @@ fn pages_keep_to_the_account_s_region() {
     let a = anonymous.post_form("/review", &[("region", "371311"), ("period", "2026-10"), ("action", "approve")]);
     assert_eq!(a.status, 303, "no session: to the login form, nothing done");
 
-    let lanshan_c = sign_in(&server, "lanshan", "lanshan-pass");
+    let lanshan_c = sign_in(&server, "lanshan", "Ls-county-1");
     assert_eq!(lanshan_c.get("/city").header("location"), Some("/county?period=2026-10"));
     // The drill-down is the reviewer's: a reporter is sent to its own page.
     assert_eq!(lanshan_c.get("/city/371311?period=2026-10").header("location"), Some("/county?period=2026-10"));
@@ -288,7 +288,7 @@ fn pages_keep_to_the_account_s_region() {
     assert!(history(&data, "371302", "2026-10").is_empty());
 
     // Another site's form cannot act, even with the cookie.
-    let city = sign_in(&server, "linyi", "linyi-pass");
+    let city = sign_in(&server, "linyi", "Ly-city-4");
     let a = {
         let mut c = Client::new(&server);
         c.cookie = city.cookie.clone();
@@ -302,7 +302,7 @@ fn pages_keep_to_the_account_s_region() {
     assert!(county(&status(&data, "2026-10", "371300", NOW), "371311")["review"].is_null());
 
     // The province picks a city first.
-    let province = sign_in(&server, "shandong", "shandong-pass");
+    let province = sign_in(&server, "shandong", "Sd-prov-5");
     let list = page(province.get("/city?period=2026-10"));
     assert!(list.contains("/city?period=2026-10&amp;region=371300"), "{list}");
 }

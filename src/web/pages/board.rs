@@ -146,7 +146,7 @@ fn chase_list(st: &AppState, city: &Region, period: Period, rows: &[RegionStatus
                     div.remind {
                         label for=(id) { strong { (r.name) } " · " (r.label) }
                         textarea id=(id) readonly rows="3" { (reminder(city, period, form, today, r)) }
-                        button type="button" data-copy=(id) { "复制" }
+                        button type="button" data-copy=(id) data-remind=(r.code) data-period=(period.to_string()) { "复制" }
                     }
                 }
             }
@@ -368,4 +368,18 @@ pub async fn rollup(State(st): State<Arc<AppState>>, Page(session): Page, Query(
     let period = month(&st, q.period.as_deref())?;
     let (bytes, name) = rollup_workbook(&st, &session, q.region.as_deref(), period).await?;
     Ok(download(bytes, &name))
+}
+
+#[derive(serde::Deserialize)]
+pub struct RemindForm {
+    region: String,
+    period: String,
+}
+
+/// `POST /remind` (sent by the page when a reminder is copied): audited as 催报.
+pub async fn remind(State(st): State<Arc<AppState>>, Page(session): Page, Form(f): Form<RemindForm>) -> Result<Response, PageError> {
+    let period = crate::web::common::period_arg(&f.period)?;
+    let actor = session.actor.clone();
+    st.with_workflow(move |wf| Ok(wf.remind(&actor, &f.region, period)?)).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }

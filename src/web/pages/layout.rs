@@ -11,6 +11,8 @@ pub struct Who {
     pub username: String,
     pub region: String,
     pub role: &'static str,
+    /// The pages of the account's role, for the header: (address, label).
+    pub nav: Vec<(&'static str, &'static str)>,
 }
 
 impl Who {
@@ -23,8 +25,32 @@ impl Who {
                 .map(|r| r.name.clone())
                 .unwrap_or_else(|| session.user.region.clone()),
             role: session.actor.role.label(),
+            nav: nav_of(schemas, session),
         }
     }
+}
+
+/// Which pages an account's header links to.
+fn nav_of(schemas: &Schemas, session: &Session) -> Vec<(&'static str, &'static str)> {
+    use crate::workflow::{Action, Role};
+    let role = session.actor.role;
+    let own = schemas.regions.get(&session.user.region);
+    let may = |a: Action| own.is_some_and(|r| crate::workflow::scope::allowed(schemas, &session.actor, a, r));
+    let mut nav = Vec::new();
+    if role.in_cycle() {
+        let county = own.is_some_and(|r| r.level == crate::schema::regions::Level::County);
+        nav.push(if county { ("/county", "本县区报表") } else { ("/city", "报送情况") });
+    }
+    if may(Action::ManageUsers) {
+        nav.push(("/users", "账号管理"));
+    }
+    if may(Action::Audit) {
+        nav.push(("/audit", "审计日志"));
+    }
+    if role != Role::Operator {
+        nav.push(("/password", "修改密码"));
+    }
+    nav
 }
 
 pub fn page(title: &str, who: Option<&Who>, body: Markup) -> Markup {
@@ -43,6 +69,11 @@ pub fn page(title: &str, who: Option<&Who>, body: Markup) -> Markup {
                     a.brand href="/" { "月报" }
                     span.form-name { "建档立卡农村贫困人口就业与社会保障统计" }
                     @if let Some(w) = who {
+                        nav.site {
+                            @for (href, label) in &w.nav {
+                                a href=(href) { (label) }
+                            }
+                        }
                         div.who {
                             span { (w.region) " · " (w.role) " · " (w.username) }
                             form method="post" action="/logout" {

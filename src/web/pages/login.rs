@@ -63,8 +63,9 @@ pub async fn submit(State(st): State<Arc<AppState>>, ConnectInfo(addr): ConnectI
 pub async fn logout(State(st): State<Arc<AppState>>, session: Option<Session>) -> Response {
     if let Some(s) = session {
         let token = s.token.clone();
+        let actor = s.actor.clone();
         // The cookie is cleared whatever the store says.
-        let _ = st.with_workflow(move |wf| Ok(wf.logout(&token)?)).await;
+        let _ = st.with_workflow(move |wf| Ok(wf.logout(&actor, &token)?)).await;
     }
     let mut res = Redirect::to("/login").into_response();
     res.headers_mut().insert(header::SET_COOKIE, auth::set_cookie(&st, "", Some(0)));

@@ -4,6 +4,7 @@
 //! check in `auth` and SameSite=Strict cookies). Like the API, every page makes workflow calls
 //! as the session's actor and draws the answer; it decides nothing.
 
+mod admin;
 mod board;
 mod county;
 mod layout;
@@ -36,6 +37,11 @@ pub fn routes(upload_cap: usize) -> Router<Arc<AppState>> {
         .route("/city/{code}", get(board::drill))
         .route("/review", post(board::review))
         .route("/rollup", get(board::rollup))
+        .route("/remind", post(board::remind))
+        .route("/password", get(admin::password_form).post(admin::password_submit))
+        .route("/users", get(admin::users).post(admin::add_user))
+        .route("/users/{name}/{action}", post(admin::user_action))
+        .route("/audit", get(admin::audit))
         .route(
             "/static/app.css",
             get(|| async { asset(include_str!("../static/app.css"), "text/css; charset=utf-8") }),
@@ -76,6 +82,8 @@ where
 #[derive(Debug)]
 pub enum PageError {
     Login,
+    /// The account must change its password first: to the form.
+    ChangePassword,
     Refused(ApiError),
 }
 
@@ -83,6 +91,7 @@ impl From<ApiError> for PageError {
     fn from(e: ApiError) -> PageError {
         match e {
             ApiError::Unauthorized(_) => PageError::Login,
+            ApiError::MustChangePassword => PageError::ChangePassword,
             other => PageError::Refused(other),
         }
     }
@@ -98,6 +107,7 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
             PageError::Login => Redirect::to("/login").into_response(),
+            PageError::ChangePassword => Redirect::to("/password").into_response(),
             PageError::Refused(e) => {
                 if let ApiError::Internal(detail) = &e {
                     eprintln!("yuebao serve: {detail}");
@@ -112,9 +122,15 @@ impl IntoResponse for PageError {
 
 /// `/`: the page of the account's role and level.
 async fn home(axum::extract::State(st): axum::extract::State<Arc<AppState>>, page: Result<Page, PageError>) -> Response {
-    let Ok(Page(session)) = page else {
-        return Redirect::to("/login").into_response();
+    let session = match page {
+        Ok(Page(s)) => s,
+        Err(e) => return e.into_response(),
     };
+    match session.actor.role {
+        crate::workflow::Role::Secadmin => return Redirect::to("/users").into_response(),
+        crate::workflow::Role::Auditor => return Redirect::to("/audit").into_response(),
+        _ => {}
+    }
     let county = st
         .schemas
         .regions

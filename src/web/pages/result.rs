@@ -118,7 +118,7 @@ pub async fn annotated(State(st): State<Arc<AppState>>, Page(session): Page, Pat
 /// `GET /submissions/{id}/original`: the bytes handed in.
 pub async fn original(State(st): State<Arc<AppState>>, Page(session): Page, Path(id): Path<i64>) -> Result<Response, PageError> {
     let actor = session.actor.clone();
-    let (s, bytes) = st.with_workflow(move |wf| Ok(wf.original(&actor, id)?)).await?;
+    let (s, bytes) = st.with_workflow(move |wf| Ok(wf.download_original(&actor, id)?)).await?;
     Ok(download(bytes, &s.file_name))
 }
 

@@ -36,7 +36,15 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("button[data-copy]").forEach(function (b) {
     b.addEventListener("click", function () {
       var area = document.getElementById(b.getAttribute("data-copy"));
-      var done = function () { b.textContent = "已复制"; b.classList.add("copied"); };
+      var done = function () {
+        b.textContent = "已复制";
+        b.classList.add("copied");
+        // The reminder goes into the audit log (催报).
+        if (b.hasAttribute("data-remind")) {
+          var body = new URLSearchParams({ region: b.getAttribute("data-remind"), period: b.getAttribute("data-period") });
+          fetch("/remind", { method: "POST", body: body, credentials: "same-origin" });
+        }
+      };
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(area.value).then(done);
       } else {

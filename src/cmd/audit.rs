@@ -1,0 +1,54 @@
+//! `yuebao audit`: the audit log, filtered, as lines for people or JSON for other programs.
+
+use crate::cli::{AuditArgs, OutputFormat};
+use crate::schema::Schemas;
+use crate::store::audit::AuditFilter;
+use crate::workflow::audit::{Event, action_label};
+
+pub fn run(args: &AuditArgs, schemas: &Schemas) -> anyhow::Result<i32> {
+    let since = args
+        .since
+        .as_deref()
+        .map(|t| super::time_arg("--since", t).map(crate::time::stamp))
+        .transpose()?;
+    if let Some(a) = &args.action
+        && Event::of_code(a).is_none()
+    {
+        let codes: Vec<&str> = Event::ALL.iter().map(|e| e.code()).collect();
+        anyhow::bail!("--action “{a}”不是操作代码；可用：{}", codes.join("、"));
+    }
+    let store = super::open_existing_store(&args.store)?;
+    let filter = AuditFilter {
+        since,
+        user: args.user.clone(),
+        action: args.action.clone(),
+        regions: None,
+        limit: None,
+    };
+    let entries = store.audit_entries(&filter)?;
+    match args.format {
+        OutputFormat::Json => {
+            println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "entries": entries }))?);
+        }
+        OutputFormat::Text => {
+            if entries.is_empty() {
+                println!("审计日志中没有符合条件的记录");
+            }
+            for e in &entries {
+                let at = chrono::DateTime::parse_from_rfc3339(&e.at).map(crate::time::label).unwrap_or(e.at.clone());
+                let who = match (&e.actor, &e.role) {
+                    (Some(a), _) => a.clone(),
+                    (None, _) => "本机操作员".into(),
+                };
+                let region = e
+                    .region
+                    .as_deref()
+                    .map(|c| schemas.regions.get(c).map(|r| r.name.clone()).unwrap_or(c.to_string()))
+                    .unwrap_or_default();
+                let from = e.address.as_deref().map(|a| format!(" 来自 {a}")).unwrap_or_default();
+                println!("#{} {at} {} {who}{from} {region} {}", e.id, action_label(&e.action), e.description);
+            }
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,161 @@
+//! The audit trail as the workflow keeps it: one entry for each thing a person did through any
+//! front end — logins (and failed ones), logouts, uploads, returns, approvals, unlocks, reports
+//! to the level above, downloads, reminders, account changes — with who, from where, on which
+//! region, when, and a Chinese sentence. Uploads and review decisions are recorded in the same
+//! transaction as the change itself. Who may read which entries is decided here too.
+
+use super::scope::{Action, Actor, Role};
+use super::{Workflow, WorkflowError};
+use crate::schema::regions::Level;
+use crate::store::audit::{AuditEntry, AuditFilter, NewAudit};
+
+/// What an entry records; `code` is the stable English action code in `audit_log.action`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    Login,
+    LoginFailed,
+    Logout,
+    Upload,
+    Return,
+    Approve,
+    Unlock,
+    Report,
+    Download,
+    Reminder,
+    UserAdd,
+    UserDisable,
+    UserEnable,
+    PasswordChange,
+}
+
+impl Event {
+    pub const ALL: [Event; 14] = [
+        Event::Login,
+        Event::LoginFailed,
+        Event::Logout,
+        Event::Upload,
+        Event::Return,
+        Event::Approve,
+        Event::Unlock,
+        Event::Report,
+        Event::Download,
+        Event::Reminder,
+        Event::UserAdd,
+        Event::UserDisable,
+        Event::UserEnable,
+        Event::PasswordChange,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Event::Login => "login",
+            Event::LoginFailed => "login_failed",
+            Event::Logout => "logout",
+            Event::Upload => "upload",
+            Event::Return => "return",
+            Event::Approve => "approve",
+            Event::Unlock => "unlock",
+            Event::Report => "report",
+            Event::Download => "download",
+            Event::Reminder => "reminder",
+            Event::UserAdd => "user_add",
+            Event::UserDisable => "user_disable",
+            Event::UserEnable => "user_enable",
+            Event::PasswordChange => "password_change",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Event::Login => "登录",
+            Event::LoginFailed => "登录失败",
+            Event::Logout => "退出",
+            Event::Upload => "上传报表",
+            Event::Return => "审核退回",
+            Event::Approve => "审核通过",
+            Event::Unlock => "解锁",
+            Event::Report => "上报",
+            Event::Download => "下载",
+            Event::Reminder => "催报",
+            Event::UserAdd => "新建账号",
+            Event::UserDisable => "停用账号",
+            Event::UserEnable => "启用账号",
+            Event::PasswordChange => "修改密码",
+        }
+    }
+
+    /// The event of an action code (for filters typed by people).
+    pub fn of_code(code: &str) -> Option<Event> {
+        Event::ALL.into_iter().find(|e| e.code() == code)
+    }
+}
+
+/// The Chinese label of a stored action code (the code itself when it is not one of ours).
+pub fn action_label(code: &str) -> &str {
+    Event::of_code(code).map(Event::label).unwrap_or(code)
+}
+
+/// An entry for `actor` doing `event` on `region`.
+pub(super) fn entry<'a>(actor: &'a Actor, event: Event, region: Option<&'a str>, description: &'a str, at: crate::time::Time) -> NewAudit<'a> {
+    NewAudit {
+        at,
+        action: event.code(),
+        actor: actor.name.as_deref(),
+        role: Some(actor.role.code()),
+        region,
+        address: actor.address.as_deref(),
+        description,
+    }
+}
+
+impl Workflow<'_> {
+    /// Records that `actor` did `event` (to `region`, if about one).
+    pub fn record(&mut self, actor: &Actor, event: Event, region: Option<&str>, description: &str) -> Result<(), WorkflowError> {
+        let e = entry(actor, event, region, description, self.now);
+        self.store.audit(&e)?;
+        Ok(())
+    }
+
+    /// The entries `actor` may read that match `filter`: every entry for the province and the
+    /// command line, else those about the actor's region and the regions below it.
+    pub fn audit_log(&self, actor: &Actor, filter: &AuditFilter) -> Result<Vec<AuditEntry>, WorkflowError> {
+        let mut f = filter.clone();
+        if actor.role != Role::Operator {
+            let own = actor
+                .region
+                .as_deref()
+                .and_then(|c| self.schemas.regions.get(c))
+                .ok_or(WorkflowError::OutOfScope {
+                    actor: actor.describe(self.schemas),
+                    action: "查看审计日志",
+                    region: "本系统".into(),
+                })?;
+            self.allow(actor, Action::Audit, own)?;
+            if own.level != Level::Province {
+                let codes: Vec<String> = self.schemas.regions.subtree(&own.code).into_iter().map(|r| r.code.clone()).collect();
+                f.regions = Some(match f.regions {
+                    Some(asked) => asked.into_iter().filter(|c| codes.contains(c)).collect(),
+                    None => codes,
+                });
+            }
+        }
+        Ok(self.store.audit_entries(&f)?)
+    }
+
+    /// The chain's problems (empty: whole), for `verify`.
+    pub fn check_audit(&self) -> Result<Vec<String>, WorkflowError> {
+        Ok(self.store.check_audit()?)
+    }
+}
+
+impl Workflow<'_> {
+    /// `actor` copied (or sent) the 催报 reminder to `region` for `period`: recorded, for those
+    /// who review it.
+    pub fn remind(&mut self, actor: &Actor, region: &str, period: crate::period::Period) -> Result<(), WorkflowError> {
+        let r = self.region(region)?;
+        self.allow(actor, Action::Review, r)?;
+        let text = format!("向{}发出{}报表催报提醒", self.schemas.regions.display(r), period.label());
+        let code = r.code.clone();
+        self.record(actor, Event::Reminder, Some(&code), &text)
+    }
+}
