@@ -49,6 +49,7 @@ pub fn run(args: &SubmitArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
             on_behalf_of: args.on_behalf_of.as_deref(),
             late_reason: args.late_reason.as_deref(),
             hints: &hints,
+            basis: None,
         };
         match wf.submit(&actor, &upload) {
             Ok(o) => outcomes.push(o),

@@ -13,22 +13,38 @@ pub fn write_workbooks(rollup: &Rollup, schemas: &Schemas, dir: &Path, filled_on
     for table in &rollup.tables {
         let Some(region) = schemas.regions.get(&table.code) else { continue };
         let path = dir.join(super::file_name(region, rollup.period));
-        let mut wb = Workbook::new();
-        let ws = wb.add_worksheet().set_name(rollup.period.label())?;
-        let doc = table_doc(schemas, region, table, rollup.period, filled_on);
-        write_form(ws, schemas.form(), &doc)?;
-        let entries: Vec<&Entry> = rollup
-            .entries
-            .iter()
-            // The top table lists everything handed in (unknown and out-of-scope files too);
-            // a city's table under the province lists its own counties.
-            .filter(|e| table.code == rollup.scope || e.city.as_deref() == Some(table.code.as_str()) || e.code.as_deref() == Some(table.code.as_str()))
-            .collect();
-        write_status_sheet(wb.add_worksheet(), schemas, rollup, table, &entries)?;
-        wb.save(&path)?;
+        table_workbook(rollup, schemas, table, filled_on)?.save(&path)?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// The workbook of the table for region `code` (its file name, and its bytes), if the rollup
+/// has one: what `write_workbooks` writes for it, in memory.
+pub fn workbook_bytes(rollup: &Rollup, schemas: &Schemas, code: &str, filled_on: &str) -> Result<Option<(String, Vec<u8>)>, XlsxError> {
+    let Some(table) = rollup.tables.iter().find(|t| t.code == code) else {
+        return Ok(None);
+    };
+    let Some(region) = schemas.regions.get(code) else { return Ok(None) };
+    let bytes = table_workbook(rollup, schemas, table, filled_on)?.save_to_buffer()?;
+    Ok(Some((super::file_name(region, rollup.period), bytes)))
+}
+
+fn table_workbook(rollup: &Rollup, schemas: &Schemas, table: &Table, filled_on: &str) -> Result<Workbook, XlsxError> {
+    let region = schemas.regions.get(&table.code).expect("the caller found the table's region");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name(rollup.period.label())?;
+    let doc = table_doc(schemas, region, table, rollup.period, filled_on);
+    write_form(ws, schemas.form(), &doc)?;
+    let entries: Vec<&Entry> = rollup
+        .entries
+        .iter()
+        // The top table lists everything handed in (unknown and out-of-scope files too); a
+        // city's table under the province lists its own counties.
+        .filter(|e| table.code == rollup.scope || e.city.as_deref() == Some(table.code.as_str()) || e.code.as_deref() == Some(table.code.as_str()))
+        .collect();
+    write_status_sheet(wb.add_worksheet(), schemas, rollup, table, &entries)?;
+    Ok(wb)
 }
 
 /// The form filled with a rollup table: one row per region below (未报 where nothing was

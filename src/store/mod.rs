@@ -162,6 +162,9 @@ fn migrations() -> Migrations<'static> {
                 last_hash TEXT NOT NULL
             ) STRICT;",
         ),
+        // A city's 上报: the digest of the county versions its rollup was made from, to tell
+        // when a county's sheet has changed since.
+        M::up("ALTER TABLE submissions ADD COLUMN basis TEXT;"),
     ])
 }
 
@@ -227,6 +230,10 @@ pub struct Submission {
     pub on_behalf_of: Option<String>,
     /// Why it came after the due date (迟报原因), when the sender said.
     pub late_reason: Option<String>,
+    /// For a city's rollup reported up (上报): the digest of the county versions it was made
+    /// from.
+    #[serde(skip)]
+    pub basis: Option<String>,
 }
 
 /// What `submit` hands to the store.
@@ -248,6 +255,7 @@ pub struct NewSubmission<'a> {
     pub sheet: Option<&'a Sheet>,
     pub on_behalf_of: Option<&'a str>,
     pub late_reason: Option<&'a str>,
+    pub basis: Option<&'a str>,
 }
 
 /// A reviewer's decision on a region's sheet for a month.
@@ -317,7 +325,7 @@ pub struct Store {
     file: PathBuf,
 }
 
-const COLUMNS: &str = "id, region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, findings, sheet, on_behalf_of, late_reason";
+const COLUMNS: &str = "id, region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, findings, sheet, on_behalf_of, late_reason, basis";
 const REVIEW_COLUMNS: &str = "id, region, period, action, submission_id, by, at, reason";
 
 impl Store {
@@ -640,8 +648,8 @@ impl Txn<'_> {
         let (errors, warnings) = (s.summary.errors as i64, s.summary.warnings as i64);
         self.tx
             .execute(
-                "INSERT INTO submissions (region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, findings, sheet, on_behalf_of, late_reason)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                "INSERT INTO submissions (region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, findings, sheet, on_behalf_of, late_reason, basis)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
                 params![
                     s.region,
                     s.period.map(|p| p.to_string()),
@@ -658,7 +666,8 @@ impl Txn<'_> {
                     findings,
                     sheet,
                     s.on_behalf_of,
-                    s.late_reason
+                    s.late_reason,
+                    s.basis
                 ],
             )
             .map_err(&sql)?;
@@ -743,6 +752,7 @@ fn query_submissions(conn: &Connection, file: &Path, sql: &str, args: impl rusql
                     r.get::<_, Option<String>>(14)?,
                     r.get::<_, Option<String>>(15)?,
                     r.get::<_, Option<String>>(16)?,
+                    r.get::<_, Option<String>>(17)?,
                 ),
             ))
         })
@@ -761,7 +771,7 @@ fn query_submissions(conn: &Connection, file: &Path, sql: &str, args: impl rusql
             status,
             (version, errors, warnings),
             findings,
-            (sheet, on_behalf_of, late_reason),
+            (sheet, on_behalf_of, late_reason, basis),
         ) = row.map_err(err)?;
         let corrupt = |what: String| StoreError::Corrupt {
             file: file.to_path_buf(),
@@ -789,6 +799,7 @@ fn query_submissions(conn: &Connection, file: &Path, sql: &str, args: impl rusql
                 .transpose()?,
             on_behalf_of,
             late_reason,
+            basis,
         });
     }
     Ok(out)

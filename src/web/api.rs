@@ -22,6 +22,7 @@ pub fn routes(upload_cap: usize) -> Router<Arc<AppState>> {
         .route("/api/uploads", post(upload).layer(DefaultBodyLimit::max(upload_cap)))
         .route("/api/status", get(status))
         .route("/api/review/{action}", post(review))
+        .route("/api/report", post(report))
         .route("/api/rollup", get(rollup))
         .route("/api/submissions/{id}/file", get(original))
 }
@@ -155,4 +156,35 @@ async fn audit(State(st): State<Arc<AppState>>, session: Session, Query(q): Quer
     let actor = session.actor.clone();
     let entries = st.with_workflow(move |wf| Ok(wf.audit_log(&actor, &filter)?)).await?;
     Ok(Json(serde_json::json!({ "entries": entries })))
+}
+
+#[derive(serde::Deserialize)]
+struct ReportBody {
+    region: String,
+    period: String,
+    note: Option<String>,
+    late_reason: Option<String>,
+}
+
+/// `POST /api/report` `{"region","period"[,"note"][,"late_reason"]}`: the city's 上报 — its
+/// rollup frozen and handed in as the city's sheet. Answers as an upload does, with the counts.
+async fn report(State(st): State<Arc<AppState>>, session: Session, Json(b): Json<ReportBody>) -> Result<Json<serde_json::Value>, ApiError> {
+    let period = period_arg(&b.period)?;
+    let out = super::common::report_call(&st, &session, b.region, period, b.note, b.late_reason).await?;
+    let s = &out.submission;
+    Ok(Json(serde_json::json!({
+        "submission": {
+            "id": s.id,
+            "region": s.region,
+            "region_name": s.region_name,
+            "period": s.period,
+            "version": s.version,
+            "status": s.status,
+            "timeliness": s.timeliness,
+            "received_at": s.received_at,
+        },
+        "counted": out.counted,
+        "expected": out.expected,
+        "file": s.report,
+    })))
 }

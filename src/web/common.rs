@@ -126,10 +126,29 @@ pub async fn submit(st: &Arc<AppState>, session: &Session, form: UploadForm) -> 
             on_behalf_of: form.on_behalf_of.as_deref(),
             late_reason: form.late_reason.as_deref(),
             hints: &hints,
+            basis: None,
         };
         Ok(wf.submit(&actor, &up)?)
     })
     .await
+}
+
+/// The city's 上报 as `session`'s actor (see `Workflow::report_city`).
+pub async fn report_call(
+    st: &Arc<AppState>,
+    session: &Session,
+    region: String,
+    period: Period,
+    note: Option<String>,
+    late_reason: Option<String>,
+) -> Result<crate::workflow::chain::CityReport, ApiError> {
+    let code = region_or_own(st, session, Some(&region))?;
+    let actor = session.actor.clone();
+    let hints = reread_hints(st);
+    let text = |o: Option<String>| o.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+    let (note, late_reason) = (text(note), text(late_reason));
+    st.with_workflow(move |wf| Ok(wf.report_city(&actor, &code, period, note.as_deref(), late_reason.as_deref(), &hints)?))
+        .await
 }
 
 /// `return`, `approve` or `unlock`.
@@ -219,14 +238,9 @@ pub async fn rollup_workbook(st: &Arc<AppState>, session: &Session, region: Opti
     st.with_workflow(move |wf| {
         let scope = st2.schemas.regions.get(&code).expect("resolved by region_or_own");
         let rollup = wf.rollup_sources(&actor, scope, period)?.rollup(wf, scope, period)?;
-        let dir = tempfile::tempdir().map_err(|e| ApiError::Internal(e.to_string()))?;
-        let written = crate::report::rollup::write_workbooks(&rollup, wf.schemas, dir.path(), &crate::time::date_label(wf.now)).map_err(xlsx_error)?;
-        let name = crate::report::file_name(scope, period);
-        let path = written
-            .into_iter()
-            .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy() == name))
-            .ok_or_else(|| ApiError::Internal(format!("汇总表 {name} 未生成")))?;
-        let bytes = std::fs::read(&path).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let (name, bytes) = crate::report::rollup::workbook_bytes(&rollup, wf.schemas, &scope.code, &crate::time::date_label(wf.now))
+            .map_err(xlsx_error)?
+            .ok_or_else(|| ApiError::Internal(format!("{} 的汇总表未生成", scope.name)))?;
         wf.record(&actor, Event::Download, Some(&code), &format!("下载汇总表“{name}”"))?;
         Ok((bytes, name))
     })

@@ -69,7 +69,10 @@ impl From<WorkflowError> for ApiError {
             WorkflowError::NoSuchSubmission { .. } => ApiError::NotFound(m),
             WorkflowError::NotComparable { .. } => ApiError::BadRequest(m),
             WorkflowError::MissingBytes { .. } => ApiError::Internal(m),
-            WorkflowError::UnknownRegion { .. } | WorkflowError::AmbiguousRegion { .. } | WorkflowError::NotARollupScope { .. } => ApiError::BadRequest(m),
+            WorkflowError::UnknownRegion { .. }
+            | WorkflowError::AmbiguousRegion { .. }
+            | WorkflowError::NotARollupScope { .. }
+            | WorkflowError::NotACity { .. } => ApiError::BadRequest(m),
             WorkflowError::ReceivedInFuture { .. } | WorkflowError::Account(_) => ApiError::BadRequest(m),
             WorkflowError::Locked { .. } | WorkflowError::CannotReview { .. } => ApiError::Conflict(m),
             WorkflowError::ReasonRequired { .. } | WorkflowError::OnBehalfMismatch { .. } | WorkflowError::OnBehalfOfOwn => ApiError::Unprocessable(m),

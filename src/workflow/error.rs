@@ -40,6 +40,8 @@ pub enum WorkflowError {
     TooManyLogins { minutes: i64 },
     #[error("{0}")]
     Account(String),
+    #[error("{region}不是市：只有市把所辖县区的汇总表上报到省")]
+    NotACity { region: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("汇总计算失败：{0}")]

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod chain;
 mod error;
 pub mod policy;
 pub mod record;

@@ -1,6 +1,6 @@
 //! Who may act on which region. A county's reporter hands in its own county's sheet; a city's
 //! reviewer reviews its counties, enters their paper sheets (代报) and hands in the city's own
-//! sheet; the province reviews the cities and everything below. The command line is the local
+//! sheet (上报); the province reviews the cities' sheets and sees everything below. The command line is the local
 //! operator, who may do everything. Checked here, once, for every action and every question.
 
 use super::WorkflowError;
@@ -151,7 +151,9 @@ pub fn allowed(schemas: &Schemas, actor: &Actor, action: Action, target: &Region
         return false;
     };
     let within = schemas.regions.within(target, &own.code);
-    let below = within && target.code != own.code;
+    // Each level reviews the level right below it: the city its counties, the province its
+    // cities (and sees the counties without reviewing them).
+    let below = target.parent.as_deref() == Some(own.code.as_str());
     let province = own.level == crate::schema::regions::Level::Province;
     match (actor.role, action) {
         (Role::Reporter | Role::Reviewer | Role::Admin, Action::View) => within,
@@ -242,7 +244,7 @@ mod tests {
             (&linyi_admin, Review, "370102", false),
             (&province, View, "370102", true),
             (&province, Review, "371300", true),
-            (&province, Review, "371302", true),
+            (&province, Review, "371302", false),
             (&province, Review, "370000", false),
             (&province, Submit, "370000", true),
             (&linyi, ManageUsers, "371302", false),

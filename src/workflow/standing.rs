@@ -236,6 +236,7 @@ mod tests {
             sheet: None,
             on_behalf_of: None,
             late_reason: None,
+            basis: None,
         }
     }
 

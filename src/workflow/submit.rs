@@ -34,6 +34,8 @@ pub struct Upload<'a> {
     /// 迟报原因: why it comes after the due date, when the sender says.
     pub late_reason: Option<&'a str>,
     pub hints: &'a Hints,
+    /// A city's 上报: the digest of the county versions its rollup was made from.
+    pub basis: Option<&'a str>,
 }
 
 /// What became of one upload.
@@ -256,6 +258,7 @@ pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>) -> R
         sheet: rep.sheet.as_ref(),
         on_behalf_of: on_behalf_of.as_deref(),
         late_reason: up.late_reason,
+        basis: up.basis,
     };
     let (id, version) = tx.insert(&new)?;
     let whose = match (region, period) {

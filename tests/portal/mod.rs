@@ -3,6 +3,7 @@
 
 mod admin;
 mod browser;
+mod chain;
 mod pages;
 
 use crate::support::*;

@@ -20,6 +20,7 @@ fn upload<'a>(name: &'a str, bytes: &'a [u8], hints: &'a Hints) -> Upload<'a> {
         on_behalf_of: None,
         late_reason: None,
         hints,
+        basis: None,
     }
 }
 

@@ -11,6 +11,7 @@ use crate::schema::Region;
 use crate::schema::regions::Level;
 use crate::web::AppState;
 use crate::web::common::{download, region_or_own, review_call, review_kind, rollup_workbook};
+use crate::workflow::chain::Reported;
 use crate::workflow::{Comparison, Listing, RegionStatus, State as Standing};
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -47,18 +48,29 @@ pub async fn board(State(st): State<Arc<AppState>>, Page(session): Page, Query(q
     let actor = session.actor.clone();
     let c2 = code.clone();
     let st2 = Arc::clone(&st);
-    let mut rows = st
+    // The counties; and the sheets of the cities (the city's own, or the province's cities)
+    // with their latest 上报.
+    let (mut rows, mut cities, reported) = st
         .with_workflow(move |wf| {
             let scope = st2.schemas.regions.get(&c2).expect("resolved");
-            Ok(wf.standing(&actor, scope, period, Listing::Counties)?)
+            let rows = wf.standing(&actor, scope, period, Listing::Counties)?;
+            let cities = wf.standing(&actor, scope, period, Listing::Cities)?;
+            let regions: Vec<&Region> = cities.iter().filter_map(|c| st2.schemas.regions.get(&c.code)).collect();
+            let reported = wf.reported(&actor, &regions, period)?;
+            let reported = cities.iter().map(|c| c.code.clone()).zip(reported).collect::<Vec<_>>();
+            Ok((rows, cities, reported))
         })
         .await?;
     let who = Who::of(&st.schemas, &session);
     let body = if scope.level == Level::Province {
-        province_list(&st, scope, period, &rows)
+        cities.sort_by_key(|r| (urgency(r), r.code.clone()));
+        province_board(&st, scope, period, &rows, &cities, &reported, q.done.as_deref())
     } else {
         rows.sort_by_key(|r| (urgency(r), r.code.clone()));
-        city_board(&st, scope, period, &rows)
+        let own = cities.first().filter(|c| c.code == scope.code);
+        let report = reported.first().and_then(|(_, r)| r.clone());
+        let may_report = crate::workflow::scope::allowed(&st.schemas, &session.actor, crate::workflow::Action::Submit, scope);
+        city_board(&st, scope, period, &rows, own, report.as_ref(), may_report, q.done.as_deref())
     };
     Ok(layout::page(&format!("{} {}", scope.name, period.label()), Some(&who), body).into_response())
 }
@@ -79,13 +91,25 @@ fn counts(rows: &[RegionStatus]) -> (usize, usize, usize, usize) {
     (accepted, late, approved, chase)
 }
 
-fn city_board(st: &AppState, city: &Region, period: Period, rows: &[RegionStatus]) -> Markup {
+#[allow(clippy::too_many_arguments)]
+fn city_board(
+    st: &AppState,
+    city: &Region,
+    period: Period,
+    rows: &[RegionStatus],
+    own: Option<&RegionStatus>,
+    reported: Option<&Reported>,
+    may_report: bool,
+    done: Option<&str>,
+) -> Markup {
     let (accepted, late, approved, chase) = counts(rows);
     let today = crate::time::day(st.now());
     let due = rows.first().map(|r| r.due);
     html! {
         h1 { (city.name) " · " (period.label()) "报送情况" }
         (layout::month_switcher("/city", period, &format!("&region={}", city.code)))
+        @if let Some(d) = done { p.flash role="status" { (done_text(d)) } }
+        (report_card(st, city, period, rows.len(), accepted, own, reported, may_report))
         section.card.summary {
             p.big {
                 "应报 " strong { (rows.len()) } " 个县区 · 已接收 " strong { (accepted) }
@@ -100,6 +124,8 @@ fn city_board(st: &AppState, city: &Region, period: Period, rows: &[RegionStatus
             }
             p.actions {
                 a.button href=(format!("/rollup?period={period}&region={}", city.code)) { "下载" (city.name) "汇总表（含报送情况）" }
+                " "
+                a.button.plain href=(format!("/year?region={}&year={}", city.code, period.year)) { "全年报送情况" }
             }
         }
         section.card {
@@ -172,31 +198,126 @@ pub fn reminder(city: &Region, period: Period, form: &str, today: chrono::NaiveD
     )
 }
 
-fn province_list(st: &AppState, province: &Region, period: Period, rows: &[RegionStatus]) -> Markup {
-    let cities = st.schemas.regions.children(&province.code);
+/// The city's sheet for the province: the latest 上报 and its standing there, whether its
+/// counties have changed since, and the form that reports (again).
+#[allow(clippy::too_many_arguments)]
+fn report_card(
+    st: &AppState,
+    city: &Region,
+    period: Period,
+    expected: usize,
+    accepted: usize,
+    own: Option<&RegionStatus>,
+    reported: Option<&Reported>,
+    may_report: bool,
+) -> Markup {
+    let approved = own.and_then(|o| o.review.as_ref()).is_some_and(|r| !r.is_return());
+    let returned = own.and_then(|o| o.review.as_ref()).filter(|r| r.is_return());
     html! {
-        h1 { (province.name) " · " (period.label()) }
+        section.card.report #report {
+            h2 { "上报省厅" }
+            @match (reported, own) {
+                (Some(r), Some(o)) => {
+                    p {
+                        "已于 " (r.received_at) " 上报第 " (r.version) " 版："
+                        (layout::badge(layout::state_class(o), &layout::state_text(o)))
+                    }
+                    @if let Some(v) = returned {
+                        p.reason.returned { "省厅退回：" (v.reason.as_deref().unwrap_or("")) }
+                    }
+                    @if r.stale {
+                        p.warn.stale { strong { "上报后有县区报表变动，已上报的汇总表已过期。" } "请重新上报。" }
+                    }
+                }
+                _ => { p.muted { "本月尚未上报。" } }
+            }
+            @if may_report && !approved {
+                form method="post" action="/report" data-busy="正在汇总并上报…" {
+                    input type="hidden" name="region" value=(city.code);
+                    input type="hidden" name="period" value=(period.to_string());
+                    p { "将按各县区当前有效的报表生成" (city.name) "汇总表（实报 " (accepted) " / 应报 " (expected) "），作为本市" (period.label()) "报表上报省厅。" }
+                    @if own.is_some_and(|o| past_due(st, o)) {
+                        label.field {
+                            span { "迟报原因（已过截止日期，必填）" }
+                            textarea name="late_reason" rows="2" required {}
+                        }
+                    }
+                    details.field {
+                        summary { "说明（可选：汇总表有提醒项而数据无误时填写）" }
+                        textarea name="note" rows="2" {}
+                    }
+                    button.primary type="submit" { @if reported.is_some() { "重新上报" } @else { "上报汇总表" } }
+                }
+            } @else if approved {
+                p.muted { "省厅已审核通过本月报表。" }
+            }
+        }
+    }
+}
+
+/// The province's board: each city's own sheet (上报 or not, on time or late, out of date), the
+/// completeness of its counties inside, what needs action first; the 催报 list of cities.
+fn province_board(
+    st: &AppState,
+    province: &Region,
+    period: Period,
+    counties: &[RegionStatus],
+    cities: &[RegionStatus],
+    reported: &[(String, Option<Reported>)],
+    done: Option<&str>,
+) -> Markup {
+    let (accepted, late, approved, chase) = counts(cities);
+    let stale = reported.iter().filter(|(_, r)| r.as_ref().is_some_and(|r| r.stale)).count();
+    html! {
+        h1 { (province.name) " · " (period.label()) "各市上报情况" }
         (layout::month_switcher("/city", period, &format!("&region={}", province.code)))
+        @if let Some(d) = done { p.flash role="status" { (done_text(d)) } }
+        section.card.summary {
+            p.big {
+                "应报 " strong { (cities.len()) } " 个市 · 已上报 " strong { (accepted) }
+                @if late > 0 { "（其中迟报 " (late) "）" }
+                " · 已审核通过 " strong { (approved) } " · 待催报 " strong.days { (chase) }
+                @if stale > 0 { " · 上报后县区有变动 " strong.days.late { (stale) } }
+            }
+            p.actions {
+                a.button href=(format!("/rollup?period={period}&region={}", province.code)) { "下载" (province.name) "汇总表（含报送情况）" }
+                " "
+                a.button.plain href=(format!("/year?region={}&year={}", province.code, period.year)) { "全年报送情况" }
+            }
+        }
         section.card {
-            h2 { "各市县区报送" }
-            table.list {
-                thead { tr { th { "市" } th { "应报县区" } th { "已接收" } th { "待催报" } th {} } }
+            h2 { "各市（需要处理的排在前面）" }
+            table.list.board.province {
+                thead { tr { th { "市" } th { "市报表" } th { "上报时间" } th { "迟报天数" } th { "县区实报/应报" } th { "县区待催报" } th { "说明" } th {} } }
                 tbody {
-                    @for c in &cities {
-                        @let mine: Vec<RegionStatus> = rows.iter().filter(|r| r.city.as_deref() == Some(c.code.as_str())).cloned().collect();
-                        @let (accepted, _, _, chase) = counts(&mine);
+                    @for c in cities {
+                        @let mine: Vec<RegionStatus> = counties.iter().filter(|r| r.city.as_deref() == Some(c.code.as_str())).cloned().collect();
+                        @let (inside, _, _, owing) = counts(&mine);
+                        @let rep = reported.iter().find(|(code, _)| *code == c.code).and_then(|(_, r)| r.as_ref());
                         tr {
-                            td { (c.name) }
-                            td.num { (mine.len()) }
-                            td.num { (accepted) }
-                            td.num { (chase) }
-                            td { a href=(format!("/city?period={period}&region={}", c.code)) { "查看" } }
+                            td { a href=(format!("/city/{}?period={period}", c.code)) { (c.name) } }
+                            td { (layout::badge(layout::state_class(c), &layout::state_text(c))) }
+                            td { (c.first_accepted.as_deref().unwrap_or("—")) }
+                            td.num { (days_late(c)) }
+                            td.num { (inside) " / " (mine.len()) }
+                            td.num { (owing) }
+                            td.reasons {
+                                @if rep.is_some_and(|r| r.stale) { div.warn { "上报后县区报表有变动，待重新上报" } }
+                                @if let Some(x) = &c.late_reason { div { "迟报原因：" (x) } }
+                                @if let Some(x) = &c.note { div { "说明：" (x) } }
+                                @for x in &c.reasons { div { (x) } }
+                            }
+                            td {
+                                a href=(format!("/city/{}?period={period}", c.code)) { "审核" }
+                                " · "
+                                a href=(format!("/city?period={period}&region={}", c.code)) { "县区" }
+                            }
                         }
                     }
                 }
             }
-            p.actions { a.button href=(format!("/rollup?period={period}&region={}", province.code)) { "下载" (province.name) "汇总表" } }
         }
+        (chase_list(st, province, period, cities))
     }
 }
 
@@ -239,6 +360,8 @@ pub async fn drill(State(st): State<Arc<AppState>>, Page(session): Page, Path(co
     let who = Who::of(&st.schemas, &session);
     let approved = status.review.as_ref().is_some_and(|r| !r.is_return());
     let here = format!("/city/{code}");
+    // Each level reviews the level right below; above that the sheets are shown read-only.
+    let may_review = crate::workflow::scope::allowed(&st.schemas, &session.actor, crate::workflow::Action::Review, region);
     let body = html! {
         p.crumbs { a href=(format!("/city?period={period}&region={up}")) { "‹ 返回报送情况" } }
         h1 { (region.name) " · " (period.label()) }
@@ -251,7 +374,9 @@ pub async fn drill(State(st): State<Arc<AppState>>, Page(session): Page, Path(co
         }
         section.card.review {
             h2 { "审核" }
-            @if approved {
+            @if !may_review {
+                p.muted { "由" (st.schemas.regions.get(&up).map(|r| r.name.clone()).unwrap_or_default()) "审核；此处只读。" }
+            } @else if approved {
                 p { "本月报表已审核通过并锁定，县区不能再上传。如需修改，请写明原因后解锁。" }
                 form method="post" action="/review" {
                     (hidden(&code, period, "unlock"))
@@ -276,7 +401,7 @@ pub async fn drill(State(st): State<Arc<AppState>>, Page(session): Page, Path(co
         }
         (versions_table(&history, Some((&here, period, comparison.as_ref().map(|c| c.old.id), comparison.as_ref().map(|c| c.new.id)))))
         @if let Some(c) = &comparison { (compare_section(c)) }
-        @if !approved {
+        @if !approved && may_review && region.level == Level::County {
             section.card {
                 h2 { "代报" }
                 p.muted { "县区报来纸质或邮件报表时，由市级代为上传；记录为代报。" }
@@ -299,7 +424,10 @@ fn done_text(done: &str) -> &'static str {
     match done {
         "return" => "已退回，县区会在其页面看到退回原因。",
         "approve" => "已审核通过，本月报表已锁定。",
-        "unlock" => "已解锁，县区可以重新上传。",
+        "unlock" => "已解锁，可以重新上传。",
+        "report" => "已上报汇总表，省厅会在其页面看到。",
+        "report-pending" => "汇总表已上报，但有提醒项尚未说明（待说明）：请在“说明”中写明后重新上报。",
+        "report-rejected" => "汇总表未通过审核，见本市报表的审核结果。",
         _ => "已完成。",
     }
 }
@@ -382,4 +510,24 @@ pub async fn remind(State(st): State<Arc<AppState>>, Page(session): Page, Form(f
     let actor = session.actor.clone();
     st.with_workflow(move |wf| Ok(wf.remind(&actor, &f.region, period)?)).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct ReportForm {
+    region: String,
+    period: String,
+    note: Option<String>,
+    late_reason: Option<String>,
+}
+
+/// `POST /report`: the city's 上报; back to its board with what became of it.
+pub async fn report(State(st): State<Arc<AppState>>, Page(session): Page, Form(f): Form<ReportForm>) -> Result<Response, PageError> {
+    let period = crate::web::common::period_arg(&f.period)?;
+    let out = crate::web::common::report_call(&st, &session, f.region.clone(), period, f.note, f.late_reason).await?;
+    let done = match out.submission.status {
+        crate::store::SubStatus::Accepted => "report",
+        crate::store::SubStatus::Pending => "report-pending",
+        crate::store::SubStatus::Rejected => "report-rejected",
+    };
+    Ok(Redirect::to(&format!("/city?period={period}&region={}&done={done}#report", f.region)).into_response())
 }

@@ -21,6 +21,8 @@ use std::sync::Arc;
 pub struct MonthQuery {
     pub period: Option<String>,
     pub region: Option<String>,
+    /// What the page's last form did (a flash message).
+    pub done: Option<String>,
 }
 
 /// `GET /county?period=`: the county reporter's page (others are sent to their board).

@@ -10,6 +10,7 @@ mod county;
 mod layout;
 mod login;
 mod result;
+mod year;
 
 use super::auth::Session;
 use super::{ApiError, AppState};
@@ -38,6 +39,8 @@ pub fn routes(upload_cap: usize) -> Router<Arc<AppState>> {
         .route("/review", post(board::review))
         .route("/rollup", get(board::rollup))
         .route("/remind", post(board::remind))
+        .route("/report", post(board::report))
+        .route("/year", get(year::page))
         .route("/password", get(admin::password_form).post(admin::password_submit))
         .route("/users", get(admin::users).post(admin::add_user))
         .route("/users/{name}/{action}", post(admin::user_action))

@@ -1,0 +1,156 @@
+//! The city → province chain. A city's 上报 freezes the rollup of its counties' effective
+//! versions into the city's own sheet for the month and hands it in through the same submit as
+//! any sheet (same checks, same timeliness, same 退回 / 审核通过 / 解锁 by the province). The
+//! sheet remembers a digest of the county versions it was made from, so that when a county's
+//! sheet changes afterwards (a resubmission, a return, an unlock and a new version) the city
+//! is told its report is out of date and can report again.
+
+use super::audit::Event;
+use super::review::{effective, review_state};
+use super::scope::{Action, Actor};
+use super::submit::{SubmitOutcome, Upload};
+use super::{Workflow, WorkflowError};
+use crate::period::Period;
+use crate::schema::Region;
+use crate::schema::regions::Level;
+use crate::store::{Review, SubStatus, Submission};
+use crate::validate::Hints;
+use serde::Serialize;
+
+/// What a 上报 did.
+#[derive(Debug, Clone, Serialize)]
+pub struct CityReport {
+    pub submission: SubmitOutcome,
+    /// Counties whose sheets count in the rollup, of those that should report.
+    pub counted: usize,
+    pub expected: usize,
+}
+
+/// The city's latest 上报 for a month and whether it still matches its counties.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reported {
+    pub submission_id: i64,
+    pub version: i64,
+    pub status: SubStatus,
+    pub received_at: String,
+    /// A county's counting version has changed since: the reported sheet is out of date.
+    pub stale: bool,
+}
+
+/// The digest of which version of each county under `city` a rollup would use now: for each
+/// county that handed anything in, the upload chosen (returned, effective or latest, as the
+/// rollup chooses) and whether it counts.
+pub fn basis(schemas: &crate::schema::Schemas, city: &Region, subs: &[Submission], reviews: &[Review]) -> String {
+    let mut parts = Vec::new();
+    for county in schemas.regions.counties(&city.code) {
+        let history: Vec<&Submission> = subs.iter().filter(|s| s.region.as_deref() == Some(county.code.as_str())).collect();
+        if history.is_empty() {
+            continue;
+        }
+        let events: Vec<&Review> = reviews.iter().filter(|r| r.region == county.code).collect();
+        let returned = review_state(&history, &events).filter(|r| r.is_return());
+        let chosen = match &returned {
+            Some(r) => r.submission_id.and_then(|id| history.iter().copied().find(|s| s.id == id)),
+            None => effective(&history),
+        }
+        .or(history.last().copied());
+        if let Some(s) = chosen {
+            parts.push(serde_json::json!([county.code, s.id, s.status.as_str(), returned.is_some()]));
+        }
+    }
+    crate::text::sha256_hex(serde_json::Value::Array(parts).to_string().as_bytes())
+}
+
+impl Workflow<'_> {
+    /// 上报: the rollup of `city`'s counties for `period`, frozen into the city's sheet and
+    /// handed in as `actor` (a reviewer of the city, or someone above it entering it 代报).
+    /// `hints` says how files are read; its region and period are set here.
+    pub fn report_city(
+        &mut self,
+        actor: &Actor,
+        city: &str,
+        period: Period,
+        note: Option<&str>,
+        late_reason: Option<&str>,
+        hints: &Hints,
+    ) -> Result<CityReport, WorkflowError> {
+        let city = self.region(city)?;
+        if city.level != Level::City {
+            return Err(WorkflowError::NotACity {
+                region: self.schemas.regions.display(city),
+            });
+        }
+        self.allow(actor, Action::Submit, city)?;
+        let sources = self.rollup_sources(actor, city, period)?;
+        let expected = sources.standing.len();
+        let counted = sources
+            .standing
+            .iter()
+            .filter(|s| matches!(s.state, super::State::OnTime | super::State::Late { .. }) && !s.review.as_ref().is_some_and(|r| r.is_return()))
+            .count();
+        let rollup = sources.rollup(self, city, period)?;
+        let (name, bytes) = crate::report::rollup::workbook_bytes(&rollup, self.schemas, &city.code, &crate::time::date_label(self.now))
+            .map_err(|e| WorkflowError::Rollup(e.to_string()))?
+            .ok_or_else(|| WorkflowError::Rollup(format!("{} 的汇总表未生成", city.name)))?;
+        let digest = basis(
+            self.schemas,
+            city,
+            &self.store.period_without_figures(period)?,
+            &self.store.period_reviews(period)?,
+        );
+        let hints = Hints {
+            region: Some(city.code.clone()),
+            period: Some(period),
+            region_source: "上报的市".into(),
+            period_source: "上报的报告期".into(),
+            ..hints.clone()
+        };
+        let up = Upload {
+            file_name: &name,
+            display: &name,
+            bytes: &bytes,
+            received_at: None,
+            note,
+            on_behalf_of: None,
+            late_reason,
+            hints: &hints,
+            basis: Some(&digest),
+        };
+        let submission = self.submit(actor, &up)?;
+        let text = format!(
+            "上报{}{}汇总表（实报 {counted}/应报 {expected} 个县区），第 {} 版，{}",
+            self.schemas.regions.display(city),
+            period.label(),
+            submission.version,
+            submission.status.label()
+        );
+        self.record(actor, Event::Report, Some(&city.code), &text)?;
+        Ok(CityReport { submission, counted, expected })
+    }
+
+    /// The latest 上报 of each city in `cities` for `period` (None: never reported), each with
+    /// whether its counties have changed since. `actor` must see each city.
+    pub fn reported(&self, actor: &Actor, cities: &[&Region], period: Period) -> Result<Vec<Option<Reported>>, WorkflowError> {
+        for c in cities {
+            self.allow(actor, Action::View, c)?;
+        }
+        let subs = self.store.period_without_figures(period)?;
+        let reviews = self.store.period_reviews(period)?;
+        Ok(cities
+            .iter()
+            .map(|city| {
+                let last = subs
+                    .iter()
+                    .filter(|s| s.region.as_deref() == Some(city.code.as_str()) && s.basis.is_some())
+                    .max_by_key(|s| (s.received_at, s.id))?;
+                Some(Reported {
+                    submission_id: last.id,
+                    version: last.version,
+                    status: last.status,
+                    received_at: crate::time::label(last.received_at),
+                    stale: last.basis.as_deref() != Some(basis(self.schemas, city, &subs, &reviews).as_str()),
+                })
+            })
+            .collect())
+    }
+}
