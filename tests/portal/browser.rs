@@ -3,7 +3,8 @@
 //! October end to end: the county uploads a sheet with an error and sees the red cell with its
 //! message, uploads one with only a warning and submits it with a 说明; the city returns it with
 //! a reason; the county sees the reason and hands in again; the city approves and downloads the
-//! rollup. Screenshots of every step go to `target/screenshots/`.
+//! rollup. Then a city and the province take a month up the chain: 上报, 退回, 上报 again,
+//! 审核通过, the province rollup. Screenshots of every step go to `target/screenshots/`.
 //!
 //! Without a browser the test says so and passes, except under CI (`CI=true`), where a missing
 //! browser is a failure: `.ci/run` installs it.
@@ -292,17 +293,7 @@ fn a_county_and_a_city_run_october_in_their_browsers() {
         assert!(text_of(&city, "p.flash").await.contains("已审核通过"));
         city.goto(&format!("{base}/city?period=2026-10")).await.unwrap();
         let href = wait_for(&city, "a[href^='/rollup']").await.attr("href").await.unwrap().unwrap();
-        let fetched = city
-            .execute_async(
-                "const done = arguments[arguments.length - 1];
-                 fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => {
-                   let s = ''; new Uint8Array(b).forEach(x => s += String.fromCharCode(x)); done(btoa(s));
-                 });",
-                vec![serde_json::Value::String(href)],
-            )
-            .await
-            .unwrap();
-        let bytes = base64_decode(fetched.as_str().unwrap());
+        let bytes = fetch_bytes(&city, href).await;
         let path = d.path().join("rollup.xlsx");
         std::fs::write(&path, bytes).unwrap();
         let (_, r) = crate::workbooks::first_sheet(&path);
@@ -316,6 +307,101 @@ fn a_county_and_a_city_run_october_in_their_browsers() {
         city.close().await.unwrap();
     });
     assert_eq!(history(&data, "371302", "2026-10").len(), 4);
+}
+
+/// The bytes behind a download link, fetched by the page itself (with its session cookie).
+async fn fetch_bytes(c: &Client, href: String) -> Vec<u8> {
+    let fetched = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => {
+               let s = ''; new Uint8Array(b).forEach(x => s += String.fromCharCode(x)); done(btoa(s));
+             });",
+            vec![serde_json::Value::String(href)],
+        )
+        .await
+        .unwrap();
+    base64_decode(fetched.as_str().unwrap())
+}
+
+/// The second scenario: 临沂市's counties are in; the city reports its rollup, the province
+/// returns it with a reason, the city reports again, the province approves and downloads the
+/// province rollup. Screenshots of the province board and the year view.
+#[test]
+fn a_city_and_the_province_take_october_up_the_chain_in_their_browsers() {
+    let Some((driver_program, chrome)) = browser() else { return };
+    let d = tmp();
+    let data = d.path().join("data");
+    accounts(&data);
+    let files = d.path().join("linyi");
+    ok(&yuebao(&["sample", "--period", "2026-10", "--region", "371300", "-o", s(&files), "-q"]));
+    let run = yuebao(&["submit", "--data", s(&data), "--now", NOW, "--received-at", "2026-11-02 09:00", s(&files)]);
+    assert!(run.code <= 1, "{}", run.stderr);
+    let server = Server::start(&data, &["--now", NOW]);
+    let base = server.url.clone();
+    let driver = Driver::start(&driver_program);
+
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let city = driver.session(&chrome).await;
+        let province = driver.session(&chrome).await;
+
+        // The city reports its rollup from its board.
+        sign_in(&city, &base, "linyi", "Ly-city-4").await;
+        city.goto(&format!("{base}/city?period=2026-10")).await.unwrap();
+        assert!(text_of(&city, "section.report").await.contains("本月尚未上报"));
+        wait_for(&city, "form[action='/report'] button[type=submit]").await.click().await.unwrap();
+        assert!(text_of(&city, "p.flash").await.contains("已上报汇总表"));
+        shot(&city, "08-city-reported").await;
+
+        // The province: its board of cities, then 临沂市's sheet, returned with a reason.
+        sign_in(&province, &base, "shandong", "Sd-prov-5").await;
+        province.goto(&format!("{base}/city?period=2026-10&region=370000")).await.unwrap();
+        let board = text_of(&province, "table.board").await;
+        assert!(
+            board.contains("临沂市") && board.contains("按时，待审核") && board.contains("12 / 12"),
+            "{board}"
+        );
+        shot(&province, "09-province-board").await;
+        province.find(Locator::LinkText("临沂市")).await.unwrap().click().await.unwrap();
+        wait_for(&province, "form textarea[name=reason]")
+            .await
+            .send_keys("请补充兰山区的说明后重新上报")
+            .await
+            .unwrap();
+        province.find(Locator::Css("button.danger")).await.unwrap().click().await.unwrap();
+        assert!(text_of(&province, "p.flash").await.contains("已退回"));
+
+        // The city sees why and reports again.
+        city.goto(&format!("{base}/city?period=2026-10")).await.unwrap();
+        let card = text_with(&city, "section.report", "省厅退回").await;
+        assert!(card.contains("请补充兰山区的说明后重新上报"), "{card}");
+        wait_for(&city, "form[action='/report'] button[type=submit]").await.click().await.unwrap();
+        assert!(text_of(&city, "p.flash").await.contains("已上报汇总表"));
+
+        // The province approves and downloads the province rollup.
+        province.goto(&format!("{base}/city/371300?period=2026-10")).await.unwrap();
+        wait_for(&province, "form[data-confirm] button").await.click().await.unwrap();
+        province.accept_alert().await.unwrap();
+        assert!(text_of(&province, "p.flash").await.contains("已审核通过"));
+        province.goto(&format!("{base}/city?period=2026-10&region=370000")).await.unwrap();
+        let board = text_with(&province, "table.board", "已审核通过").await;
+        assert!(board.contains("临沂市"), "{board}");
+        let href = wait_for(&province, "a[href^='/rollup']").await.attr("href").await.unwrap().unwrap();
+        let path = d.path().join("province.xlsx");
+        std::fs::write(&path, fetch_bytes(&province, href).await).unwrap();
+        let (_, r) = crate::workbooks::first_sheet(&path);
+        assert!(crate::workbooks::values_of(&r, "临沂市").iter().all(Option::is_some));
+        shot(&province, "10-province-board-approved").await;
+
+        province.goto(&format!("{base}/year?region=370000&year=2026")).await.unwrap();
+        assert!(text_of(&province, "table.year").await.contains("临沂市"));
+        shot(&province, "11-province-year").await;
+        city.close().await.unwrap();
+        province.close().await.unwrap();
+    });
+    let log = json(&["audit", "--data", s(&data), "--action", "report"]);
+    assert_eq!(log["entries"].as_array().unwrap().len(), 2);
 }
 
 fn base64_decode(text: &str) -> Vec<u8> {

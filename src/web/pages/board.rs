@@ -166,7 +166,7 @@ fn chase_list(st: &AppState, city: &Region, period: Period, rows: &[RegionStatus
             @if owing.is_empty() {
                 p.muted { "各县区都已报送，无需催报。" }
             } @else {
-                p.muted { "复制提醒文字，通过电话、短信或办公系统发给县区。" }
+                p.muted { "复制提醒文字，通过电话、短信或办公系统发给" (if city.level == Level::Province { "各市" } else { "各县区" }) "。" }
                 @for (i, r) in owing.iter().enumerate() {
                     @let id = format!("remind-{i}");
                     div.remind {

@@ -26,8 +26,8 @@ fn cell(r: &RegionStatus) -> (&'static str, String) {
     let returned = r.review.as_ref().is_some_and(|v| v.is_return());
     match r.state {
         _ if returned => ("rejected", "退回".into()),
-        Standing::OnTime if approved => ("approved", "✓审".into()),
-        Standing::Late { days } if approved => ("approved late", format!("✓迟{days}")),
+        Standing::OnTime if approved => ("approved", "已审".into()),
+        Standing::Late { days } if approved => ("approved late", format!("已审·迟{days}")),
         Standing::OnTime => ("ok", "按时".into()),
         Standing::Late { days } => ("late", format!("迟{days}")),
         Standing::Missing { overdue_days: Some(_) } => ("overdue", "未报".into()),
