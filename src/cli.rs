@@ -536,6 +536,11 @@ pub struct AnnualArgs {
     #[arg(long, default_value = "370000", value_name = "CODE")]
     pub region: String,
 
+    /// 只编到该月（YYYY-MM，须为 --year 当年）：12 月 10 日市报省、15 日省报部时 12 月报表尚未到期，
+    /// 年报用 1–11 月（--through YYYY-11）；不给时，12 月报表到期前编 1–11 月，到期后编全年
+    #[arg(long, value_name = "YYYY-MM")]
+    pub through: Option<String>,
+
     /// 输出目录
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,

@@ -2,12 +2,10 @@
 //! scope) and one per city.
 
 use super::Clock;
-use crate::aggregate::rollup::{Rollup, Table};
 use crate::cli::AnnualArgs;
-use crate::report::annual::{AnnualDoc, write};
+use crate::period::Period;
 use crate::schema::Schemas;
 use crate::schema::regions::Level;
-use crate::workflow::record::{Year, record, year};
 use crate::workflow::{Actor, Workflow};
 use anyhow::{Context, bail};
 
@@ -18,59 +16,43 @@ pub fn run(args: &AnnualArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
     }
     let mut store = super::open_existing_store(&args.store)?;
     let wf = Workflow::new(&mut store, schemas, clock.now);
-    // Each month read once: its rollup, and every county's standing that went into it.
-    let Year {
-        rollups,
-        standings,
-        prev_december: prev,
-    } = year(&wf, &Actor::operator(None), scope, args.year)?;
-
-    // The province's workbook first, then each city's, in code order.
-    let mut targets = vec![scope];
-    if scope.level == Level::Province {
-        targets.extend(schemas.regions.children(&scope.code));
-    }
+    let (versions, current) = wf.annual_versions(args.year);
+    let last = match &args.through {
+        Some(t) => {
+            let p: Period = t.parse().map_err(|e| anyhow::anyhow!("--through “{t}”：{e}"))?;
+            if p.year != args.year {
+                bail!("--through {t} 不在 --year {} 年内", args.year);
+            }
+            p.month
+        }
+        None => current,
+    };
+    let books = wf.annual_books(&Actor::operator(None), scope, args.year, last, None)?;
     super::ensure_dir(&args.output)?;
-    let filled_on = crate::time::date_label(clock.now);
-    let mut written = Vec::new();
-    for region in targets {
-        let months: Vec<Option<&Table>> = rollups.iter().map(|r| table_of(r, &region.code)).collect();
-        let record = record(schemas, region, &standings);
-        let doc = AnnualDoc {
-            region,
-            year: args.year,
-            months,
-            prev_december: table_of(&prev, &region.code),
-            record,
-            filled_on: filled_on.clone(),
-        };
-        let path = args.output.join(format!("{}-{}-{}年报.xlsx", region.code, region.name, args.year));
-        write(&path, schemas, &doc).with_context(|| format!("无法写入年报 {}", path.display()))?;
-        written.push((path, doc.months.iter().filter(|m| m.is_some()).count(), doc.prev_december.is_some()));
-    }
-    let dec = rollups[11].counties_reported;
+    let version = versions.iter().find(|v| v.last == last).map(|v| format!("{}：{}", v.name, v.purpose));
     println!(
-        "{} {} 年年报：12 月县区应报 {}，实报 {dec}{}",
+        "{} {} 年年报{}：{} 月县区应报 {}，实报 {}{}",
         schemas.regions.display(scope),
         args.year,
-        rollups[11].counties_expected,
-        if dec == 0 {
-            "（12 月尚无数据，12 月表全部为未报）"
+        version.map(|v| format!("（{v}）")).unwrap_or_else(|| format!("（1–{last}月）")),
+        last,
+        books.counties_expected,
+        books.counties_reported,
+        if books.counties_reported == 0 {
+            format!("（{last} 月尚无数据，该月表全部为未报）")
         } else {
-            ""
+            String::new()
         }
     );
-    for (p, n, yoy) in &written {
+    for b in &books.books {
+        let path = args.output.join(&b.file_name);
+        std::fs::write(&path, &b.bytes).with_context(|| format!("无法写入年报 {}", path.display()))?;
         println!(
-            "  {}（有数据的月份 {n} 个{}）",
-            p.display(),
-            if *yoy { "，含同比" } else { "，无上年 12 月数据" }
+            "  {}（有数据的月份 {} 个{}）",
+            path.display(),
+            b.months_with_data,
+            if b.yoy { "，含同比" } else { "，无上年 12 月数据" }
         );
     }
     Ok(0)
-}
-
-/// A region's table in a rollup, when anything was counted for it.
-fn table_of<'a>(r: &'a Rollup, code: &str) -> Option<&'a Table> {
-    r.tables.iter().find(|t| t.code == code && t.rows.iter().any(|x| x.values.is_some()))
 }

@@ -8,7 +8,6 @@ use crate::aggregate::rollup::Table;
 use crate::period::Period;
 use crate::schema::{Region, Schemas};
 use rust_xlsxwriter::{Chart, ChartType, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
-use std::path::Path;
 
 /// One county's year: a short label per month (empty for months not yet due) and the counts.
 #[derive(Debug, Clone)]
@@ -29,6 +28,9 @@ pub struct AnnualDoc<'a> {
     pub year: i32,
     /// January … December: the region's rollup table, where the store has anything.
     pub months: Vec<Option<&'a Table>>,
+    /// The last month the workbook covers (12, or 11 for the package sent before December's
+    /// sheets are due): the year-end sheet is this month's form, later months are left out.
+    pub last: u32,
     pub prev_december: Option<&'a Table>,
     pub record: Vec<RecordRow>,
     pub filled_on: String,
@@ -92,17 +94,25 @@ fn figures(table: Option<&Table>, region: &str, code: &str) -> Option<Vec<i64>> 
     }
 }
 
-pub fn write(path: &Path, schemas: &Schemas, doc: &AnnualDoc<'_>) -> Result<(), XlsxError> {
+/// The workbook's bytes (for a download).
+pub fn bytes(schemas: &Schemas, doc: &AnnualDoc<'_>) -> Result<Vec<u8>, XlsxError> {
+    workbook(schemas, doc)?.save_to_buffer()
+}
+
+fn workbook(schemas: &Schemas, doc: &AnnualDoc<'_>) -> Result<Workbook, XlsxError> {
     let form = schemas.form();
     let width = form.width();
     let mut wb = Workbook::new();
-    let december = Period::new(doc.year, 12).expect("December exists");
+    let last = doc.last.clamp(1, 12);
+    let year_end = Period::new(doc.year, last).expect("months 1..=12 exist");
+    let end_table = doc.months[last as usize - 1];
 
-    // 1. The December form: the year-end figures by region, itself a valid return.
+    // 1. The year-end form (December, or the last month the package covers): the figures by
+    // region, itself a valid return.
     let empty = empty_table(schemas, doc.region);
-    let dec = doc.months[11].unwrap_or(&empty);
-    let ws = wb.add_worksheet().set_name(format!("{}年12月", doc.year))?;
-    write_form(ws, form, &table_doc(schemas, doc.region, dec, december, &doc.filled_on))?;
+    let dec = end_table.unwrap_or(&empty);
+    let ws = wb.add_worksheet().set_name(format!("{}年{last}月", doc.year))?;
+    write_form(ws, form, &table_doc(schemas, doc.region, dec, year_end, &doc.filled_on))?;
 
     // 2. Every month by region, one line per region and month.
     let ws = wb.add_worksheet().set_name("逐月数据")?;
@@ -118,7 +128,7 @@ pub fn write(path: &Path, schemas: &Schemas, doc: &AnnualDoc<'_>) -> Result<(), 
     regions.push((doc.region.code.clone(), format!("{}合计", doc.region.name)));
     let mut r = 3u32;
     for (code, name) in &regions {
-        for (m, table) in doc.months.iter().enumerate() {
+        for (m, table) in doc.months.iter().enumerate().take(last as usize) {
             let values = figures(*table, &doc.region.code, code);
             ws.write_with_format(r, 0, code, &cell())?;
             ws.write_with_format(r, 1, name, &cell())?;
@@ -172,9 +182,10 @@ pub fn write(path: &Path, schemas: &Schemas, doc: &AnnualDoc<'_>) -> Result<(), 
     print_setup(ws, 2)?;
     ws.set_print_fit_to_pages(1, 1);
 
-    // 4. December against the previous December.
-    let ws = wb.add_worksheet().set_name("同比")?;
-    ws.write_with_format(0, 0, format!("{}{}年12月与{}年12月比较", doc.region.name, doc.year, doc.year - 1), &title())?;
+    // 4. The year's end against the previous December (同比 for a full year; 比上年末 for a
+    // package that ends in November).
+    let ws = wb.add_worksheet().set_name(if last == 12 { "同比" } else { "比上年末" })?;
+    ws.write_with_format(0, 0, format!("{}{}年{last}月与{}年12月比较", doc.region.name, doc.year, doc.year - 1), &title())?;
     if doc.prev_december.is_none() {
         ws.write(1, 0, format!("数据库中没有{}年12月的数据，无法计算同比", doc.year - 1))?;
     }
@@ -182,7 +193,7 @@ pub fn write(path: &Path, schemas: &Schemas, doc: &AnnualDoc<'_>) -> Result<(), 
         "地区".to_string(),
         "栏目".into(),
         format!("{}年12月", doc.year - 1),
-        format!("{}年12月", doc.year),
+        format!("{}年{last}月", doc.year),
         "增减".into(),
         "增减（%）".into(),
     ];
@@ -194,10 +205,7 @@ pub fn write(path: &Path, schemas: &Schemas, doc: &AnnualDoc<'_>) -> Result<(), 
     let mut r = 3u32;
     let order = std::iter::once(regions.last().expect("the region itself").clone()).chain(regions[..regions.len() - 1].iter().cloned());
     for (code, name) in order {
-        let (prev, cur) = (
-            figures(doc.prev_december, &doc.region.code, &code),
-            figures(doc.months[11], &doc.region.code, &code),
-        );
+        let (prev, cur) = (figures(doc.prev_december, &doc.region.code, &code), figures(end_table, &doc.region.code, &code));
         for n in 1..=width {
             ws.write_with_format(r, 0, &name, &cell())?;
             ws.write_with_format(r, 1, format!("({n}) {}", form.column_name(n)), &cell())?;
@@ -262,5 +270,5 @@ pub fn write(path: &Path, schemas: &Schemas, doc: &AnnualDoc<'_>) -> Result<(), 
         }
     }
     print_setup(ws, 2)?;
-    wb.save(path)
+    Ok(wb)
 }

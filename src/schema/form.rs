@@ -83,12 +83,54 @@ impl Default for CrossPeriod {
 }
 
 /// The annual report's settings (`[annual]`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Annual {
     /// Columns charted month by month.
     #[serde(default)]
     pub trend_columns: Vec<usize>,
+    /// The annual chain: cities send the year's report to the province by this day of the
+    /// report year (`MM-DD`) …
+    #[serde(default = "default_city_due")]
+    pub city_due: String,
+    /// … and the province to the ministry by this one.
+    #[serde(default = "default_province_due")]
+    pub province_due: String,
+    /// Both come before December's sheets are due, so the package sent then covers January to
+    /// this month; the final version with December follows once December is due.
+    #[serde(default = "default_package_through")]
+    pub package_through: u32,
+}
+
+fn default_city_due() -> String {
+    "12-10".into()
+}
+
+fn default_province_due() -> String {
+    "12-15".into()
+}
+
+fn default_package_through() -> u32 {
+    11
+}
+
+impl Default for Annual {
+    fn default() -> Self {
+        Annual {
+            trend_columns: Vec::new(),
+            city_due: default_city_due(),
+            province_due: default_province_due(),
+            package_through: default_package_through(),
+        }
+    }
+}
+
+impl Annual {
+    /// A `MM-DD` setting as a date of `year`.
+    pub fn date(text: &str, year: i32) -> Option<chrono::NaiveDate> {
+        let (m, d) = text.split_once('-')?;
+        chrono::NaiveDate::from_ymd_opt(year, m.trim().parse().ok()?, d.trim().parse().ok()?)
+    }
 }
 
 /// Heading of the row-label column at each level: a county sheet lists townships, a city sheet
@@ -195,6 +237,14 @@ impl Form {
         }
         if let Some(n) = f.annual.trend_columns.iter().find(|n| **n == 0 || **n > f.columns.len()) {
             return Err(bad(format!("annual.trend_columns 中的 {n}：没有这一栏")));
+        }
+        for (key, v) in [("city_due", &f.annual.city_due), ("province_due", &f.annual.province_due)] {
+            if Annual::date(v, 2024).is_none() {
+                return Err(bad(format!("annual.{key} = \"{v}\"：应为 月-日，如 \"12-10\"")));
+            }
+        }
+        if !(1..=12).contains(&f.annual.package_through) {
+            return Err(bad(format!("annual.package_through = {}：应为 1–12 月", f.annual.package_through)));
         }
         for g in &f.groups {
             check_parent(format!("分组“{}”", g.name), &g.parent)?;

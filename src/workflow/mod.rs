@@ -6,6 +6,7 @@
 //! they decide nothing themselves.
 
 pub mod accounts;
+pub mod annual;
 pub mod audit;
 pub mod chain;
 mod error;

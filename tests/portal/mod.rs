@@ -2,6 +2,7 @@
 //! with `yuebao user add`, and the JSON API as another program (or the browser) calls it.
 
 mod admin;
+mod annual;
 mod browser;
 mod chain;
 mod pages;

@@ -40,6 +40,10 @@ fn nav_of(schemas: &Schemas, session: &Session) -> Vec<(&'static str, &'static s
     if role.in_cycle() {
         let county = own.is_some_and(|r| r.level == crate::schema::regions::Level::County);
         nav.push(if county { ("/county", "本县区报表") } else { ("/city", "报送情况") });
+        if !county {
+            nav.push(("/year", "全年情况"));
+            nav.push(("/annual", "年报"));
+        }
     }
     if may(Action::ManageUsers) {
         nav.push(("/users", "账号管理"));

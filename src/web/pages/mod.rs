@@ -5,6 +5,7 @@
 //! as the session's actor and draws the answer; it decides nothing.
 
 mod admin;
+mod annual;
 mod board;
 mod county;
 mod layout;
@@ -41,6 +42,8 @@ pub fn routes(upload_cap: usize) -> Router<Arc<AppState>> {
         .route("/remind", post(board::remind))
         .route("/report", post(board::report))
         .route("/year", get(year::page))
+        .route("/annual", get(annual::page))
+        .route("/annual/download", get(annual::download_book))
         .route("/password", get(admin::password_form).post(admin::password_submit))
         .route("/users", get(admin::users).post(admin::add_user))
         .route("/users/{name}/{action}", post(admin::user_action))
