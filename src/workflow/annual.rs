@@ -201,6 +201,7 @@ impl Workflow<'_> {
     /// The annual workbooks of `scope` for `year` covering January to `last`: the province's
     /// and each city's when `scope` is the province (or only `only`'s), the city's own for a city.
     pub fn annual_books(&self, actor: &Actor, scope: &Region, year_no: i32, last: u32, only: Option<&str>) -> Result<Books, WorkflowError> {
+        self.allow(actor, Action::View, scope)?;
         if scope.level == Level::County {
             return Err(WorkflowError::NotARollupScope {
                 region: self.schemas.regions.display(scope),

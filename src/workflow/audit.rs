@@ -127,8 +127,8 @@ impl Workflow<'_> {
                 .and_then(|c| self.schemas.regions.get(c))
                 .ok_or(WorkflowError::OutOfScope {
                     actor: actor.describe(self.schemas),
-                    action: "查看审计日志",
-                    region: "本系统".into(),
+                    action: "查看",
+                    what: "审计日志".into(),
                 })?;
             self.allow(actor, Action::Audit, own)?;
             if own.level != Level::Province {

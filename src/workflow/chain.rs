@@ -75,12 +75,12 @@ impl Workflow<'_> {
         hints: &Hints,
     ) -> Result<CityReport, WorkflowError> {
         let city = self.region(city)?;
+        self.allow(actor, Action::Submit, city)?;
         if city.level != Level::City {
             return Err(WorkflowError::NotACity {
                 region: self.schemas.regions.display(city),
             });
         }
-        self.allow(actor, Action::Submit, city)?;
         let sources = self.rollup_sources(actor, city, period)?;
         let expected = sources.standing.len();
         let counted = sources

@@ -4,8 +4,10 @@ use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkflowError {
-    #[error("{actor}无权{action}{region}的报表")]
-    OutOfScope { actor: String, action: &'static str, region: String },
+    /// The target is named by its code only: a refusal says nothing about a region one may not
+    /// see (its name is what the user typed or nothing at all).
+    #[error("{actor}无权{action}{what}")]
+    OutOfScope { actor: String, action: &'static str, what: String },
     #[error("“{text}”不是已知的地区代码或名称")]
     UnknownRegion { text: String },
     #[error("“{text}”可能是 {candidates}，请使用 6 位区划代码")]

@@ -177,7 +177,7 @@ pub fn check(schemas: &Schemas, actor: &Actor, action: Action, target: &Region) 
         Err(WorkflowError::OutOfScope {
             actor: actor.describe(schemas),
             action: action.verb(),
-            region: schemas.regions.display(target),
+            what: format!("地区 {} 的报表", target.code),
         })
     }
 }
@@ -270,7 +270,7 @@ mod tests {
             assert_eq!(allowed(&s, actor, *action, r(target)), *want, "{actor:?} {action:?} {target}");
         }
         let e = check(&s, &lanshan_reporter, Submit, r("371311")).unwrap_err().to_string();
-        assert_eq!(e, "兰山区（371302）的填报账号“张三”无权报送罗庄区（371311）的报表");
+        assert_eq!(e, "兰山区（371302）的填报账号“张三”无权报送地区 371311 的报表");
         // An account whose region is unknown may do nothing.
         let lost = Actor::new("x", Role::Reviewer, "999999");
         assert!(!allowed(&s, &lost, View, r("371302")));

@@ -5,6 +5,7 @@ mod admin;
 mod annual;
 mod browser;
 mod chain;
+mod matrix;
 mod pages;
 
 use crate::support::*;
