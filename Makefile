@@ -8,7 +8,7 @@ OUT ?= out
 # `make test`, so polars is compiled once for both rather than twice.
 BIN = $(or $(CARGO_TARGET_DIR),target)/debug/yuebao
 
-.PHONY: run serve test build lint fmt bench bench-intake bench-portal fuzz fuzz-inputs sample-data clean
+.PHONY: run serve test build lint fmt bench bench-intake bench-portal bench-soak fuzz fuzz-inputs sample-data clean
 
 build:
 	$(CARGO) build --all-targets
@@ -62,6 +62,10 @@ bench:
 # The portal under load: 20 reporters uploading for 30 s, then the boards (release build).
 bench-portal:
 	bash scripts/bench-portal.sh
+
+# The portal under 60 s of mixed load, then killed with kill -9 in the middle of it (release).
+bench-soak:
+	bash scripts/bench-soak.sh
 
 # Peak memory and time of validate on hostile and huge files (a 1 GB zip bomb, a 50 MB
 # one-line CSV …), one at a time, release build; INTAKE_BIN=target/debug/yuebao to skip it.

@@ -10,6 +10,13 @@
 //! Usage: portal_load URL USERS.tsv SECONDS CLIENTS PERIOD CITY PROVINCE BOARD_PERIOD…
 //! USERS.tsv: `username<TAB>password<TAB>file` per reporter; one line `board<TAB>user<TAB>password`
 //! for the province reviewer who reads the boards.
+//!
+//! Soak (`scripts/bench-soak.sh`): `portal_load soak URL USERS.tsv SECONDS CLIENTS PERIOD CITY
+//! PROVINCE`: CLIENTS clients for SECONDS, a mix — reporters upload through the API, open their
+//! page and download their originals; reviewers (a quarter of the clients, at least one) open the
+//! city board and the province board and download the rollups. Per-endpoint figures; every
+//! upload answered 200 is remembered, and at the end each is fetched back (after whatever
+//! happened to the server meanwhile): how many are missing is the last line.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -131,6 +138,9 @@ fn get_ok(agent: &ureq::Agent, url: &str, cookie: &str, want: &str) -> Result<()
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("soak") {
+        return soak(&args[2..]);
+    }
     let [_, url, users, seconds, clients, period, city, province, boards @ ..] = &args[..] else {
         eprintln!("usage: portal_load URL USERS.tsv SECONDS CLIENTS PERIOD CITY PROVINCE BOARD_PERIOD…");
         std::process::exit(2);
@@ -177,8 +187,8 @@ fn board_phase(url: &str, period: &str, city: &str, province: &str, clients: usi
         (format!("{url}/city?period={period}&region={city}"), "city board (1 city)", "报送情况"),
         (
             format!("{url}/city?period={period}&region={province}"),
-            "province page (136 counties)",
-            "各市县区报送",
+            "province board (16 cities, 136 counties)",
+            "各市上报情况",
         ),
         (
             format!("{url}/api/status?period={period}&region={province}"),
@@ -214,4 +224,193 @@ fn board_phase(url: &str, period: &str, city: &str, province: &str, clients: usi
     for (u, name, want) in &pages {
         hammer(name, clients, 10, |i| get_ok(&board_agents[i], u, cookie, want)).print();
     }
+}
+
+/// One client's tally in the soak: per endpoint, times and errors; the uploads acknowledged.
+#[derive(Default)]
+struct Tally {
+    times: std::collections::BTreeMap<&'static str, Vec<Duration>>,
+    /// Answers that were wrong (a status other than 200, a page without what it should show).
+    errors: std::collections::BTreeMap<&'static str, usize>,
+    /// No answer at all: the connection refused or dropped (the server down or restarting).
+    unanswered: usize,
+    acked: Vec<i64>,
+}
+
+impl Tally {
+    fn note(&mut self, name: &'static str, t: Instant, r: Result<(), String>) {
+        match r {
+            Ok(()) => self.times.entry(name).or_default().push(t.elapsed()),
+            Err(e) if e.starts_with("io:") || e.contains("onnect") => {
+                self.unanswered += 1;
+                // A client whose server is gone waits a moment before trying again.
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => {
+                let n = self.errors.entry(name).or_default();
+                *n += 1;
+                if *n <= 2 {
+                    eprintln!("{name}: {e}");
+                }
+            }
+        }
+    }
+}
+
+fn fetch(agent: &ureq::Agent, url: &str, cookie: &str) -> Result<Vec<u8>, String> {
+    let mut res = agent.get(url).header("Cookie", cookie).call().map_err(|e| e.to_string())?;
+    let status = res.status();
+    let body = res.body_mut().with_config().limit(64 << 20).read_to_vec().map_err(|e| e.to_string())?;
+    if status != 200 {
+        return Err(format!(
+            "GET {url}: {status} {}",
+            String::from_utf8_lossy(&body).chars().take(200).collect::<String>()
+        ));
+    }
+    Ok(body)
+}
+
+fn soak(args: &[String]) {
+    let [url, users, seconds, clients, period, city, province] = args else {
+        eprintln!("usage: portal_load soak URL USERS.tsv SECONDS CLIENTS PERIOD CITY PROVINCE");
+        std::process::exit(2);
+    };
+    let (seconds, clients): (u64, usize) = (seconds.parse().unwrap(), clients.parse().unwrap());
+    let text = std::fs::read_to_string(users).unwrap();
+    let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
+    let board_user = lines.iter().find(|l| l[0] == "board").expect("a board line");
+    let reviewers = (clients / 4).max(1);
+    let reporters: Vec<&Vec<&str>> = lines.iter().filter(|l| l[0] != "board").take(clients - reviewers).collect();
+    assert_eq!(reporters.len(), clients - reviewers, "one reporter per reporting client");
+    let agents: Vec<ureq::Agent> = (0..clients).map(|_| agent()).collect();
+    let mut cookies: Vec<String> = reporters.iter().zip(&agents).map(|(r, a)| login(a, url, r[0], r[1])).collect();
+    for a in &agents[reporters.len()..] {
+        cookies.push(login(a, url, board_user[1], board_user[2]));
+    }
+    let bodies: Vec<(String, Vec<u8>)> = reporters.iter().map(|r| multipart(std::path::Path::new(r[2]), period)).collect();
+    println!(
+        "{clients} clients for {seconds} s: {} reporters (upload, own page, original), {reviewers} reviewers (boards, rollups)",
+        reporters.len()
+    );
+
+    let start = Instant::now();
+    let until = start + Duration::from_secs(seconds);
+    let tallies: Vec<Tally> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..clients)
+            .map(|i| {
+                let (agents, cookies, bodies) = (&agents, &cookies, &bodies);
+                s.spawn(move || {
+                    let mut t = Tally::default();
+                    let (a, c) = (&agents[i], &cookies[i]);
+                    let mut last_id = None;
+                    let mut j = 0usize;
+                    while Instant::now() < until {
+                        let at = Instant::now();
+                        if i < bodies.len() {
+                            match j % 3 {
+                                0 => {
+                                    let (kind, body) = &bodies[i];
+                                    let r = a
+                                        .post(format!("{url}/api/uploads"))
+                                        .header("Cookie", c)
+                                        .header("Origin", url.as_str())
+                                        .header("Content-Type", kind)
+                                        .send(&body[..])
+                                        .map_err(|e| e.to_string())
+                                        .and_then(|mut res| {
+                                            let status = res.status();
+                                            let text = res.body_mut().read_to_string().map_err(|e| e.to_string())?;
+                                            if status != 200 {
+                                                return Err(format!("{status}: {}", text.chars().take(200).collect::<String>()));
+                                            }
+                                            let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+                                            let id = v["submission"]["id"].as_i64().ok_or("no id")?;
+                                            last_id = Some(id);
+                                            t.acked.push(id);
+                                            Ok(())
+                                        });
+                                    t.note("POST /api/uploads", at, r);
+                                }
+                                1 => t.note("GET /county (own page)", at, get_ok(a, &format!("{url}/county?period={period}"), c, "报表")),
+                                _ => {
+                                    if let Some(id) = last_id {
+                                        let r = fetch(a, &format!("{url}/api/submissions/{id}/file"), c).map(|_| ());
+                                        t.note("GET original (download)", at, r);
+                                    }
+                                }
+                            }
+                        } else {
+                            match j % 4 {
+                                0 => t.note(
+                                    "GET city board",
+                                    at,
+                                    get_ok(a, &format!("{url}/city?period={period}&region={city}"), c, "报送情况"),
+                                ),
+                                1 => t.note(
+                                    "GET province board",
+                                    at,
+                                    get_ok(a, &format!("{url}/city?period={period}&region={province}"), c, "各市上报情况"),
+                                ),
+                                2 => t.note(
+                                    "GET city rollup (xlsx)",
+                                    at,
+                                    fetch(a, &format!("{url}/api/rollup?period={period}&region={city}"), c).map(|_| ()),
+                                ),
+                                _ => t.note(
+                                    "GET province rollup (xlsx)",
+                                    at,
+                                    fetch(a, &format!("{url}/api/rollup?period={period}&region={province}"), c).map(|_| ()),
+                                ),
+                            }
+                        }
+                        j += 1;
+                    }
+                    t
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let elapsed = start.elapsed();
+    let mut names: Vec<&'static str> = tallies.iter().flat_map(|t| t.times.keys().chain(t.errors.keys()).copied()).collect();
+    names.sort();
+    names.dedup();
+    let mut total = 0;
+    let mut total_errors = 0;
+    for name in names {
+        let times: Vec<Duration> = tallies.iter().flat_map(|t| t.times.get(name).into_iter().flatten().copied()).collect();
+        let errors: usize = tallies.iter().map(|t| t.errors.get(name).copied().unwrap_or(0)).sum();
+        total += times.len();
+        total_errors += errors;
+        Stats {
+            name: name.to_string(),
+            times,
+            errors,
+            elapsed,
+        }
+        .print();
+    }
+    println!(
+        "all requests: {total} answered in {:.0} s ({:.1}/s), {total_errors} wrong answers, {} tries with no connection (server down)",
+        elapsed.as_secs_f64(),
+        total as f64 / elapsed.as_secs_f64(),
+        tallies.iter().map(|t| t.unanswered).sum::<usize>()
+    );
+
+    // Every acknowledged upload, fetched back by its reporter.
+    let mut acked = 0;
+    let mut missing = Vec::new();
+    for (i, t) in tallies.iter().enumerate().take(bodies.len()) {
+        for id in &t.acked {
+            acked += 1;
+            if fetch(&agents[i], &format!("{url}/api/submissions/{id}/file"), &cookies[i]).is_err() {
+                missing.push(*id);
+            }
+        }
+    }
+    println!(
+        "uploads answered 200: {acked}; missing afterwards: {} {:?}",
+        missing.len(),
+        &missing[..missing.len().min(10)]
+    );
 }

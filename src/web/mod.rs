@@ -136,6 +136,14 @@ async fn security_headers(req: axum::extract::Request, next: axum::middleware::N
 /// system).
 pub fn serve(state: AppState, addr: &str) -> anyhow::Result<()> {
     use anyhow::Context;
+    // Requests run on many threads at once (the blocking pool); glibc gives threads arenas of
+    // their own, up to eight per core, and memory freed in one is not reused by another. Two
+    // arenas keep the server's memory near what its requests use (measured: make bench-soak).
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt with a documented parameter, before any thread of the server starts.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("无法启动服务")?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("无法监听 {addr}"))?;
