@@ -397,6 +397,13 @@ fn a_city_and_the_province_take_october_up_the_chain_in_their_browsers() {
         province.goto(&format!("{base}/year?region=370000&year=2026")).await.unwrap();
         assert!(text_of(&province, "table.year").await.contains("临沂市"));
         shot(&province, "11-province-year").await;
+        province.goto(&format!("{base}/annual?region=370000&year=2026")).await.unwrap();
+        assert!(text_of(&province, "section.readiness").await.contains("年报完整性检查"));
+        shot(&province, "12-province-annual").await;
+        province.goto(&format!("{base}/audit")).await.unwrap();
+        let log = text_of(&province, "table.audit").await;
+        assert!(log.contains("上报") && log.contains("请补充兰山区的说明后重新上报"), "{log}");
+        shot(&province, "13-audit-log").await;
         city.close().await.unwrap();
         province.close().await.unwrap();
     });

@@ -298,7 +298,7 @@ fn audit_page(st: &AppState, session: &Session, q: &AuditQuery, entries: &[Audit
                     button.primary type="submit" { "筛选" }
                 }
                 section.card {
-                    h2 { "记录（" (entries.len()) "，最新的在前）" }
+                    h2 { "记录（" (entries.len()) "，最新的在前" @if entries.len() >= q.limit.unwrap_or(500).min(5000) { "；只显示最新的 " (entries.len()) " 条，请用筛选缩小范围" } "）" }
                     table.list.audit {
                         thead { tr { th { "序号" } th { "时间" } th { "操作" } th { "用户" } th { "地区" } th { "来自" } th { "内容" } } }
                         tbody {

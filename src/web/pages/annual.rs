@@ -106,7 +106,6 @@ fn versions_card(r: &Readiness) -> Markup {
 }
 
 fn readiness_card(r: &Readiness, province: bool) -> Markup {
-    let count = |k: &str| r.gaps.iter().filter(|g| g.kind == k).count();
     let kinds = [
         ("missing", "逾期未报"),
         ("not_due", "未到期未报"),
@@ -116,6 +115,13 @@ fn readiness_card(r: &Readiness, province: bool) -> Markup {
         ("unreviewed", "待审核"),
         ("stale", "上报后有变动"),
     ];
+    let shown: Vec<(&str, &str)> = kinds.into_iter().filter(|(k, _)| r.gaps.iter().any(|g| g.kind == *k)).collect();
+    let months: Vec<crate::period::Period> = {
+        let mut m: Vec<_> = r.gaps.iter().map(|g| g.period).collect();
+        m.dedup();
+        m
+    };
+    let count = |p: Option<crate::period::Period>, k: &str| r.gaps.iter().filter(|g| g.kind == k && p.is_none_or(|p| g.period == p)).count();
     html! {
         section.card.readiness {
             h2 { "年报完整性检查（1–" (r.current) "月）" }
@@ -124,22 +130,35 @@ fn readiness_card(r: &Readiness, province: bool) -> Markup {
             } @else {
                 p.big.warn {
                     "已检查 " (r.checked) " 个月报，有 " strong { (r.gaps.len()) } " 处未就绪："
-                    @for (k, label) in kinds {
-                        @let n = count(k);
-                        @if n > 0 { " " (label) " " strong { (n) } }
+                    @for (k, label) in &shown { " " (label) " " strong { (count(None, k)) } }
+                }
+                p.muted { "年报按当前有效的报表编制；下列月份的数据不完整或未经审核，发送前请先处理或知悉。点开某月看逐条明细。" }
+                table.list.readiness-summary {
+                    thead { tr { th { "月份" } @for (_, label) in &shown { th.num { (label) } } th.num { "合计" } } }
+                    tbody {
+                        @for p in &months {
+                            tr {
+                                td { (p.label()) }
+                                @for (k, _) in &shown { td.num { @let n = count(Some(*p), k); @if n > 0 { (n) } @else { "—" } } }
+                                td.num { strong { (r.gaps.iter().filter(|g| g.period == *p).count()) } }
+                            }
+                        }
                     }
                 }
-                p.muted { "年报按当前有效的报表编制；下列月份的数据不完整或未经审核，发送前请先处理或知悉。" }
-                table.list.gaps {
-                    thead { tr { th { "月份" } th { "地区" } th { "所属市" } th { "问题" } th {} } }
-                    tbody {
-                        @for g in &r.gaps {
-                            tr class=(g.kind) {
-                                td { (g.period.label()) }
-                                td { (g.name) }
-                                td { (g.city.as_deref().unwrap_or("—")) }
-                                td { (g.label) }
-                                td { a href=(format!("/city/{}?period={}", g.code, g.period)) { "查看" } }
+                @for p in &months {
+                    details.month {
+                        summary { (p.label()) "：" (r.gaps.iter().filter(|g| g.period == *p).count()) " 处" }
+                        table.list.gaps {
+                            thead { tr { th { "地区" } th { "所属市" } th { "问题" } th {} } }
+                            tbody {
+                                @for g in r.gaps.iter().filter(|g| g.period == *p) {
+                                    tr class=(g.kind) {
+                                        td { (g.name) }
+                                        td { (g.city.as_deref().unwrap_or("—")) }
+                                        td { (g.label) }
+                                        td { a href=(format!("/city/{}?period={}", g.code, g.period)) { "查看" } }
+                                    }
+                                }
                             }
                         }
                     }
