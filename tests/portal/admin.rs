@@ -319,26 +319,7 @@ fn the_lockout_lasts_fifteen_minutes_and_the_policy_file_sets_the_rules() {
 
     // A policy file: 12 characters; three failures lock.
     std::fs::write(data.join("security.toml"), "[password]\nmin_chars = 12\n[login]\nmax_failures = 3\n").unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_yuebao"))
-        .args([
-            "user",
-            "add",
-            "short",
-            "--region",
-            "371302",
-            "--role",
-            "reporter",
-            "--password-stdin",
-            "--data",
-            s(&data),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "Eleven-ch-1").unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = with_password(&data, &["user", "add", "short", "--region", "371302", "--role", "reporter"], "Eleven-ch-1");
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("至少 12 个字符"));
     let s2 = at("2026-11-03 11:00");
     let mut c = Client::new(&s2);
@@ -357,27 +338,11 @@ fn the_lockout_lasts_fifteen_minutes_and_the_policy_file_sets_the_rules() {
 fn the_command_line_sets_must_change_and_lists_roles() {
     let d = tmp();
     let data = d.path().join("data");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_yuebao"))
-        .args([
-            "user",
-            "add",
-            "ly-sec",
-            "--region",
-            "临沂市",
-            "--role",
-            "secadmin",
-            "--must-change",
-            "--password-stdin",
-            "--data",
-            s(&data),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "Secure-ly-1").unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = with_password(
+        &data,
+        &["user", "add", "ly-sec", "--region", "临沂市", "--role", "secadmin", "--must-change"],
+        "Secure-ly-1",
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("首次登录须修改密码"));
     let list = yuebao(&["user", "list", "--data", s(&data)]);

@@ -363,6 +363,9 @@ fn a_city_and_the_province_take_october_up_the_chain_in_their_browsers() {
             "{board}"
         );
         shot(&province, "09-province-board").await;
+        // Copying a 催报 reminder goes into the audit log.
+        province.find(Locator::Css("button[data-remind]")).await.unwrap().click().await.unwrap();
+        assert!(text_with(&province, "button[data-remind]", "已复制").await.contains("已复制"));
         province.find(Locator::LinkText("临沂市")).await.unwrap().click().await.unwrap();
         wait_for(&province, "form textarea[name=reason]")
             .await
@@ -403,6 +406,7 @@ fn a_city_and_the_province_take_october_up_the_chain_in_their_browsers() {
         province.goto(&format!("{base}/audit")).await.unwrap();
         let log = text_of(&province, "table.audit").await;
         assert!(log.contains("上报") && log.contains("请补充兰山区的说明后重新上报"), "{log}");
+        assert!(log.contains("催报") && log.contains("济南市"), "{log}");
         shot(&province, "13-audit-log").await;
         city.close().await.unwrap();
         province.close().await.unwrap();

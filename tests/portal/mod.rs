@@ -45,10 +45,11 @@ impl Server {
     }
 }
 
-/// Adds an account with `yuebao user add … --password-stdin`.
-pub fn add_user(data: &Path, name: &str, region: &str, role: &str, password: &str) {
+/// Runs `yuebao ARGS --password-stdin --data DATA` with `password` on its standard input.
+pub fn with_password(data: &Path, args: &[&str], password: &str) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_yuebao"))
-        .args(["user", "add", name, "--region", region, "--role", role, "--password-stdin", "--data", s(data)])
+        .args(args)
+        .args(["--password-stdin", "--data", s(data)])
         .env_remove("YUEBAO_DATA")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -56,7 +57,12 @@ pub fn add_user(data: &Path, name: &str, region: &str, role: &str, password: &st
         .spawn()
         .unwrap();
     writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-    let out = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Adds an account with `yuebao user add … --password-stdin`.
+pub fn add_user(data: &Path, name: &str, region: &str, role: &str, password: &str) {
+    let out = with_password(data, &["user", "add", name, "--region", region, "--role", role], password);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 

@@ -45,12 +45,15 @@ document.addEventListener("DOMContentLoaded", function () {
           fetch("/remind", { method: "POST", body: body, credentials: "same-origin" });
         }
       };
-      if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(area.value).then(done);
-      } else {
+      var fallback = function () {
         area.select();
         document.execCommand("copy");
         done();
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(area.value).then(done, fallback);
+      } else {
+        fallback();
       }
     });
   });
