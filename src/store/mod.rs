@@ -415,9 +415,14 @@ impl Store {
     }
 
     /// Every upload for a period as [`Store::period`], without the sheets' figures (`sheet` is
-    /// None): what a standing needs, at a fraction of the reading.
+    /// None) and with findings only on each region's latest upload (the others' are empty):
+    /// what a standing needs, at a fraction of the reading when regions have many versions.
     pub fn period_without_figures(&self, period: Period) -> Result<Vec<Submission>, StoreError> {
-        let columns = COLUMNS.replace("sheet,", "NULL,");
+        let columns = COLUMNS.replace(
+            "findings, sheet,",
+            "CASE WHEN ROW_NUMBER() OVER (PARTITION BY region ORDER BY received_at DESC, id DESC) = 1 THEN findings ELSE '[]' END, NULL,",
+        );
+        debug_assert_ne!(columns, COLUMNS, "the column list names findings and sheet");
         query_submissions(
             &self.conn,
             &self.file,

@@ -10,8 +10,8 @@
 use super::audit::Event;
 use super::record::{record, year};
 use super::scope::{Action, Actor};
-use super::standing::{RegionStatus, State, cities_under};
-use super::{Listing, Workflow, WorkflowError};
+use super::standing::{RegionStatus, State};
+use super::{Workflow, WorkflowError};
 use crate::aggregate::rollup::{Rollup, Table};
 use crate::period::Period;
 use crate::report::annual::AnnualDoc;
@@ -152,12 +152,11 @@ impl Workflow<'_> {
         let (versions, current) = self.annual_versions(year);
         let mut gaps = Vec::new();
         let mut checked = 0;
-        let cities = cities_under(self.schemas, scope);
         for m in 1..=current {
             let p = Period::new(year, m).expect("a month");
-            let counties = self.standing(actor, scope, p, Listing::Counties)?;
-            checked += counties.len();
-            for s in &counties {
+            let board = self.board(actor, scope, p)?;
+            checked += board.counties.len();
+            for s in &board.counties {
                 if let Some(kind) = gap_of(s) {
                     gaps.push(Gap {
                         code: s.code.clone(),
@@ -171,10 +170,8 @@ impl Workflow<'_> {
             }
             // The province receives the cities' own sheets (上报) too.
             if scope.level == Level::Province {
-                let sheets = self.standing(actor, scope, p, Listing::Cities)?;
-                let reported = self.reported(actor, &cities, p)?;
-                checked += sheets.len();
-                for (s, r) in sheets.iter().zip(&reported) {
+                checked += board.cities.len();
+                for (s, (_, r)) in board.cities.iter().zip(&board.reported) {
                     let kind = gap_of(s).or(r.as_ref().filter(|r| r.stale).map(|_| "stale"));
                     if let Some(kind) = kind {
                         gaps.push(Gap {

@@ -128,29 +128,44 @@ impl Workflow<'_> {
         Ok(CityReport { submission, counted, expected })
     }
 
-    /// The latest 上报 of each city in `cities` for `period` (None: never reported), each with
-    /// whether its counties have changed since. `actor` must see each city.
-    pub fn reported(&self, actor: &Actor, cities: &[&Region], period: Period) -> Result<Vec<Option<Reported>>, WorkflowError> {
-        for c in cities {
-            self.allow(actor, Action::View, c)?;
+    /// What a board shows for `scope` and `period`, from one reading of the month: the
+    /// standing of every county, of every city's own sheet, and each city's latest 上报.
+    pub fn board(&self, actor: &Actor, scope: &Region, period: Period) -> Result<Board, WorkflowError> {
+        let counties = self.schemas.regions.counties(&scope.code);
+        let cities = super::standing::cities_under(self.schemas, scope);
+        for r in std::iter::once(&scope).chain(&counties).chain(&cities) {
+            self.allow(actor, Action::View, r)?;
         }
         let subs = self.store.period_without_figures(period)?;
         let reviews = self.store.period_reviews(period)?;
-        Ok(cities
-            .iter()
-            .map(|city| {
-                let last = subs
-                    .iter()
-                    .filter(|s| s.region.as_deref() == Some(city.code.as_str()) && s.basis.is_some())
-                    .max_by_key(|s| (s.received_at, s.id))?;
-                Some(Reported {
-                    submission_id: last.id,
-                    version: last.version,
-                    status: last.status,
-                    received_at: crate::time::label(last.received_at),
-                    stale: last.basis.as_deref() != Some(basis(self.schemas, city, &subs, &reviews).as_str()),
-                })
-            })
-            .collect())
+        let standing = |regions: &[&Region]| super::standing::standing_of(self.schemas, regions, period, &subs, &reviews, self.now);
+        Ok(Board {
+            counties: standing(&counties),
+            reported: cities.iter().map(|c| (c.code.clone(), reported_in(self.schemas, c, &subs, &reviews))).collect(),
+            cities: standing(&cities),
+        })
     }
+}
+
+/// A board's content (see [`Workflow::board`]).
+pub struct Board {
+    pub counties: Vec<super::RegionStatus>,
+    pub cities: Vec<super::RegionStatus>,
+    /// Each city's latest 上报, by code.
+    pub reported: Vec<(String, Option<Reported>)>,
+}
+
+/// The latest 上报 of `city` among `subs`, and whether its counties have changed since.
+fn reported_in(schemas: &crate::schema::Schemas, city: &Region, subs: &[Submission], reviews: &[Review]) -> Option<Reported> {
+    let last = subs
+        .iter()
+        .filter(|s| s.region.as_deref() == Some(city.code.as_str()) && s.basis.is_some())
+        .max_by_key(|s| (s.received_at, s.id))?;
+    Some(Reported {
+        submission_id: last.id,
+        version: last.version,
+        status: last.status,
+        received_at: crate::time::label(last.received_at),
+        stale: last.basis.as_deref() != Some(basis(schemas, city, subs, reviews).as_str()),
+    })
 }

@@ -12,7 +12,7 @@ use crate::schema::regions::Level;
 use crate::web::AppState;
 use crate::web::common::{download, region_or_own, review_call, review_kind, rollup_workbook};
 use crate::workflow::chain::Reported;
-use crate::workflow::{Comparison, Listing, RegionStatus, State as Standing};
+use crate::workflow::{Comparison, RegionStatus, State as Standing};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -50,17 +50,13 @@ pub async fn board(State(st): State<Arc<AppState>>, Page(session): Page, Query(q
     let st2 = Arc::clone(&st);
     // The counties; and the sheets of the cities (the city's own, or the province's cities)
     // with their latest 上报.
-    let (mut rows, mut cities, reported) = st
+    let board = st
         .with_workflow(move |wf| {
             let scope = st2.schemas.regions.get(&c2).expect("resolved");
-            let rows = wf.standing(&actor, scope, period, Listing::Counties)?;
-            let cities = wf.standing(&actor, scope, period, Listing::Cities)?;
-            let regions: Vec<&Region> = cities.iter().filter_map(|c| st2.schemas.regions.get(&c.code)).collect();
-            let reported = wf.reported(&actor, &regions, period)?;
-            let reported = cities.iter().map(|c| c.code.clone()).zip(reported).collect::<Vec<_>>();
-            Ok((rows, cities, reported))
+            Ok(wf.board(&actor, scope, period)?)
         })
         .await?;
+    let (mut rows, mut cities, reported) = (board.counties, board.cities, board.reported);
     let who = Who::of(&st.schemas, &session);
     let body = if scope.level == Level::Province {
         cities.sort_by_key(|r| (urgency(r), r.code.clone()));
