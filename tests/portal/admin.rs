@@ -163,6 +163,8 @@ fn verify_finds_audit_rows_deleted_or_edited_with_the_sqlite3_tool() {
     let v = yuebao(&["verify", "--data", s(&data)]);
     ok(&v);
     assert!(v.stdout.contains("审计日志 7 条，哈希链完整"), "{}", v.stdout);
+    let head = v.stdout.lines().find_map(|l| l.strip_prefix("审计日志链尾：")).unwrap().to_string();
+    assert_eq!(head, audit_json(&data, &[])["entries"][6]["hash"].as_str().unwrap());
     let n = audit_json(&data, &[])["entries"].as_array().unwrap().len();
     assert_eq!(n, 7, "five accounts, an upload, an approval");
 
