@@ -32,7 +32,8 @@ impl Sources {
 
 pub(super) fn from_store(wf: &Workflow<'_>, scope: &Region, period: Period) -> Result<Sources, WorkflowError> {
     let schemas = wf.schemas;
-    let subs = wf.store.period(period)?;
+    // The month without its figures; only the figures of the uploads chosen are read below.
+    let subs = wf.store.period_without_figures(period)?;
     let reviews = wf.store.period_reviews(period)?;
     // Counties, and cities for the city sheets a province receives.
     let mut regions = schemas.regions.counties(&scope.code);
@@ -59,6 +60,9 @@ pub(super) fn from_store(wf: &Workflow<'_>, scope: &Region, period: Period) -> R
         }
         .or(history.last().copied());
         let Some(s) = chosen else { continue };
+        let mut s = s.clone();
+        s.sheet = wf.store.sheet(s.id)?;
+        let s = &s;
         inputs.push(Input {
             report: report_of(s, region),
             sha256: Some(s.sha256.clone()),
