@@ -135,22 +135,14 @@ fn annual_through_a_month_on_the_command_line() {
     let d = tmp();
     let data = d.path().join("data");
     linyi_year(d.path(), &data);
-    let out = d.path().join("out");
-    let run = yuebao(&[
-        "annual",
-        "--year",
-        "2026",
-        "--region",
-        "371300",
-        "--through",
-        "2026-11",
-        "--data",
-        s(&data),
-        "-o",
-        s(&out),
-        "--now",
-        DECEMBER,
-    ]);
+    // `annual` for 临沂市's 2026 into OUT, with EXTRA arguments.
+    let annual = |out: &str, extra: &[&str]| {
+        let dir = d.path().join(out);
+        let mut args = vec!["annual", "--year", "2026", "--region", "371300", "--data", s(&data), "-o", s(&dir)];
+        args.extend_from_slice(extra);
+        (yuebao(&args), dir)
+    };
+    let (run, out) = annual("out", &["--through", "2026-11", "--now", DECEMBER]);
     ok(&run);
     assert!(
         run.stdout.contains("报送版（1–11月）") && run.stdout.contains("11 月县区应报 12，实报 12"),
@@ -160,49 +152,13 @@ fn annual_through_a_month_on_the_command_line() {
     let file = out.join("371300-临沂市-2026年报（1-11月）.xlsx");
     assert!(file.is_file(), "{}", run.stdout);
     // Without --through on 12-08 the package is made; a month of another year is refused.
-    let run = yuebao(&[
-        "annual",
-        "--year",
-        "2026",
-        "--region",
-        "371300",
-        "--data",
-        s(&data),
-        "-o",
-        s(&d.path().join("o2")),
-        "--now",
-        DECEMBER,
-    ]);
+    let (run, _) = annual("o2", &["--now", DECEMBER]);
     ok(&run);
     assert!(run.stdout.contains("报送版"), "{}", run.stdout);
-    let run = yuebao(&[
-        "annual",
-        "--year",
-        "2026",
-        "--region",
-        "371300",
-        "--through",
-        "2025-11",
-        "--data",
-        s(&data),
-        "-o",
-        s(&out),
-    ]);
+    let (run, _) = annual("o4", &["--through", "2025-11"]);
     assert!(run.code == 2 && run.stderr.contains("不在 --year 2026 年内"), "{}", run.stderr);
     // After December is due the final version is the default.
-    let run = yuebao(&[
-        "annual",
-        "--year",
-        "2026",
-        "--region",
-        "371300",
-        "--data",
-        s(&data),
-        "-o",
-        s(&d.path().join("o3")),
-        "--now",
-        "2027-01-06 09:00",
-    ]);
+    let (run, _) = annual("o3", &["--now", "2027-01-06 09:00"]);
     ok(&run);
     assert!(
         run.stdout.contains("终版（1–12月）") && run.stdout.contains("12 月县区应报 12，实报 0"),
