@@ -46,7 +46,16 @@ pub fn run(args: &AuditArgs, schemas: &Schemas) -> anyhow::Result<i32> {
                     .map(|c| schemas.regions.get(c).map(|r| r.name.clone()).unwrap_or(c.to_string()))
                     .unwrap_or_default();
                 let from = e.address.as_deref().map(|a| format!(" 来自 {a}")).unwrap_or_default();
-                println!("#{} {at} {} {who}{from} {region} {}", e.id, action_label(&e.action), e.description);
+                // Names and reasons come from users: control characters are not passed to
+                // the terminal.
+                let clean = |t: &str| t.chars().map(|c| if c.is_control() { '�' } else { c }).collect::<String>();
+                println!(
+                    "#{} {at} {} {}{from} {region} {}",
+                    e.id,
+                    action_label(&e.action),
+                    clean(&who),
+                    clean(&e.description)
+                );
             }
         }
     }

@@ -210,6 +210,10 @@ impl Workflow<'_> {
     /// Checks a username and password from `address`; on success opens a session. Every
     /// attempt is audited.
     pub fn login(&mut self, username: &str, password: &str, address: &str) -> Result<Login, WorkflowError> {
+        // What is recorded of a name tried is at most as long as a name can be: a stranger's
+        // megabyte of "username" does not go into the log.
+        let tried: String = username.chars().take(64).collect();
+        let username = tried.as_str();
         let rules = self.policy.login.clone();
         let user = self.store.user(username)?;
         let failed = |wf: &mut Self, why: &str| -> Result<(), WorkflowError> {

@@ -62,6 +62,15 @@ fn every_portal_action_is_audited_and_each_reader_sees_their_region() {
     let ret = entries.iter().find(|e| e["action"] == "return").unwrap();
     assert_eq!((ret["actor"].as_str(), ret["region"].as_str()), (Some("linyi"), Some("371302")));
     assert!(ret["description"].as_str().unwrap().contains("理由：第(5)栏请核实"), "{ret}");
+    // A name tried is recorded at most 64 characters long; the text output shows no control
+    // characters.
+    let long = format!("\u{1b}[31m{}", "x".repeat(5000));
+    assert_eq!(Client::new(&server).login(&long, "whatever-1A").status, 401);
+    let last = audit_json(&data, &["--action", "login_failed"]);
+    let tried = last["entries"].as_array().unwrap().last().unwrap()["actor"].as_str().unwrap().to_string();
+    assert_eq!(tried.chars().count(), 64);
+    let text = yuebao(&["audit", "--data", s(&data), "--action", "login_failed"]);
+    assert!(!text.stdout.contains('\u{1b}') && text.stdout.contains("�[31m"), "{}", text.stdout);
     let failed = entries.iter().find(|e| e["action"] == "login_failed").unwrap();
     assert_eq!((failed["actor"].as_str(), failed["address"].as_str()), (Some("lanshan"), Some("127.0.0.1")));
     let upload = entries.iter().find(|e| e["action"] == "upload").unwrap();
