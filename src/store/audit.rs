@@ -213,6 +213,36 @@ impl Store {
         Ok(problems)
     }
 
+    /// Whether a refused login saying `why` was recorded at or after `since` for `actor` (or
+    /// from `address`), among the latest 200 failed logins.
+    pub fn refusal_recorded(&self, why: &str, actor: Option<&str>, address: Option<&str>, since: &str) -> Result<bool, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT at, actor, address, description FROM audit_log WHERE action = 'login_failed' ORDER BY id DESC LIMIT 200")
+            .map_err(self.sql())?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .map_err(self.sql())?;
+        for row in rows {
+            let (at, who, from, text) = row.map_err(self.sql())?;
+            if at.as_str() >= since
+                && text.ends_with(why)
+                && actor.is_none_or(|a| who.as_deref() == Some(a))
+                && address.is_none_or(|a| from.as_deref() == Some(a))
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// How many entries the log has, and the last hash (to write down outside the store).
     pub fn audit_head(&self) -> Result<(i64, String), StoreError> {
         Ok(self

@@ -230,15 +230,24 @@ impl Workflow<'_> {
             })?;
             Ok(())
         };
+        // Refusals while locked are recorded once a minute per account (per address when the
+        // address is blocked): a flood of refused tries must not fill the log.
+        const LOCKED: &str = "账号因连续登录失败已锁定";
+        const BLOCKED: &str = "该地址登录失败次数过多";
+        let minute_ago = crate::time::stamp(self.now - chrono::Duration::minutes(1));
         if let Some(until) = self.locked_until(username)? {
-            failed(self, "账号因连续登录失败已锁定")?;
+            if !self.store.refusal_recorded(LOCKED, Some(username), None, &minute_ago)? {
+                failed(self, LOCKED)?;
+            }
             let minutes = ((until - self.now).num_seconds() + 59) / 60;
             return Err(WorkflowError::TooManyLogins { minutes: minutes.max(1) });
         }
         let since = self.now - chrono::Duration::minutes(rules.lockout_minutes);
         let (_, by_addr) = self.store.login_failures_since(username, address, since)?;
         if by_addr >= rules.max_failures_per_address {
-            failed(self, "该地址登录失败次数过多")?;
+            if !self.store.refusal_recorded(BLOCKED, None, Some(address), &minute_ago)? {
+                failed(self, BLOCKED)?;
+            }
             return Err(WorkflowError::TooManyLogins {
                 minutes: rules.lockout_minutes,
             });

@@ -322,11 +322,21 @@ fn the_lockout_lasts_fifteen_minutes_and_the_policy_file_sets_the_rules() {
     let a = Client::new(&s1).login("lanshan", "Ls-county-1");
     assert_eq!(a.status, 429, "{}", a.text());
     assert!(a.json()["error"].as_str().unwrap().contains("15 分钟"), "{}", a.text());
+    for _ in 0..5 {
+        assert_eq!(c.login("lanshan", "guess-guess-1").status, 429);
+    }
     drop(s1);
     assert_eq!(Client::new(&at("2026-11-03 10:14")).login("lanshan", "Ls-county-1").status, 429);
     assert_eq!(Client::new(&at("2026-11-03 10:16")).login("lanshan", "Ls-county-1").status, 200);
-    let locked = audit_json(&data, &["--action", "login_failed"]);
-    assert!(locked.to_string().contains("已锁定"), "{locked}");
+    // The refusals while locked are in the log once a minute: at 10:00 and at 10:14.
+    let failed = audit_json(&data, &["--action", "login_failed"]);
+    let locked = failed["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["description"].as_str().unwrap().contains("已锁定"))
+        .count();
+    assert_eq!(locked, 2, "{failed:#}");
 
     // A policy file: 12 characters; three failures lock.
     std::fs::write(data.join("security.toml"), "[password]\nmin_chars = 12\n[login]\nmax_failures = 3\n").unwrap();
