@@ -83,7 +83,36 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(axum::middleware::from_fn(auth::same_origin))
         .layer(axum::middleware::from_fn(in_chinese))
         .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn(read_small_bodies))
         .with_state(state)
+}
+
+/// A body up to this size is read whole before the request is judged.
+const SMALL_BODY: u64 = 2 << 20;
+
+/// Reads a request's body whole, when it says it is small, before anything answers: a refusal
+/// (no session, another site, another county's upload) then does not come while the client
+/// is still sending, which makes the connection close under it and the client see no answer at
+/// all. A county's workbook is tens of kilobytes; larger bodies stream as before.
+async fn read_small_bodies(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let small = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n > 0 && n <= SMALL_BODY);
+    if !small {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, SMALL_BODY as usize).await {
+        Ok(bytes) => next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))).await,
+        // The client stopped sending: there is no one to answer.
+        Err(_) => {
+            use axum::response::IntoResponse;
+            ApiError::BadRequest("请求内容没有收完整，请重新提交".into()).into_response()
+        }
+    }
 }
 
 /// axum's own refusals — an address or method it does not know, a path, query or form that

@@ -411,6 +411,27 @@ fn a_month_between_the_county_and_the_city() {
     assert_eq!(a.body, std::fs::read(&f).unwrap());
 }
 
+/// A refusal that comes before the body is read (no session) still reaches the client whole,
+/// also when the client is still sending a body larger than the socket's buffers.
+#[test]
+fn a_refused_upload_is_answered_not_cut_off() {
+    let d = tmp();
+    let data = d.path().join("data");
+    accounts(&data);
+    let server = Server::start(&data, &["--now", NOW]);
+    let big = d.path().join("371302-兰山区-2026-10.xlsx");
+    std::fs::write(
+        &big,
+        (0..1_500_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect::<Vec<u8>>(),
+    )
+    .unwrap();
+    for _ in 0..5 {
+        let a = Client::new(&server).upload(&big, &[]);
+        assert_eq!(a.status, 401, "{}", a.text());
+        assert!(a.json()["error"].as_str().unwrap().contains("请先登录"));
+    }
+}
+
 /// Who may ask what: a county against another county's status, upload, file and rollup; a
 /// reporter against review actions; no cookie; an ended or idle session; another site's form.
 /// Every refusal is 401 or 403 and carries nothing of the other region's data.
