@@ -417,17 +417,7 @@ impl Store {
         )
     }
 
-    /// Every upload for a period, any region, oldest first.
-    pub fn period(&self, period: Period) -> Result<Vec<Submission>, StoreError> {
-        query_submissions(
-            &self.conn,
-            &self.file,
-            &format!("SELECT {COLUMNS} FROM submissions WHERE period = ?1 ORDER BY received_at, id"),
-            params![period.to_string()],
-        )
-    }
-
-    /// Every upload for a period as [`Store::period`], without the sheets' figures (`sheet` is
+    /// Every upload for a period, any region, oldest first, without the sheets' figures (`sheet` is
     /// None): what a standing needs, at a fraction of the reading. (Leaving out the findings of
     /// all but each region's latest upload with a window function was measured slower: sorting
     /// the month cost more than the findings it saved.)

@@ -6,7 +6,6 @@
 //! is told its report is out of date and can report again.
 
 use super::audit::Event;
-use super::review::{effective, review_state};
 use super::scope::{Action, Actor};
 use super::submit::{SubmitOutcome, Upload};
 use super::{Workflow, WorkflowError};
@@ -48,12 +47,7 @@ pub fn basis(schemas: &crate::schema::Schemas, city: &Region, subs: &[Submission
             continue;
         }
         let events: Vec<&Review> = reviews.iter().filter(|r| r.region == county.code).collect();
-        let returned = review_state(&history, &events).filter(|r| r.is_return());
-        let chosen = match &returned {
-            Some(r) => r.submission_id.and_then(|id| history.iter().copied().find(|s| s.id == id)),
-            None => effective(&history),
-        }
-        .or(history.last().copied());
+        let (chosen, returned) = super::review::chosen(&history, &events);
         if let Some(s) = chosen {
             parts.push(serde_json::json!([county.code, s.id, s.status.as_str(), returned.is_some()]));
         }
@@ -81,7 +75,12 @@ impl Workflow<'_> {
                 region: self.schemas.regions.display(city),
             });
         }
-        let sources = self.rollup_sources(actor, city, period)?;
+        self.allow(actor, Action::View, city)?;
+        // One reading of the month: the rollup and the digest of what it was made from agree
+        // even when a county hands in meanwhile.
+        let subs = self.store.period_without_figures(period)?;
+        let reviews = self.store.period_reviews(period)?;
+        let sources = super::sources::from_month(self, city, period, &subs, &reviews)?;
         let expected = sources.standing.len();
         let counted = sources
             .standing
@@ -92,12 +91,7 @@ impl Workflow<'_> {
         let (name, bytes) = crate::report::rollup::workbook_bytes(&rollup, self.schemas, &city.code, &crate::time::date_label(self.now))
             .map_err(|e| WorkflowError::Rollup(e.to_string()))?
             .ok_or_else(|| WorkflowError::Rollup(format!("{} 的汇总表未生成", city.name)))?;
-        let digest = basis(
-            self.schemas,
-            city,
-            &self.store.period_without_figures(period)?,
-            &self.store.period_reviews(period)?,
-        );
+        let digest = basis(self.schemas, city, &subs, &reviews);
         let hints = Hints {
             region: Some(city.code.clone()),
             period: Some(period),

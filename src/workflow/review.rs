@@ -85,6 +85,19 @@ pub fn review_state(history: &[&Submission], events: &[&Review]) -> Option<Revie
     })
 }
 
+/// The upload a rollup takes for a region's month, with the return that holds if any: while a
+/// return holds, the returned upload (shown as 审核退回; no older version takes its place);
+/// else the effective one; else the latest.
+pub fn chosen<'a>(history: &[&'a Submission], events: &[&Review]) -> (Option<&'a Submission>, Option<ReviewInfo>) {
+    let returned = review_state(history, events).filter(ReviewInfo::is_return);
+    let upload = match &returned {
+        Some(r) => r.submission_id.and_then(|id| history.iter().copied().find(|s| s.id == id)),
+        None => effective(history),
+    }
+    .or(history.last().copied());
+    (upload, returned)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReviewKind {
     Return,

@@ -31,16 +31,21 @@ impl Sources {
 }
 
 pub(super) fn from_store(wf: &Workflow<'_>, scope: &Region, period: Period) -> Result<Sources, WorkflowError> {
-    let schemas = wf.schemas;
-    // The month without its figures; only the figures of the uploads chosen are read below.
+    // The month without its figures; only the figures of the uploads chosen are read.
     let subs = wf.store.period_without_figures(period)?;
     let reviews = wf.store.period_reviews(period)?;
+    from_month(wf, scope, period, &subs, &reviews)
+}
+
+/// As [`from_store`], from a month already read (`subs` without figures, and its reviews).
+pub(super) fn from_month(wf: &Workflow<'_>, scope: &Region, period: Period, subs: &[Submission], reviews: &[Review]) -> Result<Sources, WorkflowError> {
+    let schemas = wf.schemas;
     // Counties, and cities for the city sheets a province receives.
     let mut regions = schemas.regions.counties(&scope.code);
     if scope.level == Level::Province {
         regions.extend(cities_under(schemas, scope));
     }
-    let standing = standing_of(schemas, &regions, period, &subs, &reviews, wf.now);
+    let standing = standing_of(schemas, &regions, period, subs, reviews, wf.now);
     let mut codes: Vec<&str> = subs.iter().filter_map(|s| s.region.as_deref()).collect();
     codes.sort();
     codes.dedup();
@@ -51,14 +56,8 @@ pub(super) fn from_store(wf: &Workflow<'_>, scope: &Region, period: Period) -> R
         };
         let history: Vec<&Submission> = subs.iter().filter(|s| s.region.as_deref() == Some(code)).collect();
         let events: Vec<&Review> = reviews.iter().filter(|r| r.region == code).collect();
-        let review = super::review::review_state(&history, &events);
-        let returned = review.as_ref().filter(|r| r.is_return());
-        let chosen = match returned {
-            // The returned upload shows as 审核退回; no older version takes its place.
-            Some(r) => r.submission_id.and_then(|id| history.iter().copied().find(|s| s.id == id)),
-            None => super::review::effective(&history),
-        }
-        .or(history.last().copied());
+        let (chosen, returned) = super::review::chosen(&history, &events);
+        let returned = returned.as_ref();
         let Some(s) = chosen else { continue };
         let mut s = s.clone();
         s.sheet = wf.store.sheet(s.id)?;

@@ -118,11 +118,7 @@ fn city_board(
                     @if today > d { "，已过截止日期 " ((today - d).num_days()) " 天" }
                 }
             }
-            p.actions {
-                a.button href=(format!("/rollup?period={period}&region={}", city.code)) { "下载" (city.name) "汇总表（含报送情况）" }
-                " "
-                a.button.plain href=(format!("/year?region={}&year={}", city.code, period.year)) { "全年报送情况" }
-            }
+            (scope_actions(city, period))
         }
         section.card {
             h2 { "各县区（需要处理的排在前面）" }
@@ -136,11 +132,7 @@ fn city_board(
                             td { (r.first_accepted.as_deref().unwrap_or("—")) }
                             td.num { (days_late(r)) }
                             td.num { (r.versions) }
-                            td.reasons {
-                                @if let Some(x) = &r.late_reason { div { "迟报原因：" (x) } }
-                                @if let Some(x) = &r.note { div { "说明：" (x) } }
-                                @for x in &r.reasons { div { (x) } }
-                            }
+                            (reasons_cell(r, false))
                             td { a href=(format!("/city/{}?period={period}", r.code)) { "查看" } }
                         }
                     }
@@ -148,6 +140,30 @@ fn city_board(
             }
         }
         (chase_list(st, city, period, rows))
+    }
+}
+
+/// A board row's 迟报原因, 说明 and problems (and, for a city's sheet, that its counties
+/// changed after it was reported).
+fn reasons_cell(r: &RegionStatus, stale: bool) -> Markup {
+    html! {
+        td.reasons {
+            @if stale { div.warn { "上报后县区报表有变动，待重新上报" } }
+            @if let Some(x) = &r.late_reason { div { "迟报原因：" (x) } }
+            @if let Some(x) = &r.note { div { "说明：" (x) } }
+            @for x in &r.reasons { div { (x) } }
+        }
+    }
+}
+
+/// A board's downloads and links: the rollup of `scope` for the month, and its year.
+fn scope_actions(scope: &Region, period: Period) -> Markup {
+    html! {
+        p.actions {
+            a.button href=(format!("/rollup?period={period}&region={}", scope.code)) { "下载" (scope.name) "汇总表（含报送情况）" }
+            " "
+            a.button.plain href=(format!("/year?region={}&year={}", scope.code, period.year)) { "全年报送情况" }
+        }
     }
 }
 
@@ -275,11 +291,7 @@ fn province_board(
                 " · 已审核通过 " strong { (approved) } " · 待催报 " strong.days { (chase) }
                 @if stale > 0 { " · 上报后县区有变动 " strong.days.late { (stale) } }
             }
-            p.actions {
-                a.button href=(format!("/rollup?period={period}&region={}", province.code)) { "下载" (province.name) "汇总表（含报送情况）" }
-                " "
-                a.button.plain href=(format!("/year?region={}&year={}", province.code, period.year)) { "全年报送情况" }
-            }
+            (scope_actions(province, period))
         }
         section.card {
             h2 { "各市（需要处理的排在前面）" }
@@ -297,12 +309,7 @@ fn province_board(
                             td.num { (days_late(c)) }
                             td.num { (inside) " / " (mine.len()) }
                             td.num { (owing) }
-                            td.reasons {
-                                @if rep.is_some_and(|r| r.stale) { div.warn { "上报后县区报表有变动，待重新上报" } }
-                                @if let Some(x) = &c.late_reason { div { "迟报原因：" (x) } }
-                                @if let Some(x) = &c.note { div { "说明：" (x) } }
-                                @for x in &c.reasons { div { (x) } }
-                            }
+                            (reasons_cell(c, rep.is_some_and(|r| r.stale)))
                             td {
                                 a href=(format!("/city/{}?period={period}", c.code)) { "审核" }
                                 " · "
