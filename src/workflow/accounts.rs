@@ -67,12 +67,23 @@ fn no_such(username: &str) -> WorkflowError {
     WorkflowError::Account(format!("没有用户“{username}”"))
 }
 
+/// The roles of the accounts a manager of `role` may create and change: a 系统管理员 those of
+/// the cycle (填报, 审核), a 安全管理员 (and the command line) every kind; others none (the
+/// region check is `Action::ManageUsers`).
+pub fn grantable(role: Role) -> &'static [Role] {
+    match role {
+        Role::Admin => &[Role::Reporter, Role::Reviewer],
+        Role::Secadmin | Role::Operator => &[Role::Reporter, Role::Reviewer, Role::Admin, Role::Secadmin, Role::Auditor],
+        Role::Reporter | Role::Reviewer | Role::Auditor => &[],
+    }
+}
+
 impl Workflow<'_> {
     /// Checks that `actor` may manage an account of `role` in `region`: within its region, and
     /// a 系统管理员 only the accounts of the cycle (填报, 审核).
     fn may_manage(&self, actor: &Actor, role: Role, region: &crate::schema::Region) -> Result<(), WorkflowError> {
         self.allow(actor, Action::ManageUsers, region)?;
-        if actor.role == Role::Admin && !matches!(role, Role::Reporter | Role::Reviewer) {
+        if !grantable(actor.role).contains(&role) {
             return Err(WorkflowError::Account(format!(
                 "系统管理员只能管理填报和审核账号；{}账号由安全管理员管理",
                 role.label()

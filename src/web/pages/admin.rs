@@ -95,14 +95,6 @@ pub struct UsersQuery {
     done: Option<String>,
 }
 
-/// The roles `actor` may give: a 系统管理员 the cycle's, a 安全管理员 all.
-fn grantable(role: Role) -> &'static [Role] {
-    match role {
-        Role::Admin => &[Role::Reporter, Role::Reviewer],
-        _ => &[Role::Reporter, Role::Reviewer, Role::Admin, Role::Secadmin, Role::Auditor],
-    }
-}
-
 fn users_page(st: &AppState, session: &Session, users: &[User], flash: Option<&str>, error: Option<&str>) -> Markup {
     let who = Who::of(&st.schemas, session);
     let regions = st.schemas.regions.subtree(&session.user.region);
@@ -127,7 +119,7 @@ fn users_page(st: &AppState, session: &Session, users: &[User], flash: Option<&s
                     }
                     label.field { span { "角色" }
                         select name="role" required {
-                            @for r in grantable(session.actor.role) { option value=(r.code()) { (r.label()) } }
+                            @for r in crate::workflow::accounts::grantable(session.actor.role) { option value=(r.code()) { (r.label()) } }
                         }
                     }
                     label.field { span { "初始密码" } input name="password" type="password" required autocomplete="new-password"; }
