@@ -51,7 +51,11 @@ pub fn run(args: &AnnualArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
             "  {}（有数据的月份 {} 个{}）",
             path.display(),
             b.months_with_data,
-            if b.yoy { "，含同比" } else { "，无上年 12 月数据" }
+            match (b.yoy, last) {
+                (true, 12) => "，含同比",
+                (true, _) => "，含与上年末比较",
+                (false, _) => "，无上年 12 月数据",
+            }
         );
     }
     Ok(0)
