@@ -113,7 +113,7 @@ pub struct ValidateArgs {
     #[command(flatten)]
     pub limits: crate::limits::Limits,
 
-    /// 不显示进度条
+    /// 安静模式：不显示进度条，只列出有错误或警告的文件和汇总
     #[arg(long, short)]
     pub quiet: bool,
 
@@ -312,6 +312,10 @@ pub struct SubmitArgs {
     /// 输出格式
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+
+    /// 安静模式：只列出未接收（退回、待说明、未提交）的文件和汇总
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

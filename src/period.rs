@@ -52,7 +52,7 @@ impl Period {
     /// `2026/10`, `2026_10` or `202610`. Digits may be full-width. Used on 报告期 cells and file
     /// names, so a 6-digit region code (`371302`) must not be mistaken for a period.
     pub fn find_in(text: &str) -> Option<Period> {
-        let chars: Vec<char> = text.chars().map(crate::text::halfwidth).collect();
+        let chars: Vec<char> = arabic_dates(text).chars().map(crate::text::halfwidth).collect();
         let n = chars.len();
         let mut i = 0;
         while i < n {
@@ -95,6 +95,82 @@ impl Period {
         }
         None
     }
+}
+
+/// A month without its year, as sheets of a year's workbook are named: `10月`, `10月份`, `十月`,
+/// `１０月`. None when the text names no month this way, or names a year too (that is
+/// [`Period::find_in`]'s).
+pub fn month_in(text: &str) -> Option<u32> {
+    let chars: Vec<char> = arabic_dates(text).chars().map(crate::text::halfwidth).filter(|c| !c.is_whitespace()).collect();
+    let at = chars.iter().position(|&c| c == '月')?;
+    let mut start = at;
+    while start > 0 && chars[start - 1].is_ascii_digit() {
+        start -= 1;
+    }
+    if start == at || at - start > 2 || (start > 0 && chars[start - 1] == '年') {
+        return None;
+    }
+    let month: u32 = chars[start..at].iter().collect::<String>().parse().ok()?;
+    (1..=12).contains(&month).then_some(month)
+}
+
+/// The value of a Chinese numeral digit as written in dates (`〇`/`零` for zero).
+fn numeral_digit(c: char) -> Option<u32> {
+    Some(match c {
+        '〇' | '零' | '○' | 'Ｏ' => 0,
+        '一' => 1,
+        '二' => 2,
+        '三' => 3,
+        '四' => 4,
+        '五' => 5,
+        '六' => 6,
+        '七' => 7,
+        '八' => 8,
+        '九' => 9,
+        _ => return None,
+    })
+}
+
+/// Dates written in Chinese numerals, as on formal documents, with their numbers in digits:
+/// `二〇二六年十月` → `2026年10月`, `十月份` → `10月份`. A year is four numeral digits before
+/// `年`; a month is 一 … 十二 before `月`. Text without such numerals comes back unchanged.
+fn arabic_dates(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| numeral_digit(c).is_some() || c == '十') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        // A year: four numeral digits, then 年.
+        if i + 4 < chars.len() && chars[i + 4] == '年' && chars[i..i + 4].iter().all(|&c| numeral_digit(c).is_some()) {
+            out.extend(
+                chars[i..i + 4]
+                    .iter()
+                    .filter_map(|&c| numeral_digit(c))
+                    .map(|d| char::from_digit(d, 10).unwrap_or('0')),
+            );
+            i += 4;
+            continue;
+        }
+        // A month: 一 … 九, 十, 十一, 十二, then 月.
+        let month = match (chars[i], chars.get(i + 1).copied(), chars.get(i + 2).copied()) {
+            ('十', Some(d @ ('一' | '二')), Some('月')) => Some((10 + numeral_digit(d).unwrap_or(0), 2)),
+            ('十', Some('月'), _) => Some((10, 1)),
+            (d, Some('月'), _) if numeral_digit(d).is_some_and(|n| n >= 1) => numeral_digit(d).map(|n| (n, 1)),
+            _ => None,
+        };
+        // Not inside a longer numeral (`二十一月` is no month).
+        let after_numeral = i > 0 && (numeral_digit(chars[i - 1]).is_some() || chars[i - 1] == '十');
+        if let Some((m, len)) = month.filter(|_| !after_numeral) {
+            out.push_str(&m.to_string());
+            i += len;
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 impl fmt::Display for Period {
@@ -148,6 +224,36 @@ mod tests {
             assert_eq!(Period::find_in(s), Period::new(2026, 10), "{s}");
         }
         assert_eq!(Period::find_in("2026-3"), Period::new(2026, 3));
+    }
+
+    #[test]
+    fn chinese_numeral_dates_are_periods() {
+        for s in ["报告期：二〇二六年十月", "二零二六年十月份", "二〇二六年 十月", "2026年十月"] {
+            assert_eq!(Period::find_in(s), Period::new(2026, 10), "{s}");
+        }
+        assert_eq!(Period::find_in("二〇二五年十二月"), Period::new(2025, 12));
+        assert_eq!(Period::find_in("二〇二六年一月"), Period::new(2026, 1));
+        assert_eq!(Period::find_in("二〇二六年十一月"), Period::new(2026, 11));
+        assert_eq!(Period::find_in("十月"), None);
+        assert_eq!(Period::find_in("一二三四五"), None);
+    }
+
+    #[test]
+    fn months_without_a_year() {
+        for (s, m) in [
+            ("10月", 10),
+            ("10月份", 10),
+            ("十月", 10),
+            ("１０月", 10),
+            ("1月", 1),
+            ("十二月", 12),
+            ("三月份", 3),
+        ] {
+            assert_eq!(month_in(s), Some(m), "{s}");
+        }
+        for s in ["2026年10月", "13月", "Sheet1", "月报", "二十一月"] {
+            assert_eq!(month_in(s), None, "{s}");
+        }
     }
 
     #[test]

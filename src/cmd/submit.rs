@@ -64,7 +64,7 @@ pub fn run(args: &SubmitArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
     match args.format {
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&outcomes)?),
         OutputFormat::Text => {
-            for o in &outcomes {
+            for o in outcomes.iter().filter(|o| !args.quiet || o.status != SubStatus::Accepted) {
                 print!("{}", describe(o));
             }
             let n = |s: SubStatus| outcomes.iter().filter(|o| o.status == s).count();

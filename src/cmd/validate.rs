@@ -43,7 +43,7 @@ pub fn run(args: &ValidateArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     bar.finish_and_clear();
 
     match args.format {
-        OutputFormat::Text => print!("{}", render_text(&reports, schemas, args.verbose)),
+        OutputFormat::Text => print!("{}", render_text(&reports, schemas, args.verbose, args.quiet)),
         OutputFormat::Json => {
             let doc = serde_json::json!({ "files": reports, "summary": totals(&reports) });
             println!("{}", serde_json::to_string_pretty(&doc)?);
@@ -74,13 +74,15 @@ fn totals(reports: &[FileReport]) -> serde_json::Value {
 }
 
 /// The text report: one line per finding, infos grouped by code unless `verbose`, a summary
-/// line per file and one for the batch.
-pub fn render_text(reports: &[FileReport], schemas: &Schemas, verbose: bool) -> String {
+/// line per file and one for the batch; `quiet` leaves out the files that passed without a
+/// warning.
+pub fn render_text(reports: &[FileReport], schemas: &Schemas, verbose: bool, quiet: bool) -> String {
     let mut out = String::new();
-    for rep in reports {
+    for rep in reports.iter().filter(|r| !quiet || r.status == Status::Rejected || r.summary.warnings > 0) {
         let mut infos: BTreeMap<&str, Vec<&crate::finding::Finding>> = BTreeMap::new();
         for f in &rep.findings {
-            if f.severity == Severity::Info && !verbose && f.cell.is_some() {
+            // Hidden figures are few and each says where: listed, not counted.
+            if f.severity == Severity::Info && !verbose && f.cell.is_some() && f.code != crate::finding::Code::HiddenFigures {
                 infos.entry(f.code.as_str()).or_default().push(f);
             } else {
                 out.push_str(&f.line());

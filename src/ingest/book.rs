@@ -73,6 +73,10 @@ pub struct Grid {
     room: usize,
     /// Merged ranges as (first_row, first_col, last_row, last_col).
     pub merges: Vec<(u32, u32, u32, u32)>,
+    /// Rows hidden in the workbook, ascending (read from xlsx; other formats leave it empty).
+    pub hidden_rows: Vec<u32>,
+    /// Hidden column ranges (first, last), inclusive.
+    pub hidden_cols: Vec<(u32, u32)>,
 }
 
 impl Grid {
@@ -163,6 +167,14 @@ impl Grid {
         self.cells[start..].iter().take_while(move |(p, _)| p.0 == row).map(|(p, c)| (p.1, c))
     }
 
+    pub fn is_row_hidden(&self, row: u32) -> bool {
+        self.hidden_rows.binary_search(&row).is_ok()
+    }
+
+    pub fn is_col_hidden(&self, col: u32) -> bool {
+        self.hidden_cols.iter().any(|&(a, b)| (a..=b).contains(&col))
+    }
+
     pub fn last_row(&self) -> Option<u32> {
         self.cells.last().map(|((r, _), _)| *r)
     }
@@ -205,6 +217,10 @@ struct WireGrid {
     name: String,
     cells: Vec<(u32, u32, WireCell)>,
     merges: Vec<(u32, u32, u32, u32)>,
+    #[serde(default)]
+    hidden_rows: Vec<u32>,
+    #[serde(default)]
+    hidden_cols: Vec<(u32, u32)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -258,10 +274,12 @@ impl Serialize for Grid {
                 s.collect_seq(self.0.iter().map(|((r, c), cell)| (r, c, to_wire(cell))))
             }
         }
-        let mut st = s.serialize_struct("WireGrid", 3)?;
+        let mut st = s.serialize_struct("WireGrid", 5)?;
         st.serialize_field("name", &self.name)?;
         st.serialize_field("cells", &Cells(&self.cells))?;
         st.serialize_field("merges", &self.merges)?;
+        st.serialize_field("hidden_rows", &self.hidden_rows)?;
+        st.serialize_field("hidden_cols", &self.hidden_cols)?;
         st.end()
     }
 }
@@ -271,6 +289,8 @@ impl<'de> Deserialize<'de> for Grid {
         let w = WireGrid::deserialize(d)?;
         let mut g = Grid::new(w.name);
         g.merges = w.merges;
+        g.hidden_rows = w.hidden_rows;
+        g.hidden_cols = w.hidden_cols;
         g.cells.reserve_exact(w.cells.len());
         for (r, c, cell) in w.cells {
             g.insert((r, c), from_wire(cell));
@@ -336,12 +356,16 @@ mod tests {
         g.insert((1, 2), Cell::new(Value::Date("2026-10-01".into())));
         g.insert((1, 3), Cell::new(Value::Bool(true)));
         g.merges.push((0, 0, 0, 3));
+        g.hidden_rows = vec![1, 4];
+        g.hidden_cols = vec![(2, 3)];
         g.finish();
         let book = Book { sheets: vec![g] };
         let back: Book = serde_json::from_str(&serde_json::to_string(&book).unwrap()).unwrap();
         let (a, b) = (&book.sheets[0], &back.sheets[0]);
         assert_eq!(a.iter().collect::<Vec<_>>(), b.iter().collect::<Vec<_>>());
         assert_eq!(a.merges, b.merges);
+        assert_eq!((&b.hidden_rows, &b.hidden_cols), (&vec![1, 4], &vec![(2, 3)]));
+        assert!(b.is_row_hidden(4) && !b.is_row_hidden(2) && b.is_col_hidden(3) && !b.is_col_hidden(4));
         assert_eq!(b.name, "表1");
     }
 }

@@ -51,6 +51,11 @@ pub struct RawRow {
     /// One entry per form column: the absolute position and the cell, if any.
     pub cells: Vec<((u32, u32), Option<Cell>)>,
     pub is_total: bool,
+    /// A subtotal between townships (`街道小计`, `其中：城区`): checked against its group, not
+    /// summed into the 合计 nor listed as a township.
+    pub is_subtotal: bool,
+    /// Hidden in the workbook.
+    pub hidden: bool,
 }
 
 /// What a signature-block field holds: where its label is and the text filled in, if any.
@@ -151,6 +156,14 @@ fn is_total_label(label: &str, form: &Form) -> bool {
     l == total || l == "总计" || (l.ends_with(&total) && l.chars().count() <= total.chars().count() + 3)
 }
 
+/// Subtotal rows as counties write them: `小计`, `街道小计`, `小计：城区`, `其中：城区`,
+/// `（其中）城区`.
+pub fn is_subtotal_label(label: &str) -> bool {
+    let l: String = squeeze(label).chars().map(halfwidth).collect();
+    let l = l.trim_start_matches(['(', '[', '【']);
+    l.ends_with("小计") || l.starts_with("小计") || l.starts_with("其中")
+}
+
 /// Whether row `r` starts the part under the table. Only the label and form columns count, so a
 /// remark column a county added to the right (`注：新增 3 人`) does not cut the table short.
 fn row_mentions_footer(grid: &Grid, r: u32, last_col: u32, form: &Form) -> bool {
@@ -188,12 +201,15 @@ pub fn extract(book: &Book, loc: TableLoc, form: &Form) -> FormSheet {
         }
         let is_total = is_total_label(&label, form);
         seen_total |= is_total;
+        let is_subtotal = !is_total && is_subtotal_label(&label);
         rows.push(RawRow {
             row: r,
             label,
             label_pos,
             cells,
             is_total,
+            is_subtotal,
+            hidden: grid.is_row_hidden(r),
         });
     }
 
@@ -410,6 +426,25 @@ mod tests {
         assert_eq!(after_colon("签章： 王建国"), "王建国");
         assert_eq!(after_colon("(签字):李娜"), "李娜");
         assert_eq!(after_colon("（未闭合"), "（未闭合");
+    }
+
+    #[test]
+    fn subtotal_spellings() {
+        for l in [
+            "小计",
+            "小  计",
+            "街道小计",
+            "乡镇小计",
+            "其中：城区",
+            "其中:城区",
+            "（其中）城区",
+            "小计：城区",
+        ] {
+            assert!(is_subtotal_label(l), "{l}");
+        }
+        for l in ["兰山街道", "合计", "计划村", "小埠东社区"] {
+            assert!(!is_subtotal_label(l), "{l}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 mod book;
 mod html;
 pub mod isolate;
+mod layout;
 mod locate;
 pub mod reject;
 mod sheets;

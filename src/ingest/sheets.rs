@@ -16,6 +16,7 @@ pub fn read(format: Format, bytes: &[u8], budget: &Budget) -> Result<Book, Unrea
     match format {
         Format::Xlsx => {
             let mut wb = calamine::Xlsx::new(cur).map_err(|e| xlsx_error(e, format))?;
+            let mut layouts = super::layout::read(bytes, budget);
             for name in wb.sheet_names() {
                 let mut grid = Grid::new(&name).with_room(budget.limits.cells);
                 let mut reader = wb.worksheet_cells_reader(&name).map_err(|e| xlsx_error(e, format))?;
@@ -25,7 +26,14 @@ pub fn read(format: Format, bytes: &[u8], budget: &Budget) -> Result<Book, Unrea
                     counter.add(&mut grid, rec.pos, value, formula)?;
                 }
                 drop(reader);
-                grid.merges = wb.merge_cells_by_sheet_name(&name).unwrap_or_default().into_iter().map(dims).collect();
+                match layouts.remove(&name) {
+                    Some(layout) => {
+                        grid.merges = layout.merges;
+                        grid.hidden_rows = layout.hidden_rows;
+                        grid.hidden_cols = layout.hidden_cols;
+                    }
+                    None => grid.merges = wb.merge_cells_by_sheet_name(&name).unwrap_or_default().into_iter().map(dims).collect(),
+                }
                 sheets.push(grid);
             }
         }

@@ -11,6 +11,8 @@ use std::path::Path;
 
 const RED: u32 = 0xFFC7CE;
 const YELLOW: u32 = 0xFFEB9C;
+/// Subtotal rows (`街道小计`): not summed into the 合计, checked against their groups.
+const SUBTOTAL: u32 = 0xE8F0FB;
 /// Largest merged range redrawn in the annotated copy.
 const MAX_MERGE_CELLS: u64 = 100_000;
 
@@ -65,6 +67,10 @@ pub fn annotated_workbook(rep: &FileReport, schemas: &crate::schema::Schemas) ->
                     f = f.set_border(FormatBorder::Thin).set_align(FormatAlign::VerticalCenter);
                     if pos.0 <= a.header_row {
                         f = f.set_bold().set_text_wrap().set_align(FormatAlign::Center);
+                    }
+                    // Subtotal rows read apart from the townships they sum.
+                    if rep.subtotal_rows.contains(&pos.0) {
+                        f = f.set_background_color(Color::RGB(SUBTOTAL)).set_italic();
                     }
                 }
                 if let Some(c) = marks.get(&pos).and_then(|(s, _)| fill(*s)) {

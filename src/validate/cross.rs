@@ -141,6 +141,7 @@ mod tests {
             region: "371302".into(),
             period: "2026-10".parse().unwrap(),
             rows: rows.iter().map(|(l, v)| mk(l, *v)).collect(),
+            subtotals: Vec::new(),
             total,
             total_given: true,
             first_col: 2,

@@ -354,7 +354,7 @@ fn rows_are_children(fs: &FormSheet, schemas: &Schemas, region: &Region) -> bool
     let labels: Vec<&str> = fs
         .rows
         .iter()
-        .filter(|r| !r.is_total && !r.label.is_empty())
+        .filter(|r| !r.is_total && !r.is_subtotal && !r.label.is_empty())
         .map(|r| r.label.as_str())
         .collect();
     let children = labels
@@ -384,7 +384,20 @@ pub(super) fn resolve_period(fs: &FormSheet, name: &str, hints: &Hints, file: &s
         }
         return Some(p);
     }
-    match from_name.map(|p| (p, "文件名")).or(hints.period.map(|p| (p, hints.period_source()))) {
+    // A sheet named for its month (`2026年10月`, or `10月` with the year from the file name or
+    // the caller) is the weakest source: a single sheet is often still called `9月` from last
+    // month's copy.
+    let year = from_name.or(hints.period).map(|p| p.year);
+    let sheet_name = match super::choose::from_sheet_name(&fs.sheet, year) {
+        super::choose::Own::Full(p) => Some(p),
+        _ => None,
+    };
+    let sheet_source = format!("工作表名“{}”", fs.sheet);
+    match from_name
+        .map(|p| (p, "文件名"))
+        .or(hints.period.map(|p| (p, hints.period_source())))
+        .or(sheet_name.map(|p| (p, sheet_source.as_str())))
+    {
         Some((p, src)) => {
             out.push(Finding::new(Code::PeriodFromElsewhere, file, format!("表内没有填写报告期，按{src}确定为 {}", p.label())).in_sheet(&fs.sheet));
             Some(p)

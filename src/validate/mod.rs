@@ -1,6 +1,7 @@
 //! Judging one handed-in file against the form: where its table is, which region and period it
 //! is for, whether every cell is a count, and whether the 栏目关系 and the 合计 hold.
 
+mod choose;
 pub mod cross;
 mod header;
 mod report;
@@ -92,7 +93,7 @@ fn validate_inner(bytes: &[u8], name: &str, path: &Path, display: &str, schemas:
         );
     }
     let tables = ingest::find_tables(&book, form.width());
-    let Some(&loc) = tables.first() else {
+    if tables.is_empty() {
         let mut names: Vec<String> = book.sheets.iter().take(10).map(|s| format!("“{}”", s.name)).collect();
         if book.sheets.len() > 10 {
             names.push(format!("等 {} 张工作表", book.sheets.len()));
@@ -110,23 +111,17 @@ fn validate_inner(bytes: &[u8], name: &str, path: &Path, display: &str, schemas:
         ));
         rep.book = Some(book);
         return rep.finish();
-    };
-    for extra in &tables[1..] {
-        let name = &book.sheets[extra.sheet].name;
-        rep.findings.push(
-            Finding::new(
-                Code::ExtraFormSheet,
-                display,
-                format!(
-                    "工作表“{name}”也是一张统计表，只审核第一张“{}”；如需报送该表请单独成文件",
-                    book.sheets[loc.sheet].name
-                ),
-            )
-            .at(name, (extra.header_row, extra.first_col)),
-        );
     }
-    let fs = ingest::extract(&book, loc, form);
+    let mut sheets: Vec<ingest::FormSheet> = tables.iter().map(|&loc| ingest::extract(&book, loc, form)).collect();
+    let Some(chosen) = choose::choose(&sheets, name, hints, display, &mut rep.findings) else {
+        rep.book = Some(book);
+        return rep.finish();
+    };
+    let fs = sheets.swap_remove(chosen);
+    drop(sheets);
     rep.table = Some((fs.sheet.clone(), fs.area));
+    rep.subtotal_rows = fs.rows.iter().filter(|r| r.is_subtotal).map(|r| r.row).collect();
+    hidden_figures(&book.sheets[fs.loc.sheet], &fs, form, display, &mut rep.findings);
     let region = header::resolve_region(&fs, name, schemas, hints, display, &mut rep.findings);
     let period = header::resolve_period(&fs, name, hints, display, &mut rep.findings);
     rep.region = region.map(|r| r.code.clone());
@@ -139,12 +134,23 @@ fn validate_inner(bytes: &[u8], name: &str, path: &Path, display: &str, schemas:
     };
     let checked = table::check_table(&fs, form, display, &mut collector);
     table::check_footer(&fs, display, &mut rep.findings);
-    if let (Some(region), Some(period), Some(table::Checked { rows, total, total_given })) = (region, period, checked) {
+    if let (
+        Some(region),
+        Some(period),
+        Some(table::Checked {
+            rows,
+            subtotals,
+            total,
+            total_given,
+        }),
+    ) = (region, period, checked)
+    {
         let sheet = Sheet {
             sheet: fs.sheet.clone(),
             region: region.code.clone(),
             period,
             rows,
+            subtotals,
             total,
             total_given,
             first_col: fs.loc.first_col,
@@ -154,6 +160,82 @@ fn validate_inner(bytes: &[u8], name: &str, path: &Path, display: &str, schemas:
     }
     rep.book = Some(book);
     rep.finish()
+}
+
+/// Figures in hidden rows or columns of the table are counted like any other; the reviewer is
+/// told where they are, since hidden rows are where old figures linger.
+fn hidden_figures(grid: &ingest::Grid, fs: &ingest::FormSheet, form: &crate::schema::Form, file: &str, out: &mut Vec<Finding>) {
+    if grid.hidden_rows.is_empty() && grid.hidden_cols.is_empty() {
+        return;
+    }
+    let filled = |c: &Option<ingest::Cell>| c.as_ref().is_some_and(|c| !c.is_blank());
+    for raw in fs.rows.iter().filter(|r| r.hidden) {
+        let cells: Vec<String> = raw.cells.iter().filter(|(_, c)| filled(c)).map(|((r, c), _)| crate::text::a1(*r, *c)).collect();
+        if cells.is_empty() {
+            continue;
+        }
+        let label = if raw.label.is_empty() {
+            String::new()
+        } else {
+            format!("“{}”", raw.label)
+        };
+        out.push(
+            Finding::new(
+                Code::HiddenFigures,
+                file,
+                format!(
+                    "第 {} 行{label}是隐藏行，其中 {} 个数字已照常计入：{}",
+                    raw.row + 1,
+                    cells.len(),
+                    span_text(&cells)
+                ),
+            )
+            .at(&fs.sheet, raw.label_pos.unwrap_or((raw.row, fs.loc.first_col)))
+            .row(&raw.label)
+            .value("cells", cells),
+        );
+    }
+    for k in 0..form.width() as u32 {
+        let col = fs.loc.first_col + k;
+        if !grid.is_col_hidden(col) {
+            continue;
+        }
+        let cells: Vec<String> = fs
+            .rows
+            .iter()
+            .filter(|r| filled(&r.cells[k as usize].1))
+            .map(|r| crate::text::a1(r.row, col))
+            .collect();
+        if cells.is_empty() {
+            continue;
+        }
+        out.push(
+            Finding::new(
+                Code::HiddenFigures,
+                file,
+                format!(
+                    "第 {} 列（第({})栏）是隐藏列，其中 {} 个数字已照常计入：{}",
+                    crate::text::col_letters(col),
+                    k + 1,
+                    cells.len(),
+                    span_text(&cells)
+                ),
+            )
+            .at(&fs.sheet, (fs.loc.header_row, col))
+            .column(k as usize + 1, form.column_name(k as usize + 1))
+            .value("cells", cells),
+        );
+    }
+}
+
+/// `C8:W8` for a run of cells, else the first few listed.
+fn span_text(cells: &[String]) -> String {
+    match cells {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first, .., last] if cells.len() > 6 => format!("{first} 至 {last}"),
+        _ => cells.join("、"),
+    }
 }
 
 fn file_name(path: &Path) -> String {

@@ -62,6 +62,9 @@ pub struct Sheet {
     pub region: String,
     pub period: Period,
     pub rows: Vec<DataRow>,
+    /// Subtotal rows between the townships (`街道小计`), checked but not part of `rows`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subtotals: Vec<DataRow>,
     pub total: DataRow,
     /// False when the file had no 合计 row and `total` is the sum of `rows`.
     pub total_given: bool,
@@ -107,6 +110,9 @@ pub struct FileReport {
     /// The sheet holding the form and where its table is, when one was found.
     #[serde(skip)]
     pub table: Option<(String, ingest::TableArea)>,
+    /// Sheet rows (0-based) of that table read as subtotals, for marking them in views.
+    #[serde(skip)]
+    pub subtotal_rows: Vec<u32>,
 }
 
 impl FileReport {
@@ -162,5 +168,6 @@ pub(super) fn empty_report(path: &Path, display: &str) -> FileReport {
         figures: None,
         book: None,
         table: None,
+        subtotal_rows: Vec::new(),
     }
 }

@@ -41,6 +41,7 @@ struct ReadRow<'a> {
 /// What a checked table amounts to: its data rows, its 合计, and whether the file had a 合计.
 pub(super) struct Checked {
     pub rows: Vec<DataRow>,
+    pub subtotals: Vec<DataRow>,
     pub total: DataRow,
     pub total_given: bool,
 }
@@ -67,7 +68,8 @@ pub(super) fn check_table(fs: &FormSheet, form: &Form, file: &str, out: &mut Col
     let (rows, all_read) = read_rows(&ctx, fs, out);
     check_relations(&ctx, &rows, out);
     let total = check_labels(&ctx, &rows, out);
-    let data: Vec<&ReadRow> = rows.iter().filter(|r| !r.raw.is_total).collect();
+    check_subtotals(&ctx, fs, &rows, total, out);
+    let data: Vec<&ReadRow> = rows.iter().filter(|r| !r.raw.is_total && !r.raw.is_subtotal).collect();
     if data.is_empty() && total.is_none() {
         out.push(
             Finding::new(Code::NoRows, file, format!("栏次行（第 {} 行）下方没有任何数据行", fs.loc.header_row + 1))
@@ -76,7 +78,8 @@ pub(super) fn check_table(fs: &FormSheet, form: &Form, file: &str, out: &mut Col
         return None;
     }
     let sums = check_total(&ctx, fs, &data, total, out);
-    all_read.then(|| assemble(form, &data, total, &sums))
+    let subtotals: Vec<&ReadRow> = rows.iter().filter(|r| r.raw.is_subtotal).collect();
+    all_read.then(|| assemble(form, &data, &subtotals, total, &sums))
 }
 
 /// Every cell of every row read as a count; what people typed instead noted or refused.
@@ -198,7 +201,7 @@ fn check_labels<'r, 'a>(ctx: &Ctx<'_>, rows: &'r [ReadRow<'a>], out: &mut Collec
             }
             continue;
         }
-        if raw.label.is_empty() {
+        if raw.label.is_empty() || raw.is_subtotal {
             continue;
         }
         let key = crate::text::squeeze(&raw.label);
@@ -218,6 +221,148 @@ fn check_labels<'r, 'a>(ctx: &Ctx<'_>, rows: &'r [ReadRow<'a>], out: &mut Collec
         }
     }
     total
+}
+
+/// Which township rows a subtotal row sums: those right above it (a subtotal closing its group,
+/// the common layout) or right below it (opening its group).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    Closing,
+    Opening,
+}
+
+/// The township rows next to subtotal `i` of `rows` on the side `layout` says, up to the next
+/// subtotal, the 合计 or the table's edge.
+fn group<'r, 'a>(rows: &'r [ReadRow<'a>], i: usize, layout: Layout) -> Vec<&'r ReadRow<'a>> {
+    let stop = |r: &&ReadRow<'_>| !r.raw.is_total && !r.raw.is_subtotal;
+    let mut g: Vec<&ReadRow> = match layout {
+        Layout::Closing => rows[..i].iter().rev().take_while(stop).collect(),
+        Layout::Opening => rows[i + 1..].iter().take_while(stop).collect(),
+    };
+    if layout == Layout::Closing {
+        g.reverse();
+    }
+    g
+}
+
+/// Column sums of `g`; None where a cell could not be read.
+fn group_sums(g: &[&ReadRow<'_>], width: usize) -> Vec<Option<i64>> {
+    (0..width).map(|k| g.iter().map(|r| r.values[k]).sum::<Option<i64>>()).collect()
+}
+
+fn matches(row: &ReadRow<'_>, sums: &[Option<i64>]) -> bool {
+    row.values.iter().zip(sums).all(|(v, s)| match (v, s) {
+        (Some(v), Some(s)) => v == s,
+        _ => true,
+    })
+}
+
+/// Each subtotal row against the township rows of its group. The layout (subtotals below or
+/// above their groups) is the one under which more subtotals add up, below when tied; a
+/// subtotal with no group on that side takes the other; one with no group at all (`其中：城区`
+/// under the 合计) is a part of the 合计 and may not exceed it.
+fn check_subtotals(ctx: &Ctx<'_>, fs: &FormSheet, rows: &[ReadRow<'_>], total: Option<&ReadRow<'_>>, out: &mut Collector<'_>) {
+    let width = ctx.form.width();
+    let subs: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].raw.is_subtotal).collect();
+    if subs.is_empty() {
+        return;
+    }
+    let adds_up = |layout: Layout| {
+        subs.iter()
+            .filter(|&&i| {
+                let g = group(rows, i, layout);
+                !g.is_empty() && matches(&rows[i], &group_sums(&g, width))
+            })
+            .count()
+    };
+    let layout = if adds_up(Layout::Opening) > adds_up(Layout::Closing) {
+        Layout::Opening
+    } else {
+        Layout::Closing
+    };
+    let other = if layout == Layout::Closing { Layout::Opening } else { Layout::Closing };
+    let mut listed = Vec::new();
+    for &i in &subs {
+        let row = &rows[i];
+        let mut g = group(rows, i, layout);
+        if g.is_empty() {
+            g = group(rows, i, other);
+        }
+        let place = |no: usize| row.raw.cells[no - 1].0;
+        if g.is_empty() {
+            listed.push(format!("第 {} 行“{}”（合计的一部分）", row.raw.row + 1, row.label));
+            let Some(t) = total else { continue };
+            for no in 1..=width {
+                if let (Some(v), Some(tv)) = (row.values[no - 1], t.values[no - 1])
+                    && v > tv
+                {
+                    out.push(
+                        Finding::new(
+                            Code::SubtotalMismatch,
+                            ctx.file,
+                            format!("“{}”{}为 {v}，大于合计 {tv}：其中数不能超过合计", row.label, ctx.col_label(no)),
+                        )
+                        .at(ctx.sheet, place(no))
+                        .row(&row.label)
+                        .column(no, ctx.form.column_name(no))
+                        .value("subtotal", v)
+                        .value("total", tv),
+                    );
+                }
+            }
+            continue;
+        }
+        let (first, last) = (g[0], g[g.len() - 1]);
+        let span = if g.len() == 1 {
+            format!("第 {} 行“{}”", first.raw.row + 1, first.label)
+        } else {
+            format!(
+                "第 {}–{} 行（“{}”至“{}”，{} 行）",
+                first.raw.row + 1,
+                last.raw.row + 1,
+                first.label,
+                last.label,
+                g.len()
+            )
+        };
+        let rows_span = if g.len() == 1 {
+            format!("第 {} 行", first.raw.row + 1)
+        } else {
+            format!("第 {}–{} 行", first.raw.row + 1, last.raw.row + 1)
+        };
+        listed.push(format!("第 {} 行“{}”（{rows_span}之和）", row.raw.row + 1, row.label));
+        for (k, s) in group_sums(&g, width).into_iter().enumerate() {
+            let no = k + 1;
+            if let (Some(v), Some(s)) = (row.values[k], s)
+                && v != s
+            {
+                let more = if v > s { "多" } else { "少" };
+                out.push(
+                    Finding::new(
+                        Code::SubtotalMismatch,
+                        ctx.file,
+                        format!("“{}”{}为 {v}，但{span}之和为 {s}，小计{more} {}", row.label, ctx.col_label(no), (v - s).abs()),
+                    )
+                    .at(ctx.sheet, place(no))
+                    .row(&row.label)
+                    .column(no, ctx.form.column_name(no))
+                    .value("subtotal", v)
+                    .value("sum", s)
+                    .value("gap", v - s)
+                    .value("group_rows", g.iter().map(|r| r.raw.row + 1).collect::<Vec<_>>()),
+                );
+            }
+        }
+    }
+    out.push(
+        Finding::new(
+            Code::SubtotalRows,
+            ctx.file,
+            format!("{}按小计行处理：不计入合计，也不算作乡镇（街道），已与所辖各行核对", listed.join("、")),
+        )
+        .in_sheet(&fs.sheet)
+        .value("rows", subs.iter().map(|&i| rows[i].raw.row + 1).collect::<Vec<_>>()),
+    );
 }
 
 /// The 合计 against the sum of the rows; an untouched template; no 合计 at all (the sum stands
@@ -286,13 +431,14 @@ fn check_total(ctx: &Ctx<'_>, fs: &FormSheet, data: &[&ReadRow<'_>], total: Opti
 }
 
 /// The rows and the 合计 as data, once every cell was read.
-fn assemble(form: &Form, data: &[&ReadRow<'_>], total: Option<&ReadRow<'_>>, sums: &[Option<i64>]) -> Checked {
+fn assemble(form: &Form, data: &[&ReadRow<'_>], subtotals: &[&ReadRow<'_>], total: Option<&ReadRow<'_>>, sums: &[Option<i64>]) -> Checked {
     let to_row = |r: &ReadRow<'_>, label: &str| DataRow {
         label: label.to_string(),
         row: Some(r.raw.row),
         values: r.values.iter().map(|x| x.unwrap_or(0)).collect(),
     };
     let rows = data.iter().map(|r| to_row(r, &r.label)).collect();
+    let subtotals = subtotals.iter().map(|r| to_row(r, &r.label)).collect();
     let (total, total_given) = match total {
         Some(t) => (to_row(t, &form.total_label), true),
         None => (
@@ -304,7 +450,12 @@ fn assemble(form: &Form, data: &[&ReadRow<'_>], total: Option<&ReadRow<'_>>, sum
             false,
         ),
     };
-    Checked { rows, total, total_given }
+    Checked {
+        rows,
+        subtotals,
+        total,
+        total_given,
+    }
 }
 
 /// The signature block under the table: each field filled in.

@@ -101,5 +101,6 @@ fn report_of(s: &Submission, region: &Region) -> FileReport {
         figures: s.sheet.clone(),
         book: None,
         table: None,
+        subtotal_rows: Vec::new(),
     }
 }

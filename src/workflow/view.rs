@@ -244,6 +244,7 @@ mod tests {
             region: "371302".into(),
             period: "2026-10".parse().unwrap(),
             rows,
+            subtotals: Vec::new(),
             total: DataRow {
                 label: "合计".into(),
                 row: None,

@@ -423,6 +423,114 @@ fn a_city_and_the_province_take_october_up_the_chain_in_their_browsers() {
     assert_eq!(log["entries"].as_array().unwrap().len(), 2);
 }
 
+/// The workbooks counties keep: a year's workbook with a sheet per month, uploaded on
+/// October's page, is read for October; a sheet with 小计 rows is accepted and its subtotal rows
+/// are shown as such; a wrong 小计 is red at its cell.
+#[test]
+fn a_county_uploads_its_year_workbook_and_a_sheet_with_subtotals() {
+    let Some((driver_program, chrome)) = browser() else { return };
+    let d = tmp();
+    let data = d.path().join("data");
+    accounts(&data);
+    let server = Server::start(&data, &["--now", NOW]);
+    let base = server.url.clone();
+    let driver = Driver::start(&driver_program);
+    // No month in the file name: only the page says October.
+    let year = year_book(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], true).save(d.path(), "兰山区2026年月报.xlsx");
+    // The 小计 sheets are 罗庄区's: its own baseline of column (1).
+    let luozhuang = || Fixture {
+        unit_line: Some("填报单位：罗庄区（371311）".into()),
+        ..with_subtotals()
+    };
+    let subtotals = luozhuang().save(d.path(), "罗庄区小计.xlsx");
+    let mut wrong = luozhuang();
+    wrong.set(4, 5, V::from(1));
+    let wrong_cell = wrong.placed().a1(4, 5);
+    let wrong = wrong.save(d.path(), "罗庄区小计有误.xlsx");
+
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let county = driver.session(&chrome).await;
+        sign_in(&county, &base, "luozhuang", "Lz-county-2").await;
+        county.goto(&format!("{base}/county?period=2026-10")).await.unwrap();
+        let verdict = upload(&county, &subtotals, None).await;
+        assert!(verdict.contains("已接收"), "{verdict}");
+        // Two subtotal rows, each drawn in its own fill across the table's columns.
+        let marked = county.find_all(Locator::Css("table.sheet td.sub")).await.unwrap();
+        assert!(marked.len() >= 2 * 22, "{} cells marked", marked.len());
+        let texts: Vec<String> = texts_of(&marked).await;
+        assert!(texts.iter().any(|t| t == "街道小计") && texts.iter().any(|t| t == "乡镇小计"), "{texts:?}");
+        assert!(text_of(&county, "p.legend").await.contains("小计行"));
+        shot(&county, "14-county-subtotals").await;
+
+        county.goto(&format!("{base}/county?period=2026-10")).await.unwrap();
+        let verdict = upload(&county, &wrong, None).await;
+        assert!(verdict.contains("未接收"), "{verdict}");
+        let cell = wait_for(&county, &format!("table.sheet td.err[data-cell='{wrong_cell}']")).await;
+        let said = cell.text().await.unwrap();
+        assert!(said.contains("E205") && said.contains("兰山街道") && said.contains("柳青街道"), "{said}");
+
+        county.close().await.unwrap();
+
+        let county = driver.session(&chrome).await;
+        sign_in(&county, &base, "lanshan", "Ls-county-1").await;
+        county.goto(&format!("{base}/county?period=2026-10")).await.unwrap();
+        let verdict = upload(&county, &year, None).await;
+        assert!(verdict.contains("已接收"), "{verdict}");
+        assert!(text_of(&county, "h1").await.contains("2026年10月"));
+        let findings = text_of(&county, "table.findings").await;
+        assert!(findings.contains("I005") && findings.contains("审核的是工作表“10月”"), "{findings}");
+        let heading = county
+            .find(Locator::XPath("//h2[contains(., '表格（工作表')]"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(heading, "表格（工作表“10月”）");
+        shot(&county, "15-county-year-workbook").await;
+        county.close().await.unwrap();
+    });
+    // The year workbook counts for October, with October's figures: the first township's
+    // column (1) carries +10.
+    assert_eq!(history(&data, "371302", "2026-10").len(), 1);
+    assert!(history(&data, "371302", "2026-09").is_empty());
+    assert_eq!(history(&data, "371311", "2026-10").len(), 2);
+    let out = d.path().join("r");
+    let run = yuebao(&[
+        "rollup",
+        "--data",
+        s(&data),
+        "--period",
+        "2026-10",
+        "--region",
+        "371300",
+        "-o",
+        s(&out),
+        "--format",
+        "json",
+        "-q",
+    ]);
+    assert!(run.code <= 1, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("数据/汇总-371300-2026-10.json")).unwrap()).unwrap();
+    let row = doc["rollup"]["tables"][0]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "371302")
+        .cloned()
+        .unwrap();
+    assert_eq!(row["values"][0], default_sums()[0] + 10, "{row:#}");
+}
+
+async fn texts_of(cells: &[fantoccini::elements::Element]) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in cells {
+        out.push(c.text().await.unwrap_or_default());
+    }
+    out
+}
+
 fn base64_decode(text: &str) -> Vec<u8> {
     let value = |c: u8| match c {
         b'A'..=b'Z' => c - b'A',

@@ -454,6 +454,56 @@ pub fn rewrite_parts(from: &Path, to: &Path, edit: impl Fn(&str, &str) -> String
     std::fs::write(to, out.finish().unwrap().into_inner()).unwrap();
 }
 
+// ------------------------------------------------------------- layouts counties keep
+
+/// A county's sheet for one month, named `sheet`, its 报告期 line as given; `bump` adds to
+/// column (1) of the first township (and the 合计), so each month's figures differ.
+pub fn month_sheet(sheet: &str, period_line: Option<&str>, bump: i64) -> Fixture {
+    let mut fx = Fixture {
+        sheet: sheet.into(),
+        period_line: period_line.map(str::to_string),
+        ..Fixture::default()
+    };
+    let mut first = good_row(0);
+    first[0] += bump;
+    fx.rows[0].1 = first.into_iter().map(V::from).collect();
+    fx
+}
+
+/// A year's workbook: one sheet per month `months` of 2026, in that order.
+pub fn year_book(months: &[u32], with_period_lines: bool) -> Fixture {
+    let sheet = |m: u32| {
+        let line = format!("报告期：2026年{m}月");
+        month_sheet(&format!("{m}月"), with_period_lines.then_some(line.as_str()), i64::from(m))
+    };
+    let mut first = sheet(months[0]);
+    first.sheets_after = months[1..].iter().map(|&m| sheet(m)).collect();
+    first
+}
+
+/// 8 townships with a 街道小计 after the first four and a 乡镇小计 after the rest.
+pub fn with_subtotals() -> Fixture {
+    let names = ["兰山街道", "银雀山街道", "金雀山街道", "柳青街道", "白沙埠镇", "枣园镇", "半程镇", "汪沟镇"];
+    let rows: Vec<(String, Vec<i64>)> = names.iter().enumerate().map(|(i, n)| (n.to_string(), good_row(i as i64))).collect();
+    let sum = |rs: &[(String, Vec<i64>)]| -> Vec<i64> { (0..21).map(|k| rs.iter().map(|r| r.1[k]).sum()).collect() };
+    let (streets, towns) = rows.split_at(4);
+    let mut laid: Vec<(String, Vec<V>)> = Vec::new();
+    let v = |xs: &[i64]| xs.iter().copied().map(V::from).collect::<Vec<_>>();
+    for (n, r) in streets {
+        laid.push((n.clone(), v(r)));
+    }
+    laid.push(("街道小计".into(), v(&sum(streets))));
+    for (n, r) in towns {
+        laid.push((n.clone(), v(r)));
+    }
+    laid.push(("乡镇小计".into(), v(&sum(towns))));
+    Fixture {
+        rows: laid,
+        total: Total::Cells(v(&sum(&rows))),
+        ..Fixture::default()
+    }
+}
+
 // ------------------------------------------------------------- the store through the binary
 
 /// A county sheet for `period` with these township rows, as the county would name the file.

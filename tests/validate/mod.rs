@@ -3,6 +3,8 @@
 
 use crate::support::*;
 
+mod layouts;
+
 const RULES: [(usize, usize); 9] = [(1, 2), (2, 3), (2, 4), (7, 8), (10, 11), (10, 12), (13, 14), (15, 16), (15, 17)];
 
 #[test]

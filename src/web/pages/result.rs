@@ -274,10 +274,18 @@ fn sheet_grid(rep: &FileReport) -> Markup {
     let cut = last_row > rows || last_col > cols;
     let area = rep.table.as_ref().filter(|(n, _)| *n == grid.name).map(|(_, a)| *a);
     let inside = |r: u32, c: u32| area.is_some_and(|a| (a.top..=a.bottom).contains(&r) && (a.first_col..=a.last_col).contains(&c));
+    let subtotals: HashSet<u32> = if area.is_some() {
+        rep.subtotal_rows.iter().copied().collect()
+    } else {
+        HashSet::new()
+    };
     html! {
         section.card {
             h2 { "表格（工作表“" (grid.name) "”）" }
-            p.muted.legend { span.swatch.err {} " 错误 " span.swatch.warn {} " 警告 · 问题写在所在单元格里" }
+            p.muted.legend {
+                span.swatch.err {} " 错误 " span.swatch.warn {} " 警告 · 问题写在所在单元格里"
+                @if !subtotals.is_empty() { " · " span.swatch.sub {} " 小计行（不计入合计，与所辖各行核对）" }
+            }
             @if cut { p.warn { "表格较大，只画出前 " (rows + 1) " 行、" (cols + 1) " 列；全部问题见上面的列表。" } }
             div.gridwrap {
                 table.sheet {
@@ -294,7 +302,8 @@ fn sheet_grid(rep: &FileReport) -> Markup {
                                         // Long headings wrap inside the form's table; the title and the notes
                                         // around it run on as in Excel.
                                         @let long = cs == 1 && text.chars().count() > 8 && inside(r, c);
-                                        td class=[mark.map(|m| sev_class(m.0)).or(long.then_some("long"))]
+                                        @let sub = subtotals.contains(&r) && inside(r, c);
+                                        td class=[mark.map(|m| sev_class(m.0)).or(sub.then_some("sub")).or(long.then_some("long"))]
                                             rowspan=[(rs > 1).then_some(rs)] colspan=[(cs > 1).then_some(cs)]
                                             data-cell=(crate::text::a1(r, c))
                                             title=[mark.map(|m| m.1.join("\n"))] {
