@@ -52,6 +52,30 @@ impl Stats {
     }
 }
 
+/// CPU seconds used so far by process `pid`, its reaped children, and the children still
+/// running (the reader processes), from /proc.
+fn server_cpu(pid: u32) -> f64 {
+    let tick = 100.0; // USER_HZ on Linux
+    let fields = |p: u32| -> Vec<u64> {
+        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+        // After the command name in parentheses: state is field 3; utime 14, stime 15, cutime 16, cstime 17.
+        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        rest.split_whitespace().skip(11).take(4).filter_map(|v| v.parse().ok()).collect()
+    };
+    let own = fields(pid);
+    let mut total: u64 = own.iter().sum();
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|d| d.flatten().collect::<Vec<_>>())
+        .unwrap_or_default();
+    for t in tasks {
+        let children = std::fs::read_to_string(t.path().join("children")).unwrap_or_default();
+        for c in children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()) {
+            total += fields(c).iter().take(2).sum::<u64>();
+        }
+    }
+    total as f64 / tick
+}
+
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -157,6 +181,8 @@ fn main() {
     let bodies: Vec<(String, Vec<u8>)> = reporters.iter().map(|r| multipart(std::path::Path::new(r[2]), period)).collect();
 
     println!("{clients} clients, {seconds} s of uploads through the page form (POST /upload → result page):");
+    let server = std::env::var("SERVER_PID").ok().and_then(|p| p.parse::<u32>().ok());
+    let cpu_before = server.map(server_cpu);
     let mut up = hammer("upload → result page", clients, seconds, |i| {
         let (kind, body) = &bodies[i];
         let mut res = agents[i]
@@ -174,6 +200,14 @@ fn main() {
         Ok(())
     });
     up.print();
+    if let (Some(pid), Some(before)) = (server, cpu_before) {
+        let used = server_cpu(pid) - before;
+        let n = up.times.len().max(1);
+        println!(
+            "server CPU during the uploads (the server and its reader processes): {used:.2} s for {n} uploads, {:.2} ms per upload",
+            used * 1000.0 / n as f64
+        );
+    }
 
     let board_agent = agent();
     let cookie = login(&board_agent, url, board_user[1], board_user[2]);

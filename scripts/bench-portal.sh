@@ -11,8 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 clients=${2:-20}
-cargo build --release --quiet --bin yuebao --example portal_load
-bin=target/release/yuebao
+cargo build --release --quiet --bins --example portal_load
+# BIN=… runs another build of yuebao under the same load (a before-and-after comparison).
+bin=${BIN:-target/release/yuebao}
 load=target/release/examples/portal_load
 work=$(mktemp -d)
 server=
@@ -34,7 +35,7 @@ url=$(grep -o 'http://[0-9.:]*' "$work/serve.log")
 echo "portal: $url (pid $server), $(nproc) cores"
 # Boards of October (136 counties, one version each) and of November after the upload storm
 # (the 20 counties with hundreds of versions each).
-"$load" "$url" "$users" "$seconds" "$clients" 2026-11 371300 370000 2026-10 2026-11
+SERVER_PID=$server "$load" "$url" "$users" "$seconds" "$clients" 2026-11 371300 370000 2026-10 2026-11
 echo
 echo "server peak memory (VmHWM): $(grep VmHWM /proc/$server/status | awk '{print $2, $3}')"
 echo "uploads stored: $("$bin" status --data "$data" --period 2026-11 --region 370000 --as-of "$now" --format json | grep -o '"versions": [0-9]*' | awk '{s += $2} END {print s}')"

@@ -78,17 +78,17 @@ pub enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
-    /// Internal: read one file's bytes from stdin in a child process under the limits and
-    /// answer with its sheets or the reason it cannot be read, as JSON on stdout (see
-    /// `ingest::isolate`), so that a reader crash or runaway costs that file, not the batch.
+    /// Internal: a reader process of the pool (see `ingest::isolate`): reads files sent on
+    /// stdin one after another under the limits, answering each with its sheets or the reason it
+    /// cannot be read, so that a reader crash or runaway costs that file, not the batch.
     #[command(hide = true)]
     Probe {
-        /// The file name as handed in (its extension is compared with the content).
+        /// Serve the pool's protocol until stdin ends.
         #[arg(long)]
-        name: String,
-        /// The limits, as JSON.
-        #[arg(long)]
-        limits: String,
+        serve: bool,
+        /// The reader's memory cap (MB).
+        #[arg(long, default_value_t = 160)]
+        memory_mb: u64,
     },
 }
 

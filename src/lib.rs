@@ -39,26 +39,38 @@ pub fn load_schemas(dir: Option<&std::path::Path>) -> anyhow::Result<Schemas> {
 #[cfg(feature = "app")]
 pub fn run(cli: cli::Cli) -> anyhow::Result<i32> {
     use cli::Command;
+    // A reader process needs no schemas: it starts as fast as it can.
+    if let Command::Probe { serve, memory_mb } = &cli.command {
+        return Ok(cmd::probe::run(*serve, *memory_mb));
+    }
     let schemas = load_schemas(cli.schemas.as_deref())?;
     let clock = cmd::Clock::from_arg(cli.now.as_deref())?;
+    let code = command(&cli, &schemas, &clock);
+    ingest::isolate::shutdown();
+    code
+}
+
+#[cfg(feature = "app")]
+fn command(cli: &cli::Cli, schemas: &Schemas, clock: &cmd::Clock) -> anyhow::Result<i32> {
+    use cli::Command;
     match &cli.command {
-        Command::Validate(a) => cmd::validate::run(a, &schemas),
-        Command::Regions(a) => cmd::regions::run(a, &schemas),
-        Command::Deadline(a) => cmd::deadline::run(a, &schemas),
-        Command::Template(a) => cmd::template::run(a, &schemas),
-        Command::Sample(a) => cmd::sample::run(a, &schemas),
-        Command::Rollup(a) => cmd::rollup::run(a, &schemas, &clock),
-        Command::Submit(a) => cmd::submit::run(a, &schemas, &clock),
-        Command::Status(a) => cmd::status::run(a, &schemas, &clock),
-        Command::History(a) => cmd::history::run(a, &schemas, &clock),
-        Command::Review(c) => cmd::review::run(c, &schemas, &clock),
-        Command::Baseline(c) => cmd::baseline::run(c, &schemas),
-        Command::Annual(a) => cmd::annual::run(a, &schemas, &clock),
+        Command::Validate(a) => cmd::validate::run(a, schemas),
+        Command::Regions(a) => cmd::regions::run(a, schemas),
+        Command::Deadline(a) => cmd::deadline::run(a, schemas),
+        Command::Template(a) => cmd::template::run(a, schemas),
+        Command::Sample(a) => cmd::sample::run(a, schemas),
+        Command::Rollup(a) => cmd::rollup::run(a, schemas, clock),
+        Command::Submit(a) => cmd::submit::run(a, schemas, clock),
+        Command::Status(a) => cmd::status::run(a, schemas, clock),
+        Command::History(a) => cmd::history::run(a, schemas, clock),
+        Command::Review(c) => cmd::review::run(c, schemas, clock),
+        Command::Baseline(c) => cmd::baseline::run(c, schemas),
+        Command::Annual(a) => cmd::annual::run(a, schemas, clock),
         Command::Verify { store } => cmd::history::verify(store),
-        Command::Audit(a) => cmd::audit::run(a, &schemas),
-        Command::Serve(a) => cmd::serve::run(a, &schemas, cli.now.as_deref()),
-        Command::User(c) => cmd::user::run(c, &schemas, &clock),
-        Command::Export { output, store } => cmd::history::export(store, output, &schemas),
-        Command::Probe { name, limits } => Ok(cmd::probe::run(name, limits)),
+        Command::Audit(a) => cmd::audit::run(a, schemas),
+        Command::Serve(a) => cmd::serve::run(a, schemas, cli.now.as_deref()),
+        Command::User(c) => cmd::user::run(c, schemas, clock),
+        Command::Export { output, store } => cmd::history::export(store, output, schemas),
+        Command::Probe { serve, memory_mb } => Ok(cmd::probe::run(*serve, *memory_mb)),
     }
 }

@@ -52,6 +52,12 @@ impl Period {
     /// `2026/10`, `2026_10` or `202610`. Digits may be full-width. Used on 报告期 cells and file
     /// names, so a 6-digit region code (`371302`) must not be mistaken for a period.
     pub fn find_in(text: &str) -> Option<Period> {
+        if !text
+            .chars()
+            .any(|c| c.is_ascii_digit() || ('０'..='９').contains(&c) || numeral_digit(c).is_some())
+        {
+            return None;
+        }
         let chars: Vec<char> = arabic_dates(text).chars().map(crate::text::halfwidth).collect();
         let n = chars.len();
         let mut i = 0;

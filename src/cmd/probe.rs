@@ -1,9 +1,5 @@
-//! `yuebao probe --name NAME --limits JSON` (hidden): the child side of reading a file in its own
-//! process (see `ingest::isolate`).
+//! `yuebao probe --serve` (hidden): a reader process of the pool (see `ingest::isolate`).
 
-pub fn run(name: &str, limits: &str) -> i32 {
-    match serde_json::from_str::<crate::limits::Limits>(limits) {
-        Ok(l) => crate::ingest::isolate::child(name, &l),
-        Err(_) => 2,
-    }
+pub fn run(serve: bool, memory_mb: u64) -> i32 {
+    if serve { crate::ingest::isolate::serve(memory_mb) } else { 2 }
 }

@@ -9,6 +9,7 @@ use crate::schema::regions::Level;
 use crate::validate::{Hints, Status, validate_file};
 use crate::workflow::{Actor, Workflow};
 use anyhow::{Context, bail};
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 pub fn run(args: &RollupArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
@@ -43,19 +44,18 @@ pub fn run(args: &RollupArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
 
     // A rollup workbook must itself pass validation: a failure here is a bug in this program.
     // Relations broken by the sums themselves are the data's problem, reported below.
-    for path in &written {
+    let bug = written.par_iter().find_map_first(|path| {
         let rep = validate_file(path, &path.display().to_string(), schemas, &Hints::default());
-        let bug = rep
-            .findings
+        rep.findings
             .iter()
-            .find(|f| f.severity == crate::finding::Severity::Error && f.code != crate::finding::Code::RuleBroken);
-        if let Some(first) = bug {
-            let first = first.line();
-            bail!(
-                "程序内部错误：生成的汇总表 {} 未通过审核（{first}），请把输入文件交给系统维护人员",
-                path.display()
-            );
-        }
+            .find(|f| f.severity == crate::finding::Severity::Error && f.code != crate::finding::Code::RuleBroken)
+            .map(|first| (path, first.line()))
+    });
+    if let Some((path, first)) = bug {
+        bail!(
+            "程序内部错误：生成的汇总表 {} 未通过审核（{first}），请把输入文件交给系统维护人员",
+            path.display()
+        );
     }
 
     let returned = args.output.join("退回");
@@ -107,20 +107,22 @@ fn from_files(args: &RollupArgs, schemas: &Schemas) -> anyhow::Result<Vec<Input>
     }
     let hints = super::hints(None, Some(args.period), args.limits);
     let bar = super::progress(files.len(), "审核报表", args.quiet);
-    let mut inputs = Vec::with_capacity(files.len());
-    for p in &files {
-        let mut report = validate_file(p, &display_name(p), schemas, &hints);
-        // Only a rejected file's cells are needed later (for its annotated copy).
-        if report.status != Status::Rejected {
-            report.book = None;
-        }
-        inputs.push(Input {
-            sha256: report.sha256.clone(),
-            report,
-            stored: None,
-        });
-        bar.inc(1);
-    }
+    let inputs = files
+        .par_iter()
+        .map(|p| {
+            let mut report = validate_file(p, &display_name(p), schemas, &hints);
+            // Only a rejected file's cells are needed later (for its annotated copy).
+            if report.status != Status::Rejected {
+                report.book = None;
+            }
+            bar.inc(1);
+            Input {
+                sha256: report.sha256.clone(),
+                report,
+                stored: None,
+            }
+        })
+        .collect();
     bar.finish_and_clear();
     Ok(inputs)
 }

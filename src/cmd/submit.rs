@@ -6,7 +6,9 @@ use crate::cli::{OutputFormat, SubmitArgs};
 use crate::finding::{Code, Severity};
 use crate::schema::Schemas;
 use crate::store::SubStatus;
+use crate::workflow::submit::Checked;
 use crate::workflow::{Actor, SubmitOutcome, Upload, Workflow, WorkflowError};
+use rayon::prelude::*;
 
 pub fn run(args: &SubmitArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
     let files = super::expand_inputs(&args.inputs)?;
@@ -27,37 +29,42 @@ pub fn run(args: &SubmitArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
     let mut wf = Workflow::new(&mut store, schemas, clock.now);
     let mut outcomes = Vec::new();
     let mut refused = 0;
-    for path in &files {
-        let display = path.display().to_string();
-        // A file that cannot be read has no bytes to keep: say why and go on with the batch.
-        let bytes = match crate::ingest::load(path, &args.limits) {
-            Ok(b) => b,
-            Err(u) => {
-                let f = crate::validate::unreadable_finding(&u, &display, &args.limits);
-                eprintln!("{}（未提交）", f.line());
-                refused += 1;
-                continue;
-            }
-        };
-        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        let upload = Upload {
-            file_name: &name,
-            display: &name,
-            bytes: &bytes,
-            received_at,
-            note: args.note.as_deref(),
-            on_behalf_of: args.on_behalf_of.as_deref(),
-            late_reason: args.late_reason.as_deref(),
-            hints: &hints,
-            basis: None,
-        };
-        match wf.submit(&actor, &upload) {
-            Ok(o) => outcomes.push(o),
-            // The store itself failing is the tool failing; every other refusal costs this file.
-            Err(WorkflowError::Store(e)) => return Err(e.into()),
-            Err(e) => {
-                eprintln!("{name}：{e}（未提交）");
-                refused += 1;
+    let names: Vec<String> = files
+        .iter()
+        .map(|p| p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default())
+        .collect();
+    // A few files at a time are read and checked on every core, then handed in one by one in
+    // the order given: the store takes one writer, and the batch holds only a chunk's cells.
+    let chunk = 4 * rayon::current_num_threads();
+    for (paths, names) in files.chunks(chunk).zip(names.chunks(chunk)) {
+        let checked: Vec<Result<(Vec<u8>, Checked), String>> = paths
+            .par_iter()
+            .zip(names)
+            .map(|(path, name)| {
+                let display = path.display().to_string();
+                // A file that cannot be read has no bytes to keep: say why and go on.
+                let bytes = crate::ingest::load(path, &args.limits).map_err(|u| crate::validate::unreadable_finding(&u, &display, &args.limits).line())?;
+                let checked = crate::workflow::submit::check(schemas, &upload(args, name, &bytes, received_at, &hints));
+                Ok((bytes, checked))
+            })
+            .collect();
+        for (one, name) in checked.into_iter().zip(names) {
+            let (bytes, checked) = match one {
+                Ok(c) => c,
+                Err(line) => {
+                    eprintln!("{line}（未提交）");
+                    refused += 1;
+                    continue;
+                }
+            };
+            match wf.submit_checked(&actor, &upload(args, name, &bytes, received_at, &hints), checked) {
+                Ok(o) => outcomes.push(o),
+                // The store itself failing is the tool failing; every other refusal costs this file.
+                Err(WorkflowError::Store(e)) => return Err(e.into()),
+                Err(e) => {
+                    eprintln!("{name}：{e}（未提交）");
+                    refused += 1;
+                }
             }
         }
     }
@@ -80,6 +87,21 @@ pub fn run(args: &SubmitArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
         }
     }
     Ok(i32::from(refused > 0 || outcomes.iter().any(|o| o.status != SubStatus::Accepted)))
+}
+
+/// The upload of one file of the batch, as the flags describe it.
+fn upload<'a>(args: &'a SubmitArgs, name: &'a str, bytes: &'a [u8], received_at: Option<crate::time::Time>, hints: &'a crate::validate::Hints) -> Upload<'a> {
+    Upload {
+        file_name: name,
+        display: name,
+        bytes,
+        received_at,
+        note: args.note.as_deref(),
+        on_behalf_of: args.on_behalf_of.as_deref(),
+        late_reason: args.late_reason.as_deref(),
+        hints,
+        basis: None,
+    }
 }
 
 fn describe(o: &SubmitOutcome) -> String {

@@ -6,6 +6,7 @@ use crate::finding::Severity;
 use crate::schema::Schemas;
 use crate::validate::{FileReport, Status, validate_file};
 use anyhow::{Context, bail};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -22,25 +23,30 @@ pub fn run(args: &ValidateArgs, schemas: &Schemas) -> anyhow::Result<i32> {
         super::ensure_dir(dir)?;
     }
     let bar = super::progress(files.len(), "审核", args.quiet);
-    // One file at a time: its annotated copy is written and its cells dropped before the next
-    // is read, so a batch costs the memory of its largest file, not of all of them.
-    let mut reports: Vec<FileReport> = Vec::with_capacity(files.len());
-    let mut annotated = Vec::new();
-    for p in &files {
-        let mut rep = validate_file(p, &p.display().to_string(), schemas, &hints);
-        if let Some(dir) = &args.annotate {
-            let out = annotated_path(dir, &rep.path);
-            if same_file(&out, &rep.path) {
-                bail!("标注副本 {} 会覆盖原文件，请换一个 --annotate 目录", out.display());
+    // Files are read and checked on every core; each file's annotated copy is written and its
+    // cells dropped as soon as it is checked, so a batch costs the memory of the files in hand,
+    // not of all of them. Reports come back in input order.
+    let done: Vec<(FileReport, Option<PathBuf>)> = files
+        .par_iter()
+        .map(|p| -> anyhow::Result<(FileReport, Option<PathBuf>)> {
+            let mut rep = validate_file(p, &p.display().to_string(), schemas, &hints);
+            let mut written = None;
+            if let Some(dir) = &args.annotate {
+                let out = annotated_path(dir, &rep.path);
+                if same_file(&out, &rep.path) {
+                    bail!("标注副本 {} 会覆盖原文件，请换一个 --annotate 目录", out.display());
+                }
+                crate::report::annotate::write_annotated(&rep, schemas, &out).with_context(|| format!("无法写入标注副本 {}", out.display()))?;
+                written = Some(out);
             }
-            crate::report::annotate::write_annotated(&rep, schemas, &out).with_context(|| format!("无法写入标注副本 {}", out.display()))?;
-            annotated.push(out);
-        }
-        rep.book = None;
-        reports.push(rep);
-        bar.inc(1);
-    }
+            rep.book = None;
+            bar.inc(1);
+            Ok((rep, written))
+        })
+        .collect::<anyhow::Result<_>>()?;
     bar.finish_and_clear();
+    let (reports, annotated): (Vec<FileReport>, Vec<Option<PathBuf>>) = done.into_iter().unzip();
+    let annotated: Vec<PathBuf> = annotated.into_iter().flatten().collect();
 
     match args.format {
         OutputFormat::Text => print!("{}", render_text(&reports, schemas, args.verbose, args.quiet)),

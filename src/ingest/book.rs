@@ -209,19 +209,11 @@ impl Book {
     }
 }
 
-// The wire form between the reading child process and its parent (see `isolate`): compact,
+// The wire form between a reader process and its parent (see `isolate`), in postcard: compact,
 // and numbers carried as their bits so that no value changes on the way.
 
-#[derive(Serialize, Deserialize)]
-struct WireGrid {
-    name: String,
-    cells: Vec<(u32, u32, WireCell)>,
-    merges: Vec<(u32, u32, u32, u32)>,
-    #[serde(default)]
-    hidden_rows: Vec<u32>,
-    #[serde(default)]
-    hidden_cols: Vec<(u32, u32)>,
-}
+// A sheet goes as (name, cells, merges, hidden rows, hidden columns), each cell as (row, column,
+// WireCell).
 
 #[derive(Serialize, Deserialize)]
 enum WireCell {
@@ -286,17 +278,50 @@ impl Serialize for Grid {
 
 impl<'de> Deserialize<'de> for Grid {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Grid, D::Error> {
-        let w = WireGrid::deserialize(d)?;
-        let mut g = Grid::new(w.name);
-        g.merges = w.merges;
-        g.hidden_rows = w.hidden_rows;
-        g.hidden_cols = w.hidden_cols;
-        g.cells.reserve_exact(w.cells.len());
-        for (r, c, cell) in w.cells {
-            g.insert((r, c), from_wire(cell));
+        use serde::de::{DeserializeSeed, Error, SeqAccess, Visitor};
+        // Cells go straight into the grid as they are read: a sheet of millions of cells is
+        // not held twice, once as wire cells and once as cells.
+        struct Cells(Grid);
+        impl<'de> DeserializeSeed<'de> for Cells {
+            type Value = Grid;
+            fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Grid, D::Error> {
+                d.deserialize_seq(self)
+            }
         }
-        g.finish();
-        Ok(g)
+        impl<'de> Visitor<'de> for Cells {
+            type Value = Grid;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("cells")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Grid, A::Error> {
+                let mut g = self.0;
+                if let Some(n) = seq.size_hint() {
+                    g.cells.reserve_exact(n.min(g.room));
+                }
+                while let Some((r, c, cell)) = seq.next_element::<(u32, u32, WireCell)>()? {
+                    g.insert((r, c), from_wire(cell));
+                }
+                Ok(g)
+            }
+        }
+        struct Whole;
+        impl<'de> Visitor<'de> for Whole {
+            type Value = Grid;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a sheet")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Grid, A::Error> {
+                let missing = || A::Error::custom("a sheet cut short");
+                let name: String = seq.next_element()?.ok_or_else(missing)?;
+                let mut g = seq.next_element_seed(Cells(Grid::new(name)))?.ok_or_else(missing)?;
+                g.merges = seq.next_element()?.ok_or_else(missing)?;
+                g.hidden_rows = seq.next_element()?.ok_or_else(missing)?;
+                g.hidden_cols = seq.next_element()?.ok_or_else(missing)?;
+                g.finish();
+                Ok(g)
+            }
+        }
+        d.deserialize_struct("WireGrid", &["name", "cells", "merges", "hidden_rows", "hidden_cols"], Whole)
     }
 }
 
@@ -360,7 +385,7 @@ mod tests {
         g.hidden_cols = vec![(2, 3)];
         g.finish();
         let book = Book { sheets: vec![g] };
-        let back: Book = serde_json::from_str(&serde_json::to_string(&book).unwrap()).unwrap();
+        let back: Book = postcard::from_bytes(&postcard::to_stdvec(&book).unwrap()).unwrap();
         let (a, b) = (&book.sheets[0], &back.sheets[0]);
         assert_eq!(a.iter().collect::<Vec<_>>(), b.iter().collect::<Vec<_>>());
         assert_eq!(a.merges, b.merges);

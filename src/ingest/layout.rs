@@ -3,6 +3,7 @@
 //! `<row>`, `<col>` and `<mergeCell>` (calamine's own merge reader parses the whole sheet again).
 
 use super::Budget;
+use super::zipcheck::Parts;
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
@@ -17,19 +18,34 @@ pub struct Layout {
     pub merges: Vec<(u32, u32, u32, u32)>,
 }
 
-/// The layout of every worksheet of the xlsx in `bytes`, by sheet name. A part that cannot be
-/// found or read is left out: its sheet then has no layout, which costs only the hidden-row
-/// notes (the caller falls back to calamine for its merges).
-pub fn read(bytes: &[u8], budget: &Budget) -> HashMap<String, Layout> {
+/// The layout of every worksheet of the xlsx in `bytes`, by sheet name; from `parts` when the
+/// archive's parts were kept inflated, else inflated again here. A part that cannot be found or
+/// read is left out: its sheet then has no layout, which costs only the hidden-row notes (the
+/// caller falls back to calamine for its merges).
+pub fn read(bytes: &[u8], parts: Option<&Parts>, budget: &Budget) -> HashMap<String, Layout> {
     let mut out = HashMap::new();
-    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else { return out };
-    let small = |zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str| -> Option<Vec<u8>> {
-        let f = zip.by_name(name).ok()?;
-        let mut v = Vec::new();
-        f.take(budget.limits.entry_bytes()).read_to_end(&mut v).ok()?;
-        Some(v)
+    let mut zip = match parts {
+        Some(_) => None,
+        None => match zip::ZipArchive::new(Cursor::new(bytes)) {
+            Ok(z) => Some(z),
+            Err(_) => return out,
+        },
     };
-    let (Some(workbook), Some(rels)) = (small(&mut zip, "xl/workbook.xml"), small(&mut zip, "xl/_rels/workbook.xml.rels")) else {
+    let cap = budget.limits.entry_bytes();
+    // One part's bytes, kept or inflated (a part is bounded by the entry limit already checked).
+    let mut part = |name: &str| -> Option<Vec<u8>> {
+        match (parts, zip.as_mut()) {
+            (Some(kept), _) => kept.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone()),
+            (None, Some(z)) => {
+                let f = z.by_name(name).ok()?;
+                let mut v = Vec::new();
+                f.take(cap).read_to_end(&mut v).ok()?;
+                Some(v)
+            }
+            (None, None) => None,
+        }
+    };
+    let (Some(workbook), Some(rels)) = (part("xl/workbook.xml"), part("xl/_rels/workbook.xml.rels")) else {
         return out;
     };
     let mut targets: HashMap<String, String> = HashMap::new();
@@ -50,8 +66,12 @@ pub fn read(bytes: &[u8], budget: &Budget) -> HashMap<String, Layout> {
         }
     });
     for (sheet, path) in sheets {
-        let Ok(f) = zip.by_name(&path) else { continue };
-        if let Some(layout) = scan(f.take(budget.limits.entry_bytes()), budget) {
+        let layout = match (parts, zip.as_mut()) {
+            (Some(kept), _) => kept.iter().find(|(n, _)| *n == path).and_then(|(_, b)| scan(&b[..], budget)),
+            (None, Some(z)) => z.by_name(&path).ok().and_then(|f| scan(f.take(cap), budget)),
+            (None, None) => None,
+        };
+        if let Some(layout) = layout {
             out.insert(sheet, layout);
         }
     }
@@ -81,7 +101,7 @@ pub fn scan(mut r: impl Read, budget: &Budget) -> Option<Layout> {
         };
         budget.check_time().ok()?;
         buf.extend_from_slice(&chunk[..n]);
-        let done = scan_tags(&buf, &mut |name, attrs| on_tag(name, attrs, &mut layout, &mut next_row));
+        let done = scan_wanted(&buf, &mut layout, &mut next_row);
         // A tag longer than any real one (no `>` for a megabyte) is dropped, not buffered.
         let keep_from = if buf.len() - done > 1 << 20 { buf.len() } else { done };
         buf.drain(..keep_from);
@@ -91,9 +111,58 @@ pub fn scan(mut r: impl Read, budget: &Budget) -> Option<Layout> {
     Some(layout)
 }
 
-fn on_tag(name: &[u8], attrs: &[u8], layout: &mut Layout, next_row: &mut u32) {
-    match local(name) {
-        b"row" => {
+/// The tags wanted in the complete part of `buf`, each kind found by a byte search rather than
+/// by visiting every tag (a sheet has four tags a cell); returns how many bytes were consumed
+/// (a tag cut at the end is left for the next chunk).
+fn scan_wanted(buf: &[u8], layout: &mut Layout, next_row: &mut u32) -> usize {
+    // Up to the last `<` whose tag is not closed yet.
+    let end = match memchr::memrchr(b'<', buf) {
+        Some(lt) if memchr::memchr(b'>', &buf[lt..]).is_none() => lt,
+        _ => buf.len(),
+    };
+    let done = &buf[..end];
+    for (name, kind) in [(&b"row"[..], Kind::Row), (b"col", Kind::Col), (b"mergeCell", Kind::Merge)] {
+        for at in memchr::memmem::find_iter(done, name) {
+            if !starts_tag(done, at) {
+                continue;
+            }
+            let after = at + name.len();
+            if !done.get(after).is_some_and(|b| b.is_ascii_whitespace() || matches!(b, b'/' | b'>')) {
+                continue;
+            }
+            let Some(gt) = memchr::memchr(b'>', &done[after..]) else { continue };
+            on_tag(kind, &done[after..after + gt], layout, next_row);
+        }
+    }
+    end
+}
+
+/// Whether the name at `at` is a tag's name: right after `<`, or after `prefix:` right after it.
+fn starts_tag(buf: &[u8], at: usize) -> bool {
+    match at.checked_sub(1).map(|i| buf[i]) {
+        Some(b'<') => true,
+        Some(b':') => {
+            let prefix = buf[..at - 1]
+                .iter()
+                .rev()
+                .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+                .count();
+            prefix > 0 && at >= prefix + 2 && buf[at - 2 - prefix] == b'<'
+        }
+        _ => false,
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Row,
+    Col,
+    Merge,
+}
+
+fn on_tag(kind: Kind, attrs: &[u8], layout: &mut Layout, next_row: &mut u32) {
+    match kind {
+        Kind::Row => {
             let row = attr(attrs, b"r")
                 .and_then(|r| r.parse::<u32>().ok())
                 .filter(|r| *r >= 1)
@@ -103,7 +172,7 @@ fn on_tag(name: &[u8], attrs: &[u8], layout: &mut Layout, next_row: &mut u32) {
                 layout.hidden_rows.push(row);
             }
         }
-        b"col" if attr(attrs, b"hidden").is_some_and(|h| truthy(&h)) => {
+        Kind::Col if attr(attrs, b"hidden").is_some_and(|h| truthy(&h)) => {
             let n = |k: &[u8]| attr(attrs, k).and_then(|v| v.parse::<u32>().ok()).filter(|v| *v >= 1);
             if let (Some(min), Some(max)) = (n(b"min"), n(b"max"))
                 && min <= max
@@ -111,7 +180,8 @@ fn on_tag(name: &[u8], attrs: &[u8], layout: &mut Layout, next_row: &mut u32) {
                 layout.hidden_cols.push((min - 1, max - 1));
             }
         }
-        b"mergeCell" => {
+        Kind::Col => {}
+        Kind::Merge => {
             if let Some(range) = attr(attrs, b"ref") {
                 let mut ends = range.split(':').map(crate::text::parse_a1);
                 if let Some(Some(a)) = ends.next() {
@@ -120,7 +190,6 @@ fn on_tag(name: &[u8], attrs: &[u8], layout: &mut Layout, next_row: &mut u32) {
                 }
             }
         }
-        _ => {}
     }
 }
 

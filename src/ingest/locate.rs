@@ -104,7 +104,7 @@ fn header_top(grid: &Grid, loc: TableLoc, width: u32) -> u32 {
             .collect();
         let unit_line = texts
             .iter()
-            .any(|t| t.contains("填报单位") || t.contains("报告期") || t.starts_with("单位") || strip_unit_placeholder(t).is_some());
+            .any(|t| has(t, "填报单位") || has(t, "报告期") || t.starts_with("单位") || strip_unit_placeholder(t).is_some());
         if texts.len() <= 1 || unit_line {
             break;
         }
@@ -120,6 +120,8 @@ const FOOTER_STARTS: &[&str] = &["栏目关系", "备注", "注：", "注:", "�
 fn column_number(cell: &Cell) -> Option<usize> {
     match &cell.value {
         Value::Number(n) if n.fract() == 0.0 && *n >= 1.0 && *n < 1000.0 => Some(*n as usize),
+        // A heading or a name holds no digit: most texts are turned away without a copy.
+        Value::Text(s) if !s.chars().any(|c| halfwidth(c).is_ascii_digit()) => None,
         Value::Text(s) => {
             let t: String = squeeze(s).chars().map(halfwidth).collect();
             let t = t.trim_start_matches(['(', '第']).trim_end_matches([')', '栏']);
@@ -149,16 +151,22 @@ pub fn find_tables(book: &Book, width: usize) -> Vec<TableLoc> {
     found
 }
 
-fn is_total_label(label: &str, form: &Form) -> bool {
+fn is_total_label(label: &str, total: &str) -> bool {
+    // Every spelling ends in 计.
+    if !label.contains('计') {
+        return false;
+    }
     let squeezed = squeeze(label);
     let l = squeezed.trim_end_matches(['：', ':']);
-    let total = squeeze(&form.total_label);
-    l == total || l == "总计" || (l.ends_with(&total) && l.chars().count() <= total.chars().count() + 3)
+    l == total || l == "总计" || (l.ends_with(total) && l.chars().count() <= total.chars().count() + 3)
 }
 
 /// Subtotal rows as counties write them: `小计`, `街道小计`, `小计：城区`, `其中：城区`,
 /// `（其中）城区`.
 pub fn is_subtotal_label(label: &str) -> bool {
+    if !label.contains('计') && !label.contains('其') {
+        return false;
+    }
     let l: String = squeeze(label).chars().map(halfwidth).collect();
     let l = l.trim_start_matches(['(', '[', '【']);
     l.ends_with("小计") || l.starts_with("小计") || l.starts_with("其中")
@@ -166,11 +174,32 @@ pub fn is_subtotal_label(label: &str) -> bool {
 
 /// Whether row `r` starts the part under the table. Only the label and form columns count, so a
 /// remark column a county added to the right (`注：新增 3 人`) does not cut the table short.
+/// Only texts can: a number never names a signature field.
 fn row_mentions_footer(grid: &Grid, r: u32, last_col: u32, form: &Form) -> bool {
     grid.row(r).take_while(|(c, _)| *c <= last_col).any(|(_, cell)| {
-        let t = squeeze(&cell.text());
-        form.footer.iter().any(|f| t.contains(&f.key)) || FOOTER_STARTS.iter().any(|s| t.starts_with(s))
+        let Value::Text(raw) = &cell.value else { return false };
+        let t = squeezed(raw);
+        form.footer.iter().any(|f| has(&t, &f.key)) || FOOTER_STARTS.iter().any(|s| t.starts_with(s))
     })
+}
+
+/// Where `needle` is in `hay`: a byte search without the set-up `str::find` pays on every call
+/// (cells are short and searched many times).
+fn find(hay: &str, needle: &str) -> Option<usize> {
+    memchr::memmem::find(hay.as_bytes(), needle.as_bytes())
+}
+
+fn has(hay: &str, needle: &str) -> bool {
+    find(hay, needle).is_some()
+}
+
+/// `s` without white space, copied only when it has some.
+fn squeezed(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(|c| c.is_whitespace() || c == '\u{3000}') {
+        std::borrow::Cow::Owned(squeeze(s))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
 }
 
 /// Takes the located table apart into rows, header hints and the signature block.
@@ -179,6 +208,8 @@ pub fn extract(book: &Book, loc: TableLoc, form: &Form) -> FormSheet {
     let width = form.width() as u32;
     let mut rows = Vec::new();
     let mut seen_total = false;
+    let total_label = squeeze(&form.total_label);
+    let title = Title::of(form);
     // Only rows that hold something: a stray value a million rows down costs one step.
     let below: Vec<u32> = grid.rows().filter(|&r| r > loc.header_row).collect();
     for r in below {
@@ -199,7 +230,7 @@ pub fn extract(book: &Book, loc: TableLoc, form: &Form) -> FormSheet {
         if all_blank && seen_total {
             break;
         }
-        let is_total = is_total_label(&label, form);
+        let is_total = is_total_label(&label, &total_label);
         seen_total |= is_total;
         let is_subtotal = !is_total && is_subtotal_label(&label);
         rows.push(RawRow {
@@ -220,7 +251,7 @@ pub fn extract(book: &Book, loc: TableLoc, form: &Form) -> FormSheet {
     let mut consumed: Vec<(u32, u32)> = Vec::new();
     for (&(r, c), cell) in grid.above(loc.header_row) {
         let raw = cell.text();
-        let t = squeeze(&raw);
+        let t = squeezed(&raw);
         if t.is_empty() {
             continue;
         }
@@ -241,13 +272,13 @@ pub fn extract(book: &Book, loc: TableLoc, form: &Form) -> FormSheet {
                 consumed.push((r, cc));
                 push(text, HeaderTextKind::Placeholder, &mut header);
             }
-        } else if let Some(before) = title_prefix(&t, form) {
+        } else if let Some(before) = title.prefix(&t) {
             if !before.is_empty() {
                 push(before, HeaderTextKind::Title, &mut header);
             }
-        } else if r < tree_top && !t.contains("报告期") {
+        } else if r < tree_top && !has(&t, "报告期") {
             // The header tree's own headings name columns, never the unit.
-            push(t.clone(), HeaderTextKind::Other, &mut header);
+            push(t.to_string(), HeaderTextKind::Other, &mut header);
         }
         if let Some(rest) = after_key(&t, "报告期") {
             let text = if rest.is_empty() {
@@ -258,8 +289,11 @@ pub fn extract(book: &Book, loc: TableLoc, form: &Form) -> FormSheet {
             if let Some(text) = text {
                 period_hints.push(Line { text, pos: (r, c) });
             }
-        } else if !t.contains("日期") && crate::period::Period::find_in(&t).is_some() {
-            period_fallback.push(Line { text: t.clone(), pos: (r, c) });
+        } else if !has(&t, "日期") && crate::period::Period::find_in(&t).is_some() {
+            period_fallback.push(Line {
+                text: t.to_string(),
+                pos: (r, c),
+            });
         }
     }
     if period_hints.is_empty() {
@@ -279,8 +313,10 @@ pub fn extract(book: &Book, loc: TableLoc, form: &Form) -> FormSheet {
                 value: None,
             };
             for (&(r, c), cell) in grid.iter().filter(|((r, _), _)| *r < loc.header_row || *r > table_end) {
-                let t = cell.text();
-                let Some(i) = t.find(&f.key) else { continue };
+                // A label is text; a number never holds one.
+                let Value::Text(t) = &cell.value else { continue };
+                let t = t.trim();
+                let Some(i) = find(t, &f.key) else { continue };
                 best.pos.get_or_insert((r, c));
                 let rest = cut_at_other_keys(after_colon(&t[i + f.key.len()..]), form);
                 let value = if is_filled(rest, &f.key) {
@@ -304,7 +340,7 @@ pub fn extract(book: &Book, loc: TableLoc, form: &Form) -> FormSheet {
         .collect();
 
     let area = TableArea {
-        top: header_top(grid, loc, width),
+        top: tree_top,
         header_row: loc.header_row,
         bottom: table_end,
         first_col: (loc.header_row..=table_end)
@@ -326,7 +362,7 @@ pub fn extract(book: &Book, loc: TableLoc, form: &Form) -> FormSheet {
 
 /// `填报单位：兰山区` → `兰山区`; None when the key is absent.
 fn after_key(t: &str, key: &str) -> Option<String> {
-    let i = t.find(key)?;
+    let i = find(t, key)?;
     Some(after_colon(&t[i + key.len()..]).to_string())
 }
 
@@ -350,7 +386,7 @@ fn after_colon(s: &str) -> &str {
 }
 
 fn cut_at_other_keys<'a>(s: &'a str, form: &Form) -> &'a str {
-    let cut = form.footer.iter().filter_map(|f| s.find(&f.key)).min().unwrap_or(s.len());
+    let cut = form.footer.iter().filter_map(|f| find(s, &f.key)).min().unwrap_or(s.len());
     &s[..cut]
 }
 
@@ -370,6 +406,10 @@ fn is_filled(s: &str, key: &str) -> bool {
 
 /// The printed `_____县(区)` line, filled in: `兰山县(区)` → `兰山`; `____县(区)` → ``.
 fn strip_unit_placeholder(t: &str) -> Option<String> {
+    // Every spelling names the 县.
+    if !t.contains('县') {
+        return None;
+    }
     let h: String = t.chars().map(halfwidth).collect();
     for p in ["县(市、区)", "县(区)", "市(县、区)", "县(市区)"] {
         if let Some(i) = h.find(p) {
@@ -399,14 +439,26 @@ fn prev_text_left(grid: &Grid, r: u32, c: u32) -> Option<(u32, String)> {
         .last()
 }
 
-/// For the title line, what precedes the form's name (`兰山区` of `兰山区建档立卡…统计表`);
-/// None when `t` is not the title.
-fn title_prefix(t: &str, form: &Form) -> Option<String> {
-    let name = squeeze(&form.name);
-    // The form's name from its first distinctive words: titles are often shortened or padded.
-    let stem: String = name.chars().take(4).collect();
-    let at = t.find(&name).or_else(|| t.find(&stem))?;
-    Some(t[..at].to_string())
+/// The form's name as the title line shows it, to tell the title from other header texts.
+struct Title {
+    name: String,
+    /// The name's first distinctive words: titles are often shortened or padded.
+    stem: String,
+}
+
+impl Title {
+    fn of(form: &Form) -> Title {
+        let name = squeeze(&form.name);
+        let stem = name.chars().take(4).collect();
+        Title { name, stem }
+    }
+
+    /// For the title line, what precedes the form's name (`兰山区` of `兰山区建档立卡…统计表`);
+    /// None when `t` is not the title.
+    fn prefix(&self, t: &str) -> Option<String> {
+        let at = find(t, &self.name).or_else(|| find(t, &self.stem))?;
+        Some(t[..at].to_string())
+    }
 }
 
 #[cfg(test)]

@@ -150,14 +150,15 @@ fn read_cow(name: &str, bytes: std::borrow::Cow<'_, [u8]>, limits: &Limits) -> R
     if bytes.is_empty() {
         return Err(Unreadable::Empty);
     }
-    let format = sniff::sniff(&bytes, &budget)?;
+    let mut parts = None;
+    let format = sniff::sniff_keeping(&bytes, &budget, &mut parts)?;
     let stem = Path::new(name)
         .file_stem()
         .map(|s| s.to_string_lossy().to_string())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "Sheet1".into());
     let mut book = match format {
-        Format::Xlsx | Format::Xlsb | Format::Xls | Format::Ods => sheets::read(format, &bytes, &budget)?,
+        Format::Xlsx | Format::Xlsb | Format::Xls | Format::Ods => sheets::read(format, &bytes, parts, &budget)?,
         Format::Html(enc) => html::read(&text::decode_cow(bytes, enc), &stem, &budget)?,
         Format::Csv(enc) => text::read_delimited(&text::decode_cow(bytes, enc), b',', &stem, &budget)?,
         Format::Tsv(enc) => text::read_delimited(&text::decode_cow(bytes, enc), b'\t', &stem, &budget)?,

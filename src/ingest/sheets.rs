@@ -3,20 +3,27 @@
 //! is why `isolate` reads every file in a child process under a memory limit.
 
 use super::reject::Unreadable;
+use super::zipcheck::Parts;
 use super::{Book, Budget, Cell, Format, Grid, Value};
 use crate::limits::{Limit, MAX_CELL_CHARS};
 use calamine::{Data, Reader};
 use std::io::Cursor;
 
-pub fn read(format: Format, bytes: &[u8], budget: &Budget) -> Result<Book, Unreadable> {
+/// Reads a workbook. `parts` are an xlsx's parts already inflated (a small file): the sheets
+/// are read from them rather than inflated a second and third time.
+pub fn read(format: Format, bytes: &[u8], parts: Option<Parts>, budget: &Budget) -> Result<Book, Unreadable> {
     let damaged = |detail: String| Unreadable::Damaged { format, detail };
-    let cur = Cursor::new(bytes);
+    let stored = match (&parts, format) {
+        (Some(p), Format::Xlsx) => Some(stored_zip(p).map_err(|e| damaged(e.to_string()))?),
+        _ => None,
+    };
+    let cur = Cursor::new(stored.as_deref().unwrap_or(bytes));
     let mut counter = Count { n: 0, budget };
     let mut sheets = Vec::new();
     match format {
         Format::Xlsx => {
             let mut wb = calamine::Xlsx::new(cur).map_err(|e| xlsx_error(e, format))?;
-            let mut layouts = super::layout::read(bytes, budget);
+            let mut layouts = super::layout::read(bytes, parts.as_ref(), budget);
             for name in wb.sheet_names() {
                 let mut grid = Grid::new(&name).with_room(budget.limits.cells);
                 let mut reader = wb.worksheet_cells_reader(&name).map_err(|e| xlsx_error(e, format))?;
@@ -77,6 +84,22 @@ pub fn read(format: Format, bytes: &[u8], budget: &Budget) -> Result<Book, Unrea
         Format::Html(_) | Format::Csv(_) | Format::Tsv(_) => unreachable!("text formats are not workbooks"),
     }
     Ok(Book { sheets })
+}
+
+/// The parts again as an archive that stores them as they are, for calamine to read without
+/// inflating anything.
+fn stored_zip(parts: &Parts) -> zip::result::ZipResult<Vec<u8>> {
+    use std::io::Write;
+    let size: usize = parts.iter().map(|(n, b)| b.len() + 2 * n.len() + 128).sum();
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(size + 64)));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(false);
+    for (name, data) in parts {
+        w.start_file(name.as_str(), opts)?;
+        w.write_all(data)?;
+    }
+    Ok(w.finish()?.into_inner())
 }
 
 /// calamine's own guard against a dense range too large to build: our cell limit, in effect.

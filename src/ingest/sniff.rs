@@ -110,13 +110,19 @@ const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 /// Decides what `bytes` hold, or why they cannot be read. Zip-based files are checked against
 /// the inflation limits here, before any reader opens them.
 pub fn sniff(bytes: &[u8], budget: &Budget) -> Result<Format, Unreadable> {
+    sniff_keeping(bytes, budget, &mut None)
+}
+
+/// As [`sniff`]; a small zip-based spreadsheet leaves its inflated parts in `keep` (see
+/// `zipcheck::Parts`).
+pub fn sniff_keeping(bytes: &[u8], budget: &Budget, keep: &mut Option<super::zipcheck::Parts>) -> Result<Format, Unreadable> {
     let starts = |m: &[u8]| bytes.starts_with(m);
     let foreign = |kind: Foreign| Err(Unreadable::NotSpreadsheet { kind });
     if starts(CFB_MAGIC) {
         return compound(bytes);
     }
     if starts(b"PK\x03\x04") || starts(b"PK\x05\x06") || starts(b"PK\x07\x08") {
-        return zipcheck::classify(bytes, budget);
+        return zipcheck::classify_keeping(bytes, budget, keep);
     }
     if starts(b"%PDF") {
         return foreign(Foreign::Pdf);

@@ -9,7 +9,17 @@ use std::io::{Cursor, Read};
 
 type Archive<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
 
-pub fn classify(bytes: &[u8], budget: &Budget) -> Result<Format, Unreadable> {
+/// The parts of a small archive as inflated while it was checked, so that its readers need not
+/// inflate them again: (name, bytes) in archive order.
+pub type Parts = Vec<(String, Vec<u8>)>;
+
+/// Archives whose parts inflate to at most this many bytes in all keep them (see [`Parts`]):
+/// a county's workbook inflates to a few hundred kilobytes.
+pub const KEEP_BYTES: u64 = 16 << 20;
+
+/// What a zip holds, checked against the inflation limits; a spreadsheet small enough leaves its
+/// inflated parts in `keep`.
+pub fn classify_keeping(bytes: &[u8], budget: &Budget, keep: &mut Option<Parts>) -> Result<Format, Unreadable> {
     let mut zip = match zip::ZipArchive::new(Cursor::new(bytes)) {
         Ok(z) => z,
         Err(e) => return Err(unopened(bytes, &e)),
@@ -43,7 +53,7 @@ pub fn classify(bytes: &[u8], budget: &Budget) -> Result<Format, Unreadable> {
             return Err(Unreadable::NotSpreadsheet { kind });
         }
     };
-    check_inflation(&mut zip, format, budget)?;
+    check_inflation(&mut zip, format, budget, keep)?;
     Ok(format)
 }
 
@@ -77,7 +87,7 @@ fn small_entry(zip: &mut Archive<'_>, name: &str) -> Option<String> {
     Some(s)
 }
 
-fn check_inflation(zip: &mut Archive<'_>, format: Format, budget: &Budget) -> Result<(), Unreadable> {
+fn check_inflation(zip: &mut Archive<'_>, format: Format, budget: &Budget, keep: &mut Option<Parts>) -> Result<(), Unreadable> {
     let limits = budget.limits;
     let over = |limit: Limit, n: u64| Unreadable::OverLimit {
         limit,
@@ -106,6 +116,7 @@ fn check_inflation(zip: &mut Archive<'_>, format: Format, budget: &Budget) -> Re
     if declared > limits.inflated_bytes() {
         return Err(over(Limit::TotalInflated, declared));
     }
+    let mut kept: Option<Parts> = (declared <= KEEP_BYTES).then(Vec::new);
     let mut total = 0u64;
     let mut buf = vec![0u8; 1 << 16];
     for i in 0..zip.len() {
@@ -116,8 +127,10 @@ fn check_inflation(zip: &mut Archive<'_>, format: Format, budget: &Budget) -> Re
                 return Err(Unreadable::Damaged { format, detail: e.to_string() });
             }
         };
-        let name = f.name().map(|n| n.to_lowercase()).unwrap_or_default();
+        let exact = f.name().map(|n| n.into_owned()).unwrap_or_default();
+        let name = exact.to_lowercase();
         let shared = name == "xl/sharedstrings.xml";
+        let mut part = kept.as_ref().map(|_| Vec::with_capacity(f.size().min(KEEP_BYTES) as usize));
         let mut strings = Counter::new(b"<si>");
         let mut strings_attr = Counter::new(b"<si ");
         let mut entry = 0u64;
@@ -136,6 +149,14 @@ fn check_inflation(zip: &mut Archive<'_>, format: Format, budget: &Budget) -> Re
             if total > limits.inflated_bytes() {
                 return Err(over(Limit::TotalInflated, total));
             }
+            // The sizes lied: past what may be kept, nothing is.
+            if total > KEEP_BYTES {
+                part = None;
+                kept = None;
+            }
+            if let Some(p) = part.as_mut() {
+                p.extend_from_slice(&buf[..n]);
+            }
             if shared {
                 strings.feed(&buf[..n]);
                 strings_attr.feed(&buf[..n]);
@@ -150,7 +171,13 @@ fn check_inflation(zip: &mut Archive<'_>, format: Format, budget: &Budget) -> Re
             }
             budget.check_time()?;
         }
+        if let (Some(k), Some(p)) = (kept.as_mut(), part)
+            && !exact.ends_with('/')
+        {
+            k.push((exact, p));
+        }
     }
+    *keep = kept;
     Ok(())
 }
 
@@ -175,8 +202,8 @@ impl Counter {
         // Matches that straddle the previous chunk's end.
         let mut joined = std::mem::take(&mut self.carry);
         joined.extend_from_slice(&chunk[..chunk.len().min(k - 1)]);
-        self.count += joined.windows(k).filter(|w| *w == self.pat).count() as u64;
-        self.count += chunk.windows(k).filter(|w| *w == self.pat).count() as u64;
+        self.count += memchr::memmem::find_iter(&joined, self.pat).count() as u64;
+        self.count += memchr::memmem::find_iter(chunk, self.pat).count() as u64;
         self.carry = chunk[chunk.len().saturating_sub(k - 1)..].to_vec();
     }
 }
@@ -210,16 +237,19 @@ mod tests {
     fn what_a_zip_holds() {
         let b = Budget::new(Limits::default());
         let docx = zip_of(&[("word/document.xml", b"<w/>")]);
-        assert_eq!(classify(&docx, &b).unwrap_err(), Unreadable::NotSpreadsheet { kind: Foreign::Word });
+        assert_eq!(
+            classify_keeping(&docx, &b, &mut None).unwrap_err(),
+            Unreadable::NotSpreadsheet { kind: Foreign::Word }
+        );
         let other = zip_of(&[("兰山区.xlsx", b"PK"), ("说明.txt", b"x")]);
         assert_eq!(
-            classify(&other, &b).unwrap_err(),
+            classify_keeping(&other, &b, &mut None).unwrap_err(),
             Unreadable::NotSpreadsheet {
                 kind: Foreign::Zip(vec!["兰山区.xlsx".into(), "说明.txt".into()])
             }
         );
         let ods = zip_of(&[("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"), ("content.xml", b"<x/>")]);
-        assert_eq!(classify(&ods, &b).unwrap(), Format::Ods);
+        assert_eq!(classify_keeping(&ods, &b, &mut None).unwrap(), Format::Ods);
     }
 
     #[test]
@@ -231,7 +261,7 @@ mod tests {
             ..Limits::default()
         });
         assert!(matches!(
-            classify(&one, &small).unwrap_err(),
+            classify_keeping(&one, &small, &mut None).unwrap_err(),
             Unreadable::OverLimit {
                 limit: Limit::EntryInflated,
                 ..
@@ -243,13 +273,13 @@ mod tests {
             ..Limits::default()
         });
         assert!(matches!(
-            classify(&two, &total).unwrap_err(),
+            classify_keeping(&two, &total, &mut None).unwrap_err(),
             Unreadable::OverLimit {
                 limit: Limit::TotalInflated,
                 ..
             }
         ));
-        assert_eq!(classify(&two, &Budget::new(Limits::default())).unwrap(), Format::Xlsx);
+        assert_eq!(classify_keeping(&two, &Budget::new(Limits::default()), &mut None).unwrap(), Format::Xlsx);
     }
 
     #[test]
@@ -257,7 +287,7 @@ mod tests {
         let z = zip_of(&[("xl/workbook.xml", b"<workbook/>"), ("xl/worksheets/sheet1.xml", &[b'x'; 5000])]);
         let cut = &z[..z.len() / 2];
         assert!(matches!(
-            classify(cut, &Budget::new(Limits::default())).unwrap_err(),
+            classify_keeping(cut, &Budget::new(Limits::default()), &mut None).unwrap_err(),
             Unreadable::Truncated { format: Format::Xlsx, .. }
         ));
     }

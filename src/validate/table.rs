@@ -121,19 +121,20 @@ fn read_rows<'a>(ctx: &Ctx<'_>, fs: &'a FormSheet, out: &mut Collector<'_>) -> (
         for (i, (pos, cell)) in raw.cells.iter().enumerate() {
             let no = i + 1;
             let read = read_cell(cell.as_ref());
-            let found = cell.as_ref().map(|c| c.value.display()).unwrap_or_default();
+            // What the cell showed, for the findings: written out only when one is made.
+            let found = || cell.as_ref().map(|c| c.value.display()).unwrap_or_default();
             let at = |f: Finding| f.at(sheet, *pos).row(&label).column(no, form.column_name(no));
             match &read {
                 Read::Count(_) => {}
                 Read::Blank => out.push(at(Finding::new(Code::BlankCell, file, format!("{}为空，按 0 计", ctx.col_label(no))))),
                 Read::Normalised(v, code, msg) => out.push(
                     at(Finding::new(*code, file, format!("{}{msg}", ctx.col_label(no))))
-                        .value("found", found.clone())
+                        .value("found", found())
                         .value("read", *v),
                 ),
                 Read::Bad(code, msg) => {
                     all_read = false;
-                    let mut f = at(Finding::new(*code, file, format!("{}{msg}", ctx.col_label(no)))).value("found", found);
+                    let mut f = at(Finding::new(*code, file, format!("{}{msg}", ctx.col_label(no)))).value("found", found());
                     if let Some(formula) = cell.as_ref().and_then(|c| c.formula.as_deref()) {
                         f = f.value("formula", format!("={formula}"));
                     }

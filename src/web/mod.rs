@@ -2,7 +2,8 @@
 //! request gets its actor from one extractor (`auth::Session`), is turned into a workflow call,
 //! and the answer into JSON (and, for people, HTML). The portal decides nothing itself; scope is
 //! checked inside the workflow. Blocking work (SQLite, reading a workbook in its child process)
-//! runs on tokio's blocking pool, each request with its own connection to the store.
+//! runs on tokio's blocking pool, each request with a connection of its own to the store (reused
+//! from a small pool of idle ones).
 
 mod api;
 mod auth;
@@ -37,7 +38,13 @@ pub struct AppState {
     pub logins: tokio::sync::Semaphore,
     /// Password and login rules (`security.toml` in the data directory).
     pub policy: crate::workflow::policy::Policy,
+    /// Connections to the store, reused from request to request: opening one (the lock file,
+    /// pragmas, the migration check) cost more than most requests' queries.
+    stores: std::sync::Mutex<Vec<Store>>,
 }
+
+/// Idle connections kept for reuse; more are opened under load and closed after.
+const IDLE_STORES: usize = 8;
 
 impl AppState {
     pub fn new(data: PathBuf, schemas: Schemas, secure_cookie: bool, limits: Limits, fixed_now: Option<Time>) -> AppState {
@@ -49,6 +56,7 @@ impl AppState {
             fixed_now,
             logins: tokio::sync::Semaphore::new(2),
             policy: crate::workflow::policy::Policy::default(),
+            stores: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -64,10 +72,21 @@ impl AppState {
     {
         let st = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
-            let mut store = Store::open(&st.data)?;
-            let mut wf = Workflow::new(&mut store, &st.schemas, st.now());
-            wf.policy = st.policy.clone();
-            f(&mut wf)
+            let idle = st.stores.lock().unwrap_or_else(|p| p.into_inner()).pop();
+            let mut store = match idle {
+                Some(s) => s,
+                None => Store::open(&st.data)?,
+            };
+            let answer = {
+                let mut wf = Workflow::new(&mut store, &st.schemas, st.now());
+                wf.policy = st.policy.clone();
+                f(&mut wf)
+            };
+            let mut idle = st.stores.lock().unwrap_or_else(|p| p.into_inner());
+            if idle.len() < IDLE_STORES {
+                idle.push(store);
+            }
+            answer
         })
         .await
         .map_err(|e| ApiError::Internal(format!("请求处理中断：{e}")))?

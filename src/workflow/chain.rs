@@ -78,9 +78,9 @@ impl Workflow<'_> {
         self.allow(actor, Action::View, city)?;
         // One reading of the month: the rollup and the digest of what it was made from agree
         // even when a county hands in meanwhile.
-        let subs = self.store.period_without_figures(period)?;
+        let month = self.store.period_brief(period)?;
         let reviews = self.store.period_reviews(period)?;
-        let sources = super::sources::from_month(self, city, period, &subs, &reviews)?;
+        let sources = super::sources::from_month(self, city, period, &month, &reviews)?;
         let expected = sources.standing.len();
         let counted = sources
             .standing
@@ -91,7 +91,7 @@ impl Workflow<'_> {
         let (name, bytes) = crate::report::rollup::workbook_bytes(&rollup, self.schemas, &city.code, &crate::time::date_label(self.now))
             .map_err(|e| WorkflowError::Rollup(e.to_string()))?
             .ok_or_else(|| WorkflowError::Rollup(format!("{} 的汇总表未生成", city.name)))?;
-        let digest = basis(self.schemas, city, &subs, &reviews);
+        let digest = basis(self.schemas, city, &month.subs, &reviews);
         let hints = Hints {
             region: Some(city.code.clone()),
             period: Some(period),
@@ -130,12 +130,12 @@ impl Workflow<'_> {
         for r in std::iter::once(&scope).chain(&counties).chain(&cities) {
             self.allow(actor, Action::View, r)?;
         }
-        let subs = self.store.period_without_figures(period)?;
-        let reviews = self.store.period_reviews(period)?;
-        let standing = |regions: &[&Region]| super::standing::standing_of(self.schemas, regions, period, &subs, &reviews, self.now);
+        let month = self.store.period_brief(period)?;
+        let (subs, reviews) = (&month.subs, self.store.period_reviews(period)?);
+        let standing = |regions: &[&Region]| super::standing::standing_of(self.schemas, regions, period, subs, &reviews, Some(&month.versions), self.now);
         Ok(Board {
             counties: standing(&counties),
-            reported: cities.iter().map(|c| (c.code.clone(), reported_in(self.schemas, c, &subs, &reviews))).collect(),
+            reported: cities.iter().map(|c| (c.code.clone(), reported_in(self.schemas, c, subs, &reviews))).collect(),
             cities: standing(&cities),
         })
     }

@@ -85,7 +85,14 @@ impl<'a> Workflow<'a> {
 
     /// Submits one upload (see `submit`).
     pub fn submit(&mut self, actor: &Actor, upload: &Upload<'_>) -> Result<SubmitOutcome, WorkflowError> {
-        submit::submit(self, actor, upload)
+        let checked = submit::check(self.schemas, upload);
+        submit::submit(self, actor, upload, checked)
+    }
+
+    /// Submits one upload already read and checked by [`submit::check`] (a batch checks its
+    /// files on every core first).
+    pub fn submit_checked(&mut self, actor: &Actor, upload: &Upload<'_>, checked: submit::Checked) -> Result<SubmitOutcome, WorkflowError> {
+        submit::submit(self, actor, upload, checked)
     }
 
     /// Returns, approves or unlocks a region's sheet for a month (see `review`).
@@ -104,9 +111,17 @@ impl<'a> Workflow<'a> {
         for r in &regions {
             self.allow(actor, Action::View, r)?;
         }
-        let subs = self.store.period_without_figures(period)?;
+        let month = self.store.period_brief(period)?;
         let reviews = self.store.period_reviews(period)?;
-        Ok(standing::standing_of(self.schemas, &regions, period, &subs, &reviews, self.now))
+        Ok(standing::standing_of(
+            self.schemas,
+            &regions,
+            period,
+            &month.subs,
+            &reviews,
+            Some(&month.versions),
+            self.now,
+        ))
     }
 
     /// The month regions are working on now (see [`current_period`]).
@@ -117,7 +132,7 @@ impl<'a> Workflow<'a> {
     /// One region's month: its standing and every upload and review event.
     pub fn region_month(&self, actor: &Actor, region: &Region, period: Period) -> Result<(RegionStatus, review::History), WorkflowError> {
         let history = self.history(actor, region, period)?;
-        let status = standing::standing_of(self.schemas, &[region], period, &history.submissions, &history.reviews, self.now)
+        let status = standing::standing_of(self.schemas, &[region], period, &history.submissions, &history.reviews, None, self.now)
             .pop()
             .expect("one region in, one standing out");
         Ok((status, history))

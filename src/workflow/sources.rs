@@ -9,7 +9,7 @@ use crate::aggregate::rollup::{Context, Input, Rollup, Stored, plan};
 use crate::period::Period;
 use crate::schema::Region;
 use crate::schema::regions::Level;
-use crate::store::{Review, SubStatus, Submission};
+use crate::store::{MonthBrief, Review, SubStatus, Submission};
 use crate::time::label as time_label;
 use crate::validate::{FileReport, Status, Summary};
 use std::path::PathBuf;
@@ -31,21 +31,22 @@ impl Sources {
 }
 
 pub(super) fn from_store(wf: &Workflow<'_>, scope: &Region, period: Period) -> Result<Sources, WorkflowError> {
-    // The month without its figures; only the figures of the uploads chosen are read.
-    let subs = wf.store.period_without_figures(period)?;
+    // The month brief (see `Store::period_brief`); only the uploads chosen are read whole.
+    let month = wf.store.period_brief(period)?;
     let reviews = wf.store.period_reviews(period)?;
-    from_month(wf, scope, period, &subs, &reviews)
+    from_month(wf, scope, period, &month, &reviews)
 }
 
-/// As [`from_store`], from a month already read (`subs` without figures, and its reviews).
-pub(super) fn from_month(wf: &Workflow<'_>, scope: &Region, period: Period, subs: &[Submission], reviews: &[Review]) -> Result<Sources, WorkflowError> {
+/// As [`from_store`], from a month already read (brief, and its reviews).
+pub(super) fn from_month(wf: &Workflow<'_>, scope: &Region, period: Period, month: &MonthBrief, reviews: &[Review]) -> Result<Sources, WorkflowError> {
+    let subs = &month.subs[..];
     let schemas = wf.schemas;
     // Counties, and cities for the city sheets a province receives.
     let mut regions = schemas.regions.counties(&scope.code);
     if scope.level == Level::Province {
         regions.extend(cities_under(schemas, scope));
     }
-    let standing = standing_of(schemas, &regions, period, subs, reviews, wf.now);
+    let standing = standing_of(schemas, &regions, period, subs, reviews, Some(&month.versions), wf.now);
     let mut codes: Vec<&str> = subs.iter().filter_map(|s| s.region.as_deref()).collect();
     codes.sort();
     codes.dedup();
@@ -59,8 +60,8 @@ pub(super) fn from_month(wf: &Workflow<'_>, scope: &Region, period: Period, subs
         let (chosen, returned) = super::review::chosen(&history, &events);
         let returned = returned.as_ref();
         let Some(s) = chosen else { continue };
-        let mut s = s.clone();
-        s.sheet = wf.store.sheet(s.id)?;
+        // The month was read brief: the chosen upload whole, with its findings and figures.
+        let Some(s) = wf.store.submission(s.id)? else { continue };
         let s = &s;
         inputs.push(Input {
             report: report_of(s, region),

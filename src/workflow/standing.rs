@@ -119,13 +119,15 @@ pub fn cities_under<'a>(schemas: &'a Schemas, scope: &'a Region) -> Vec<&'a Regi
 }
 
 /// The standing of each of `regions` (counties, or cities for the sheets they send up) for
-/// `period`, judged at `now`. Every level has the same due date.
+/// `period`, judged at `now`. Every level has the same due date. `versions` counts each region's
+/// uploads when `subs` is a month read brief (see `Store::period_brief`).
 pub fn standing_of(
     schemas: &Schemas,
     regions: &[&Region],
     period: Period,
     subs: &[Submission],
     reviews: &[Review],
+    versions: Option<&std::collections::HashMap<String, usize>>,
     now: DateTime<FixedOffset>,
 ) -> Vec<RegionStatus> {
     let form = schemas.form();
@@ -179,7 +181,8 @@ pub fn standing_of(
                 first_accepted: first.map(|s| time_label(s.received_at)),
                 effective: eff.map(Brief::of),
                 latest: latest.map(|s| Brief::of(s)),
-                versions: history.len(),
+                // A month read brief holds only the telling uploads; its counts come with it.
+                versions: versions.and_then(|v| v.get(&county.code).copied()).unwrap_or(history.len()),
                 note: eff.or(latest.copied()).and_then(|s| s.note.clone()),
                 reasons,
                 review,
@@ -256,7 +259,7 @@ mod tests {
             sub(7, "371322", "2024-10-07T09:00:00+08:00", SubStatus::Pending),
         ];
         let now = at("2024-10-10T12:00:00+08:00");
-        let st = standing_of(&s, &s.regions.counties(&linyi.code), "2024-09".parse().unwrap(), &subs, &[], now);
+        let st = standing_of(&s, &s.regions.counties(&linyi.code), "2024-09".parse().unwrap(), &subs, &[], None, now);
         assert_eq!(st.len(), 12);
         let by = |code: &str| st.iter().find(|x| x.code == code).unwrap();
         assert_eq!(by("371302").state, State::OnTime);
@@ -278,8 +281,103 @@ mod tests {
             "2024-09".parse().unwrap(),
             &subs,
             &[],
+            None,
             at("2024-10-08T20:00:00+08:00"),
         );
         assert_eq!(early.iter().find(|x| x.code == "371323").unwrap().label, "未报，未到截止日");
+    }
+
+    /// A month read brief (only each region's telling uploads, with the counts) stands exactly
+    /// as the month read whole: every standing, every rollup choice and every 上报 digest, over
+    /// random histories of uploads out of order and review events.
+    #[test]
+    fn a_month_read_brief_stands_as_the_whole_month() {
+        use crate::store::{NewReview, NewSubmission, ReviewAction, Store};
+        use rand::{RngExt, SeedableRng};
+        let s = Schemas::embedded().unwrap();
+        let linyi = s.regions.get("371300").unwrap();
+        let counties = s.regions.counties(&linyi.code);
+        let period: Period = "2026-10".parse().unwrap();
+        for seed in 0..25u64 {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let d = tempfile::tempdir().unwrap();
+            let mut store = Store::open(d.path()).unwrap();
+            let mut ids: std::collections::HashMap<&str, Vec<i64>> = Default::default();
+            for step in 0..60 {
+                let region = counties[rng.random_range(0..6usize)].code.as_str();
+                if rng.random_range(0..5u32) == 0 && ids.get(region).is_some_and(|v| !v.is_empty()) {
+                    let v = &ids[region];
+                    let action = [ReviewAction::Returned, ReviewAction::Approved, ReviewAction::Unlocked][rng.random_range(0..3usize)];
+                    let tx = store.begin().unwrap();
+                    tx.add_review(&NewReview {
+                        region,
+                        period,
+                        action,
+                        submission_id: Some(v[rng.random_range(0..v.len())]),
+                        by: Some("审核人"),
+                        at: at("2026-11-06T10:00:00+08:00"),
+                        reason: Some("理由"),
+                    })
+                    .unwrap();
+                    tx.commit().unwrap();
+                    continue;
+                }
+                let status = [SubStatus::Accepted, SubStatus::Rejected, SubStatus::Pending][rng.random_range(0..3usize)];
+                // Arrivals out of order: some recorded later with an earlier time.
+                let received = at(&format!(
+                    "2026-11-{:02}T{:02}:00:00+08:00",
+                    rng.random_range(1..9u32),
+                    rng.random_range(8..18u32)
+                ));
+                let findings = vec![Finding::new(Code::LargeChange, "f", format!("第 {step} 次"))];
+                let tx = store.begin().unwrap();
+                let (id, _) = tx
+                    .insert(&NewSubmission {
+                        region: Some(region),
+                        period: Some(period),
+                        file_name: "f.xlsx",
+                        bytes: b"x",
+                        sha256: "00",
+                        submitted_by: None,
+                        received_at: received,
+                        imported_at: received,
+                        note: rng.random_range(0..2u32).eq(&0).then_some("说明"),
+                        status,
+                        findings: &findings,
+                        summary: crate::finding::Summary::of(&findings),
+                        sheet: None,
+                        on_behalf_of: None,
+                        late_reason: rng.random_range(0..3u32).eq(&0).then_some("迟报"),
+                        basis: rng.random_range(0..4u32).eq(&0).then_some("digest"),
+                    })
+                    .unwrap();
+                tx.commit().unwrap();
+                ids.entry(region).or_default().push(id);
+            }
+            // The whole month as it used to be read: every version, oldest first.
+            let mut whole: Vec<Submission> = store.all().unwrap().into_iter().filter(|x| x.period == Some(period)).collect();
+            whole.sort_by_key(|x| (x.received_at, x.id));
+            let brief = store.period_brief(period).unwrap();
+            assert!(brief.subs.len() <= whole.len());
+            let reviews = store.period_reviews(period).unwrap();
+            let now = at("2026-11-20T10:00:00+08:00");
+            let a = serde_json::to_value(standing_of(&s, &counties, period, &whole, &reviews, None, now)).unwrap();
+            let b = serde_json::to_value(standing_of(&s, &counties, period, &brief.subs, &reviews, Some(&brief.versions), now)).unwrap();
+            assert_eq!(a, b, "seed {seed}");
+            for c in &counties {
+                let pick = |subs: &[Submission]| {
+                    let h: Vec<&Submission> = subs.iter().filter(|x| x.region.as_deref() == Some(c.code.as_str())).collect();
+                    let e: Vec<&Review> = reviews.iter().filter(|r| r.region == c.code).collect();
+                    let (chosen, returned) = crate::workflow::review::chosen(&h, &e);
+                    (chosen.map(|x| x.id), returned.map(|r| r.sentence()))
+                };
+                assert_eq!(pick(&whole), pick(&brief.subs), "seed {seed} {}", c.code);
+            }
+            assert_eq!(
+                crate::workflow::chain::basis(&s, linyi, &whole, &reviews),
+                crate::workflow::chain::basis(&s, linyi, &brief.subs, &reviews),
+                "seed {seed}"
+            );
+        }
     }
 }

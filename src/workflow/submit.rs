@@ -76,9 +76,28 @@ struct Admitted<'a> {
     note: Option<&'a str>,
 }
 
-/// Validates the upload and refuses it, before anything is stored, when its received-at time
-/// lies ahead, when it is outside the actor's scope, or when a 代报 names another region.
-fn admit<'a>(wf: &Workflow<'a>, actor: &Actor, up: &Upload<'a>) -> Result<Admitted<'a>, WorkflowError> {
+/// An upload read and checked against the form: the part of handing in that needs no store
+/// and decides nothing, so that a batch does it for its files on every core and then hands
+/// them in one by one (`Workflow::submit_checked`).
+pub struct Checked {
+    rep: crate::validate::FileReport,
+}
+
+/// Reads and checks `up` against the form (a 代报 names the region the sheet must be for).
+pub fn check(schemas: &crate::schema::Schemas, up: &Upload<'_>) -> Checked {
+    let mut hints = up.hints.clone();
+    if let Some(p) = up.on_behalf_of.and_then(|t| super::scope::region_arg(schemas, t).ok()) {
+        hints.region = Some(p.code.clone());
+    }
+    // The bytes validated are the bytes stored.
+    Checked {
+        rep: validate_bytes(up.bytes, up.file_name, Path::new(up.display), up.display, schemas, &hints),
+    }
+}
+
+/// Refuses the upload, before anything is stored, when its received-at time lies ahead, when
+/// it is outside the actor's scope, or when a 代报 names another region.
+fn admit<'a>(wf: &Workflow<'a>, actor: &Actor, up: &Upload<'a>, checked: Checked) -> Result<Admitted<'a>, WorkflowError> {
     let schemas = wf.schemas;
     let now = wf.now;
     let received_at = up.received_at.unwrap_or(now);
@@ -88,18 +107,15 @@ fn admit<'a>(wf: &Workflow<'a>, actor: &Actor, up: &Upload<'a>) -> Result<Admitt
             now: time_label(now),
         });
     }
-    // 代报 names the region: it is the hint, and the sheet must agree with it.
+    // 代报 names the region: it was the hint, and the sheet must agree with it.
     let proxy = up.on_behalf_of.map(|t| wf.region(t)).transpose()?;
-    let mut hints = up.hints.clone();
     if let Some(p) = proxy {
         if actor.region.as_deref() == Some(p.code.as_str()) {
             return Err(WorkflowError::OnBehalfOfOwn);
         }
         wf.allow(actor, Action::Submit, p)?;
-        hints.region = Some(p.code.clone());
     }
-    // The bytes validated are the bytes stored.
-    let rep = validate_bytes(up.bytes, up.file_name, Path::new(up.display), up.display, schemas, &hints);
+    let rep = checked.rep;
     let sha256 = rep.sha256.clone().unwrap_or_else(|| crate::text::sha256_hex(up.bytes));
     let region_code = rep.sheet.as_ref().map(|s| s.region.clone()).or(rep.region.clone());
     let period = rep.sheet.as_ref().map(|s| s.period).or(rep.period);
@@ -135,7 +151,7 @@ fn admit<'a>(wf: &Workflow<'a>, actor: &Actor, up: &Upload<'a>) -> Result<Admitt
 
 /// Refuses an upload for a month that is 审核通过 (locked).
 fn refuse_if_locked(tx: &crate::store::Txn<'_>, schemas: &crate::schema::Schemas, region: &crate::schema::Region, period: Period) -> Result<(), WorkflowError> {
-    let history = tx.history(&region.code, period)?;
+    let history = tx.history_brief(&region.code, period)?;
     let events = tx.reviews(&region.code, period)?;
     match approval(&history, &events) {
         Some(lock) => Err(WorkflowError::Locked {
@@ -167,11 +183,13 @@ fn check_history(
         return Ok(None);
     };
     let baseline = tx.baseline(&sheet.region)?;
-    let prev_history = tx.history(&sheet.region, sheet.period.prev())?;
+    let prev_history = tx.history_brief(&sheet.region, sheet.period.prev())?;
     let prev_events = tx.reviews(&sheet.region, sheet.period.prev())?;
-    let prev = counting(&prev_history, &prev_events)
-        .and_then(|s| s.sheet.as_ref())
-        .map(|sheet| Previous { period: sheet.period, sheet });
+    let prev_sheet = match counting(&prev_history, &prev_events) {
+        Some(s) => tx.sheet(s.id)?,
+        None => None,
+    };
+    let prev = prev_sheet.as_ref().map(|sheet| Previous { period: sheet.period, sheet });
     let found = cross::check(form, display, sheet, baseline.as_ref(), prev);
     let to_set = match (&baseline, form.cross_period.baseline_column) {
         (None, Some(no)) => Some((sheet.region.clone(), sheet.total.values[no - 1], no)),
@@ -181,7 +199,7 @@ fn check_history(
     Ok(to_set)
 }
 
-pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>) -> Result<SubmitOutcome, WorkflowError> {
+pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>, checked: Checked) -> Result<SubmitOutcome, WorkflowError> {
     let schemas = wf.schemas;
     let now = wf.now;
     let form = schemas.form();
@@ -194,7 +212,7 @@ pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>) -> R
         received_at,
         proxy,
         note,
-    } = admit(wf, actor, up)?;
+    } = admit(wf, actor, up, checked)?;
     let tx = wf.store.begin()?;
     if let (Some(r), Some(p)) = (region, period) {
         refuse_if_locked(&tx, schemas, r, p)?;

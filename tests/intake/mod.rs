@@ -697,3 +697,58 @@ fn fuzz_findings_cost_only_their_own_file() {
     }
     assert_eq!(files[found]["status"], "accepted");
 }
+
+/// The readers are a pool of processes that each read many files: one that crashes (aborts) or
+/// hangs in the middle of a parallel batch costs exactly the file it held. The test build makes
+/// a reader abort or loop for the files named in `YUEBAO_TEST_READER_CRASH` / `_HANG`.
+#[test]
+fn a_reader_that_crashes_or_hangs_in_a_parallel_batch_costs_exactly_one_file() {
+    let d = tmp();
+    let dir = d.path().join("month");
+    let run = yuebao(&["sample", "--period", "2026-10", "--region", "371300", "-o", dir.to_str().unwrap(), "-q"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 12);
+    // Files 5 and 9 of 12: each reader has served others by then.
+    let (crash, hang) = (names[4].clone(), names[8].clone());
+    let run = yuebao_env(
+        d.path(),
+        &["validate", "month", "--format", "json", "--max-seconds", "1", "-q"],
+        &[("YUEBAO_TEST_READER_CRASH", &crash), ("YUEBAO_TEST_READER_HANG", &hang)],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let files = doc["files"].as_array().unwrap();
+    // Every file in its place, in the order given.
+    let shown: Vec<String> = files
+        .iter()
+        .map(|f| f["file"].as_str().unwrap().rsplit('/').next().unwrap().to_string())
+        .collect();
+    assert_eq!(shown, names);
+    for (name, f) in names.iter().zip(files) {
+        let first = &f["findings"][0];
+        if *name == crash {
+            assert_eq!((f["status"].as_str(), first["code"].as_str()), (Some("rejected"), Some("E001")), "{f:#}");
+            assert_eq!(first["values"]["reason"], "crashed");
+            assert_plain_chinese(first["message"].as_str().unwrap());
+        } else if *name == hang {
+            assert_eq!((f["status"].as_str(), first["code"].as_str()), (Some("rejected"), Some("E007")), "{f:#}");
+            assert_eq!(first["values"]["reason"], "limit:time");
+        } else {
+            assert_eq!(f["status"], "accepted", "{name}: {f:#}");
+        }
+    }
+    // The readers of that batch are gone with it: none left behind in this test's name.
+    let left = std::process::Command::new("pgrep").args(["-f", "yuebao-reader"]).output();
+    if let Ok(out) = left {
+        let pids = String::from_utf8_lossy(&out.stdout);
+        for pid in pids.split_whitespace() {
+            let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            assert!(!String::from_utf8_lossy(&env).contains(&hang), "reader {pid} of this batch is still running");
+        }
+    }
+}

@@ -40,11 +40,17 @@ impl Run {
 
 /// Runs `yuebao ARGS` in `dir`.
 pub fn yuebao_in(dir: &Path, args: &[&str]) -> Run {
+    yuebao_env(dir, args, &[])
+}
+
+/// Runs `yuebao ARGS` in `dir` with these environment variables set.
+pub fn yuebao_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_yuebao"))
         .args(args)
         .current_dir(dir)
         .env_remove("YUEBAO_SCHEMAS")
         .env_remove("YUEBAO_DATA")
+        .envs(env.iter().copied())
         .output()
         .expect("run yuebao");
     Run {
