@@ -22,8 +22,8 @@ pub fn run(args: &StatusArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
     let rows = wf.standing(&Actor::operator(None), scope, args.period, listing)?;
     match args.format {
         OutputFormat::Json => {
-            let v = crate::workflow::standing::status_json(scope, args.period, now, args.level == StatusLevel::City, &rows);
-            println!("{}", serde_json::to_string_pretty(&v)?);
+            let doc = crate::workflow::standing::status_doc(scope, args.period, now, args.level == StatusLevel::City, rows);
+            println!("{}", serde_json::to_string_pretty(&doc)?);
         }
         OutputFormat::Text => {
             let unit = if args.level == StatusLevel::City { "市" } else { "县区" };

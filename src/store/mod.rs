@@ -207,6 +207,7 @@ fn migrations() -> Migrations<'static> {
                 last_report     INTEGER,
                 PRIMARY KEY (region, period)
             ) STRICT;
+            CREATE INDEX submissions_by_sha256 ON submissions (sha256);
             INSERT INTO region_months ",
             region_months_all!(),
             ";"
@@ -214,14 +215,20 @@ fn migrations() -> Migrations<'static> {
     ])
 }
 
-/// The same for one region-month (?1, ?2), written after each insert.
-const REGION_MONTH_ONE: &str = "INSERT OR REPLACE INTO region_months (region, period, versions, latest, effective, first_accepted, last_accepted, last_report)
-    SELECT ?1, ?2, (SELECT COUNT(*) FROM submissions WHERE region = ?1 AND period = ?2),
-        (SELECT id FROM submissions WHERE region = ?1 AND period = ?2 ORDER BY received_at DESC, id DESC LIMIT 1),
-        (SELECT id FROM submissions WHERE region = ?1 AND period = ?2 AND status = 'accepted' ORDER BY received_at DESC, id DESC LIMIT 1),
-        (SELECT id FROM submissions WHERE region = ?1 AND period = ?2 AND status = 'accepted' ORDER BY received_at, id LIMIT 1),
-        (SELECT MAX(id) FROM submissions WHERE region = ?1 AND period = ?2 AND status = 'accepted'),
-        (SELECT id FROM submissions WHERE region = ?1 AND period = ?2 AND basis IS NOT NULL ORDER BY received_at DESC, id DESC LIMIT 1)";
+/// Upload ?1 (just inserted) taken into its region-month's row: one more version, and the
+/// telling uploads compared with it, so that a submit costs the same after thousands of versions.
+const REGION_MONTH_ADD: &str = "INSERT INTO region_months (region, period, versions, latest, effective, first_accepted, last_accepted, last_report)
+    SELECT region, period, 1, id,
+        CASE WHEN status = 'accepted' THEN id END, CASE WHEN status = 'accepted' THEN id END,
+        CASE WHEN status = 'accepted' THEN id END, CASE WHEN basis IS NOT NULL THEN id END
+    FROM submissions WHERE id = ?1
+    ON CONFLICT (region, period) DO UPDATE SET
+        versions = versions + 1,
+        latest = CASE WHEN (SELECT (n.received_at, n.id) > (o.received_at, o.id) FROM submissions n, submissions o WHERE n.id = ?1 AND o.id = latest) THEN ?1 ELSE latest END,
+        effective = CASE WHEN excluded.effective IS NOT NULL AND (effective IS NULL OR (SELECT (n.received_at, n.id) > (o.received_at, o.id) FROM submissions n, submissions o WHERE n.id = ?1 AND o.id = effective)) THEN ?1 ELSE effective END,
+        first_accepted = CASE WHEN excluded.first_accepted IS NOT NULL AND (first_accepted IS NULL OR (SELECT (n.received_at, n.id) < (o.received_at, o.id) FROM submissions n, submissions o WHERE n.id = ?1 AND o.id = first_accepted)) THEN ?1 ELSE first_accepted END,
+        last_accepted = COALESCE(excluded.last_accepted, last_accepted),
+        last_report = CASE WHEN excluded.last_report IS NOT NULL AND (last_report IS NULL OR (SELECT (n.received_at, n.id) > (o.received_at, o.id) FROM submissions n, submissions o WHERE n.id = ?1 AND o.id = last_report)) THEN ?1 ELSE last_report END";
 
 /// What becomes of a submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -681,10 +688,11 @@ impl Txn<'_> {
         let t: Option<String> = self
             .tx
             .query_row(
-                "SELECT MIN(received_at) FROM submissions WHERE region = ?1 AND period = ?2 AND status = 'accepted'",
+                "SELECT received_at FROM submissions WHERE id = (SELECT first_accepted FROM region_months WHERE region = ?1 AND period = ?2)",
                 params![region, period.to_string()],
                 |r| r.get(0),
             )
+            .optional()
             .map_err(self.sql())?;
         Ok(t.and_then(|t| DateTime::parse_from_rfc3339(&t).ok()))
     }
@@ -704,14 +712,22 @@ impl Txn<'_> {
         Ok(row.and_then(|(v, t)| DateTime::parse_from_rfc3339(&t).ok().map(|t| (v, t))))
     }
 
-    /// Every upload of a region and period, oldest first, as this transaction sees them,
-    /// without their findings and figures (see [`Store::period_brief`]): what deciding the
-    /// month's lock and its counting upload needs.
-    pub fn history_brief(&self, region: &str, period: Period) -> Result<Vec<Submission>, StoreError> {
+    /// A region-month's telling uploads (see [`Store::period_brief`]), oldest first, without
+    /// findings and figures: enough to tell which upload counts and whether a return holds.
+    pub fn region_month_brief(&self, region: &str, period: Period) -> Result<Vec<Submission>, StoreError> {
         query_submissions(
             &self.tx,
             &self.file,
-            &format!("SELECT {BRIEF_COLUMNS} FROM submissions WHERE region = ?1 AND period = ?2 ORDER BY received_at, id"),
+            &format!(
+                "SELECT {BRIEF_COLUMNS} FROM submissions WHERE id IN (
+                    SELECT latest FROM region_months WHERE region = ?1 AND period = ?2
+                    UNION SELECT effective FROM region_months WHERE region = ?1 AND period = ?2
+                    UNION SELECT first_accepted FROM region_months WHERE region = ?1 AND period = ?2
+                    UNION SELECT last_accepted FROM region_months WHERE region = ?1 AND period = ?2
+                    UNION SELECT last_report FROM region_months WHERE region = ?1 AND period = ?2
+                    UNION SELECT submission_id FROM reviews WHERE region = ?1 AND period = ?2
+                ) ORDER BY received_at, id"
+            ),
             params![region, period.to_string()],
         )
     }
@@ -754,6 +770,18 @@ impl Txn<'_> {
 
     /// The version number the next upload of a region and period gets.
     pub fn next_version(&self, region: Option<&str>, period: Option<Period>) -> Result<i64, StoreError> {
+        if let (Some(r), Some(p)) = (region, period) {
+            let n: Option<i64> = self
+                .tx
+                .query_row(
+                    "SELECT versions FROM region_months WHERE region = ?1 AND period = ?2",
+                    params![r, p.to_string()],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(self.sql())?;
+            return Ok(n.unwrap_or(0) + 1);
+        }
         self.tx
             .query_row(
                 "SELECT COUNT(*) + 1 FROM submissions WHERE region IS ?1 AND period IS ?2",
@@ -807,8 +835,8 @@ impl Txn<'_> {
                 .execute("INSERT INTO sheets (submission_id, sheet) VALUES (?1, ?2)", params![id, sheet])
                 .map_err(&sql)?;
         }
-        if let (Some(region), Some(period)) = (s.region, s.period) {
-            self.tx.execute(REGION_MONTH_ONE, params![region, period.to_string()]).map_err(&sql)?;
+        if s.region.is_some() && s.period.is_some() {
+            self.tx.execute(REGION_MONTH_ADD, [id]).map_err(&sql)?;
         }
         Ok((id, version))
     }

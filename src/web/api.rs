@@ -56,7 +56,11 @@ struct StatusQuery {
 }
 
 /// `GET /api/status?period=YYYY-MM[&region=CODE][&level=city]`: as `yuebao status --format json`.
-async fn status(State(st): State<Arc<AppState>>, session: Session, Query(q): Query<StatusQuery>) -> Result<Json<serde_json::Value>, ApiError> {
+async fn status(
+    State(st): State<Arc<AppState>>,
+    session: Session,
+    Query(q): Query<StatusQuery>,
+) -> Result<Json<crate::workflow::standing::StatusDoc>, ApiError> {
     let period = period_arg(&q.period)?;
     let code = region_or_own(&st, &session, q.region.as_deref())?;
     let cities = q.level.as_deref() == Some("city");
@@ -67,7 +71,7 @@ async fn status(State(st): State<Arc<AppState>>, session: Session, Query(q): Que
             let scope = st2.schemas.regions.get(&code).expect("resolved above");
             let listing = if cities { Listing::Cities } else { Listing::Counties };
             let rows = wf.standing(&actor, scope, period, listing)?;
-            Ok(crate::workflow::standing::status_json(scope, period, wf.now, cities, &rows))
+            Ok(crate::workflow::standing::status_doc(scope, period, wf.now, cities, rows))
         })
         .await?;
     Ok(Json(v))

@@ -151,9 +151,9 @@ fn admit<'a>(wf: &Workflow<'a>, actor: &Actor, up: &Upload<'a>, checked: Checked
 
 /// Refuses an upload for a month that is 审核通过 (locked).
 fn refuse_if_locked(tx: &crate::store::Txn<'_>, schemas: &crate::schema::Schemas, region: &crate::schema::Region, period: Period) -> Result<(), WorkflowError> {
-    let history = tx.history_brief(&region.code, period)?;
+    // An approval holds until an unlock whatever was uploaded since: the events alone tell.
     let events = tx.reviews(&region.code, period)?;
-    match approval(&history, &events) {
+    match approval(&[], &events) {
         Some(lock) => Err(WorkflowError::Locked {
             region: schemas.regions.display(region),
             period: period.label(),
@@ -183,7 +183,7 @@ fn check_history(
         return Ok(None);
     };
     let baseline = tx.baseline(&sheet.region)?;
-    let prev_history = tx.history_brief(&sheet.region, sheet.period.prev())?;
+    let prev_history = tx.region_month_brief(&sheet.region, sheet.period.prev())?;
     let prev_events = tx.reviews(&sheet.region, sheet.period.prev())?;
     let prev_sheet = match counting(&prev_history, &prev_events) {
         Some(s) => tx.sheet(s.id)?,
