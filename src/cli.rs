@@ -77,6 +77,9 @@ pub enum Command {
     Verify {
         #[command(flatten)]
         store: StoreArgs,
+        /// 另行保存的链尾（上次 verify 输出的“审计日志链尾”，写作 条数:哈希）：检查日志没有被截断或改写
+        #[arg(long, value_name = "N:HASH")]
+        expect: Option<String>,
     },
     /// Internal: a reader process of the pool (see `ingest::isolate`): reads files sent on
     /// stdin one after another under the limits, answering each with its sheets or the reason it
@@ -270,6 +273,10 @@ pub struct StoreArgs {
     /// 数据目录（其中的 yuebao.sqlite3 保存全部报送记录）；默认为当前目录下的 yuebao-data
     #[arg(long = "data", env = "YUEBAO_DATA", value_name = "DIR")]
     pub dir: Option<PathBuf>,
+
+    /// 审计密钥文件（放在数据目录之外）：审计日志用它签名（HMAC-SHA-256），verify 用它核对
+    #[arg(long = "audit-key-file", env = "YUEBAO_AUDIT_KEY_FILE", value_name = "FILE")]
+    pub audit_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

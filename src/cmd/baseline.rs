@@ -4,10 +4,11 @@
 use crate::cli::BaselineCommand;
 use crate::schema::Schemas;
 use crate::schema::regions::Level;
+use crate::workflow::{Actor, Workflow};
 use anyhow::{Context, bail};
 use std::path::Path;
 
-pub fn run(cmd: &BaselineCommand, schemas: &Schemas) -> anyhow::Result<i32> {
+pub fn run(cmd: &BaselineCommand, schemas: &Schemas, clock: &super::Clock) -> anyhow::Result<i32> {
     let form = schemas.form();
     let Some(no) = form.cross_period.baseline_column else {
         bail!("模式中没有设置 cross_period.baseline_column，本表没有基线栏");
@@ -17,7 +18,8 @@ pub fn run(cmd: &BaselineCommand, schemas: &Schemas) -> anyhow::Result<i32> {
             let values = read_file(file, schemas)?;
             let mut store = super::open_store(store)?;
             let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-            store.set_baselines(&values, &format!("基线文件 {name}"), by.as_deref(), crate::time::now())?;
+            let mut wf = Workflow::new(&mut store, schemas, clock.now);
+            let off = wf.import_baselines(&Actor::operator(by.as_deref()), &values, &format!("基线文件 {name}"))?;
             println!(
                 "已导入 {} 个地区的第({no})栏基线（{}），来自 {}",
                 values.len(),
@@ -25,36 +27,23 @@ pub fn run(cmd: &BaselineCommand, schemas: &Schemas) -> anyhow::Result<i32> {
                 file.display()
             );
             // Months already accepted are not changed, but the city should know which disagree.
-            let mut off = Vec::new();
-            for (code, value) in &values {
-                let subs = store.region(code)?;
-                let mut periods: Vec<_> = subs.iter().filter_map(|s| s.period).collect();
-                periods.dedup();
-                for p in periods {
-                    if let Some(v) = crate::store::effective(subs.iter().filter(|s| s.period == Some(p)))
-                        .and_then(|s| s.sheet.as_ref())
-                        .map(|sh| sh.total.values[no - 1])
-                        && v != *value
-                    {
-                        let name = schemas.regions.get(code).map(|r| r.name.clone()).unwrap_or_else(|| code.clone());
-                        off.push(format!("{name} {}：第({no})栏 {v}，新基线 {value}", p.label()));
-                    }
-                }
-            }
             if !off.is_empty() {
                 println!("注意：以下已接收的报表与新基线不符（已接收的不变，请核实后让县区重新报送）：");
-                for line in &off {
-                    println!("  {line}");
+                for d in &off {
+                    let name = schemas.regions.get(&d.region).map(|r| r.name.clone()).unwrap_or_else(|| d.region.clone());
+                    println!("  {name} {}：第({no})栏 {}，新基线 {}", d.period.label(), d.found, d.baseline);
                 }
             }
             Ok(0)
         }
         BaselineCommand::List { region, store } => {
             let scope = super::region_arg(schemas, region)?;
-            let store = super::open_existing_store(store)?;
+            let mut store = super::open_existing_store(store)?;
+            let wf = Workflow::new(&mut store, schemas, clock.now);
+            let actor = Actor::operator(None);
             println!("第({no})栏 {} 的基线：", form.column_name(no));
             for c in schemas.regions.counties(&scope.code) {
-                match store.baseline(&c.code)? {
+                match wf.baseline(&actor, c)? {
                     Some(b) => println!("  {} {}\t{}\t{}", c.code, super::pad(&c.name, 12), b.value, b.source),
                     None => println!("  {} {}\t—\t尚无（第一份被接收的报表将作为基线）", c.code, super::pad(&c.name, 12)),
                 }

@@ -118,27 +118,43 @@ fn original(store: &crate::store::Store, s: &crate::store::Submission) -> anyhow
 }
 
 /// `yuebao verify`: exit 0 when the store is whole, 1 with every problem listed when not.
-pub fn verify(args: &crate::cli::StoreArgs) -> anyhow::Result<i32> {
-    let store = super::open_existing_store(args)?;
-    let mut problems = store.check()?;
-    problems.extend(store.check_audit()?);
-    let n = store.count()?;
-    let (entries, head) = store.audit_head()?;
-    if problems.is_empty() {
+pub fn verify(args: &crate::cli::StoreArgs, expect: Option<&str>, schemas: &Schemas, clock: &super::Clock) -> anyhow::Result<i32> {
+    let expect = expect.map(parse_head).transpose()?;
+    let mut store = super::open_existing_store(args)?;
+    let wf = crate::workflow::Workflow::new(&mut store, schemas, clock.now);
+    let v = wf.verify(&crate::workflow::Actor::operator(None), expect.as_ref())?;
+    for n in &v.notes {
+        println!("注意：{n}");
+    }
+    if v.problems.is_empty() {
         println!(
-            "数据库 {} 完好：{n} 份报送，原始文件齐全且与 SHA-256 一致；审计日志 {entries} 条，哈希链完整",
-            store.file().display()
+            "数据库 {} 完好：{} 份报送，原始文件齐全且与 SHA-256 一致，每条记录都有审计日志记下的摘要；审计日志 {} 条，哈希链完整",
+            v.file.display(),
+            v.submissions,
+            v.entries
         );
         // Written down elsewhere (a printout, a message), the head also shows a log whose whole
-        // chain was recomputed after an edit: the chain itself holds no secret.
-        println!("审计日志链尾：{head}");
+        // chain was recomputed after an edit, or whose tail was cut: `verify --expect` checks it.
+        println!("审计日志链尾：{}:{}", v.entries, v.head);
         return Ok(0);
     }
-    println!("数据库 {} 有 {} 处问题：", store.file().display(), problems.len());
-    for p in &problems {
+    println!("数据库 {} 有 {} 处问题：", v.file.display(), v.problems.len());
+    for p in &v.problems {
         println!("  {p}");
     }
     Ok(1)
+}
+
+/// `N:HASH`, as `verify` prints the chain's head.
+fn parse_head(text: &str) -> anyhow::Result<(i64, String)> {
+    let bad = || anyhow::anyhow!("--expect “{text}”应写作 条数:链尾哈希（yuebao verify 输出的“审计日志链尾”）");
+    let (n, hash) = text.trim().split_once(':').ok_or_else(bad)?;
+    let n: i64 = n.trim().parse().map_err(|_| bad())?;
+    let hash = hash.trim().to_ascii_lowercase();
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    Ok((n, hash))
 }
 
 /// `yuebao export`: every upload's original file under `DIR/报告期/代码-名称/第N版-文件名`, and

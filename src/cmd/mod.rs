@@ -158,7 +158,15 @@ pub fn progress(len: usize, what: &str, quiet: bool) -> indicatif::ProgressBar {
 /// commands that write (submit, baseline import).
 pub fn open_store(args: &crate::cli::StoreArgs) -> anyhow::Result<crate::store::Store> {
     let dir = crate::store::data_dir(args.dir.as_deref());
-    Ok(crate::store::Store::open(&dir)?)
+    Ok(crate::store::Store::open_keyed(&dir, audit_key(args)?)?)
+}
+
+/// The audit key named by `--audit-key-file` / `YUEBAO_AUDIT_KEY_FILE`, if any.
+pub fn audit_key(args: &crate::cli::StoreArgs) -> anyhow::Result<Option<crate::store::audit::AuditKey>> {
+    args.audit_key_file
+        .as_deref()
+        .map(|f| crate::store::audit::AuditKey::read(f).map_err(anyhow::Error::msg))
+        .transpose()
 }
 
 /// Opens an existing store for the commands that only read: a mistyped `--data` should say so,
@@ -173,7 +181,7 @@ pub fn open_existing_store(args: &crate::cli::StoreArgs) -> anyhow::Result<crate
             crate::store::DB_FILE
         );
     }
-    Ok(crate::store::Store::open(&dir)?)
+    Ok(crate::store::Store::open_keyed(&dir, audit_key(args)?)?)
 }
 
 /// Parses a time the user typed (see `time::parse`), naming the flag when it cannot.

@@ -6,7 +6,8 @@ use crate::schema::Schemas;
 pub fn run(args: &ServeArgs, schemas: &Schemas, now: Option<&str>) -> anyhow::Result<i32> {
     let data = crate::store::data_dir(args.store.dir.as_deref());
     // Created (or upgraded) once before serving, so that requests find it ready.
-    crate::store::Store::open(&data)?;
+    let key = super::audit_key(&args.store)?;
+    crate::store::Store::open_keyed(&data, key.clone())?;
     let policy = crate::workflow::policy::Policy::load(&data)?;
     let mut state = crate::web::AppState::new(
         data,
@@ -16,6 +17,7 @@ pub fn run(args: &ServeArgs, schemas: &Schemas, now: Option<&str>) -> anyhow::Re
         now.map(|t| super::time_arg("--now", t)).transpose()?,
     );
     state.policy = policy;
+    state.audit_key = key;
     crate::web::serve(state, &args.listen)?;
     Ok(0)
 }

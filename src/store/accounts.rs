@@ -2,6 +2,8 @@
 //! kept only as argon2id hashes (made by the workflow); of a session token only its SHA-256.
 //! Accounts are disabled, never deleted, so that the uploads they made keep a name.
 
+use super::audit::NewAudit;
+use super::facts::Subject;
 use super::{Store, StoreError, stamp};
 use chrono::{DateTime, FixedOffset};
 use rusqlite::{OptionalExtension, params};
@@ -41,22 +43,29 @@ fn user_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
 }
 
 impl Store {
+    /// Creates an account; `audit` records it, in the same transaction, bound to the new row.
+    #[allow(clippy::too_many_arguments)]
     pub fn add_user(
-        &self,
+        &mut self,
         username: &str,
         password_hash: &str,
         role: &str,
         region: &str,
         must_change: bool,
         at: DateTime<FixedOffset>,
+        audit: &NewAudit<'_>,
     ) -> Result<i64, StoreError> {
-        self.conn
+        let tx = self.begin()?;
+        tx.tx
             .execute(
                 "INSERT INTO users (username, password_hash, role, region, created_at, must_change, password_set_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5)",
                 params![username, password_hash, role, region, stamp(at), must_change as i64],
             )
-            .map_err(self.sql())?;
-        Ok(self.conn.last_insert_rowid())
+            .map_err(tx.sql())?;
+        let id = tx.tx.last_insert_rowid();
+        tx.audit_fact(audit, &Subject::User(username.to_string()))?;
+        tx.commit()?;
+        Ok(id)
     }
 
     pub fn user(&self, username: &str) -> Result<Option<User>, StoreError> {
@@ -75,24 +84,47 @@ impl Store {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(self.sql())
     }
 
-    pub fn set_disabled(&self, username: &str, disabled: bool) -> Result<bool, StoreError> {
-        let n = self
-            .conn
-            .execute("UPDATE users SET disabled = ?2 WHERE username = ?1", params![username, disabled as i64])
-            .map_err(self.sql())?;
-        Ok(n == 1)
+    /// Disables or enables an account, with the entry that records it (bound to the row).
+    pub fn set_disabled(&mut self, username: &str, disabled: bool, audit: &NewAudit<'_>) -> Result<bool, StoreError> {
+        self.change_user(username, audit, |tx| {
+            tx.execute("UPDATE users SET disabled = ?2 WHERE username = ?1", params![username, disabled as i64])
+        })
     }
 
-    /// A new password; `must_change` when an administrator set it for someone else.
-    pub fn set_password_hash(&self, username: &str, hash: &str, must_change: bool, at: DateTime<FixedOffset>) -> Result<bool, StoreError> {
-        let n = self
-            .conn
-            .execute(
+    /// A new password; `must_change` when an administrator set it for someone else. With the
+    /// entry that records it (bound to the row).
+    pub fn set_password_hash(
+        &mut self,
+        username: &str,
+        hash: &str,
+        must_change: bool,
+        at: DateTime<FixedOffset>,
+        audit: &NewAudit<'_>,
+    ) -> Result<bool, StoreError> {
+        self.change_user(username, audit, |tx| {
+            tx.execute(
                 "UPDATE users SET password_hash = ?2, must_change = ?3, password_set_at = ?4 WHERE username = ?1",
                 params![username, hash, must_change as i64, stamp(at)],
             )
-            .map_err(self.sql())?;
-        Ok(n == 1)
+        })
+    }
+
+    /// One change to an account and its audit entry, in one transaction; false when there is
+    /// no such account (nothing is written).
+    fn change_user(
+        &mut self,
+        username: &str,
+        audit: &NewAudit<'_>,
+        change: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<usize>,
+    ) -> Result<bool, StoreError> {
+        let tx = self.begin()?;
+        let n = change(&tx.tx).map_err(tx.sql())?;
+        if n != 1 {
+            return Ok(false);
+        }
+        tx.audit_fact(audit, &Subject::User(username.to_string()))?;
+        tx.commit()?;
+        Ok(true)
     }
 
     /// Ends every open session of an account (disabled, or its password changed).

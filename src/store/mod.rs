@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod facts;
 
 use crate::finding::Finding;
 use crate::period::Period;
@@ -33,6 +34,8 @@ pub enum StoreError {
     Sql { file: PathBuf, source: rusqlite::Error },
     #[error("数据库 {file} 中第 {id} 号报送记录已损坏：{what}")]
     Corrupt { file: PathBuf, id: i64, what: String },
+    #[error("数据库 {file} 的审计日志用密钥签名，本次没有提供密钥，不能写入：请用 --audit-key-file（或环境变量 YUEBAO_AUDIT_KEY_FILE）指定密钥文件")]
+    AuditKeyNeeded { file: PathBuf },
 }
 
 /// The `region_months` row of every region-month, from `submissions` (a macro, to be part of
@@ -212,8 +215,24 @@ fn migrations() -> Migrations<'static> {
             region_months_all!(),
             ";"
         )),
+        // Every stored fact bound into the audit chain: the entry recording an upload, a review
+        // event, a baseline or an account change names it and carries a digest of its row; with
+        // an audit key, entries and the chain's head are signed. Facts older than this step get
+        // entries marked as backfilled when the store is opened after the upgrade.
+        M::up(
+            "ALTER TABLE audit_log ADD COLUMN subject TEXT;
+            ALTER TABLE audit_log ADD COLUMN digest TEXT;
+            ALTER TABLE audit_log ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE audit_log ADD COLUMN backfilled INTEGER NOT NULL DEFAULT 0;
+            CREATE INDEX audit_log_by_subject ON audit_log (subject, id);
+            ALTER TABLE log_chain ADD COLUMN mac TEXT;",
+        ),
     ])
 }
+
+/// The schema step that binds facts into the audit chain (see `facts`): opening a store that
+/// was older than it writes the backfilled entries.
+const FACTS_BOUND: usize = 8;
 
 /// Upload ?1 (just inserted) taken into its region-month's row: one more version, and the
 /// telling uploads compared with it, so that a submit costs the same after thousands of versions.
@@ -385,6 +404,8 @@ pub struct Review {
 pub struct Store {
     conn: Connection,
     file: PathBuf,
+    /// The audit key, when this installation signs its audit chain.
+    key: Option<audit::AuditKey>,
 }
 
 /// A month read for its standing (see [`Store::period_brief`]).
@@ -405,6 +426,11 @@ impl Store {
     /// Opens the store in `dir`, creating the directory and database on first use and bringing
     /// an older database up to the current schema.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        Store::open_keyed(dir, None)
+    }
+
+    /// As [`Store::open`], with the audit key that signs the entries this store writes.
+    pub fn open_keyed(dir: &Path, key: Option<audit::AuditKey>) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
             dir: dir.to_path_buf(),
             source,
@@ -433,11 +459,24 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(open_err)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(open_err)?;
-        migrations()
+        let migrations = migrations();
+        let before = migrations
+            .current_version(&conn)
+            .map_err(|source| StoreError::Migrate { file: file.clone(), source })?;
+        migrations
             .to_latest(&mut conn)
             .map_err(|source| StoreError::Migrate { file: file.clone(), source })?;
+        let mut store = Store { conn, file, key };
+        // Only at the upgrade itself: a fact without an entry found later was slipped in.
+        if let rusqlite_migration::SchemaVersion::Inside(v) = before
+            && v.get() < FACTS_BOUND
+        {
+            let tx = store.begin()?;
+            facts::backfill(&tx.tx, &tx.file, tx.key.as_ref(), crate::time::now())?;
+            tx.commit()?;
+        }
         drop(lock);
-        Ok(Store { conn, file })
+        Ok(store)
     }
 
     pub fn file(&self) -> &Path {
@@ -464,7 +503,12 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|source| StoreError::Sql { file: file.clone(), source })?;
-        Ok(Txn { tx, file, _turn: turn })
+        Ok(Txn {
+            tx,
+            file,
+            key: self.key.clone(),
+            _turn: turn,
+        })
     }
 
     /// Every upload for a region and period, oldest first.
@@ -586,14 +630,6 @@ impl Store {
     }
 
     /// Sets baselines from a file (`yuebao baseline import`), all or none.
-    pub fn set_baselines(&mut self, values: &[(String, i64)], source: &str, by: Option<&str>, at: DateTime<FixedOffset>) -> Result<(), StoreError> {
-        let tx = self.begin()?;
-        for (region, value) in values {
-            tx.set_baseline(region, *value, source, at, by)?;
-        }
-        tx.commit()
-    }
-
     /// How many uploads the store holds.
     pub fn count(&self) -> Result<i64, StoreError> {
         self.conn.query_row("SELECT COUNT(*) FROM submissions", [], |r| r.get(0)).map_err(self.sql())
@@ -631,6 +667,7 @@ impl Store {
         for sha in orphans {
             problems.push(format!("原始文件 {sha} 没有对应的报送记录（提交未完成）"));
         }
+        problems.extend(facts::check(&self.conn, &self.file)?);
         // The region-months index, recomputed from the submissions: rows that differ either way.
         let differ: Vec<(String, String)> = self
             .conn
@@ -654,6 +691,7 @@ impl Store {
 pub struct Txn<'a> {
     tx: rusqlite::Transaction<'a>,
     file: PathBuf,
+    key: Option<audit::AuditKey>,
     /// This process's turn to write; released after the transaction ends (fields drop in order).
     _turn: std::sync::MutexGuard<'static, ()>,
 }
@@ -841,15 +879,15 @@ impl Txn<'_> {
         Ok((id, version))
     }
 
-    /// Records a region's baseline taken from its first accepted upload.
-    pub fn set_baseline(&self, region: &str, value: i64, source: &str, at: DateTime<FixedOffset>, by: Option<&str>) -> Result<(), StoreError> {
+    /// Records a region's baseline; returns its id.
+    pub fn set_baseline(&self, region: &str, value: i64, source: &str, at: DateTime<FixedOffset>, by: Option<&str>) -> Result<i64, StoreError> {
         self.tx
             .execute(
                 "INSERT INTO baselines (region, value, source, set_at, set_by) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![region, value, source, stamp(at), by],
             )
-            .map(|_| ())
-            .map_err(self.sql())
+            .map_err(self.sql())?;
+        Ok(self.tx.last_insert_rowid())
     }
 
     pub fn commit(self) -> Result<(), StoreError> {
@@ -1083,7 +1121,14 @@ mod tests {
         assert_eq!(u.password_set_at.as_deref(), Some("2026-11-01T09:00:00+08:00"));
         assert!(store.session("t").unwrap().is_none(), "sessions end at the upgrade");
         assert_eq!(store.last_login_failures("linyi", 5).unwrap().len(), 1);
-        assert_eq!(store.audit_head().unwrap().0, 0);
+        // The account gets the entry it lacked, marked as written at the upgrade.
+        assert_eq!(store.audit_head().unwrap().0, 1);
+        let back = store.audit_entries(&audit::AuditFilter::default()).unwrap();
+        assert_eq!(
+            (back[0].action.as_str(), back[0].subject.as_deref(), back[0].backfilled),
+            ("backfill", Some("user:linyi"), true)
+        );
+        assert!(store.check().unwrap().is_empty(), "{:?}", store.check().unwrap());
         store
             .audit(&audit::NewAudit {
                 at: crate::time::parse("2026-11-02 09:00").unwrap(),
@@ -1095,7 +1140,7 @@ mod tests {
                 description: "登录成功",
             })
             .unwrap();
-        assert!(store.check_audit().unwrap().is_empty());
+        assert!(store.check_audit(None).unwrap().0.is_empty());
         let ok: i64 = store.conn.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).unwrap();
         assert_eq!(ok, 0);
     }

@@ -72,6 +72,7 @@ impl From<WorkflowError> for ApiError {
             WorkflowError::UnknownRegion { .. }
             | WorkflowError::AmbiguousRegion { .. }
             | WorkflowError::NotARollupScope { .. }
+            | WorkflowError::NoBaselineColumn
             | WorkflowError::NotACity { .. } => ApiError::BadRequest(m),
             WorkflowError::ReceivedInFuture { .. } | WorkflowError::Account(_) => ApiError::BadRequest(m),
             WorkflowError::Locked { .. } | WorkflowError::CannotReview { .. } => ApiError::Conflict(m),

@@ -41,6 +41,8 @@ pub struct AppState {
     /// Connections to the store, reused from request to request: opening one (the lock file,
     /// pragmas, the migration check) cost more than most requests' queries.
     stores: std::sync::Mutex<Vec<Store>>,
+    /// The key the audit chain is signed with (`--audit-key-file`), if any.
+    pub audit_key: Option<crate::store::audit::AuditKey>,
 }
 
 /// Idle connections kept for reuse; more are opened under load and closed after.
@@ -57,6 +59,7 @@ impl AppState {
             logins: tokio::sync::Semaphore::new(2),
             policy: crate::workflow::policy::Policy::default(),
             stores: std::sync::Mutex::new(Vec::new()),
+            audit_key: None,
         }
     }
 
@@ -75,7 +78,7 @@ impl AppState {
             let idle = st.stores.lock().unwrap_or_else(|p| p.into_inner()).pop();
             let mut store = match idle {
                 Some(s) => s,
-                None => Store::open(&st.data)?,
+                None => Store::open_keyed(&st.data, st.audit_key.clone())?,
             };
             let answer = {
                 let mut wf = Workflow::new(&mut store, &st.schemas, st.now());

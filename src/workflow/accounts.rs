@@ -130,14 +130,15 @@ impl Workflow<'_> {
         }
         self.policy.check_password(new.password, username)?;
         let hash = hash_password(new.password)?;
-        self.store.add_user(username, &hash, role.code(), &region.code, new.must_change, self.now)?;
         let text = format!(
             "新建{}账号“{username}”（{}）{}",
             role.label(),
             self.schemas.regions.display(region),
             if new.must_change { "，首次登录须改密码" } else { "" }
         );
-        self.record(actor, Event::UserAdd, Some(&region.code), &text)?;
+        let entry = super::audit::entry(actor, Event::UserAdd, Some(&region.code), &text, self.now);
+        self.store
+            .add_user(username, &hash, role.code(), &region.code, new.must_change, self.now, &entry)?;
         Ok(self.store.user(username)?.expect("just added"))
     }
 
@@ -160,16 +161,17 @@ impl Workflow<'_> {
         if disabled && actor.role != Role::Operator && actor.name.as_deref() == Some(username) {
             return Err(WorkflowError::Account("不能停用自己的账号".into()));
         }
-        self.store.set_disabled(username, disabled)?;
-        if disabled {
-            self.store.end_sessions_of(username, self.now)?;
-        }
         let (event, what) = if disabled {
             (Event::UserDisable, "停用")
         } else {
             (Event::UserEnable, "启用")
         };
-        self.record(actor, event, Some(&user.region), &format!("{what}账号“{username}”"))?;
+        let text = format!("{what}账号“{username}”");
+        let entry = super::audit::entry(actor, event, Some(&user.region), &text, self.now);
+        self.store.set_disabled(username, disabled, &entry)?;
+        if disabled {
+            self.store.end_sessions_of(username, self.now)?;
+        }
         Ok(())
     }
 
@@ -179,10 +181,10 @@ impl Workflow<'_> {
         let user = self.managed(actor, username)?;
         self.policy.check_password(password, username)?;
         let hash = hash_password(password)?;
-        self.store.set_password_hash(username, &hash, must_change, self.now)?;
-        self.store.end_sessions_of(username, self.now)?;
         let text = format!("重设账号“{username}”的密码{}", if must_change { "，下次登录须修改" } else { "" });
-        self.record(actor, Event::PasswordChange, Some(&user.region), &text)?;
+        let entry = super::audit::entry(actor, Event::PasswordChange, Some(&user.region), &text, self.now);
+        self.store.set_password_hash(username, &hash, must_change, self.now, &entry)?;
+        self.store.end_sessions_of(username, self.now)?;
         Ok(())
     }
 
@@ -199,10 +201,10 @@ impl Workflow<'_> {
         }
         self.policy.check_password(new, &username)?;
         let hash = hash_password(new)?;
-        self.store.set_password_hash(&username, &hash, false, self.now)?;
+        let entry = super::audit::entry(actor, Event::PasswordChange, Some(&user.region), "修改了自己的密码", self.now);
+        self.store.set_password_hash(&username, &hash, false, self.now, &entry)?;
         let keep = crate::text::sha256_hex(keep.as_bytes());
         self.store.end_other_sessions_of(&username, &keep, self.now)?;
-        self.record(actor, Event::PasswordChange, Some(&user.region), "修改了自己的密码")?;
         Ok(())
     }
 

@@ -9,6 +9,20 @@ use super::{Workflow, WorkflowError};
 use crate::schema::regions::Level;
 use crate::store::audit::{AuditEntry, AuditFilter, NewAudit};
 
+/// What `verify` found (see [`Workflow::verify`]).
+#[derive(Debug, Clone)]
+pub struct Verification {
+    /// What is wrong, one sentence each naming the row; empty when the store is whole.
+    pub problems: Vec<String>,
+    /// What could not be checked (signed entries without the key).
+    pub notes: Vec<String>,
+    pub submissions: i64,
+    /// The chain's head: how many entries, and the last one's hash (`N:HASH` for `--expect`).
+    pub entries: i64,
+    pub head: String,
+    pub file: std::path::PathBuf,
+}
+
 /// What an entry records; `code` is the stable English action code in `audit_log.action`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
@@ -26,10 +40,11 @@ pub enum Event {
     UserDisable,
     UserEnable,
     PasswordChange,
+    Baseline,
 }
 
 impl Event {
-    pub const ALL: [Event; 14] = [
+    pub const ALL: [Event; 15] = [
         Event::Login,
         Event::LoginFailed,
         Event::Logout,
@@ -44,6 +59,7 @@ impl Event {
         Event::UserDisable,
         Event::UserEnable,
         Event::PasswordChange,
+        Event::Baseline,
     ];
 
     pub fn code(self) -> &'static str {
@@ -62,6 +78,7 @@ impl Event {
             Event::UserDisable => "user_disable",
             Event::UserEnable => "user_enable",
             Event::PasswordChange => "password_change",
+            Event::Baseline => "baseline",
         }
     }
 
@@ -81,6 +98,7 @@ impl Event {
             Event::UserDisable => "停用账号",
             Event::UserEnable => "启用账号",
             Event::PasswordChange => "修改密码",
+            Event::Baseline => "基线",
         }
     }
 
@@ -92,7 +110,11 @@ impl Event {
 
 /// The Chinese label of a stored action code (the code itself when it is not one of ours).
 pub fn action_label(code: &str) -> &str {
-    Event::of_code(code).map(Event::label).unwrap_or(code)
+    match code {
+        // Written by the store when an older one was upgraded (see `store::facts`).
+        "backfill" => "升级补记",
+        _ => Event::of_code(code).map(Event::label).unwrap_or(code),
+    }
 }
 
 /// An entry for `actor` doing `event` on `region`.
@@ -142,9 +164,33 @@ impl Workflow<'_> {
         Ok(self.store.audit_entries(&f)?)
     }
 
-    /// The chain's problems (empty: whole), for `verify`.
-    pub fn check_audit(&self) -> Result<Vec<String>, WorkflowError> {
-        Ok(self.store.check_audit()?)
+    /// Everything `verify` checks, as `actor` (the province or the command line: it reads the
+    /// whole store): the database file, every upload's bytes, the region-month index, every
+    /// stored fact against the entry that records it, and the chain itself, its head, its
+    /// signature (when the store was opened with the key) and a head kept elsewhere (`expect`).
+    pub fn verify(&self, actor: &Actor, expect: Option<&(i64, String)>) -> Result<Verification, WorkflowError> {
+        if actor.role != Role::Operator {
+            let own = actor.region.as_deref().and_then(|c| self.schemas.regions.get(c));
+            if own.is_none_or(|r| r.level != Level::Province) {
+                return Err(WorkflowError::OutOfScope {
+                    actor: actor.name.clone().unwrap_or_default(),
+                    action: "检查",
+                    what: "整个数据库".into(),
+                });
+            }
+        }
+        let mut problems = self.store.check()?;
+        let (chain, notes) = self.store.check_audit(expect)?;
+        problems.extend(chain);
+        let (entries, head) = self.store.audit_head()?;
+        Ok(Verification {
+            problems,
+            notes,
+            submissions: self.store.count()?,
+            entries,
+            head,
+            file: self.store.file().to_path_buf(),
+        })
     }
 }
 

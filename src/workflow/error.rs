@@ -14,6 +14,8 @@ pub enum WorkflowError {
     AmbiguousRegion { text: String, candidates: String },
     #[error("{region}是县区，县区报表不需要再汇总；请选择市或省")]
     NotARollupScope { region: String },
+    #[error("模式中没有设置 cross_period.baseline_column，本表没有基线栏")]
+    NoBaselineColumn,
     #[error("{region} {period} 已于 {at} 由{by}审核通过，报表已锁定；如需修改，请先由审核人解锁")]
     Locked { region: String, period: String, by: String, at: String },
     #[error("{what}必须写明原因")]

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod annual;
 pub mod audit;
+pub mod baseline;
 pub mod chain;
 mod error;
 pub mod policy;

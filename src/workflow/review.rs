@@ -221,7 +221,10 @@ pub(super) fn review(wf: &mut Workflow<'_>, actor: &Actor, req: &ReviewRequest<'
         version.map(|v| format!("第 {v} 版")).unwrap_or_default(),
         reason.map(|r| format!("，理由：{r}")).unwrap_or_default()
     );
-    tx.audit(&super::audit::entry(actor, event, Some(&region.code), &text, now))?;
+    tx.audit_fact(
+        &super::audit::entry(actor, event, Some(&region.code), &text, now),
+        &crate::store::facts::Subject::Review(id),
+    )?;
     tx.commit()?;
     Ok(ReviewOutcome {
         id,

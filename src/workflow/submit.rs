@@ -247,7 +247,12 @@ pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>, chec
     {
         let version = tx.next_version(Some(r), Some(p))?;
         let source = format!("{}报表第 {version} 版", p.label());
-        tx.set_baseline(r, *value, &source, now, actor.name.as_deref())?;
+        let id = tx.set_baseline(r, *value, &source, now, actor.name.as_deref())?;
+        let text = format!("第({no})栏基线记为 {value}（{source}）");
+        tx.audit_fact(
+            &super::audit::entry(actor, super::audit::Event::Baseline, Some(r), &text, now),
+            &crate::store::facts::Subject::Baseline(id),
+        )?;
         rep.findings.push(
             Finding::new(
                 Code::BaselineSet,
@@ -291,7 +296,10 @@ pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>, chec
         rep.summary.warnings,
         if proxy.is_some() { "，代报" } else { "" }
     );
-    tx.audit(&super::audit::entry(actor, super::audit::Event::Upload, region_code.as_deref(), &text, now))?;
+    tx.audit_fact(
+        &super::audit::entry(actor, super::audit::Event::Upload, region_code.as_deref(), &text, now),
+        &crate::store::facts::Subject::Submission(id),
+    )?;
     tx.commit()?;
 
     let due = period.map(|p| schemas.calendar.due_date(p, &form.period).date);

@@ -148,15 +148,24 @@ fn copy_store(from: &Path, to: &Path) {
     }
 }
 
-/// `verify` walks the chain: a row deleted in the middle, one edited, the last one deleted, and
-/// the same deletion with the head "fixed" by hand are each found and named.
-#[test]
-fn verify_finds_audit_rows_deleted_or_edited_with_the_sqlite3_tool() {
-    let Some(tool) = sqlite3() else { return };
-    let d = tmp();
-    let data = d.path().join("data");
+/// The chain's head as `verify` prints it (`N:HASH`).
+fn head_of(stdout: &str) -> String {
+    stdout.lines().find_map(|l| l.strip_prefix("审计日志链尾：")).unwrap_or_default().to_string()
+}
+
+/// A store with five accounts, an accepted upload (兰山区, then approved), a rejected one (罗庄区)
+/// and a baseline: every kind of stored fact.
+fn tamper_store(d: &Path) -> PathBuf {
+    let data = d.join("data");
     accounts(&data);
-    submit(&data, &[&lanshan(&d.path().join("f"), "2026-10", &lanshan_rows())], &["--by", "值班员"]);
+    submit(
+        &data,
+        &[&lanshan(&d.join("f"), "2026-10", &lanshan_rows())],
+        &["--by", "值班员", "--received-at", "2026-11-06 09:00"],
+    );
+    let mut bad = lanshan_rows();
+    bad[1].1[2] = bad[1].1[1] + 9;
+    submit(&data, &[&county_file(&d.join("g"), "371311", "罗庄区", "2026-10", &bad)], &["--by", "值班员"]);
     ok(&yuebao(&[
         "review",
         "approve",
@@ -167,46 +176,175 @@ fn verify_finds_audit_rows_deleted_or_edited_with_the_sqlite3_tool() {
         "--period",
         "2026-10",
         "--now",
-        "2026-11-04 09:00",
+        "2026-11-07 09:00",
     ]));
+    data
+}
+
+/// `verify` checks every stored fact against the entry that records it, and the chain against
+/// itself: each tampering the issue lists, done with the real sqlite3 tool on a copy, makes it
+/// exit 1 with a sentence naming the row.
+#[test]
+fn verify_finds_tampering_with_facts_and_the_chain_done_with_the_sqlite3_tool() {
+    let Some(tool) = sqlite3() else { return };
+    let d = tmp();
+    let data = tamper_store(d.path());
     let v = yuebao(&["verify", "--data", s(&data)]);
     ok(&v);
-    assert!(v.stdout.contains("审计日志 7 条，哈希链完整"), "{}", v.stdout);
-    let head = v.stdout.lines().find_map(|l| l.strip_prefix("审计日志链尾：")).unwrap().to_string();
-    assert_eq!(head, audit_json(&data, &[])["entries"][6]["hash"].as_str().unwrap());
-    let n = audit_json(&data, &[])["entries"].as_array().unwrap().len();
-    assert_eq!(n, 7, "five accounts, an upload, an approval");
+    // Five accounts, the first baseline, two uploads, an approval.
+    assert!(v.stdout.contains("审计日志 9 条，哈希链完整"), "{}", v.stdout);
+    let head = head_of(&v.stdout);
+    assert_eq!(head, format!("9:{}", audit_json(&data, &[])["entries"][8]["hash"].as_str().unwrap()));
+    let ids: Vec<(i64, String)> = audit_json(&data, &[])["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["id"].as_i64().unwrap(), e["action"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(ids.iter().filter(|(_, a)| a == "upload").count(), 2, "{ids:?}");
+
+    let case = |name: &str, sql: &str, extra: &[&str], want: &str| {
+        let copy = d.path().join(name);
+        copy_store(&data, &copy);
+        tamper(&tool, &copy, sql);
+        let mut args = vec!["verify", "--data", s(&copy)];
+        args.extend_from_slice(extra);
+        let v = yuebao(&args);
+        assert_eq!(v.code, 1, "{name}: {}", v.stdout);
+        assert!(v.stdout.contains(want), "{name}: want “{want}” in\n{}", v.stdout);
+    };
+    // Facts changed, deleted, slipped in.
+    case(
+        "status",
+        "UPDATE submissions SET status = 'accepted', errors = 0 WHERE status = 'rejected'",
+        &[],
+        "第 2 号报送记录与审计日志第",
+    );
+    case(
+        "received",
+        "UPDATE submissions SET received_at = '2026-11-04T09:00:00+08:00' WHERE id = 1",
+        &[],
+        "第 1 号报送记录与审计日志第",
+    );
+    case(
+        "figures",
+        "UPDATE sheets SET sheet = replace(sheet, '1000', '1001') WHERE submission_id = 1",
+        &[],
+        "第 1 号报送记录与审计日志第",
+    );
+    case("reviews", "DELETE FROM reviews", &[], "第 1 号审核记录已不存在");
+    case("baseline", "UPDATE baselines SET value = value + 1", &[], "第 1 号基线记录与审计日志第");
+    case(
+        "password",
+        "UPDATE users SET password_hash = 'x' WHERE username = 'linyi'",
+        &[],
+        "账号“linyi”与审计日志第",
+    );
+    case(
+        "role",
+        "UPDATE users SET role = 'admin' WHERE username = 'lanshan'",
+        &[],
+        "账号“lanshan”与审计日志第",
+    );
+    case(
+        "slipped-in",
+        "INSERT INTO reviews (region, period, action, submission_id, by, at, reason) VALUES ('371302', '2026-10', 'unlocked', 1, 'x', '2026-11-08T09:00:00+08:00', 'x')",
+        &[],
+        "第 2 号审核记录没有对应的审计日志条目",
+    );
+    // The chain: an entry deleted or edited, the last ones deleted with the head rewritten to
+    // match, the log emptied.
+    case("deleted", "DELETE FROM audit_log WHERE id = 3", &[], "第 4 条与前一条接不上");
+    case(
+        "edited",
+        "UPDATE audit_log SET description = '无事发生' WHERE id = 6",
+        &[],
+        "第 6 条的内容与其摘要不符",
+    );
+    case("last", "DELETE FROM audit_log WHERE id = 9", &[], "应有 9 条，现有 8 条");
+    let cut = "DELETE FROM audit_log WHERE id > 6; UPDATE log_chain SET entries = 6, last_id = 6, last_hash = (SELECT hash FROM audit_log WHERE id = 6)";
+    case("cut-tail", cut, &[], "第 1 号审核记录没有对应的审计日志条目");
+    case("cut-tail-expect", cut, &["--expect", &head], "审计日志只有 6 条，少于记下的链尾 9 条");
+    case("emptied", "DELETE FROM audit_log; DELETE FROM log_chain;", &[], "审计日志是空的，而库中有");
+    // A head kept elsewhere that does not match is said too.
+    let other = format!("9:{}", "0".repeat(64));
+    let v = yuebao(&["verify", "--data", s(&data), "--expect", &other]);
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    assert!(v.stdout.contains("第 9 条与记下的链尾不符"), "{}", v.stdout);
+    ok(&yuebao(&["verify", "--data", s(&data), "--expect", &head]));
+
+    // The program itself never changes the log: a new entry after verify keeps it whole.
+    ok(&yuebao(&["user", "disable", "hedong", "--data", s(&data)]));
+    let v = yuebao(&["verify", "--data", s(&data)]);
+    ok(&v);
+    assert!(v.stdout.contains("审计日志 10 条"), "{}", v.stdout);
+}
+
+/// With an audit key kept outside the data directory, the entries and the head are signed: a
+/// tail cut and the head rewritten, or the signature removed, is found without any head kept
+/// elsewhere, and a process without the key cannot write into the signed chain.
+#[test]
+fn a_keyed_chain_finds_a_cut_tail_and_refuses_writers_without_the_key() {
+    let Some(tool) = sqlite3() else { return };
+    let d = tmp();
+    let key = d.path().join("audit.key");
+    std::fs::write(&key, "9f2c4e1a7b3d5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e\n").unwrap();
+    let k = key.to_str().unwrap().to_string();
+    let run = |args: &[&str]| yuebao_env(d.path(), args, &[("YUEBAO_AUDIT_KEY_FILE", &k)]);
+    let data = d.path().join("data");
+    for (user, region, role) in [("lanshan", "兰山区", "reporter"), ("linyi", "临沂市", "reviewer")] {
+        let out = with_password_env(
+            &data,
+            &["user", "add", user, "--region", region, "--role", role],
+            "Pass-word-77",
+            &[("YUEBAO_AUDIT_KEY_FILE", &k)],
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let file = lanshan(&d.path().join("f"), "2026-10", &lanshan_rows());
+    let r = run(&["submit", "--data", s(&data), s(&file), "--now", TEST_NOW]);
+    assert!(r.code <= 1, "{}", r.stderr);
+    let v = run(&["verify", "--data", s(&data)]);
+    ok(&v);
+    assert!(v.stdout.contains("审计日志 4 条"), "{}", v.stdout);
+    // Without the key the signed entries are only linked, and it says so.
+    let bare = yuebao(&["verify", "--data", s(&data)]);
+    ok(&bare);
+    assert!(bare.stdout.contains("未提供密钥"), "{}", bare.stdout);
 
     let case = |name: &str, sql: &str, want: &str| {
         let copy = d.path().join(name);
         copy_store(&data, &copy);
         tamper(&tool, &copy, sql);
-        let v = yuebao(&["verify", "--data", s(&copy)]);
+        let v = run(&["verify", "--data", s(&copy)]);
         assert_eq!(v.code, 1, "{name}: {}", v.stdout);
-        assert!(v.stdout.contains(want), "{name}: {}", v.stdout);
+        assert!(v.stdout.contains(want), "{name}: want “{want}” in\n{}", v.stdout);
     };
-    case("deleted", "DELETE FROM audit_log WHERE id = 3", "第 4 条与前一条接不上");
+    // The upload and its entry both removed and the head rewritten to match: nothing is left
+    // unbound, only the head's signature tells.
     case(
-        "edited",
-        "UPDATE audit_log SET description = '无事发生' WHERE id = 6",
-        "第 6 条的内容与其摘要不符",
+        "cut",
+        "DELETE FROM audit_log WHERE id = 4; DELETE FROM submissions WHERE id = 1; UPDATE log_chain SET entries = 3, last_id = 3, last_hash = (SELECT hash FROM audit_log WHERE id = 3)",
+        "链尾的签名与密钥不符",
     );
-    case(
-        "actor",
-        "UPDATE audit_log SET actor = 'someone' WHERE action = 'approve'",
-        "第 7 条的内容与其摘要不符",
+    case("unsigned", "UPDATE log_chain SET mac = NULL", "链尾没有用密钥签名");
+    case("edited", "UPDATE audit_log SET description = 'x' WHERE id = 2", "第 2 条的内容与其摘要不符");
+    // A wrong key is no key.
+    let other = d.path().join("other.key");
+    std::fs::write(&other, "00112233445566778899aabbccddeeff").unwrap();
+    let v = yuebao_env(d.path(), &["verify", "--data", s(&data)], &[("YUEBAO_AUDIT_KEY_FILE", other.to_str().unwrap())]);
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    // A writer without the key is refused before it writes anything.
+    let again = lanshan(&d.path().join("g"), "2026-11", &lanshan_rows());
+    let r = yuebao(&["submit", "--data", s(&data), s(&again), "--now", TEST_NOW]);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("审计日志用密钥签名") || r.stdout.contains("审计日志用密钥签名"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
     );
-    case("last", "DELETE FROM audit_log WHERE id = 7", "应有 7 条，现有 6 条");
-    case(
-        "head-fixed",
-        "DELETE FROM audit_log WHERE id = 7; UPDATE log_chain SET entries = 6, last_id = 6, last_hash = 'x'",
-        "链尾不符",
-    );
-    // The program itself never changes the log: a new entry after verify keeps it whole.
-    ok(&yuebao(&["user", "disable", "hedong", "--data", s(&data)]));
-    let v = yuebao(&["verify", "--data", s(&data)]);
-    ok(&v);
-    assert!(v.stdout.contains("审计日志 8 条"), "{}", v.stdout);
+    ok(&run(&["verify", "--data", s(&data)]));
 }
 
 /// 安全管理员 and 系统管理员 in the portal: who may create which account where; the new

@@ -47,10 +47,16 @@ impl Server {
 
 /// Runs `yuebao ARGS --password-stdin --data DATA` with `password` on its standard input.
 pub fn with_password(data: &Path, args: &[&str], password: &str) -> std::process::Output {
+    with_password_env(data, args, password, &[])
+}
+
+/// As [`with_password`], with these environment variables set.
+pub fn with_password_env(data: &Path, args: &[&str], password: &str, env: &[(&str, &str)]) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_yuebao"))
         .args(args)
         .args(["--password-stdin", "--data", s(data)])
         .env_remove("YUEBAO_DATA")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -1,0 +1,232 @@
+//! The stored facts and their place in the audit chain. A fact is a row someone's action put
+//! there and that a later reader relies on: an upload (with its findings and figures), a review
+//! event, a baseline, an account. Each is bound to the entry that records it by a digest of the
+//! row as stored, so `verify` can tell a row changed, deleted or slipped in outside the program
+//! from one the program wrote.
+//!
+//! What an account's digest covers: name, password hash, role, region, disabled, when it was
+//! created and when its password was set. Not the "must change at next login" flag, which a
+//! login sets by itself when a password has expired.
+
+use super::StoreError;
+use super::audit::{AuditKey, Fact, NewAudit};
+use rusqlite::Connection;
+use rusqlite::types::ValueRef;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// A stored fact, by what names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Subject {
+    Submission(i64),
+    Review(i64),
+    Baseline(i64),
+    User(String),
+}
+
+impl Subject {
+    /// How an entry names it: `submission:12`, `user:linyi`.
+    pub fn key(&self) -> String {
+        match self {
+            Subject::Submission(id) => format!("submission:{id}"),
+            Subject::Review(id) => format!("review:{id}"),
+            Subject::Baseline(id) => format!("baseline:{id}"),
+            Subject::User(name) => format!("user:{name}"),
+        }
+    }
+
+    /// The subject in a sentence: `第 12 号报送记录`.
+    fn named(key: &str) -> String {
+        match key.split_once(':') {
+            Some(("submission", id)) => format!("第 {id} 号报送记录"),
+            Some(("review", id)) => format!("第 {id} 号审核记录"),
+            Some(("baseline", id)) => format!("第 {id} 号基线记录"),
+            Some(("user", name)) => format!("账号“{name}”"),
+            _ => format!("记录“{key}”"),
+        }
+    }
+}
+
+/// Each table of facts: its subject's kind, and the row's content in a fixed order (the last
+/// column of the SELECT is the subject's key).
+const TABLES: [(&str, &str); 4] = [
+    (
+        "submission",
+        "SELECT s.id, s.region, s.period, s.file_name, s.sha256, s.submitted_by, s.received_at, s.imported_at, s.note, s.status,
+                s.version, s.errors, s.warnings, s.findings, s.on_behalf_of, s.late_reason, s.basis,
+                (SELECT x.sheet FROM sheets x WHERE x.submission_id = s.id), s.id
+         FROM submissions s",
+    ),
+    ("review", "SELECT id, region, period, action, submission_id, by, at, reason, id FROM reviews"),
+    ("baseline", "SELECT id, region, value, source, set_at, set_by, id FROM baselines"),
+    (
+        "user",
+        "SELECT username, password_hash, role, region, disabled, created_at, password_set_at, username FROM users",
+    ),
+];
+
+fn table_of(kind: &str) -> &'static str {
+    TABLES.iter().find(|(k, _)| *k == kind).map_or("", |(_, sql)| sql)
+}
+
+/// The digest of one row: SHA-256 of its kind and its columns as a JSON array (blobs in hex).
+fn digest_of(kind: &str, row: &rusqlite::Row<'_>, columns: usize) -> rusqlite::Result<String> {
+    let mut values = vec![serde_json::Value::from(kind)];
+    for i in 0..columns {
+        values.push(match row.get_ref(i)? {
+            ValueRef::Null => serde_json::Value::Null,
+            ValueRef::Integer(n) => n.into(),
+            ValueRef::Real(x) => x.into(),
+            ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
+            ValueRef::Blob(b) => b.iter().map(|x| format!("{x:02x}")).collect::<String>().into(),
+        });
+    }
+    Ok(crate::text::sha256_hex(serde_json::Value::Array(values).to_string().as_bytes()))
+}
+
+fn sql_err(file: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    |source| StoreError::Sql {
+        file: file.to_path_buf(),
+        source,
+    }
+}
+
+/// Every fact of one kind: its key and digest.
+fn all_of(conn: &Connection, file: &Path, kind: &'static str) -> Result<Vec<(String, String)>, StoreError> {
+    let sql = table_of(kind);
+    let mut st = conn.prepare(sql).map_err(sql_err(file))?;
+    let columns = st.column_count() - 1;
+    let rows = st
+        .query_map([], |r| {
+            let key = match r.get_ref(columns)? {
+                ValueRef::Integer(n) => n.to_string(),
+                ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                _ => String::new(),
+            };
+            Ok((format!("{kind}:{key}"), digest_of(kind, r, columns)?))
+        })
+        .map_err(sql_err(file))?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql_err(file))
+}
+
+/// The fact `subject` as this connection sees it now.
+pub(super) fn fact(conn: &Connection, file: &Path, subject: &Subject) -> Result<Fact, StoreError> {
+    let (kind, filter, arg): (&'static str, &str, rusqlite::types::Value) = match subject {
+        Subject::Submission(id) => ("submission", " WHERE s.id = ?1", (*id).into()),
+        Subject::Review(id) => ("review", " WHERE id = ?1", (*id).into()),
+        Subject::Baseline(id) => ("baseline", " WHERE id = ?1", (*id).into()),
+        Subject::User(name) => ("user", " WHERE username = ?1", name.clone().into()),
+    };
+    let sql = format!("{}{filter}", table_of(kind));
+    let mut st = conn.prepare(&sql).map_err(sql_err(file))?;
+    let columns = st.column_count() - 1;
+    let digest = st.query_row([arg], |r| digest_of(kind, r, columns)).map_err(sql_err(file))?;
+    Ok(Fact {
+        subject: subject.key(),
+        digest,
+        backfilled: false,
+    })
+}
+
+/// At most this many lines of one kind of problem are listed; the rest are counted.
+const LISTED: usize = 20;
+
+/// Every fact against the chain, both ways: a row with no entry (slipped in, or its entry
+/// removed), a row whose digest is not the one its latest entry recorded (changed), an entry
+/// whose row is gone (deleted). Returns what is wrong, in Chinese.
+pub(super) fn check(conn: &Connection, file: &Path) -> Result<Vec<String>, StoreError> {
+    // The latest entry of each subject: an account changes, and its latest entry holds.
+    let mut entries: HashMap<String, (i64, String)> = HashMap::new();
+    {
+        let mut st = conn
+            .prepare("SELECT id, subject, digest FROM audit_log WHERE subject IS NOT NULL ORDER BY id")
+            .map_err(sql_err(file))?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?)))
+            .map_err(sql_err(file))?;
+        for row in rows {
+            let (id, subject, digest) = row.map_err(sql_err(file))?;
+            entries.insert(subject, (id, digest.unwrap_or_default()));
+        }
+    }
+    let mut missing = Vec::new();
+    let mut changed = Vec::new();
+    let mut facts = 0usize;
+    for (kind, _) in TABLES {
+        for (key, digest) in all_of(conn, file, kind)? {
+            facts += 1;
+            match entries.remove(&key) {
+                None => missing.push(format!(
+                    "{}没有对应的审计日志条目：它是在本程序之外写入的，或其审计条目已被删除",
+                    Subject::named(&key)
+                )),
+                Some((id, d)) if d != digest => changed.push(format!("{}与审计日志第 {id} 条记下的内容不符：该记录已被修改", Subject::named(&key))),
+                Some(_) => {}
+            }
+        }
+    }
+    let mut gone: Vec<(i64, String)> = entries.into_iter().map(|(k, (id, _))| (id, k)).collect();
+    gone.sort();
+    let gone: Vec<String> = gone
+        .into_iter()
+        .map(|(id, key)| format!("审计日志第 {id} 条记录的{}已不存在：该记录已被删除", Subject::named(&key)))
+        .collect();
+    let mut problems = Vec::new();
+    let log_entries: i64 = conn.query_row("SELECT COUNT(*) FROM audit_log", [], |r| r.get(0)).map_err(sql_err(file))?;
+    if log_entries == 0 && facts > 0 {
+        problems.push(format!("审计日志是空的，而库中有 {facts} 条记录：审计日志已被清空"));
+    }
+    for list in [missing, changed, gone] {
+        let n = list.len();
+        problems.extend(list.into_iter().take(LISTED));
+        if n > LISTED {
+            problems.push(format!("（同类问题另有 {} 处未列出）", n - LISTED));
+        }
+    }
+    Ok(problems)
+}
+
+/// Entries for the facts an older store holds without one, written once when the store is
+/// upgraded to bind its facts (marked as backfilled, at `at`).
+pub(super) fn backfill(conn: &Connection, file: &Path, key: Option<&AuditKey>, at: chrono::DateTime<chrono::FixedOffset>) -> Result<usize, StoreError> {
+    let mut bound: std::collections::HashSet<String> = std::collections::HashSet::new();
+    {
+        let mut st = conn.prepare("SELECT subject FROM audit_log WHERE subject IS NOT NULL").map_err(sql_err(file))?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(sql_err(file))?;
+        for r in rows {
+            bound.insert(r.map_err(sql_err(file))?);
+        }
+    }
+    let mut n = 0;
+    for (kind, _) in TABLES {
+        for (subject, digest) in all_of(conn, file, kind)? {
+            if bound.contains(&subject) {
+                continue;
+            }
+            let description = format!("升级时补记：{}（此前的版本没有为它记审计条目）", Subject::named(&subject));
+            let entry = NewAudit {
+                at,
+                action: "backfill",
+                actor: None,
+                role: None,
+                region: None,
+                address: None,
+                description: &description,
+            };
+            let fact = Fact {
+                subject,
+                digest,
+                backfilled: true,
+            };
+            super::audit::append(conn, &entry, Some(&fact), key).map_err(|e| match e {
+                super::audit::AppendError::Sql(source) => StoreError::Sql {
+                    file: file.to_path_buf(),
+                    source,
+                },
+                super::audit::AppendError::KeyNeeded => StoreError::AuditKeyNeeded { file: file.to_path_buf() },
+            })?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
