@@ -63,7 +63,11 @@ async fn status(
 ) -> Result<Json<crate::workflow::standing::StatusDoc>, ApiError> {
     let period = period_arg(&q.period)?;
     let code = region_or_own(&st, &session, q.region.as_deref())?;
-    let cities = q.level.as_deref() == Some("city");
+    let cities = match q.level.as_deref() {
+        None | Some("county") => false,
+        Some("city") => true,
+        Some(other) => return Err(ApiError::BadRequest(format!("level “{other}”不对：应为 county（县区）或 city（市）"))),
+    };
     let actor = session.actor.clone();
     let st2 = Arc::clone(&st);
     let v = st

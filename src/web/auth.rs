@@ -185,8 +185,13 @@ pub async fn same_origin(req: Request, next: Next) -> Response {
         Some(s) => matches!(s, "same-origin" | "none"),
     };
     if origin_ok && site_ok {
-        next.run(req).await
+        return next.run(req).await;
+    }
+    let message = "无法确认请求来自本站页面，已拒绝（脚本调用请带 Origin 请求头）";
+    // A form a person posted gets a page to read, a script its JSON.
+    if req.uri().path().starts_with("/api/") {
+        ApiError::Forbidden(message.into()).into_response()
     } else {
-        ApiError::Forbidden("无法确认请求来自本站页面，已拒绝（脚本调用请带 Origin 请求头）".into()).into_response()
+        (axum::http::StatusCode::FORBIDDEN, super::pages::error_page("操作未完成", message)).into_response()
     }
 }

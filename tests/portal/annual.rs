@@ -123,7 +123,14 @@ fn the_readiness_check_and_the_two_versions_of_the_annual_report() {
     assert_eq!(city.get("/annual/download?region=371300&of=370200&year=2026").status, 403);
     let mut county = Client::new(&server);
     county.login("lanshan", "Ls-county-1");
-    assert_ne!(county.get("/annual?year=2026").status, 200);
+    // A county has no annual report of its own, and is not shown the city's.
+    let a = county.get("/annual?year=2026");
+    assert_eq!(a.status, 400, "{}", a.text());
+    assert!(
+        a.text().contains("是县区，县区报表不需要再汇总") && !a.text().contains("临沂市"),
+        "{}",
+        a.text()
+    );
 
     // Each download is in the audit log.
     let log = json(&["audit", "--data", s(&data), "--action", "download"]);

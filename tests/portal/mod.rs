@@ -68,7 +68,12 @@ pub fn with_password_env(data: &Path, args: &[&str], password: &str, env: &[(&st
 
 /// Adds an account with `yuebao user add … --password-stdin`.
 pub fn add_user(data: &Path, name: &str, region: &str, role: &str, password: &str) {
-    let out = with_password(data, &["user", "add", name, "--region", region, "--role", role], password);
+    // On a clock of its own, so that no entry depends on the day the test runs.
+    let out = with_password(
+        data,
+        &["user", "add", name, "--region", region, "--role", role, "--now", "2026-11-01 08:00"],
+        password,
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
@@ -152,6 +157,19 @@ impl Client {
             r = r.header("Origin", o);
         }
         Client::finish(r.send(body.to_string()))
+    }
+
+    /// A POST of `body` (typed `content_type`) with the session cookie and exactly these other
+    /// headers: how another site's page, or a browser's own, would send it.
+    pub fn post_raw(&self, path: &str, content_type: &str, body: &[u8], headers: &[(&str, &str)]) -> Answer {
+        let mut r = self.agent.post(format!("{}{path}", self.base)).header("Content-Type", content_type);
+        if let Some(c) = &self.cookie {
+            r = r.header("Cookie", c);
+        }
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        Client::finish(r.send(body))
     }
 
     /// Logs in; keeps the session cookie on success.
@@ -449,10 +467,13 @@ fn the_scope_table() {
     let server = Server::start(&data, &["--now", NOW]);
     let mut luozhuang = Client::new(&server);
     luozhuang.login("luozhuang", "Lz-county-2");
-    let lz_file = county_file(d.path(), "371311", "罗庄区", "2026-10", &lanshan_rows());
+    let lz_file = county_file(d.path(), "371311", "罗庄区", "2026-10", &luozhuang_rows());
     let v = luozhuang.upload(&lz_file, &[]).json();
     let lz_id = v["submission"]["id"].as_i64().unwrap();
-    let lz_total = lanshan_rows().iter().map(|(_, v)| v[0]).sum::<i64>().to_string();
+    let lz_total = luozhuang_rows().iter().map(|(_, v)| v[0]).sum::<i64>().to_string();
+    // The strings searched for below are really there, for the one who may see them.
+    let own = luozhuang.get(&format!("/submissions/{lz_id}")).text();
+    assert!(own.contains("罗庄街道") && own.contains(&lz_total), "{own}");
 
     let mut lanshan_c = Client::new(&server);
     lanshan_c.login("lanshan", "Ls-county-1");

@@ -240,9 +240,12 @@ fn pages_keep_to_the_account_s_region() {
     accounts(&data);
     let server = Server::start(&data, &["--now", NOW]);
     let luozhuang = sign_in(&server, "luozhuang", "Lz-county-2");
-    let lz_file = county_file(d.path(), "371311", "罗庄区", "2026-10", &lanshan_rows());
+    let lz_file = county_file(d.path(), "371311", "罗庄区", "2026-10", &luozhuang_rows());
     let lz_id = id_after(&page(luozhuang.upload_to("/upload", &lz_file, &[])), "/submissions/");
-    let lz_total = lanshan_rows().iter().map(|(_, v)| v[0]).sum::<i64>().to_string();
+    let lz_total = luozhuang_rows().iter().map(|(_, v)| v[0]).sum::<i64>().to_string();
+    // The strings searched for below are really there, for the one who may see them.
+    let own = luozhuang.get(&format!("/submissions/{lz_id}")).text();
+    assert!(own.contains("罗庄街道") && own.contains(&lz_total), "{own}");
 
     let anonymous = Client::new(&server);
     for path in ["/county", "/city", &format!("/submissions/{lz_id}"), "/rollup?period=2026-10&region=371300"] {
@@ -305,4 +308,77 @@ fn pages_keep_to_the_account_s_region() {
     let province = sign_in(&server, "shandong", "Sd-prov-5");
     let list = page(province.get("/city?period=2026-10"));
     assert!(list.contains("/city?period=2026-10&amp;region=371300"), "{list}");
+}
+
+/// Another site's page cannot act with a signed-in user's cookie, whatever it posts: a form, a
+/// file upload or JSON. The site's own pages can; without `Origin` the `Referer` decides, and a
+/// browser's `Sec-Fetch-Site: cross-site` is refused even with this site's Origin.
+#[test]
+fn cross_site_forms_and_uploads_are_refused() {
+    let d = tmp();
+    let data = d.path().join("data");
+    accounts(&data);
+    let server = Server::start(&data, &["--now", NOW]);
+    let county = sign_in(&server, "lanshan", "Ls-county-1");
+    let here = county.base.clone();
+    let file = lanshan(&d.path().join("f"), "2026-10", &lanshan_rows());
+    let boundary = "----cross-site-test";
+    let mut multipart = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"period\"\r\n\r\n2026-10\r\n").into_bytes();
+    multipart.extend(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"兰山区.xlsx\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            .into_bytes(),
+    );
+    multipart.extend(std::fs::read(&file).unwrap());
+    multipart.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    let upload_type = format!("multipart/form-data; boundary={boundary}");
+    let form = "current=Ls-county-1&password=Ls-county-9&confirm=Ls-county-9".as_bytes();
+    let form_type = "application/x-www-form-urlencoded";
+    let evil = "http://evil.example";
+    let evil_page = "http://evil.example/page";
+    let here_page = format!("{here}/county");
+    let refused: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("another site's Origin", vec![("Origin", evil)]),
+        ("another site's Referer, no Origin", vec![("Referer", evil_page)]),
+        ("neither Origin nor Referer", vec![]),
+        ("a browser saying cross-site", vec![("Origin", here.as_str()), ("Sec-Fetch-Site", "cross-site")]),
+        (
+            "a browser saying same-site (another subdomain)",
+            vec![("Origin", here.as_str()), ("Sec-Fetch-Site", "same-site")],
+        ),
+    ];
+    for (what, headers) in &refused {
+        let up = county.post_raw("/upload", &upload_type, &multipart, headers);
+        assert_eq!(up.status, 403, "upload, {what}: {}", up.text());
+        assert!(up.text().contains("无法确认请求来自本站页面"), "{what}: {}", up.text());
+        let pw = county.post_raw("/password", form_type, form, headers);
+        assert_eq!(pw.status, 403, "password form, {what}: {}", pw.text());
+        // A person gets a page in Chinese, a script its JSON.
+        for page in [&up, &pw] {
+            assert!(
+                page.header("content-type").is_some_and(|t| t.starts_with("text/html")),
+                "{what}: {:?}",
+                page.header("content-type")
+            );
+            assert!(page.text().contains("<h1>操作未完成</h1>"), "{what}: {}", page.text());
+        }
+        let api = county.post_raw("/api/uploads", &upload_type, &multipart, headers);
+        assert_eq!(api.status, 403, "API upload, {what}: {}", api.text());
+        assert!(api.json()["error"].as_str().unwrap().contains("无法确认请求来自本站页面"));
+    }
+    assert!(history(&data, "371302", "2026-10").is_empty(), "nothing stored by the refused posts");
+    // The site's own page: by Origin, or by Referer when a browser sends no Origin.
+    let a = county.post_raw(
+        "/upload",
+        &upload_type,
+        &multipart,
+        &[("Origin", here.as_str()), ("Sec-Fetch-Site", "same-origin")],
+    );
+    assert_eq!(a.status, 200, "{}", a.text());
+    let b = county.post_raw("/upload", &upload_type, &multipart, &[("Referer", here_page.as_str())]);
+    assert_eq!(b.status, 200, "{}", b.text());
+    assert_eq!(history(&data, "371302", "2026-10").len(), 2);
+    // A listing level that is neither counties nor cities is a mistake, not counties.
+    let a = county.get("/api/status?period=2026-10&level=xyz");
+    assert_eq!(a.status, 400, "{}", a.text());
+    assert!(a.json()["error"].as_str().unwrap().contains("xyz"));
 }

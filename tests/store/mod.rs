@@ -413,7 +413,19 @@ fn the_annual_report_has_december_series_charts_yoy_and_the_record() {
     let d = tmp();
     let data = a_year_in_the_store(d.path());
     let out = d.path().join("年报");
-    let run = yuebao(&["annual", "--year", "2025", "--region", "371300", "--data", s(&data), "-o", s(&out)]);
+    let run = yuebao(&[
+        "annual",
+        "--year",
+        "2025",
+        "--region",
+        "371300",
+        "--data",
+        s(&data),
+        "-o",
+        s(&out),
+        "--now",
+        TEST_NOW,
+    ]);
     ok(&run);
     let book = out.join("371300-临沂市-2025年报.xlsx");
     assert_eq!(sheet_names(&book), ["2025年12月", "逐月数据", "全年走势", "同比", "报送记录"]);
@@ -464,7 +476,7 @@ fn the_annual_report_has_december_series_charts_yoy_and_the_record() {
 
     // For the province: its own workbook and one per city.
     let all = d.path().join("省");
-    ok(&yuebao(&["annual", "--year", "2025", "--data", s(&data), "-o", s(&all)]));
+    ok(&yuebao(&["annual", "--year", "2025", "--data", s(&data), "-o", s(&all), "--now", TEST_NOW]));
     assert_eq!(files_in(&all, "xlsx").len(), 17);
     let rec = sheet(&all.join("370000-山东省-2025年报.xlsx"), "报送记录");
     assert_eq!(rec.end().unwrap().0 - 2, 136);
@@ -623,7 +635,19 @@ fn bad_times_and_scopes_are_refused_in_chinese() {
         run.stderr
     );
     assert_eq!(history(&data2, "371302", "2026-10").len(), 1);
-    let run = yuebao(&["annual", "--year", "2025", "--region", "371302", "--data", s(&data), "-o", s(d.path())]);
+    let run = yuebao(&[
+        "annual",
+        "--year",
+        "2025",
+        "--region",
+        "371302",
+        "--data",
+        s(&data),
+        "-o",
+        s(d.path()),
+        "--now",
+        TEST_NOW,
+    ]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("县区"), "{}", run.stderr);
     // Nothing was stored by the refused commands, and reading commands do not create a store.

@@ -535,6 +535,15 @@ pub fn lanshan_rows() -> Vec<(&'static str, Vec<i64>)> {
         .collect()
 }
 
+/// 罗庄区's townships, with figures of their own: what must never show in another county's answers.
+pub fn luozhuang_rows() -> Vec<(&'static str, Vec<i64>)> {
+    ["罗庄街道", "傅庄街道", "盛庄街道", "高都街道"]
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| (n, good_row(20 + i as i64)))
+        .collect()
+}
+
 pub fn lanshan(dir: &Path, period: &str, rows: &[(&str, Vec<i64>)]) -> PathBuf {
     county_file(dir, "371302", "兰山区", period, rows)
 }

@@ -875,3 +875,26 @@ fn rare_codes_each_have_a_producer() {
     let label_cell = pl.a1(2, 0);
     assert!(has(&f, "W203", &label_cell), "{label_cell} {f:#}");
 }
+
+/// More than 500 findings of one kind: the first 500 are listed, the rest counted (I004), and
+/// the counts still add up.
+#[test]
+fn findings_beyond_500_of_one_kind_are_counted_not_listed() {
+    let d = tmp();
+    let rows: Vec<(String, Vec<V>)> = (0..520)
+        .map(|i| {
+            let mut v: Vec<V> = good_row(i % 7).into_iter().map(V::from).collect();
+            v[20] = V::Blank;
+            (format!("第{i}村"), v)
+        })
+        .collect();
+    let fx = Fixture { rows, ..Fixture::default() };
+    let (code, f) = validate_json(&fx.save(d.path(), "兰山区.xlsx"), &[]);
+    assert_eq!(code, 0, "blank cells are infos");
+    assert_eq!(f["unlisted"]["I101"], 20, "{}", f["unlisted"]);
+    let listed = f["findings"].as_array().unwrap().iter().filter(|x| x["code"] == "I101").count();
+    assert_eq!(listed, 500);
+    let i004 = f["findings"].as_array().unwrap().iter().find(|x| x["code"] == "I004").expect("I004");
+    assert!(i004["message"].as_str().unwrap().contains("I101 共 20 处"), "{i004:#}");
+    assert_eq!(f["summary"]["infos"].as_u64().unwrap(), 520 + 1, "{}", f["summary"]);
+}
