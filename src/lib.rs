@@ -67,10 +67,10 @@ fn command(cli: &cli::Cli, schemas: &Schemas, clock: &cmd::Clock) -> anyhow::Res
         Command::Baseline(c) => cmd::baseline::run(c, schemas, clock),
         Command::Annual(a) => cmd::annual::run(a, schemas, clock),
         Command::Verify { store, expect } => cmd::history::verify(store, expect.as_deref(), schemas, clock),
-        Command::Audit(a) => cmd::audit::run(a, schemas),
+        Command::Audit(a) => cmd::audit::run(a, schemas, clock),
         Command::Serve(a) => cmd::serve::run(a, schemas, cli.now.as_deref()),
         Command::User(c) => cmd::user::run(c, schemas, clock),
-        Command::Export { output, store } => cmd::history::export(store, output, schemas),
+        Command::Export { output, store } => cmd::history::export(store, output, schemas, clock),
         Command::Probe { serve, memory_mb } => Ok(cmd::probe::run(*serve, *memory_mb)),
     }
 }

@@ -5,7 +5,7 @@ use crate::schema::Schemas;
 use crate::store::audit::AuditFilter;
 use crate::workflow::audit::{Event, action_label};
 
-pub fn run(args: &AuditArgs, schemas: &Schemas) -> anyhow::Result<i32> {
+pub fn run(args: &AuditArgs, schemas: &Schemas, clock: &super::Clock) -> anyhow::Result<i32> {
     let since = args
         .since
         .as_deref()
@@ -17,7 +17,8 @@ pub fn run(args: &AuditArgs, schemas: &Schemas) -> anyhow::Result<i32> {
         let codes: Vec<&str> = Event::ALL.iter().map(|e| e.code()).collect();
         anyhow::bail!("--action “{a}”不是操作代码；可用：{}", codes.join("、"));
     }
-    let store = super::open_existing_store(&args.store)?;
+    let mut store = super::open_existing_store(&args.store)?;
+    let wf = crate::workflow::Workflow::new(&mut store, schemas, clock.now);
     let filter = AuditFilter {
         since,
         user: args.user.clone(),
@@ -25,7 +26,8 @@ pub fn run(args: &AuditArgs, schemas: &Schemas) -> anyhow::Result<i32> {
         regions: None,
         limit: None,
     };
-    let entries = store.audit_entries(&filter)?;
+    // Through the workflow's scope, as the portal reads it (the command line reads it all).
+    let entries = wf.audit_log(&crate::workflow::Actor::operator(None), &filter)?;
     match args.format {
         OutputFormat::Json => {
             println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "entries": entries }))?);

@@ -12,17 +12,18 @@ use anyhow::Context;
 pub fn run(args: &HistoryArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
     let region = super::region_arg(schemas, &args.region)?;
     let mut store = super::open_existing_store(&args.store)?;
-    let wf = Workflow::new(&mut store, schemas, clock.now);
-    let history = wf.history(&Actor::operator(None), region, args.period)?;
+    let mut wf = Workflow::new(&mut store, schemas, clock.now);
+    let actor = Actor::operator(None);
+    let history = wf.history(&actor, region, args.period)?;
     let (subs, reviews) = (&history.submissions, &history.reviews);
     let eff = crate::workflow::submit::counting(subs, reviews).map(|s| s.id);
-    let store = &*wf.store;
     let mut saved = Vec::new();
     if let Some(dir) = &args.save {
         super::ensure_dir(dir)?;
         for s in subs {
-            let (name, bytes) = original(store, s)?;
-            let out = dir.join(name);
+            // Taking an original out is a download, recorded as one.
+            let (_, bytes) = wf.download_original(&actor, s.id).map_err(|e| missing(e, s))?;
+            let out = dir.join(taken_out_name(s));
             std::fs::write(&out, bytes).with_context(|| format!("无法写入 {}", out.display()))?;
             saved.push(out);
         }
@@ -106,15 +107,22 @@ pub fn run(args: &HistoryArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resu
     Ok(0)
 }
 
-/// An upload's original bytes, and the name it is given when taken out: `第N版-原文件名`.
-fn original(store: &crate::store::Store, s: &crate::store::Submission) -> anyhow::Result<(String, Vec<u8>)> {
-    let bytes = store.bytes(&s.sha256)?.with_context(|| {
-        format!(
+/// The name an upload's original is given when taken out: `第N版-原文件名`.
+fn taken_out_name(s: &crate::store::Submission) -> String {
+    format!("第{}版-{}", s.version, s.file_name)
+}
+
+/// A missing original said as the command line says it.
+fn missing(e: crate::workflow::WorkflowError, s: &crate::store::Submission) -> anyhow::Error {
+    match e {
+        crate::workflow::WorkflowError::MissingBytes { .. } => anyhow::anyhow!(
             "数据库中缺少第 {} 号报送（第 {} 版）的原始文件（SHA-256 {}），请运行 yuebao verify",
-            s.id, s.version, s.sha256
-        )
-    })?;
-    Ok((format!("第{}版-{}", s.version, s.file_name), bytes))
+            s.id,
+            s.version,
+            s.sha256
+        ),
+        e => e.into(),
+    }
 }
 
 /// `yuebao verify`: exit 0 when the store is whole, 1 with every problem listed when not.
@@ -159,9 +167,11 @@ fn parse_head(text: &str) -> anyhow::Result<(i64, String)> {
 
 /// `yuebao export`: every upload's original file under `DIR/报告期/代码-名称/第N版-文件名`, and
 /// `DIR/清单.csv` saying what each is. Existing files are never overwritten.
-pub fn export(args: &crate::cli::StoreArgs, dir: &std::path::Path, schemas: &Schemas) -> anyhow::Result<i32> {
-    let store = super::open_existing_store(args)?;
-    let subs = store.all()?;
+pub fn export(args: &crate::cli::StoreArgs, dir: &std::path::Path, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
+    let mut store = super::open_existing_store(args)?;
+    let mut wf = Workflow::new(&mut store, schemas, clock.now);
+    let actor = Actor::operator(None);
+    let subs = wf.archive(&actor)?;
     super::ensure_dir(dir)?;
     let manifest = dir.join("清单.csv");
     if manifest.exists() {
@@ -185,22 +195,7 @@ pub fn export(args: &crate::cli::StoreArgs, dir: &std::path::Path, schemas: &Sch
         "SHA-256",
         "文件",
     ])?;
-    // The upload that counts for each region and period (none while it stands returned).
-    let mut groups: std::collections::BTreeMap<(&str, crate::period::Period), Vec<&crate::store::Submission>> = Default::default();
-    for s in &subs {
-        if let (Some(r), Some(p)) = (s.region.as_deref(), s.period) {
-            groups.entry((r, p)).or_default().push(s);
-        }
-    }
-    let mut effective_ids = std::collections::HashSet::new();
-    for ((region, period), history) in &groups {
-        let events = store.reviews(region, *period)?;
-        let events: Vec<&crate::store::Review> = events.iter().collect();
-        if let Some(e) = crate::workflow::review::counting(history, &events) {
-            effective_ids.insert(e.id);
-        }
-    }
-    for s in &subs {
+    for (s, effective) in &subs {
         let name = s
             .region
             .as_deref()
@@ -211,15 +206,14 @@ pub fn export(args: &crate::cli::StoreArgs, dir: &std::path::Path, schemas: &Sch
             .join(s.period.map(|p| p.to_string()).unwrap_or_else(|| "报告期不明".into()))
             .join(format!("{}-{name}", s.region.as_deref().unwrap_or("000000")));
         super::ensure_dir(&folder)?;
-        let (file_name, bytes) = original(&store, s)?;
-        let path = folder.join(file_name);
+        let bytes = wf.archived_bytes(&actor, s).map_err(|e| missing(e, s))?;
+        let path = folder.join(taken_out_name(s));
         std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&path)
             .and_then(|mut f| std::io::Write::write_all(&mut f, &bytes))
             .with_context(|| format!("无法写入 {}", path.display()))?;
-        let effective = effective_ids.contains(&s.id);
         let rel = path.strip_prefix(dir).unwrap_or(&path).display().to_string();
         w.write_record([
             s.id.to_string(),
@@ -228,7 +222,7 @@ pub fn export(args: &crate::cli::StoreArgs, dir: &std::path::Path, schemas: &Sch
             s.period.map(|p| p.to_string()).unwrap_or_default(),
             s.version.to_string(),
             s.status.label().to_string(),
-            if effective { "是".into() } else { String::new() },
+            if *effective { "是".into() } else { String::new() },
             s.submitted_by.clone().unwrap_or_default(),
             time_label(s.received_at),
             time_label(s.imported_at),
@@ -241,6 +235,13 @@ pub fn export(args: &crate::cli::StoreArgs, dir: &std::path::Path, schemas: &Sch
     }
     let bytes = w.into_inner().context("无法生成清单")?;
     std::fs::write(&manifest, bytes).with_context(|| format!("无法写入 {}", manifest.display()))?;
+    // Taking the whole archive out is recorded once.
+    wf.record(
+        &actor,
+        crate::workflow::audit::Event::Download,
+        None,
+        &format!("导出全部 {} 份报送的原始文件到 {}", subs.len(), dir.display()),
+    )?;
     println!("已导出 {} 份报送的原始文件到 {}，清单见 {}", subs.len(), dir.display(), manifest.display());
     Ok(0)
 }

@@ -36,7 +36,8 @@ use crate::time::Time;
 /// The cycle over one store. `now` is the clock every decision is judged by (the caller's
 /// present, or a fixed time in tests and replays).
 pub struct Workflow<'a> {
-    pub store: &'a mut Store,
+    /// The store is the workflow's own: front ends reach it only through these calls.
+    store: &'a mut Store,
     pub schemas: &'a Schemas,
     pub now: Time,
     /// The installation's password and login rules (defaults unless a front end loaded them).

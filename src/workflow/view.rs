@@ -45,6 +45,50 @@ impl<'a> Workflow<'a> {
         Ok((s, bytes))
     }
 
+    /// Every upload `actor` may see (the whole store for the command line and the province),
+    /// in the order stored, each with whether it is the one that counts for its region-month
+    /// (by the one rule, returns included): what `export` writes out.
+    pub fn archive(&self, actor: &Actor) -> Result<Vec<(Submission, bool)>, WorkflowError> {
+        let all = self.store.all()?;
+        let visible = |s: &Submission| match s.region.as_deref().and_then(|c| self.schemas.regions.get(c)) {
+            Some(r) => self.allow(actor, Action::View, r).is_ok(),
+            // An upload whose region could not be told is the operator's to see.
+            None => actor.role == super::Role::Operator,
+        };
+        let subs: Vec<Submission> = all.into_iter().filter(|s| visible(s)).collect();
+        let mut groups: std::collections::BTreeMap<(&str, crate::period::Period), Vec<&Submission>> = Default::default();
+        for s in &subs {
+            if let (Some(r), Some(p)) = (s.region.as_deref(), s.period) {
+                groups.entry((r, p)).or_default().push(s);
+            }
+        }
+        let mut counting = std::collections::HashSet::new();
+        for ((region, period), history) in &groups {
+            let events = self.store.reviews(region, *period)?;
+            let events: Vec<&crate::store::Review> = events.iter().collect();
+            if let Some(e) = super::review::counting(history, &events) {
+                counting.insert(e.id);
+            }
+        }
+        Ok(subs
+            .into_iter()
+            .map(|s| {
+                let c = counting.contains(&s.id);
+                (s, c)
+            })
+            .collect())
+    }
+
+    /// The original bytes of an upload [`Workflow::archive`] listed for `actor`.
+    pub fn archived_bytes(&self, actor: &Actor, s: &Submission) -> Result<Vec<u8>, WorkflowError> {
+        match s.region.as_deref().and_then(|c| self.schemas.regions.get(c)) {
+            Some(r) => self.allow(actor, Action::View, r)?,
+            None if actor.role == super::Role::Operator => {}
+            None => return Err(WorkflowError::NotYours { id: s.id }),
+        }
+        self.store.bytes(&s.sha256)?.ok_or(WorkflowError::MissingBytes { id: s.id })
+    }
+
     /// Upload `id` with its bytes, to be handed in again with a 说明: only a 待说明 version.
     pub fn pending_original(&self, actor: &Actor, id: i64) -> Result<(Submission, Vec<u8>), WorkflowError> {
         let (s, bytes) = self.original(actor, id)?;

@@ -134,6 +134,11 @@ fn every_upload_is_kept_and_the_latest_accepted_one_counts() {
     assert!(rows[0][14].starts_with("2026-10/371302-兰山区/第1版-"), "{}", rows[0][14]);
     let again = yuebao(&["export", "--data", s(&data), "-o", s(&exp)]);
     assert_eq!(again.code, 2, "an export never overwrites");
+    // Taking originals out is recorded: each one `history --save` took, and the export once.
+    let log = json(&["audit", "--data", s(&data), "--action", "download"]);
+    let texts: Vec<&str> = log["entries"].as_array().unwrap().iter().map(|e| e["description"].as_str().unwrap()).collect();
+    assert_eq!(texts.iter().filter(|t| t.starts_with("下载第")).count(), 2, "{texts:?}");
+    assert_eq!(texts.iter().filter(|t| t.starts_with("导出全部 3 份")).count(), 1, "{texts:?}");
 }
 
 #[test]
