@@ -382,12 +382,7 @@ impl Pool {
             if st.alive < self.size {
                 st.alive += 1;
                 drop(st);
-                let started = Reader::start(&self.exe, self.memory_mb);
-                if started.is_err() {
-                    self.state.lock().unwrap_or_else(|p| p.into_inner()).alive -= 1;
-                    self.returned.notify_one();
-                }
-                return started.ok();
+                return self.start_counted();
             }
             st = self.returned.wait(st).unwrap_or_else(|p| p.into_inner());
         }
@@ -476,7 +471,14 @@ impl Pool {
         if r.served == 0 {
             return Some(r);
         }
+        // The used one goes; the new one takes its place among the living.
         drop(r);
+        self.start_counted()
+    }
+
+    /// Starts a reader already counted among the living; when it cannot start, the count is
+    /// given back and a waiter woken.
+    fn start_counted(&self) -> Option<Reader> {
         let started = Reader::start(&self.exe, self.memory_mb);
         if started.is_err() {
             self.state.lock().unwrap_or_else(|p| p.into_inner()).alive -= 1;

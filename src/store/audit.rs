@@ -14,6 +14,7 @@
 use super::{Store, StoreError, Txn, stamp};
 use chrono::{DateTime, FixedOffset};
 use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
 
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -194,18 +195,23 @@ pub struct Fact {
 /// Appends one entry on a connection that is inside a write transaction: keyed when there is
 /// a key. A chain whose head is signed is not continued without the key (that would leave the
 /// rest of it unsigned).
-pub(super) fn append(conn: &Connection, e: &NewAudit<'_>, fact: Option<&Fact>, key: Option<&AuditKey>) -> Result<i64, AppendError> {
-    let head: Option<(i64, String, Option<String>)> = conn
-        .query_row("SELECT last_id, last_hash, mac FROM log_chain WHERE id = 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+pub(super) fn append(conn: &Connection, file: &Path, e: &NewAudit<'_>, fact: Option<&Fact>, key: Option<&AuditKey>) -> Result<i64, StoreError> {
+    let sql = |source| StoreError::Sql {
+        file: file.to_path_buf(),
+        source,
+    };
+    let head: Option<(i64, i64, String, Option<String>)> = conn
+        .query_row("SELECT entries, last_id, last_hash, mac FROM log_chain WHERE id = 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })
-        .optional()?;
-    if key.is_none() && head.as_ref().is_some_and(|h| h.2.is_some()) {
-        return Err(AppendError::KeyNeeded);
+        .optional()
+        .map_err(sql)?;
+    if key.is_none() && head.as_ref().is_some_and(|h| h.3.is_some()) {
+        return Err(StoreError::AuditKeyNeeded { file: file.to_path_buf() });
     }
-    let (last_id, prev) = head.map(|h| (h.0, h.1)).unwrap_or((0, GENESIS.to_string()));
+    let (entries, last_id, prev) = head.map(|h| (h.0, h.1, h.2)).unwrap_or((0, 0, GENESIS.to_string()));
     // Ids go up from the head's, never reusing one a deleted entry had.
-    let max: i64 = conn.query_row("SELECT COALESCE(MAX(id), 0) FROM audit_log", [], |r| r.get(0))?;
+    let max: i64 = conn.query_row("SELECT COALESCE(MAX(id), 0) FROM audit_log", [], |r| r.get(0)).map_err(sql)?;
     let id = last_id.max(max) + 1;
     let mut entry = AuditEntry {
         id,
@@ -242,33 +248,17 @@ pub(super) fn append(conn: &Connection, e: &NewAudit<'_>, fact: Option<&Fact>, k
             entry.keyed as i64,
             entry.backfilled as i64
         ],
-    )?;
-    let entries: i64 = conn
-        .query_row("SELECT entries FROM log_chain WHERE id = 1", [], |r| r.get(0))
-        .optional()?
-        .unwrap_or(0)
-        + 1;
+    )
+    .map_err(sql)?;
+    let entries = entries + 1;
     let mac = key.map(|k| head_mac(k, entries, id, &entry.hash));
     conn.execute(
         "INSERT INTO log_chain (id, entries, last_id, last_hash, mac) VALUES (1, ?1, ?2, ?3, ?4)
          ON CONFLICT (id) DO UPDATE SET entries = ?1, last_id = ?2, last_hash = ?3, mac = ?4",
         params![entries, id, entry.hash, mac],
-    )?;
+    )
+    .map_err(sql)?;
     Ok(id)
-}
-
-/// Why an entry could not be appended.
-#[derive(Debug)]
-pub(super) enum AppendError {
-    Sql(rusqlite::Error),
-    /// The chain is signed and this process has no key.
-    KeyNeeded,
-}
-
-impl From<rusqlite::Error> for AppendError {
-    fn from(e: rusqlite::Error) -> AppendError {
-        AppendError::Sql(e)
-    }
 }
 
 impl Txn<'_> {
@@ -285,13 +275,7 @@ impl Txn<'_> {
     }
 
     fn append(&self, e: &NewAudit<'_>, fact: Option<&Fact>) -> Result<i64, StoreError> {
-        append(&self.tx, e, fact, self.key.as_ref()).map_err(|err| match err {
-            AppendError::Sql(source) => StoreError::Sql {
-                file: self.file.clone(),
-                source,
-            },
-            AppendError::KeyNeeded => StoreError::AuditKeyNeeded { file: self.file.clone() },
-        })
+        append(&self.tx, &self.file, e, fact, self.key.as_ref())
     }
 }
 

@@ -118,7 +118,7 @@ pub(super) fn fact(conn: &Connection, file: &Path, subject: &Subject) -> Result<
         Subject::User(name) => ("user", " WHERE username = ?1", name.clone().into()),
     };
     let sql = format!("{}{filter}", table_of(kind));
-    let mut st = conn.prepare(&sql).map_err(sql_err(file))?;
+    let mut st = conn.prepare_cached(&sql).map_err(sql_err(file))?;
     let columns = st.column_count() - 1;
     let digest = st.query_row([arg], |r| digest_of(kind, r, columns)).map_err(sql_err(file))?;
     Ok(Fact {
@@ -218,13 +218,7 @@ pub(super) fn backfill(conn: &Connection, file: &Path, key: Option<&AuditKey>, a
                 digest,
                 backfilled: true,
             };
-            super::audit::append(conn, &entry, Some(&fact), key).map_err(|e| match e {
-                super::audit::AppendError::Sql(source) => StoreError::Sql {
-                    file: file.to_path_buf(),
-                    source,
-                },
-                super::audit::AppendError::KeyNeeded => StoreError::AuditKeyNeeded { file: file.to_path_buf() },
-            })?;
+            super::audit::append(conn, file, &entry, Some(&fact), key)?;
             n += 1;
         }
     }

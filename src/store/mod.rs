@@ -710,17 +710,6 @@ impl Txn<'_> {
         baseline(&self.tx, region).map_err(self.sql())
     }
 
-    /// The effective (latest accepted) upload of a region and period.
-    pub fn effective(&self, region: &str, period: Period) -> Result<Option<Submission>, StoreError> {
-        let mut v = query_submissions(
-            &self.tx,
-            &self.file,
-            &format!("SELECT {COLUMNS} FROM submissions WHERE region = ?1 AND period = ?2 AND status = 'accepted' ORDER BY received_at DESC, id DESC LIMIT 1"),
-            params![region, period.to_string()],
-        )?;
-        Ok(v.pop())
-    }
-
     /// When the region and period's first accepted upload was received, if any.
     pub fn first_accepted(&self, region: &str, period: Period) -> Result<Option<DateTime<FixedOffset>>, StoreError> {
         let t: Option<String> = self
@@ -1068,14 +1057,6 @@ fn query_reviews(conn: &Connection, file: &Path, sql: &str, args: impl rusqlite:
         });
     }
     Ok(out)
-}
-
-/// The effective upload among a region-period's history: the latest accepted one.
-pub fn effective<'a>(history: impl IntoIterator<Item = &'a Submission>) -> Option<&'a Submission> {
-    history
-        .into_iter()
-        .filter(|s| s.status == SubStatus::Accepted)
-        .max_by_key(|s| (s.received_at, s.id))
 }
 
 /// The data directory: `--data`, else `YUEBAO_DATA` (clap reads it), else `./yuebao-data`.

@@ -108,6 +108,13 @@ impl Driver {
     }
 }
 
+/// The portal on `data` as of [`NOW`], its address, and a chromedriver to drive browsers at it.
+fn portal_and_driver(data: &Path, driver_program: &Path) -> (Server, String, Driver) {
+    let server = Server::start(data, &["--now", NOW]);
+    let base = server.url.clone();
+    (server, base, Driver::start(driver_program))
+}
+
 fn screenshots() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"), PathBuf::from);
     let dir = target.join("screenshots");
@@ -201,9 +208,7 @@ fn a_county_and_a_city_run_october_in_their_browsers() {
     let d = tmp();
     let data = d.path().join("data");
     accounts(&data);
-    let server = Server::start(&data, &["--now", NOW]);
-    let base = server.url.clone();
-    let driver = Driver::start(&driver_program);
+    let (_server, base, driver) = portal_and_driver(&data, &driver_program);
 
     // The files: September clean; October with an error (第(3)栏 above 第(2)栏 in 银雀山街道),
     // and October with a jump in 第(9)栏 that only a 说明 gets accepted.
@@ -346,9 +351,7 @@ fn a_city_and_the_province_take_october_up_the_chain_in_their_browsers() {
     ok(&yuebao(&["sample", "--period", "2026-10", "--region", "371300", "-o", s(&files), "-q"]));
     let run = yuebao(&["submit", "--data", s(&data), "--now", NOW, "--received-at", "2026-11-02 09:00", s(&files)]);
     assert!(run.code <= 1, "{}", run.stderr);
-    let server = Server::start(&data, &["--now", NOW]);
-    let base = server.url.clone();
-    let driver = Driver::start(&driver_program);
+    let (_server, base, driver) = portal_and_driver(&data, &driver_program);
 
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
@@ -433,9 +436,7 @@ fn a_county_uploads_its_year_workbook_and_a_sheet_with_subtotals() {
     let d = tmp();
     let data = d.path().join("data");
     accounts(&data);
-    let server = Server::start(&data, &["--now", NOW]);
-    let base = server.url.clone();
-    let driver = Driver::start(&driver_program);
+    let (_server, base, driver) = portal_and_driver(&data, &driver_program);
     // No month in the file name: only the page says October.
     let year = year_book(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], true).save(d.path(), "兰山区2026年月报.xlsx");
     // The 小计 sheets are 罗庄区's: its own baseline of column (1).
@@ -497,30 +498,7 @@ fn a_county_uploads_its_year_workbook_and_a_sheet_with_subtotals() {
     assert_eq!(history(&data, "371302", "2026-10").len(), 1);
     assert!(history(&data, "371302", "2026-09").is_empty());
     assert_eq!(history(&data, "371311", "2026-10").len(), 2);
-    let out = d.path().join("r");
-    let run = yuebao(&[
-        "rollup",
-        "--data",
-        s(&data),
-        "--period",
-        "2026-10",
-        "--region",
-        "371300",
-        "-o",
-        s(&out),
-        "--format",
-        "json",
-        "-q",
-    ]);
-    assert!(run.code <= 1, "{}", run.stderr);
-    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("数据/汇总-371300-2026-10.json")).unwrap()).unwrap();
-    let row = doc["rollup"]["tables"][0]["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["code"] == "371302")
-        .cloned()
-        .unwrap();
+    let row = rollup_row_from_store(&data, &d.path().join("r"), "2026-10", "371300", "371302");
     assert_eq!(row["values"][0], default_sums()[0] + 10, "{row:#}");
 }
 

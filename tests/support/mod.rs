@@ -564,6 +564,35 @@ pub fn submit(data: &Path, files: &[&Path], extra: &[&str]) -> (i32, Vec<Value>)
     (run.code, v.as_array().unwrap().clone())
 }
 
+/// `county`'s row (code, name, values) in the rollup of `city` for `period` made from the store
+/// in `data`, as `rollup --format json` writes it under `work`.
+pub fn rollup_row_from_store(data: &Path, work: &Path, period: &str, city: &str, county: &str) -> Value {
+    let run = yuebao(&[
+        "rollup",
+        "--data",
+        s(data),
+        "--period",
+        period,
+        "--region",
+        city,
+        "-o",
+        s(work),
+        "--format",
+        "json",
+        "-q",
+    ]);
+    assert!(run.code <= 1, "{}", run.stderr);
+    let file = work.join(format!("数据/汇总-{city}-{period}.json"));
+    let doc: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    doc["rollup"]["tables"][0]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == county)
+        .cloned()
+        .unwrap_or_else(|| panic!("{county} not in {doc:#}"))
+}
+
 pub fn json(args: &[&str]) -> Value {
     let mut args = args.to_vec();
     args.extend(["--format", "json"]);

@@ -97,29 +97,7 @@ fn the_year_workbook_is_stored_as_the_month_asked_for() {
     assert_eq!(h.len(), 1, "{h:#?}");
     // October's figures: column (1) of the first township carries +10, so 兰山区's row of the
     // city's rollup from the store does too.
-    let run = yuebao(&[
-        "rollup",
-        "--data",
-        s(&data),
-        "--period",
-        "2026-10",
-        "--region",
-        "371300",
-        "-o",
-        s(&d.path().join("r")),
-        "--format",
-        "json",
-        "-q",
-    ]);
-    assert!(run.code <= 1, "{}", run.stderr);
-    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(d.path().join("r/数据/汇总-371300-2026-10.json")).unwrap()).unwrap();
-    let row = doc["rollup"]["tables"][0]["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["code"] == "371302")
-        .cloned()
-        .unwrap();
+    let row = rollup_row_from_store(&data, &d.path().join("r"), "2026-10", "371300", "371302");
     assert_eq!(row["values"][0], default_sums()[0] + 10, "{row:#}");
 }
 
