@@ -301,7 +301,7 @@ fn check_subtotals(ctx: &Ctx<'_>, fs: &FormSheet, rows: &[ReadRow<'_>], total: O
                         Finding::new(
                             Code::SubtotalMismatch,
                             ctx.file,
-                            format!("“{}”{}为 {v}，大于合计 {tv}：其中数不能超过合计", row.label, ctx.col_label(no)),
+                            format!("{}为 {v}，大于合计 {tv}：其中数不能超过合计", ctx.col_label(no)),
                         )
                         .at(ctx.sheet, place(no))
                         .row(&row.label)
@@ -342,7 +342,7 @@ fn check_subtotals(ctx: &Ctx<'_>, fs: &FormSheet, rows: &[ReadRow<'_>], total: O
                     Finding::new(
                         Code::SubtotalMismatch,
                         ctx.file,
-                        format!("“{}”{}为 {v}，但{span}之和为 {s}，小计{more} {}", row.label, ctx.col_label(no), (v - s).abs()),
+                        format!("{}为 {v}，但{span}之和为 {s}，小计{more} {}", ctx.col_label(no), (v - s).abs()),
                     )
                     .at(ctx.sheet, place(no))
                     .row(&row.label)
