@@ -448,3 +448,72 @@ impl Store {
             .unwrap_or((0, GENESIS.to_string())))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note(store: &mut Store, what: &str) {
+        store
+            .audit(&NewAudit {
+                at: crate::time::parse("2026-11-02 09:00").unwrap(),
+                action: "reminder",
+                actor: Some("linyi"),
+                role: Some("reviewer"),
+                region: Some("371300"),
+                address: None,
+                description: what,
+            })
+            .unwrap();
+    }
+
+    /// Rewrites the whole chain from entry `from` on as entries without a key, each hash and
+    /// the head recomputed, as someone who can write the database but not read the key could.
+    fn rewrite_unsigned(store: &Store, from: i64) {
+        let entries = store.audit_entries(&AuditFilter::default()).unwrap();
+        let mut prev = GENESIS.to_string();
+        for mut e in entries {
+            if e.id >= from {
+                e.keyed = false;
+                e.prev_hash = prev.clone();
+                e.hash = hash_with(&e, None).unwrap();
+                store
+                    .conn
+                    .execute(
+                        "UPDATE audit_log SET keyed = 0, prev_hash = ?2, hash = ?3 WHERE id = ?1",
+                        params![e.id, e.prev_hash, e.hash],
+                    )
+                    .unwrap();
+            }
+            prev = e.hash;
+        }
+        store.conn.execute("UPDATE log_chain SET last_hash = ?1, mac = NULL", [prev]).unwrap();
+    }
+
+    /// The README's claims for a chain signed with the key: recomputing it without the key,
+    /// wholly or from some entry on, is found when `verify` is given the key.
+    #[test]
+    fn a_signed_chain_recomputed_without_the_key_is_found() {
+        let key = AuditKey::from_bytes(b"0123456789abcdef0123456789abcdef");
+        for from in [1, 3] {
+            let d = tempfile::tempdir().unwrap();
+            let mut store = Store::open_keyed(d.path(), Some(key.clone())).unwrap();
+            for i in 0..4 {
+                note(&mut store, &format!("第 {i} 次"));
+            }
+            assert!(store.check_audit(None).unwrap().0.is_empty());
+            rewrite_unsigned(&store, from);
+            // Without the key, the rewritten chain is whole: that is what the key is for.
+            let bare = Store::open(d.path()).unwrap();
+            assert!(bare.check_audit(None).unwrap().0.is_empty(), "from {from}");
+            let problems = store.check_audit(None).unwrap().0;
+            let want = if from == 1 {
+                "没有一条用它签名"
+            } else {
+                "第 3 条没有用密钥签名"
+            };
+            assert!(problems.iter().any(|p| p.contains(want)), "from {from}: {problems:?}");
+            assert!(problems.iter().any(|p| p.contains("链尾没有用密钥签名")), "from {from}: {problems:?}");
+        }
+    }
+}
