@@ -21,6 +21,11 @@ impl Period {
         format!("{}年{}月", self.year, self.month)
     }
 
+    /// The month's first day.
+    pub fn first_day(&self) -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("a period is a calendar month")
+    }
+
     /// The month after this one.
     pub fn next(&self) -> Period {
         if self.month == 12 {

@@ -36,6 +36,19 @@ pub fn label(t: Time) -> String {
     in_beijing(t).format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// Serialises a time as [`label`] writes it (the JSON other programs read carries times so).
+pub fn serde_label<S: serde::Serializer>(t: &Time, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&label(*t))
+}
+
+/// As [`serde_label`], for a time that may be absent (`null`).
+pub fn serde_label_opt<S: serde::Serializer>(t: &Option<Time>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&label(*t)),
+        None => s.serialize_none(),
+    }
+}
+
 /// `2026年11月4日`, as the form's 填报日期 is written.
 pub fn date_label(t: Time) -> String {
     use chrono::Datelike;

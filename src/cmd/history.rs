@@ -16,7 +16,7 @@ pub fn run(args: &HistoryArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resu
     let actor = Actor::operator(None);
     let history = wf.history(&actor, region, args.period)?;
     let (subs, reviews) = (&history.submissions, &history.reviews);
-    let eff = crate::workflow::submit::counting(subs, reviews).map(|s| s.id);
+    let eff = history.counting;
     let mut saved = Vec::new();
     if let Some(dir) = &args.save {
         super::ensure_dir(dir)?;
@@ -51,7 +51,7 @@ pub fn run(args: &HistoryArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resu
             for s in subs {
                 let returned = reviews
                     .iter()
-                    .any(|r| r.submission_id == Some(s.id) && r.action == crate::store::ReviewAction::Returned);
+                    .any(|r| r.submission_id == Some(s.id) && r.action == crate::workflow::ReviewAction::Returned);
                 let mark = match (Some(s.id) == eff, returned) {
                     (true, _) => "  ← 当前有效",
                     (false, true) => "（已被审核退回）",
@@ -108,12 +108,12 @@ pub fn run(args: &HistoryArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resu
 }
 
 /// The name an upload's original is given when taken out: `第N版-原文件名`.
-fn taken_out_name(s: &crate::store::Submission) -> String {
+fn taken_out_name(s: &crate::workflow::Submission) -> String {
     format!("第{}版-{}", s.version, s.file_name)
 }
 
 /// A missing original said as the command line says it.
-fn missing(e: crate::workflow::WorkflowError, s: &crate::store::Submission) -> anyhow::Error {
+fn missing(e: crate::workflow::WorkflowError, s: &crate::workflow::Submission) -> anyhow::Error {
     match e {
         crate::workflow::WorkflowError::MissingBytes { .. } => anyhow::anyhow!(
             "数据库中缺少第 {} 号报送（第 {} 版）的原始文件（SHA-256 {}），请运行 yuebao verify",

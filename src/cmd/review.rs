@@ -44,7 +44,7 @@ pub fn run(cmd: &ReviewCommand, schemas: &Schemas, clock: &Clock) -> anyhow::Res
                 outcome.region_name,
                 outcome.region,
                 outcome.period.label(),
-                outcome.at
+                crate::time::label(outcome.at)
             );
         }
     }

@@ -5,7 +5,7 @@ use crate::cli::StatusLevel;
 use crate::cli::{OutputFormat, StatusArgs};
 use crate::schema::Schemas;
 use crate::time::label as time_label;
-use crate::workflow::{Actor, Listing, RegionStatus, State, Workflow};
+use crate::workflow::{Actor, Listing, Standing, StatusDoc, Workflow};
 
 pub fn run(args: &StatusArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
     let scope = super::region_arg(schemas, &args.region)?;
@@ -19,33 +19,24 @@ pub fn run(args: &StatusArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
         StatusLevel::County => Listing::Counties,
         StatusLevel::City => Listing::Cities,
     };
-    let rows = wf.standing(&Actor::operator(None), scope, args.period, listing)?;
+    let doc = wf.status_doc(&Actor::operator(None), scope, args.period, listing)?;
     match args.format {
-        OutputFormat::Json => {
-            let doc = crate::workflow::standing::status_doc(scope, args.period, now, args.level == StatusLevel::City, rows);
-            println!("{}", serde_json::to_string_pretty(&doc)?);
-        }
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&doc)?),
         OutputFormat::Text => {
             let unit = if args.level == StatusLevel::City { "市" } else { "县区" };
-            print!("{}", text(schemas, scope, args.period, &rows, now, unit))
+            print!("{}", text(schemas, scope, &doc, unit))
         }
     }
     Ok(0)
 }
 
-fn text(
-    schemas: &Schemas,
-    scope: &crate::schema::Region,
-    period: crate::period::Period,
-    rows: &[RegionStatus],
-    now: chrono::DateTime<chrono::FixedOffset>,
-    unit: &str,
-) -> String {
+fn text(schemas: &Schemas, scope: &crate::schema::Region, doc: &StatusDoc, unit: &str) -> String {
     let mut out = String::new();
-    let Some(first) = rows.first() else {
+    let rows = &doc.regions;
+    if rows.is_empty() {
         return format!("{}下没有{unit}\n", schemas.regions.display(scope));
-    };
-    let covered = if first.due_covered {
+    }
+    let covered = if doc.deadline.covered {
         ""
     } else {
         "（节假日安排尚未录入，仅按周末推算）"
@@ -53,9 +44,9 @@ fn text(
     out.push_str(&format!(
         "{} {} 报送情况：截止日 {}{covered}，统计时间 {}\n",
         schemas.regions.display(scope),
-        period.label(),
-        first.due,
-        time_label(now)
+        doc.period.label(),
+        doc.deadline.due,
+        time_label(doc.as_of)
     ));
     let mut city: Option<&str> = None;
     for r in rows {
@@ -74,42 +65,36 @@ fn text(
         let latest = r
             .latest
             .as_ref()
-            .map(|b| format!("第{}版 {} {}", b.version, b.status.label(), b.received_at))
+            .map(|b| format!("第{}版 {} {}", b.version, b.status.label(), time_label(b.received_at)))
             .unwrap_or_default();
         out.push_str(&format!(
             "  {}{}{}{}{}{}\n",
             pad(&r.code, 8),
             pad(&r.name, 12),
             pad(&r.label, 22),
-            pad(r.first_accepted.as_deref().unwrap_or("—"), 18),
+            pad(&r.first_accepted.map(time_label).unwrap_or_else(|| "—".into()), 18),
             pad(&latest, 34),
             r.note.as_deref().unwrap_or("")
         ));
-        if let Some(rv) = r.review.as_ref().filter(|rv| !rv.is_return()) {
+        if let (Standing::Approved(_), Some(rv)) = (r.standing, &r.review) {
             out.push_str(&format!("      {}\n", rv.sentence()));
         }
         for why in &r.reasons {
             out.push_str(&format!("      {why}\n"));
         }
     }
-    let n = |f: fn(&State) -> bool| rows.iter().filter(|r| f(&r.state)).count();
+    let c = &doc.counts;
     out.push_str(&format!(
         "\n合计 {} 个{unit}：按时 {}，迟报 {}，待说明 {}，退回 {}，未报 {}\n",
-        rows.len(),
-        n(|s| *s == State::OnTime),
-        n(|s| matches!(s, State::Late { .. })),
-        n(|s| *s == State::Pending),
-        n(|s| *s == State::Rejected),
-        n(|s| matches!(s, State::Missing { .. })),
+        c.expected, c.on_time, c.late, c.pending, c.rejected, c.missing,
     ));
-    let chase: Vec<&RegionStatus> = rows.iter().filter(|r| r.state.needs_chasing()).collect();
-    if chase.is_empty() {
+    if doc.chase.is_empty() {
         out.push_str(&format!("全部{unit}均已报送。\n"));
     } else {
-        out.push_str(&format!("\n催报（{} 个）：\n", chase.len()));
+        out.push_str(&format!("\n催报（{} 个）：\n", doc.chase.len()));
         let mut city: Option<&str> = None;
         let mut line = String::new();
-        for r in chase {
+        for r in &doc.chase {
             if r.city.as_deref() != city {
                 if !line.is_empty() {
                     out.push_str(&format!("{line}\n"));
@@ -120,7 +105,7 @@ fn text(
             } else {
                 line.push('、');
             }
-            line.push_str(&format!("{}（{}）", r.name, r.label));
+            line.push_str(&format!("{}（{}）", r.name, r.status));
         }
         out.push_str(&format!("{line}\n"));
     }

@@ -5,7 +5,7 @@ use super::Clock;
 use crate::cli::{OutputFormat, SubmitArgs};
 use crate::finding::{Code, Severity};
 use crate::schema::Schemas;
-use crate::store::SubStatus;
+use crate::workflow::SubStatus;
 use crate::workflow::submit::Checked;
 use crate::workflow::{Actor, SubmitOutcome, Upload, Workflow, WorkflowError};
 use rayon::prelude::*;
@@ -115,7 +115,7 @@ fn describe(o: &SubmitOutcome) -> String {
     match o.status {
         SubStatus::Accepted => {
             if let (Some(t), Some(d)) = (&o.timeliness, &o.due) {
-                out.push_str(&format!("，{t}（截止 {d}，收到 {}）", o.received_at));
+                out.push_str(&format!("，{}（截止 {d}，收到 {}）", t.words(), crate::time::label(o.received_at)));
             }
         }
         SubStatus::Rejected => out.push_str(&format!("（错误 {} 处），请改正后重新提交", count(Severity::Error))),

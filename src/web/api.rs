@@ -6,8 +6,9 @@ use super::auth::{self, Session};
 use super::common::{download, period_arg, read_upload, region_or_own, review_call, review_kind, rollup_workbook, submit};
 use super::{ApiError, AppState};
 use crate::workflow::Listing;
+use crate::workflow::chain::CityReport;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use std::sync::Arc;
@@ -29,23 +30,37 @@ pub fn routes(upload_cap: usize) -> Router<Arc<AppState>> {
 
 /// `POST /api/uploads`: multipart with `file`, and optionally `note` (说明), `region` and
 /// `period` (when the sheet does not say), `on_behalf_of` (代报), `late_reason` (迟报原因).
-async fn upload(State(st): State<Arc<AppState>>, session: Session, mp: Multipart) -> Result<Json<serde_json::Value>, ApiError> {
+async fn upload(State(st): State<Arc<AppState>>, session: Session, mp: Multipart) -> Result<Response, ApiError> {
     let form = read_upload(&st, mp).await?;
     let out = submit(&st, &session, form).await?;
-    Ok(Json(serde_json::json!({
-        "submission": {
-            "id": out.id,
-            "region": out.region,
-            "region_name": out.region_name,
-            "period": out.period,
-            "version": out.version,
-            "status": out.status,
-            "timeliness": out.timeliness,
-            "received_at": out.received_at,
-            "explains": out.explains,
-        },
-        "file": out.report,
-    })))
+    json(&Answer {
+        result: Wrapped::Submission { submission: &out },
+        file: &out.report,
+    })
+}
+
+/// A JSON body written straight from the value (no tree in between: the file's cells are most
+/// of an upload's answer).
+fn json<T: serde::Serialize>(value: &T) -> Result<Response, ApiError> {
+    let body = serde_json::to_vec(value).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// An upload's answer (and a 上报's): the result as `yuebao submit --format json` writes each
+/// file's (`submission`, or the 上报's `submission`, `counted` and `expected`), beside the
+/// file's validation report with its cells (`file`, as one of `validate --format json`'s files).
+#[derive(serde::Serialize)]
+struct Answer<'a, T> {
+    #[serde(flatten)]
+    result: Wrapped<&'a T>,
+    file: &'a crate::validate::FileReport,
+}
+
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Wrapped<T> {
+    Submission { submission: T },
+    Report(T),
 }
 
 #[derive(serde::Deserialize)]
@@ -74,8 +89,7 @@ async fn status(
         .with_workflow(move |wf| {
             let scope = st2.schemas.regions.get(&code).expect("resolved above");
             let listing = if cities { Listing::Cities } else { Listing::Counties };
-            let rows = wf.standing(&actor, scope, period, listing)?;
-            Ok(crate::workflow::standing::status_doc(scope, period, wf.now, cities, rows))
+            Ok(wf.status_doc(&actor, scope, period, listing)?)
         })
         .await?;
     Ok(Json(v))
@@ -176,23 +190,11 @@ struct ReportBody {
 
 /// `POST /api/report` `{"region","period"[,"note"][,"late_reason"]}`: the city's 上报 — its
 /// rollup frozen and handed in as the city's sheet. Answers as an upload does, with the counts.
-async fn report(State(st): State<Arc<AppState>>, session: Session, Json(b): Json<ReportBody>) -> Result<Json<serde_json::Value>, ApiError> {
+async fn report(State(st): State<Arc<AppState>>, session: Session, Json(b): Json<ReportBody>) -> Result<Response, ApiError> {
     let period = period_arg(&b.period)?;
-    let out = super::common::report_call(&st, &session, b.region, period, b.note, b.late_reason).await?;
-    let s = &out.submission;
-    Ok(Json(serde_json::json!({
-        "submission": {
-            "id": s.id,
-            "region": s.region,
-            "region_name": s.region_name,
-            "period": s.period,
-            "version": s.version,
-            "status": s.status,
-            "timeliness": s.timeliness,
-            "received_at": s.received_at,
-        },
-        "counted": out.counted,
-        "expected": out.expected,
-        "file": s.report,
-    })))
+    let out: CityReport = super::common::report_call(&st, &session, b.region, period, b.note, b.late_reason).await?;
+    json(&Answer {
+        result: Wrapped::Report(&out),
+        file: &out.submission.report,
+    })
 }

@@ -4,10 +4,9 @@
 use super::auth::Session;
 use super::{ApiError, AppState};
 use crate::period::Period;
-use crate::schema::regions::Level;
 use crate::validate::Hints;
 use crate::workflow::audit::Event;
-use crate::workflow::{ReviewKind, ReviewOutcome, ReviewRequest, Role, SubmitOutcome, Upload};
+use crate::workflow::{ReviewKind, ReviewOutcome, ReviewRequest, SubmitOutcome, Upload};
 use axum::extract::Multipart;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -104,8 +103,7 @@ pub async fn submit(st: &Arc<AppState>, session: &Session, form: UploadForm) -> 
     // not. 代报 names the county it is for.
     let region = match form.region.as_deref().or(form.on_behalf_of.as_deref()) {
         Some(r) => Some(region_or_own(st, session, Some(r))?),
-        None if session.actor.role == Role::Reporter => Some(session.user.region.clone()),
-        None => None,
+        None => session.actor.own_sheet().map(str::to_string),
     };
     let hints = Hints {
         region,
@@ -245,14 +243,6 @@ pub async fn rollup_workbook(st: &Arc<AppState>, session: &Session, region: Opti
         Ok((bytes, name))
     })
     .await
-}
-
-/// The blank form of `region` for a month.
-pub fn template_workbook(st: &AppState, region: &crate::schema::Region, period: Period) -> Result<(Vec<u8>, String), ApiError> {
-    let rows = if region.level == Level::County { 30 } else { 0 };
-    let mut wb = crate::report::form::template_workbook(&st.schemas, region, period, rows).map_err(xlsx_error)?;
-    let bytes = wb.save_to_buffer().map_err(xlsx_error)?;
-    Ok((bytes, crate::report::file_name(region, period)))
 }
 
 /// The annotated copy of upload `id` (errors red, warnings yellow, the messages as notes).

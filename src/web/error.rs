@@ -81,7 +81,7 @@ impl From<WorkflowError> for ApiError {
             WorkflowError::BadLogin => ApiError::Unauthorized(m),
             WorkflowError::TooManyLogins { .. } => ApiError::TooManyRequests(m),
             WorkflowError::Store(s) => ApiError::Internal(s.to_string()),
-            WorkflowError::Rollup(r) => ApiError::Internal(r),
+            WorkflowError::Rollup(r) | WorkflowError::Workbook(r) => ApiError::Internal(r),
         }
     }
 }

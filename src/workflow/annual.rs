@@ -10,7 +10,7 @@
 use super::audit::Event;
 use super::record::{record, year};
 use super::scope::{Action, Actor};
-use super::standing::{RegionStatus, State};
+use super::standing::{RegionStatus, Standing};
 use super::{Workflow, WorkflowError};
 use crate::aggregate::rollup::{Rollup, Table};
 use crate::period::Period;
@@ -93,17 +93,14 @@ fn kind_label(kind: &str) -> &'static str {
 
 /// What keeps a region-month from being in order, if anything.
 fn gap_of(s: &RegionStatus) -> Option<&'static str> {
-    let review = s.review.as_ref();
-    if review.is_some_and(|r| r.is_return()) {
-        return Some("returned");
-    }
-    match s.state {
-        State::Missing { overdue_days: Some(_) } => Some("missing"),
-        State::Missing { overdue_days: None } => Some("not_due"),
-        State::Rejected => Some("rejected"),
-        State::Pending => Some("pending"),
-        State::OnTime | State::Late { .. } if review.is_none() => Some("unreviewed"),
-        State::OnTime | State::Late { .. } => None,
+    match s.standing {
+        Standing::Returned => Some("returned"),
+        Standing::Overdue { .. } => Some("missing"),
+        Standing::NotDue | Standing::Missing => Some("not_due"),
+        Standing::Rejected => Some("rejected"),
+        Standing::Pending => Some("pending"),
+        Standing::Accepted(_) => Some("unreviewed"),
+        Standing::Approved(_) => None,
     }
 }
 

@@ -57,7 +57,8 @@ impl Workflow<'_> {
                 let history: Vec<&crate::store::Submission> = subs.iter().filter(|s| s.period == Some(period)).collect();
                 let events = self.store.reviews(code, period)?;
                 let events: Vec<&crate::store::Review> = events.iter().collect();
-                let found = super::review::counting(&history, &events)
+                let found = super::review::telling(&history, &events)
+                    .counting
                     .and_then(|s| s.sheet.as_ref())
                     .map(|sheet| sheet.total.values[no - 1]);
                 if let Some(found) = found.filter(|f| f != value) {

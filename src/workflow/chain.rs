@@ -7,6 +7,7 @@
 
 use super::audit::Event;
 use super::scope::{Action, Actor};
+use super::standing::{Allowed, Counts, Deadline};
 use super::submit::{SubmitOutcome, Upload};
 use super::{Workflow, WorkflowError};
 use crate::period::Period;
@@ -31,7 +32,8 @@ pub struct Reported {
     pub submission_id: i64,
     pub version: i64,
     pub status: SubStatus,
-    pub received_at: String,
+    #[serde(serialize_with = "crate::time::serde_label")]
+    pub received_at: crate::time::Time,
     /// A county's counting version has changed since: the reported sheet is out of date.
     pub stale: bool,
 }
@@ -47,9 +49,9 @@ pub fn basis(schemas: &crate::schema::Schemas, city: &Region, subs: &[Submission
             continue;
         }
         let events: Vec<&Review> = reviews.iter().filter(|r| r.region == county.code).collect();
-        let (chosen, returned) = super::review::chosen(&history, &events);
-        if let Some(s) = chosen {
-            parts.push(serde_json::json!([county.code, s.id, s.status.as_str(), returned.is_some()]));
+        let told = super::review::telling(&history, &events);
+        if let Some(s) = told.shown {
+            parts.push(serde_json::json!([county.code, s.id, s.status.as_str(), told.returned().is_some()]));
         }
     }
     crate::text::sha256_hex(serde_json::Value::Array(parts).to_string().as_bytes())
@@ -132,21 +134,68 @@ impl Workflow<'_> {
         }
         let month = self.store.period_brief(period)?;
         let (subs, reviews) = (&month.subs, self.store.period_reviews(period)?);
-        let standing = |regions: &[&Region]| super::standing::standing_of(self.schemas, regions, period, subs, &reviews, Some(&month.versions), self.now);
+        // What needs action first comes first.
+        let standing = |regions: &[&Region]| {
+            let mut rows = super::standing::standing_of(self.schemas, regions, period, subs, &reviews, Some(&month.versions), self.now);
+            rows.sort_by(|a, b| (a.standing.urgency(), &a.code).cmp(&(b.standing.urgency(), &b.code)));
+            rows
+        };
+        let deadline = Deadline::of(self.schemas, period, self.now);
+        let reported: Vec<(String, Option<Reported>)> = cities.iter().map(|c| (c.code.clone(), reported_in(self.schemas, c, subs, &reviews))).collect();
+        let counties = standing(&counties);
+        let cities = standing(&cities);
+        // The city's own sheet (a province's board has no sheet of its own to 上报).
+        let own = cities.iter().find(|c| c.code == scope.code);
+        let own_report = reported.iter().find(|(c, _)| *c == scope.code).and_then(|(_, r)| r.clone());
+        let allowed = own
+            .map(|o| Allowed::of(self.schemas, actor, scope, o, &deadline, own_report.is_some()))
+            .unwrap_or_default();
+        // A province chases its cities; a city its counties.
+        let owing = if scope.level == Level::Province { &cities } else { &counties };
         Ok(Board {
-            counties: standing(&counties),
-            reported: cities.iter().map(|c| (c.code.clone(), reported_in(self.schemas, c, subs, &reviews))).collect(),
-            cities: standing(&cities),
+            chase: super::standing::chase_list(self.schemas, scope, &deadline, owing),
+            counts: Counts::of(&counties),
+            city_counts: Counts::of(&cities),
+            own: own.cloned(),
+            own_report,
+            allowed,
+            deadline,
+            counties,
+            cities,
+            reported,
         })
     }
 }
 
-/// A board's content (see [`Workflow::board`]).
+/// A board's content (see [`Workflow::board`]): rows in order of what needs action first.
 pub struct Board {
     pub counties: Vec<super::RegionStatus>,
     pub cities: Vec<super::RegionStatus>,
     /// Each city's latest 上报, by code.
     pub reported: Vec<(String, Option<Reported>)>,
+    pub deadline: Deadline,
+    /// The counties' counts, and the cities' own sheets'.
+    pub counts: Counts,
+    pub city_counts: Counts,
+    /// The scope's own sheet (a city's 上报) and its latest 上报.
+    pub own: Option<super::RegionStatus>,
+    pub own_report: Option<Reported>,
+    /// What the actor may do on the scope's own sheet (上报).
+    pub allowed: Allowed,
+    /// The 催报 list: a city's counties, a province's cities.
+    pub chase: Vec<super::Chase>,
+}
+
+impl Board {
+    /// The counts of one city's counties (a province's board).
+    pub fn counties_of(&self, city: &str) -> Counts {
+        Counts::of(self.counties.iter().filter(|r| r.city.as_deref() == Some(city)))
+    }
+
+    /// The latest 上报 of one city.
+    pub fn reported_of(&self, city: &str) -> Option<&Reported> {
+        self.reported.iter().find(|(c, _)| c == city).and_then(|(_, r)| r.as_ref())
+    }
 }
 
 /// The latest 上报 of `city` among `subs`, and whether its counties have changed since.
@@ -159,7 +208,7 @@ fn reported_in(schemas: &crate::schema::Schemas, city: &Region, subs: &[Submissi
         submission_id: last.id,
         version: last.version,
         status: last.status,
-        received_at: crate::time::label(last.received_at),
+        received_at: last.received_at,
         stale: last.basis.as_deref() != Some(basis(schemas, city, subs, reviews).as_str()),
     })
 }

@@ -1,6 +1,8 @@
 //! Why the workflow refused: each a full Chinese sentence a front end can show as it is.
 
+use crate::period::Period;
 use crate::store::StoreError;
+use crate::time::Time;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkflowError {
@@ -16,20 +18,20 @@ pub enum WorkflowError {
     NotARollupScope { region: String },
     #[error("模式中没有设置 cross_period.baseline_column，本表没有基线栏")]
     NoBaselineColumn,
-    #[error("{region} {period} 已于 {at} 由{by}审核通过，报表已锁定；如需修改，请先由审核人解锁")]
-    Locked { region: String, period: String, by: String, at: String },
+    #[error("{region} {} 已于 {} 由{by}审核通过，报表已锁定；如需修改，请先由审核人解锁", .period.label(), crate::time::label(*.at))]
+    Locked { region: String, period: Period, by: String, at: Time },
     #[error("{what}必须写明原因")]
     ReasonRequired { what: &'static str },
-    #[error("{region} {period} {why}")]
-    CannotReview { region: String, period: String, why: String },
+    #[error("{region} {} {why}", .period.label())]
+    CannotReview { region: String, period: Period, why: String },
     #[error("代报的地区是{given}，但表内填报单位是{found}；请核对后重新提交")]
     OnBehalfMismatch { given: String, found: String },
     #[error("代报是替下级地区录入报表；本地区的报表请直接上传")]
     OnBehalfOfOwn,
     #[error("第 {id} 号报送不是待说明的版本，不能补充说明；如需更正请重新上传")]
     NotPending { id: i64 },
-    #[error("收到时间 {at} 晚于现在（{now}），请检查")]
-    ReceivedInFuture { at: String, now: String },
+    #[error("收到时间 {} 晚于现在（{}），请检查", crate::time::label(*.at), crate::time::label(*.now))]
+    ReceivedInFuture { at: Time, now: Time },
     #[error("没有第 {id} 号报送")]
     NoSuchSubmission { id: i64 },
     #[error("无权查看第 {id} 号报送")]
@@ -50,4 +52,6 @@ pub enum WorkflowError {
     Store(#[from] StoreError),
     #[error("汇总计算失败：{0}")]
     Rollup(String),
+    #[error("工作簿生成失败：{0}")]
+    Workbook(String),
 }

@@ -20,10 +20,12 @@ pub mod standing;
 pub mod submit;
 pub mod view;
 
+/// The stored rows front ends render, named through the workflow.
+pub use crate::store::{Review, ReviewAction, SubStatus, Submission};
 pub use error::WorkflowError;
 pub use review::{ReviewInfo, ReviewKind, ReviewOutcome, ReviewRequest};
 pub use scope::{Action, Actor, Role};
-pub use standing::{Brief, RegionStatus, State};
+pub use standing::{Act, Allowed, Brief, Chase, Counts, Deadline, RegionStatus, Standing, State, StatusDoc, Timeliness};
 pub use submit::{SubmitOutcome, Upload};
 pub use view::{CellChange, Comparison};
 
@@ -42,6 +44,18 @@ pub struct Workflow<'a> {
     pub now: Time,
     /// The installation's password and login rules (defaults unless a front end loaded them).
     pub policy: policy::Policy,
+}
+
+/// One region's month as an actor sees it (see [`Workflow::region_month`]).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RegionMonth {
+    pub status: RegionStatus,
+    pub history: review::History,
+    pub deadline: Deadline,
+    /// What the actor may do now.
+    pub allowed: Allowed,
+    /// The actor reviews this region (the level right above it, or the operator).
+    pub reviews: bool,
 }
 
 /// Which regions a standing lists: counties, or the cities for the sheets they send up.
@@ -126,26 +140,47 @@ impl<'a> Workflow<'a> {
         ))
     }
 
+    /// The standing of `scope` as other programs read it (`status --format json`, `/api/status`):
+    /// every region, the deadline, the counts and the 催报 list with its reminders.
+    pub fn status_doc(&self, actor: &Actor, scope: &Region, period: Period, level: Listing) -> Result<StatusDoc, WorkflowError> {
+        let rows = self.standing(actor, scope, period, level)?;
+        Ok(standing::status_doc(self.schemas, scope, period, self.now, level == Listing::Cities, rows))
+    }
+
     /// The month regions are working on now (see [`current_period`]).
     pub fn current_period(&self) -> Period {
         current_period(self.schemas, self.now)
     }
 
-    /// One region's month: its standing and every upload and review event.
-    pub fn region_month(&self, actor: &Actor, region: &Region, period: Period) -> Result<(RegionStatus, review::History), WorkflowError> {
+    /// One region's month as `actor` sees it: its standing, the deadline, every upload and
+    /// review event, and what `actor` may do now.
+    pub fn region_month(&self, actor: &Actor, region: &Region, period: Period) -> Result<RegionMonth, WorkflowError> {
         let history = self.history(actor, region, period)?;
         let status = standing::standing_of(self.schemas, &[region], period, &history.submissions, &history.reviews, None, self.now)
             .pop()
             .expect("one region in, one standing out");
-        Ok((status, history))
+        let deadline = Deadline::of(self.schemas, period, self.now);
+        let reported = history.submissions.iter().any(|s| s.basis.is_some());
+        let allowed = Allowed::of(self.schemas, actor, region, &status, &deadline, reported);
+        Ok(RegionMonth {
+            status,
+            history,
+            deadline,
+            allowed,
+            reviews: self.allow(actor, Action::Review, region).is_ok(),
+        })
     }
 
     /// Every upload and review event of one region and month, oldest first.
     pub fn history(&self, actor: &Actor, region: &Region, period: Period) -> Result<review::History, WorkflowError> {
         self.allow(actor, Action::View, region)?;
+        let submissions = self.store.history(&region.code, period)?;
+        let reviews = self.store.reviews(&region.code, period)?;
+        let counting = review::telling_of(&submissions, &reviews).counting.map(|s| s.id);
         Ok(review::History {
-            submissions: self.store.history(&region.code, period)?,
-            reviews: self.store.reviews(&region.code, period)?,
+            submissions,
+            reviews,
+            counting,
         })
     }
 

@@ -2,7 +2,7 @@
 //! the months on time, late and not accepted (only months whose due date has passed count as
 //! 未报; a returned month counts as not accepted until its correction is).
 
-use super::standing::{RegionStatus, State};
+use super::standing::{RegionStatus, Timeliness};
 use super::{Workflow, WorkflowError};
 use crate::aggregate::rollup::Rollup;
 use crate::period::Period;
@@ -59,31 +59,18 @@ pub fn record(schemas: &Schemas, region: &Region, standings: &[Vec<RegionStatus>
                 missing: 0,
             };
             for month in standings {
-                let state = month.iter().find(|s| s.code == c.code).map(|s| s.state);
-                let label = match state {
-                    Some(State::OnTime) => {
-                        row.on_time += 1;
-                        "按时".to_string()
+                let word = match month.iter().find(|s| s.code == c.code) {
+                    Some(s) => {
+                        match s.standing.received() {
+                            Some(Timeliness::OnTime) => row.on_time += 1,
+                            Some(Timeliness::Late { .. }) => row.late += 1,
+                            None => row.missing += usize::from(s.standing.owing()),
+                        }
+                        s.record_word()
                     }
-                    Some(State::Late { days }) => {
-                        row.late += 1;
-                        format!("迟{days}天")
-                    }
-                    Some(State::Missing { overdue_days: None }) | None => String::new(),
-                    Some(State::Missing { .. }) => {
-                        row.missing += 1;
-                        "未报".into()
-                    }
-                    Some(State::Rejected) => {
-                        row.missing += 1;
-                        "退回".into()
-                    }
-                    Some(State::Pending) => {
-                        row.missing += 1;
-                        "待说明".into()
-                    }
+                    None => String::new(),
                 };
-                row.months.push(label);
+                row.months.push(word);
             }
             row
         })

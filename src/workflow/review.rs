@@ -9,16 +9,18 @@
 use super::{Action, Actor, Workflow, WorkflowError};
 use crate::period::Period;
 use crate::store::{Review, ReviewAction, SubStatus, Submission};
-use crate::time::label as time_label;
+use crate::time::{Time, label as time_label};
 use serde::Serialize;
 
 /// The reviewer's decision that stands, as status shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReviewInfo {
     /// `returned` or `approved`.
-    pub action: &'static str,
+    pub action: ReviewAction,
     pub by: Option<String>,
-    pub at: String,
+    /// Written `2026-11-06 10:00` (Beijing).
+    #[serde(serialize_with = "crate::time::serde_label")]
+    pub at: Time,
     pub reason: Option<String>,
     /// The upload the decision was about.
     #[serde(skip)]
@@ -27,7 +29,7 @@ pub struct ReviewInfo {
 
 impl ReviewInfo {
     pub fn is_return(&self) -> bool {
-        self.action == ReviewAction::Returned.as_str()
+        self.action == ReviewAction::Returned
     }
 
     /// `审核退回（李四，2026-11-06 10:00）：第(5)栏与台账不符`.
@@ -35,31 +37,65 @@ impl ReviewInfo {
         let label = if self.is_return() { "审核退回" } else { "审核通过" };
         let who = self.by.as_deref().map(|b| format!("{b}，")).unwrap_or_default();
         let why = self.reason.as_deref().map(|r| format!("：{r}")).unwrap_or_default();
-        format!("{label}（{who}{}）{why}", self.at)
+        format!("{label}（{who}{}）{why}", time_label(self.at))
     }
 }
 
-/// The latest accepted upload (by arrival), the one that counts unless it was returned.
-pub fn effective<'a>(history: &[&'a Submission]) -> Option<&'a Submission> {
-    history
+/// How a region's month stands among its uploads and review events. This is the one rule of
+/// which upload counts; every part of the cycle (standing, rollups, 上报 and its digest, the
+/// previous month's checks, baselines, export, history) asks it.
+#[derive(Debug, Clone)]
+pub struct Telling<'a> {
+    /// The upload that counts: the latest accepted by arrival, unless the reviewer returned it
+    /// (审核退回) and no newer version is accepted yet; then none, and no older accepted
+    /// version takes its place.
+    pub counting: Option<&'a Submission>,
+    /// The upload a rollup shows for the region: while a return holds, the returned upload;
+    /// else the counting one; else the latest.
+    pub shown: Option<&'a Submission>,
+    /// The reviewer's decision that stands: 审核退回 or 审核通过; None before any, or after 解锁.
+    pub review: Option<ReviewInfo>,
+}
+
+impl Telling<'_> {
+    /// A return holds: the month does not count until a corrected version is accepted.
+    pub fn returned(&self) -> Option<&ReviewInfo> {
+        self.review.as_ref().filter(|r| r.is_return())
+    }
+
+    /// An approval holds: the month is locked.
+    pub fn approved(&self) -> Option<&ReviewInfo> {
+        self.review.as_ref().filter(|r| !r.is_return())
+    }
+}
+
+/// How a region's month stands (see [`Telling`]); `history` in any order.
+pub fn telling<'a>(history: &[&'a Submission], events: &[&Review]) -> Telling<'a> {
+    let review = review_state(history, events);
+    let latest_accepted = history
         .iter()
         .copied()
         .filter(|s| s.status == SubStatus::Accepted)
-        .max_by_key(|s| (s.received_at, s.id))
+        .max_by_key(|s| (s.received_at, s.id));
+    let returned = review.as_ref().filter(|r| r.is_return());
+    let counting = if returned.is_some() { None } else { latest_accepted };
+    let shown = match returned {
+        Some(r) => r.submission_id.and_then(|id| history.iter().copied().find(|s| s.id == id)),
+        None => counting,
+    }
+    .or_else(|| history.iter().copied().max_by_key(|s| (s.received_at, s.id)));
+    Telling { counting, shown, review }
 }
 
-/// The upload that counts for a region's month: the effective one, unless it was returned (then
-/// none, and no older version takes its place).
-pub fn counting<'a>(history: &[&'a Submission], events: &[&Review]) -> Option<&'a Submission> {
-    if review_state(history, events).is_some_and(|r| r.is_return()) {
-        None
-    } else {
-        effective(history)
-    }
+/// [`telling`] over owned rows, as the store returns them.
+pub fn telling_of<'a>(history: &'a [Submission], events: &[Review]) -> Telling<'a> {
+    let h: Vec<&Submission> = history.iter().collect();
+    let e: Vec<&Review> = events.iter().collect();
+    telling(&h, &e)
 }
 
 /// The decision that stands for one region and month, from its uploads and review events.
-pub fn review_state(history: &[&Submission], events: &[&Review]) -> Option<ReviewInfo> {
+fn review_state(history: &[&Submission], events: &[&Review]) -> Option<ReviewInfo> {
     let mut current: Option<&Review> = None;
     for e in events {
         current = match e.action {
@@ -77,25 +113,12 @@ pub fn review_state(history: &[&Submission], events: &[&Review]) -> Option<Revie
         return None;
     }
     Some(ReviewInfo {
-        action: e.action.as_str(),
+        action: e.action,
         by: e.by.clone(),
-        at: time_label(e.at),
+        at: e.at,
         reason: e.reason.clone(),
         submission_id: e.submission_id,
     })
-}
-
-/// The upload a rollup takes for a region's month, with the return that holds if any: while a
-/// return holds, the returned upload (shown as 审核退回; no older version takes its place);
-/// else the effective one; else the latest.
-pub fn chosen<'a>(history: &[&'a Submission], events: &[&Review]) -> (Option<&'a Submission>, Option<ReviewInfo>) {
-    let returned = review_state(history, events).filter(ReviewInfo::is_return);
-    let upload = match &returned {
-        Some(r) => r.submission_id.and_then(|id| history.iter().copied().find(|s| s.id == id)),
-        None => effective(history),
-    }
-    .or(history.last().copied());
-    (upload, returned)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,11 +144,12 @@ pub struct ReviewOutcome {
     pub region: String,
     pub region_name: String,
     pub period: Period,
-    pub action: &'static str,
+    pub action: ReviewAction,
     /// 第 N 版: the upload the decision is about.
     pub version: Option<i64>,
     pub by: Option<String>,
-    pub at: String,
+    #[serde(serialize_with = "crate::time::serde_label")]
+    pub at: Time,
     pub reason: Option<String>,
 }
 
@@ -134,6 +158,8 @@ pub struct ReviewOutcome {
 pub struct History {
     pub submissions: Vec<Submission>,
     pub reviews: Vec<Review>,
+    /// The upload that counts (see [`Telling`]).
+    pub counting: Option<i64>,
 }
 
 pub(super) fn review(wf: &mut Workflow<'_>, actor: &Actor, req: &ReviewRequest<'_>) -> Result<ReviewOutcome, WorkflowError> {
@@ -151,7 +177,7 @@ pub(super) fn review(wf: &mut Workflow<'_>, actor: &Actor, req: &ReviewRequest<'
     let display = wf.schemas.regions.display(region);
     let refuse = |why: String| WorkflowError::CannotReview {
         region: display.clone(),
-        period: req.period.label(),
+        period: req.period,
         why,
     };
     let now = wf.now;
@@ -160,10 +186,9 @@ pub(super) fn review(wf: &mut Workflow<'_>, actor: &Actor, req: &ReviewRequest<'
     let events = tx.reviews(&region.code, req.period)?;
     let hist: Vec<&Submission> = history.iter().collect();
     let evs: Vec<&Review> = events.iter().collect();
-    let state = review_state(&hist, &evs);
-    let eff = effective(&hist);
-    let approved = state.as_ref().is_some_and(|s| !s.is_return());
-    let returned = state.as_ref().is_some_and(ReviewInfo::is_return);
+    let t = telling(&hist, &evs);
+    let (state, eff) = (t.review.clone(), t.counting);
+    let (approved, returned) = (t.approved().is_some(), t.returned().is_some());
     let (action, about) = match req.kind {
         ReviewKind::Return => {
             if approved {
@@ -231,10 +256,10 @@ pub(super) fn review(wf: &mut Workflow<'_>, actor: &Actor, req: &ReviewRequest<'
         region: region.code.clone(),
         region_name: region.name.clone(),
         period: req.period,
-        action: action.as_str(),
+        action,
         version,
         by: by.map(str::to_string),
-        at: time_label(now),
+        at: now,
         reason: reason.map(str::to_string),
     })
 }

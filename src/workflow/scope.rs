@@ -115,6 +115,58 @@ impl Actor {
     }
 }
 
+/// The pages of the cycle an account works in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Place {
+    /// A county's own month (upload, standing, versions).
+    County,
+    /// A city's or the province's board.
+    Board,
+    /// The year's grid.
+    Year,
+    /// The annual report.
+    Annual,
+    /// Accounts of the region.
+    Users,
+    /// The audit log.
+    Audit,
+    /// The account's own password.
+    Password,
+}
+
+/// The places `actor` works in, in the order a menu lists them; the first is its home.
+pub fn places(schemas: &Schemas, actor: &Actor) -> Vec<Place> {
+    let own = actor.region.as_deref().and_then(|c| schemas.regions.get(c));
+    let may = |a: Action| own.is_some_and(|r| allowed(schemas, actor, a, r));
+    let mut out = Vec::new();
+    if actor.role.in_cycle() {
+        if own.is_some_and(|r| r.level == crate::schema::regions::Level::County) {
+            out.push(Place::County);
+        } else {
+            out.extend([Place::Board, Place::Year, Place::Annual]);
+        }
+    }
+    if may(Action::ManageUsers) {
+        out.push(Place::Users);
+    }
+    if may(Action::Audit) {
+        out.push(Place::Audit);
+    }
+    if actor.role != Role::Operator {
+        out.push(Place::Password);
+    }
+    out
+}
+
+impl Actor {
+    /// The region whose sheet an upload is for when it does not say: a reporter's own (a
+    /// reviewer's upload names its region, or is 代报).
+    pub fn own_sheet(&self) -> Option<&str> {
+        if self.role == Role::Reporter { self.region.as_deref() } else { None }
+    }
+}
+
 /// What an actor wants to do to a region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {

@@ -57,9 +57,9 @@ pub(super) fn from_month(wf: &Workflow<'_>, scope: &Region, period: Period, mont
         };
         let history: Vec<&Submission> = subs.iter().filter(|s| s.region.as_deref() == Some(code)).collect();
         let events: Vec<&Review> = reviews.iter().filter(|r| r.region == code).collect();
-        let (chosen, returned) = super::review::chosen(&history, &events);
-        let returned = returned.as_ref();
-        let Some(s) = chosen else { continue };
+        let told = super::review::telling(&history, &events);
+        let returned = told.returned();
+        let Some(s) = told.shown else { continue };
         // The month was read brief: the chosen upload whole, with its findings and figures.
         let Some(s) = wf.store.submission(s.id)? else { continue };
         let s = &s;

@@ -4,13 +4,12 @@
 //! actor's scope, one for a month that is 审核通过 (locked), a 代报 whose sheet names another
 //! region, and a received-at time in the future.
 
-use super::review::{ReviewInfo, review_state};
-use super::standing::State;
+use super::standing::Timeliness;
 use super::{Action, Actor, Workflow, WorkflowError};
 use crate::finding::{Code, Finding, Severity};
 use crate::period::Period;
 use crate::schema::regions::Level;
-use crate::store::{NewSubmission, Review, SubStatus, Submission};
+use crate::store::{NewSubmission, SubStatus};
 use crate::time::{Time, label as time_label};
 use crate::validate::cross::{self, Previous};
 use crate::validate::{Hints, validate_bytes};
@@ -48,10 +47,12 @@ pub struct SubmitOutcome {
     pub period: Option<Period>,
     pub version: i64,
     pub status: SubStatus,
-    /// 按时 / 迟报 N 天, for an accepted upload.
-    pub timeliness: Option<String>,
-    pub due: Option<String>,
-    pub received_at: String,
+    /// 按时 / 迟报 N 天 (以首次接收 … 计), for an accepted upload, as words.
+    #[serde(serialize_with = "timeliness_words")]
+    pub timeliness: Option<Arrival>,
+    pub due: Option<chrono::NaiveDate>,
+    #[serde(serialize_with = "crate::time::serde_label")]
+    pub received_at: Time,
     /// The 待说明 version this upload explains (same bytes, now with a 说明).
     pub explains: Option<i64>,
     pub note: Option<String>,
@@ -62,6 +63,33 @@ pub struct SubmitOutcome {
     /// workbook's cells.
     #[serde(skip)]
     pub report: crate::validate::FileReport,
+}
+
+/// How timely an accepted upload is: judged by the first accepted version of the month (`first`
+/// is that one's arrival when it is not this upload).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Arrival {
+    #[serde(flatten)]
+    pub timeliness: Timeliness,
+    #[serde(serialize_with = "crate::time::serde_label_opt")]
+    pub first: Option<Time>,
+}
+
+impl Arrival {
+    /// `按时`, `迟报 2 天`, `按时（以首次接收 2026-11-03 09:00 计）`.
+    pub fn words(&self) -> String {
+        match self.first {
+            Some(f) => format!("{}（以首次接收 {} 计）", self.timeliness.label(), time_label(f)),
+            None => self.timeliness.label(),
+        }
+    }
+}
+
+fn timeliness_words<S: serde::Serializer>(t: &Option<Arrival>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(a) => s.serialize_str(&a.words()),
+        None => s.serialize_none(),
+    }
 }
 
 /// An upload that passed the checks made before anything is stored.
@@ -102,10 +130,7 @@ fn admit<'a>(wf: &Workflow<'a>, actor: &Actor, up: &Upload<'a>, checked: Checked
     let now = wf.now;
     let received_at = up.received_at.unwrap_or(now);
     if received_at > now + chrono::Duration::minutes(5) {
-        return Err(WorkflowError::ReceivedInFuture {
-            at: time_label(received_at),
-            now: time_label(now),
-        });
+        return Err(WorkflowError::ReceivedInFuture { at: received_at, now });
     }
     // 代报 names the region: it was the hint, and the sheet must agree with it.
     let proxy = up.on_behalf_of.map(|t| wf.region(t)).transpose()?;
@@ -153,10 +178,10 @@ fn admit<'a>(wf: &Workflow<'a>, actor: &Actor, up: &Upload<'a>, checked: Checked
 fn refuse_if_locked(tx: &crate::store::Txn<'_>, schemas: &crate::schema::Schemas, region: &crate::schema::Region, period: Period) -> Result<(), WorkflowError> {
     // An approval holds until an unlock whatever was uploaded since: the events alone tell.
     let events = tx.reviews(&region.code, period)?;
-    match approval(&[], &events) {
+    match super::review::telling_of(&[], &events).approved() {
         Some(lock) => Err(WorkflowError::Locked {
             region: schemas.regions.display(region),
-            period: period.label(),
+            period,
             by: lock.by.clone().unwrap_or_else(|| "审核人".into()),
             at: lock.at,
         }),
@@ -185,7 +210,7 @@ fn check_history(
     let baseline = tx.baseline(&sheet.region)?;
     let prev_history = tx.region_month_brief(&sheet.region, sheet.period.prev())?;
     let prev_events = tx.reviews(&sheet.region, sheet.period.prev())?;
-    let prev_sheet = match counting(&prev_history, &prev_events) {
+    let prev_sheet = match super::review::telling_of(&prev_history, &prev_events).counting {
         Some(s) => tx.sheet(s.id)?,
         None => None,
     };
@@ -305,10 +330,14 @@ pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>, chec
     let due = period.map(|p| schemas.calendar.due_date(p, &form.period).date);
     let timeliness = match (status, first_accepted, due) {
         // An earlier accepted upload decides, unless this one (recorded late) arrived before it.
-        (SubStatus::Accepted, Some(first), Some(d)) if first < received_at => {
-            Some(format!("{}（以首次接收 {} 计）", State::arrival(first, d).label(), time_label(first)))
-        }
-        (SubStatus::Accepted, _, Some(d)) => Some(State::arrival(received_at, d).label()),
+        (SubStatus::Accepted, Some(first), Some(d)) if first < received_at => Some(Arrival {
+            timeliness: Timeliness::arrival(first, d),
+            first: Some(first),
+        }),
+        (SubStatus::Accepted, _, Some(d)) => Some(Arrival {
+            timeliness: Timeliness::arrival(received_at, d),
+            first: None,
+        }),
         _ => None,
     };
     Ok(SubmitOutcome {
@@ -320,8 +349,8 @@ pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>, chec
         version,
         status,
         timeliness,
-        due: due.map(|d| d.to_string()),
-        received_at: time_label(received_at),
+        due,
+        received_at,
         explains,
         note: note.map(str::to_string),
         on_behalf_of,
@@ -331,18 +360,4 @@ pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>, chec
         // its cells (a front end draws them).
         report: rep,
     })
-}
-
-/// The approval that locks a region's month, if one stands.
-fn approval(history: &[Submission], events: &[Review]) -> Option<ReviewInfo> {
-    let h: Vec<&Submission> = history.iter().collect();
-    let e: Vec<&Review> = events.iter().collect();
-    review_state(&h, &e).filter(|r| !r.is_return())
-}
-
-/// The upload that counts for a region's month (see `review::counting`).
-pub fn counting<'a>(history: &'a [Submission], events: &[Review]) -> Option<&'a Submission> {
-    let h: Vec<&Submission> = history.iter().collect();
-    let e: Vec<&Review> = events.iter().collect();
-    super::review::counting(&h, &e)
 }

@@ -29,6 +29,17 @@ impl<'a> Workflow<'a> {
         Ok((s, region))
     }
 
+    /// The blank form of `region` for `period` (a county's with room for 30 townships) and its
+    /// file name, when `actor` may see the region.
+    pub fn blank_form(&self, actor: &Actor, region: &Region, period: crate::period::Period) -> Result<(Vec<u8>, String), WorkflowError> {
+        self.allow(actor, Action::View, region)?;
+        let rows = if region.level == crate::schema::regions::Level::County { 30 } else { 0 };
+        let workbook = |e: rust_xlsxwriter::XlsxError| WorkflowError::Workbook(e.to_string());
+        let mut wb = crate::report::form::template_workbook(self.schemas, region, period, rows).map_err(workbook)?;
+        let bytes = wb.save_to_buffer().map_err(workbook)?;
+        Ok((bytes, crate::report::file_name(region, period)))
+    }
+
     /// Upload `id` with the bytes handed in.
     pub fn original(&self, actor: &Actor, id: i64) -> Result<(Submission, Vec<u8>), WorkflowError> {
         let (s, _) = self.submission(actor, id)?;
@@ -66,7 +77,7 @@ impl<'a> Workflow<'a> {
         for ((region, period), history) in &groups {
             let events = self.store.reviews(region, *period)?;
             let events: Vec<&crate::store::Review> = events.iter().collect();
-            if let Some(e) = super::review::counting(history, &events) {
+            if let Some(e) = super::review::telling(history, &events).counting {
                 counting.insert(e.id);
             }
         }

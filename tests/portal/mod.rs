@@ -339,6 +339,25 @@ fn uploads_answer_with_the_validation_and_the_verdict() {
     assert_eq!(v["submission"]["timeliness"], "按时");
     assert_eq!(v["file"]["region"], "371302");
     assert!(v["file"]["findings"].is_array());
+    // One shape for one result: the API's submission is what `submit --format json` writes for
+    // the same file, field for field (the id, the submitter and the arrival aside).
+    let other = d.path().join("cli-data");
+    let cli = json(&["submit", "--data", s(&other), "--now", NOW, "--by", "lanshan", s(&clean)]);
+    let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&v["submission"]), keys(&cli[0]));
+    for field in [
+        "region",
+        "region_name",
+        "period",
+        "version",
+        "status",
+        "timeliness",
+        "due",
+        "explains",
+        "findings",
+    ] {
+        assert_eq!(v["submission"][field], cli[0][field], "{field}");
+    }
 
     // Errors: stored, answered 200 with the findings.
     let mut rows = lanshan_rows();
@@ -404,6 +423,11 @@ fn a_month_between_the_county_and_the_city() {
     let mine = county.get("/api/status?period=2026-10").json();
     assert_eq!(mine["regions"][0]["review"]["reason"], "第(5)栏与台账不符");
     assert_eq!(mine["regions"][0]["state"], "rejected");
+    // The workflow's own judgement beside the old fields: returned, owed, chased with the reason.
+    assert_eq!(mine["regions"][0]["standing"], serde_json::json!({"kind": "returned"}));
+    assert_eq!((mine["counts"]["returned"].as_i64(), mine["counts"]["chase"].as_i64()), (Some(1), Some(1)));
+    let reminder = mine["chase"][0]["reminder"].as_str().unwrap();
+    assert!(reminder.contains("已被审核退回（第(5)栏与台账不符）"), "{reminder}");
     // A return needs a reason: 422, nothing stored.
     let a = city.post_json(
         "/api/review/return",
@@ -414,6 +438,9 @@ fn a_month_between_the_county_and_the_city() {
     assert_eq!(county.upload(&f, &[]).json()["submission"]["version"], 2);
     let a = city.post_json("/api/review/approve", &serde_json::json!({"region": "兰山区", "period": "2026-10"}));
     assert_eq!(a.status, 200, "{}", a.text());
+    let mine = county.get("/api/status?period=2026-10").json();
+    assert_eq!(mine["regions"][0]["standing"], serde_json::json!({"kind": "approved", "timeliness": "on_time"}));
+    assert_eq!(mine["deadline"]["due"], "2026-11-05");
     let a = county.upload(&f, &[]);
     assert_eq!(a.status, 409, "{}", a.text());
     assert!(a.json()["error"].as_str().unwrap().contains("审核通过"));

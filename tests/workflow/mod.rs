@@ -46,7 +46,7 @@ fn a_month_through_the_api() {
     assert!(matches!(e, WorkflowError::OutOfScope { .. }), "{e}");
     assert!(e.to_string().contains("无权报送地区 371302 的报表"), "{e}");
     let out = wf.submit(&reporter, &upload(name, &bytes, &hints)).unwrap();
-    assert_eq!((out.version, out.timeliness.as_deref()), (1, Some("按时")));
+    assert_eq!((out.version, out.timeliness.map(|t| t.words())), (1, Some("按时".to_string())));
     // A reporter may not review, not even its own county.
     let ret = ReviewRequest {
         region: "371302",
@@ -59,7 +59,7 @@ fn a_month_through_the_api() {
     // The city returns it after the due date.
     let mut wf = Workflow::new(&mut store, &schemas, parse("2026-11-07 10:00").unwrap());
     let r = wf.review(&city, &ret).unwrap();
-    assert_eq!((r.action, r.version), ("returned", Some(1)));
+    assert_eq!((r.action, r.version), (yuebao::store::ReviewAction::Returned, Some(1)));
     let standing = wf.standing(&city, linyi, period, Listing::Counties).unwrap();
     let ls = standing.iter().find(|s| s.code == "371302").unwrap();
     assert_eq!(ls.state, State::Rejected);

@@ -3,7 +3,7 @@
 //! version, the comparison of two versions, 退回 / 审核通过 / 解锁 and 代报. A province account
 //! gets the list of its cities, each leading to that city's board.
 
-use super::county::{MonthQuery, deadline_card, past_due, standing_card, versions_table};
+use super::county::{MonthQuery, deadline_card, standing_card, versions_table};
 use super::layout::{self, Who};
 use super::{Page, PageError, month};
 use crate::period::Period;
@@ -11,27 +11,13 @@ use crate::schema::Region;
 use crate::schema::regions::Level;
 use crate::web::AppState;
 use crate::web::common::{download, region_or_own, review_call, review_kind, rollup_workbook};
-use crate::workflow::chain::Reported;
-use crate::workflow::{Comparison, RegionStatus, State as Standing};
+use crate::workflow::chain::Board;
+use crate::workflow::{Act, Chase, Comparison, RegionStatus, Standing};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use std::sync::Arc;
-
-/// What needs the city's action first: sheets waiting for its review, then counties overdue,
-/// returned or waiting for a 说明 (to chase), then those not yet due, then what is approved.
-fn urgency(r: &RegionStatus) -> u8 {
-    let approved = r.review.as_ref().is_some_and(|v| !v.is_return());
-    match r.state {
-        Standing::OnTime | Standing::Late { .. } if !approved => 0,
-        Standing::Missing { overdue_days: Some(_) } => 1,
-        Standing::Rejected => 2,
-        Standing::Pending => 3,
-        Standing::Missing { overdue_days: None } => 4,
-        Standing::OnTime | Standing::Late { .. } => 5,
-    }
-}
 
 fn city_of<'a>(st: &'a AppState, code: &str) -> Result<&'a Region, PageError> {
     Ok(st.schemas.regions.get(code).expect("resolved by region_or_own"))
@@ -49,73 +35,52 @@ pub async fn board(State(st): State<Arc<AppState>>, Page(session): Page, Query(q
     let c2 = code.clone();
     let st2 = Arc::clone(&st);
     // The counties; and the sheets of the cities (the city's own, or the province's cities)
-    // with their latest 上报.
+    // with their latest 上报; in the order of what needs action first.
     let board = st
         .with_workflow(move |wf| {
             let scope = st2.schemas.regions.get(&c2).expect("resolved");
             Ok(wf.board(&actor, scope, period)?)
         })
         .await?;
-    let (mut rows, mut cities, reported) = (board.counties, board.cities, board.reported);
     let who = Who::of(&st.schemas, &session);
     let body = if scope.level == Level::Province {
-        cities.sort_by_key(|r| (urgency(r), r.code.clone()));
-        province_board(&st, scope, period, &rows, &cities, &reported, q.done.as_deref())
+        province_board(scope, period, &board, q.done.as_deref())
     } else {
-        rows.sort_by_key(|r| (urgency(r), r.code.clone()));
-        let own = cities.first().filter(|c| c.code == scope.code);
-        let report = reported.first().and_then(|(_, r)| r.clone());
-        let may_report = crate::workflow::scope::allowed(&st.schemas, &session.actor, crate::workflow::Action::Submit, scope);
-        city_board(&st, scope, period, &rows, own, report.as_ref(), may_report, q.done.as_deref())
+        city_board(scope, period, &board, q.done.as_deref())
     };
     Ok(layout::page(&format!("{} {}", scope.name, period.label()), Some(&who), body).into_response())
 }
 
 fn days_late(r: &RegionStatus) -> String {
-    match r.state {
-        Standing::Late { days } => days.to_string(),
-        Standing::Missing { overdue_days: Some(d) } => format!("逾期 {d}"),
+    match r.standing {
+        Standing::Accepted(t) | Standing::Approved(t) if t.days_late() > 0 => t.days_late().to_string(),
+        Standing::Overdue { days } => format!("逾期 {days}"),
         _ => "—".into(),
     }
 }
 
-fn counts(rows: &[RegionStatus]) -> (usize, usize, usize, usize) {
-    let accepted = rows.iter().filter(|r| matches!(r.state, Standing::OnTime | Standing::Late { .. })).count();
-    let late = rows.iter().filter(|r| matches!(r.state, Standing::Late { .. })).count();
-    let approved = rows.iter().filter(|r| r.review.as_ref().is_some_and(|v| !v.is_return())).count();
-    let chase = rows.iter().filter(|r| r.state.needs_chasing()).count();
-    (accepted, late, approved, chase)
+fn first_accepted(r: &RegionStatus) -> String {
+    r.first_accepted.map(crate::time::label).unwrap_or_else(|| "—".into())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn city_board(
-    st: &AppState,
-    city: &Region,
-    period: Period,
-    rows: &[RegionStatus],
-    own: Option<&RegionStatus>,
-    reported: Option<&Reported>,
-    may_report: bool,
-    done: Option<&str>,
-) -> Markup {
-    let (accepted, late, approved, chase) = counts(rows);
-    let today = crate::time::day(st.now());
-    let due = rows.first().map(|r| r.due);
+fn city_board(city: &Region, period: Period, board: &Board, done: Option<&str>) -> Markup {
+    let c = &board.counts;
+    let d = &board.deadline;
     html! {
         h1 { (city.name) " · " (period.label()) "报送情况" }
         (layout::month_switcher("/city", period, &format!("&region={}", city.code)))
         @if let Some(d) = done { p.flash role="status" { (done_text(d)) } }
-        (report_card(st, city, period, rows.len(), accepted, own, reported, may_report))
+        (report_card(city, period, board))
         section.card.summary {
             p.big {
-                "应报 " strong { (rows.len()) } " 个县区 · 已接收 " strong { (accepted) }
-                @if late > 0 { "（其中迟报 " (late) "）" }
-                " · 已审核通过 " strong { (approved) } " · 待催报 " strong.days { (chase) }
+                "应报 " strong { (c.expected) } " 个县区 · 已接收 " strong { (c.received) }
+                @if c.late > 0 { "（其中迟报 " (c.late) "）" }
+                " · 已审核通过 " strong { (c.approved) } " · 待催报 " strong.days { (c.chase) }
             }
-            @if let Some(d) = due {
+            @if c.expected > 0 {
                 p.muted {
-                    "截止日期 " (d.format("%Y-%m-%d")) " " (layout::weekday(d)) " · 今天 " (today.format("%Y-%m-%d"))
-                    @if today > d { "，已过截止日期 " ((today - d).num_days()) " 天" }
+                    "截止日期 " (d.due.format("%Y-%m-%d")) " " (layout::weekday(d.due)) " · 今天 " (d.today.format("%Y-%m-%d"))
+                    @if let Some(n) = d.days_past { "，已过截止日期 " (n) " 天" }
                 }
             }
             (scope_actions(city, period))
@@ -125,11 +90,11 @@ fn city_board(
             table.list.board {
                 thead { tr { th { "县区" } th { "状态" } th { "首次接收" } th { "迟报天数" } th { "版本数" } th { "迟报原因 / 说明 / 问题" } th {} } }
                 tbody {
-                    @for r in rows {
+                    @for r in &board.counties {
                         tr {
                             td { a href=(format!("/city/{}?period={period}", r.code)) { (r.name) } }
-                            td { (layout::badge(layout::state_class(r), &layout::state_text(r))) }
-                            td { (r.first_accepted.as_deref().unwrap_or("—")) }
+                            td { (layout::badge(layout::state_class(r), &r.text())) }
+                            td { (first_accepted(r)) }
                             td.num { (days_late(r)) }
                             td.num { (r.versions) }
                             (reasons_cell(r, false))
@@ -139,7 +104,7 @@ fn city_board(
                 }
             }
         }
-        (chase_list(st, city, period, rows))
+        (chase_list(city, period, &board.chase))
     }
 }
 
@@ -167,23 +132,20 @@ fn scope_actions(scope: &Region, period: Period) -> Markup {
     }
 }
 
-/// The 催报 list: one reminder per county still owing its sheet, ready to copy into a message.
-fn chase_list(st: &AppState, city: &Region, period: Period, rows: &[RegionStatus]) -> Markup {
-    let owing: Vec<&RegionStatus> = rows.iter().filter(|r| r.state.needs_chasing()).collect();
-    let today = crate::time::day(st.now());
-    let form = &st.schemas.form().name;
+/// The 催报 list: one reminder per region still owing its sheet, ready to copy into a message.
+fn chase_list(sender: &Region, period: Period, chase: &[Chase]) -> Markup {
     html! {
         section.card.chase #chase {
-            h2 { "催报（" (owing.len()) "）" }
-            @if owing.is_empty() {
+            h2 { "催报（" (chase.len()) "）" }
+            @if chase.is_empty() {
                 p.muted { "各县区都已报送，无需催报。" }
             } @else {
-                p.muted { "复制提醒文字，通过电话、短信或办公系统发给" (if city.level == Level::Province { "各市" } else { "各县区" }) "。" }
-                @for (i, r) in owing.iter().enumerate() {
+                p.muted { "复制提醒文字，通过电话、短信或办公系统发给" (if sender.level == Level::Province { "各市" } else { "各县区" }) "。" }
+                @for (i, r) in chase.iter().enumerate() {
                     @let id = format!("remind-{i}");
                     div.remind {
-                        label for=(id) { strong { (r.name) } " · " (r.label) }
-                        textarea id=(id) readonly rows="3" { (reminder(city, period, form, today, r)) }
+                        label for=(id) { strong { (r.name) } " · " (r.status) }
+                        textarea id=(id) readonly rows="3" { (r.reminder) }
                         button type="button" data-copy=(id) data-remind=(r.code) data-period=(period.to_string()) { "复制" }
                     }
                 }
@@ -192,49 +154,20 @@ fn chase_list(st: &AppState, city: &Region, period: Period, rows: &[RegionStatus
     }
 }
 
-pub fn reminder(city: &Region, period: Period, form: &str, today: chrono::NaiveDate, r: &RegionStatus) -> String {
-    let due = r.due.format("%Y年%-m月%-d日");
-    let why = match (&r.state, &r.review) {
-        (_, Some(v)) if v.is_return() => format!("贵单位报表已被审核退回（{}），请改正后重新上传", v.reason.as_deref().unwrap_or("见门户")),
-        (Standing::Missing { overdue_days: Some(d) }, _) => format!("尚未收到贵单位报表，已逾期 {d} 天，请尽快上报"),
-        (Standing::Missing { overdue_days: None }, _) => "尚未收到贵单位报表，请按时上报".into(),
-        (Standing::Pending, _) => "贵单位报表有警告项尚未说明，请在门户填写说明后提交，或改正后重新上传".into(),
-        _ => "贵单位上传的报表未通过审核，请在门户查看问题，改正后重新上传".into(),
-    };
-    format!(
-        "【催报】{}：{}《{form}》应于{due}前报送。截至{}，{why}。如已处理请忽略。——{}",
-        r.name,
-        period.label(),
-        today.format("%-m月%-d日"),
-        city.name
-    )
-}
-
 /// The city's sheet for the province: the latest 上报 and its standing there, whether its
 /// counties have changed since, and the form that reports (again).
-#[allow(clippy::too_many_arguments)]
-fn report_card(
-    st: &AppState,
-    city: &Region,
-    period: Period,
-    expected: usize,
-    accepted: usize,
-    own: Option<&RegionStatus>,
-    reported: Option<&Reported>,
-    may_report: bool,
-) -> Markup {
-    let approved = own.and_then(|o| o.review.as_ref()).is_some_and(|r| !r.is_return());
-    let returned = own.and_then(|o| o.review.as_ref()).filter(|r| r.is_return());
+fn report_card(city: &Region, period: Period, board: &Board) -> Markup {
+    let c = &board.counts;
     html! {
         section.card.report #report {
             h2 { "上报省厅" }
-            @match (reported, own) {
+            @match (&board.own_report, &board.own) {
                 (Some(r), Some(o)) => {
                     p {
-                        "已于 " (r.received_at) " 上报第 " (r.version) " 版："
-                        (layout::badge(layout::state_class(o), &layout::state_text(o)))
+                        "已于 " (crate::time::label(r.received_at)) " 上报第 " (r.version) " 版："
+                        (layout::badge(layout::state_class(o), &o.text()))
                     }
-                    @if let Some(v) = returned {
+                    @if let (Standing::Returned, Some(v)) = (o.standing, &o.review) {
                         p.reason.returned { "省厅退回：" (v.reason.as_deref().unwrap_or("")) }
                     }
                     @if r.stale {
@@ -243,12 +176,12 @@ fn report_card(
                 }
                 _ => { p.muted { "本月尚未上报。" } }
             }
-            @if may_report && !approved {
+            @if let Some((again, late_reason)) = board.allowed.report() {
                 form method="post" action="/report" data-busy="正在汇总并上报…" {
                     input type="hidden" name="region" value=(city.code);
                     input type="hidden" name="period" value=(period.to_string());
-                    p { "将按各县区当前有效的报表生成" (city.name) "汇总表（实报 " (accepted) " / 应报 " (expected) "），作为本市" (period.label()) "报表上报省厅。" }
-                    @if own.is_some_and(|o| past_due(st, o)) {
+                    p { "将按各县区当前有效的报表生成" (city.name) "汇总表（实报 " (c.received) " / 应报 " (c.expected) "），作为本市" (period.label()) "报表上报省厅。" }
+                    @if late_reason {
                         label.field {
                             span { "迟报原因（已过截止日期，必填）" }
                             textarea name="late_reason" rows="2" required {}
@@ -258,9 +191,9 @@ fn report_card(
                         summary { "说明（可选：汇总表有提醒项而数据无误时填写）" }
                         textarea name="note" rows="2" {}
                     }
-                    button.primary type="submit" { @if reported.is_some() { "重新上报" } @else { "上报汇总表" } }
+                    button.primary type="submit" { @if again { "重新上报" } @else { "上报汇总表" } }
                 }
-            } @else if approved {
+            } @else if board.own.as_ref().is_some_and(|o| o.standing.is_approved()) {
                 p.muted { "省厅已审核通过本月报表。" }
             }
         }
@@ -269,26 +202,18 @@ fn report_card(
 
 /// The province's board: each city's own sheet (上报 or not, on time or late, out of date), the
 /// completeness of its counties inside, what needs action first; the 催报 list of cities.
-fn province_board(
-    st: &AppState,
-    province: &Region,
-    period: Period,
-    counties: &[RegionStatus],
-    cities: &[RegionStatus],
-    reported: &[(String, Option<Reported>)],
-    done: Option<&str>,
-) -> Markup {
-    let (accepted, late, approved, chase) = counts(cities);
-    let stale = reported.iter().filter(|(_, r)| r.as_ref().is_some_and(|r| r.stale)).count();
+fn province_board(province: &Region, period: Period, board: &Board, done: Option<&str>) -> Markup {
+    let c = &board.city_counts;
+    let stale = board.reported.iter().filter(|(_, r)| r.as_ref().is_some_and(|r| r.stale)).count();
     html! {
         h1 { (province.name) " · " (period.label()) "各市上报情况" }
         (layout::month_switcher("/city", period, &format!("&region={}", province.code)))
         @if let Some(d) = done { p.flash role="status" { (done_text(d)) } }
         section.card.summary {
             p.big {
-                "应报 " strong { (cities.len()) } " 个市 · 已上报 " strong { (accepted) }
-                @if late > 0 { "（其中迟报 " (late) "）" }
-                " · 已审核通过 " strong { (approved) } " · 待催报 " strong.days { (chase) }
+                "应报 " strong { (c.expected) } " 个市 · 已上报 " strong { (c.received) }
+                @if c.late > 0 { "（其中迟报 " (c.late) "）" }
+                " · 已审核通过 " strong { (c.approved) } " · 待催报 " strong.days { (c.chase) }
                 @if stale > 0 { " · 上报后县区有变动 " strong.days.late { (stale) } }
             }
             (scope_actions(province, period))
@@ -298,29 +223,27 @@ fn province_board(
             table.list.board.province {
                 thead { tr { th { "市" } th { "市报表" } th { "上报时间" } th { "迟报天数" } th { "县区实报/应报" } th { "县区待催报" } th { "说明" } th {} } }
                 tbody {
-                    @for c in cities {
-                        @let mine: Vec<RegionStatus> = counties.iter().filter(|r| r.city.as_deref() == Some(c.code.as_str())).cloned().collect();
-                        @let (inside, _, _, owing) = counts(&mine);
-                        @let rep = reported.iter().find(|(code, _)| *code == c.code).and_then(|(_, r)| r.as_ref());
+                    @for city in &board.cities {
+                        @let inside = board.counties_of(&city.code);
                         tr {
-                            td { a href=(format!("/city/{}?period={period}", c.code)) { (c.name) } }
-                            td { (layout::badge(layout::state_class(c), &layout::state_text(c))) }
-                            td { (c.first_accepted.as_deref().unwrap_or("—")) }
-                            td.num { (days_late(c)) }
-                            td.num { (inside) " / " (mine.len()) }
-                            td.num { (owing) }
-                            (reasons_cell(c, rep.is_some_and(|r| r.stale)))
+                            td { a href=(format!("/city/{}?period={period}", city.code)) { (city.name) } }
+                            td { (layout::badge(layout::state_class(city), &city.text())) }
+                            td { (first_accepted(city)) }
+                            td.num { (days_late(city)) }
+                            td.num { (inside.received) " / " (inside.expected) }
+                            td.num { (inside.chase) }
+                            (reasons_cell(city, board.reported_of(&city.code).is_some_and(|r| r.stale)))
                             td {
-                                a href=(format!("/city/{}?period={period}", c.code)) { "审核" }
+                                a href=(format!("/city/{}?period={period}", city.code)) { "审核" }
                                 " · "
-                                a href=(format!("/city?period={period}&region={}", c.code)) { "县区" }
+                                a href=(format!("/city?period={period}&region={}", city.code)) { "县区" }
                             }
                         }
                     }
                 }
             }
         }
-        (chase_list(st, province, period, cities))
+        (chase_list(province, period, &board.chase))
     }
 }
 
@@ -335,8 +258,8 @@ pub struct DrillQuery {
 /// `GET /city/{code}?period=[&old=&new=]`: one county's month for its reviewer.
 pub async fn drill(State(st): State<Arc<AppState>>, Page(session): Page, Path(code): Path<String>, Query(q): Query<DrillQuery>) -> Result<Response, PageError> {
     let period = month(&st, q.period.as_deref())?;
-    // A county's reporter has its own page; the drill-down is the reviewer's.
-    if session.actor.role == crate::workflow::Role::Reporter {
+    // The drill-down is the reviewer's; a county's account has its own page.
+    if crate::workflow::scope::places(&st.schemas, &session.actor).first() == Some(&crate::workflow::scope::Place::County) {
         return Ok(Redirect::to(&format!("/county?period={period}")).into_response());
     }
     let code = region_or_own(&st, &session, Some(&code))?;
@@ -345,26 +268,22 @@ pub async fn drill(State(st): State<Arc<AppState>>, Page(session): Page, Path(co
     let st2 = Arc::clone(&st);
     let pair = q.old.zip(q.new).filter(|(a, b)| a != b);
     let hints = crate::web::common::reread_hints(&st);
-    let (status, history, comparison) = st
+    let (m, comparison) = st
         .with_workflow(move |wf| {
             let region = st2.schemas.regions.get(&c2).expect("resolved");
-            let (status, history) = wf.region_month(&actor, region, period)?;
+            let m = wf.region_month(&actor, region, period)?;
             // Without a choice, the latest version against the one before it.
-            let latest_two = || {
-                let n = history.submissions.len();
-                (n >= 2).then(|| (history.submissions[n - 2].id, history.submissions[n - 1].id))
-            };
+            let subs = &m.history.submissions;
+            let latest_two = || (subs.len() >= 2).then(|| (subs[subs.len() - 2].id, subs[subs.len() - 1].id));
             let comparison = pair.or_else(latest_two).map(|(a, b)| wf.compare(&actor, region, a, b, &hints)).transpose()?;
-            Ok((status, history, comparison))
+            Ok((m, comparison))
         })
         .await?;
     let region = st.schemas.regions.get(&code).expect("resolved");
     let up = region.parent.clone().unwrap_or_default();
     let who = Who::of(&st.schemas, &session);
-    let approved = status.review.as_ref().is_some_and(|r| !r.is_return());
     let here = format!("/city/{code}");
-    // Each level reviews the level right below; above that the sheets are shown read-only.
-    let may_review = crate::workflow::scope::allowed(&st.schemas, &session.actor, crate::workflow::Action::Review, region);
+    let allowed = &m.allowed;
     let body = html! {
         p.crumbs { a href=(format!("/city?period={period}&region={up}")) { "‹ 返回报送情况" } }
         h1 { (region.name) " · " (period.label()) }
@@ -372,21 +291,21 @@ pub async fn drill(State(st): State<Arc<AppState>>, Page(session): Page, Path(co
             p.flash role="status" { (done_text(done)) }
         }
         div.cards {
-            (standing_card(&status, &history))
-            (deadline_card(&st, period, &status))
+            (standing_card(&m.status, &m.history))
+            (deadline_card(period, &m.status, &m.deadline))
         }
         section.card.review {
             h2 { "审核" }
-            @if !may_review {
+            @if !m.reviews {
                 p.muted { "由" (st.schemas.regions.get(&up).map(|r| r.name.clone()).unwrap_or_default()) "审核；此处只读。" }
-            } @else if approved {
+            } @else if allowed.may(Act::Unlock) {
                 p { "本月报表已审核通过并锁定，县区不能再上传。如需修改，请写明原因后解锁。" }
                 form method="post" action="/review" {
                     (hidden(&code, period, "unlock"))
                     label.field { span { "解锁原因（必填）" } textarea name="reason" rows="2" required {} }
                     button type="submit" { "解锁" }
                 }
-            } @else if status.effective.is_some() {
+            } @else if allowed.may(Act::Approve) {
                 div.review-actions {
                     form method="post" action="/review" data-confirm="审核通过后本月报表将锁定，确定吗？" {
                         (hidden(&code, period, "approve"))
@@ -402,13 +321,13 @@ pub async fn drill(State(st): State<Arc<AppState>>, Page(session): Page, Path(co
                 p.muted { "还没有可审核的版本（没有已接收的报表，或已退回待县区重报）。" }
             }
         }
-        (versions_table(&history, Some((&here, period, comparison.as_ref().map(|c| c.old.id), comparison.as_ref().map(|c| c.new.id)))))
+        (versions_table(&m.history, Some((&here, period, comparison.as_ref().map(|c| c.old.id), comparison.as_ref().map(|c| c.new.id)))))
         @if let Some(c) = &comparison { (compare_section(c)) }
-        @if !approved && may_review && region.level == Level::County {
+        @if let Some(late_reason) = allowed.on_behalf() {
             section.card {
                 h2 { "代报" }
                 p.muted { "县区报来纸质或邮件报表时，由市级代为上传；记录为代报。" }
-                (layout::upload_form(period, past_due(&st, &status), Some(&code), "代为上传并审核"))
+                (layout::upload_form(period, late_reason, Some(&code), "代为上传并审核"))
             }
         }
     };
@@ -528,9 +447,9 @@ pub async fn report(State(st): State<Arc<AppState>>, Page(session): Page, Form(f
     let period = crate::web::common::period_arg(&f.period)?;
     let out = crate::web::common::report_call(&st, &session, f.region.clone(), period, f.note, f.late_reason).await?;
     let done = match out.submission.status {
-        crate::store::SubStatus::Accepted => "report",
-        crate::store::SubStatus::Pending => "report-pending",
-        crate::store::SubStatus::Rejected => "report-rejected",
+        crate::workflow::SubStatus::Accepted => "report",
+        crate::workflow::SubStatus::Pending => "report-pending",
+        crate::workflow::SubStatus::Rejected => "report-rejected",
     };
     Ok(Redirect::to(&format!("/city?period={period}&region={}&done={done}#report", f.region)).into_response())
 }

@@ -7,11 +7,11 @@ use super::{Page, PageError, month};
 use crate::period::Period;
 use crate::schema::Region;
 use crate::schema::regions::Level;
-use crate::store::Review;
 use crate::web::AppState;
-use crate::web::common::{download, region_or_own, template_workbook};
-use crate::workflow::RegionStatus;
+use crate::web::common::{download, region_or_own};
+use crate::workflow::Review;
 use crate::workflow::review::History;
+use crate::workflow::{Deadline, RegionStatus, Standing};
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
@@ -35,7 +35,7 @@ pub async fn page(State(st): State<Arc<AppState>>, Page(session): Page, Query(q)
     let actor = session.actor.clone();
     let code = region.code.clone();
     let st2 = Arc::clone(&st);
-    let (status, history) = st
+    let m = st
         .with_workflow(move |wf| {
             let region = st2.schemas.regions.get(&code).expect("the account's region");
             Ok(wf.region_month(&actor, region, period)?)
@@ -46,46 +46,45 @@ pub async fn page(State(st): State<Arc<AppState>>, Page(session): Page, Query(q)
         h1 { (region.name) " · " (period.label()) "报表" }
         (layout::month_switcher("/county", period, ""))
         div.cards {
-            (deadline_card(&st, period, &status))
-            (standing_card(&status, &history))
+            (deadline_card(period, &m.status, &m.deadline))
+            (standing_card(&m.status, &m.history))
         }
         section.card {
             h2 { "上传本月报表" }
-            @if status.review.as_ref().is_some_and(|r| !r.is_return()) {
-                p.note { "本月报表已审核通过并锁定；如需修改，请联系市级审核人解锁。" }
-            } @else {
+            @if let Some(late_reason) = m.allowed.upload() {
                 p {
                     a.button href=(format!("/template?period={period}")) { "下载" (period.label()) "空白报表" }
                     span.muted { " 填好后上传，立即给出审核结果。" }
                 }
-                (layout::upload_form(period, past_due(&st, &status), None, "上传并审核"))
+                (layout::upload_form(period, late_reason, None, "上传并审核"))
+            } @else if m.status.standing.is_approved() {
+                p.note { "本月报表已审核通过并锁定；如需修改，请联系市级审核人解锁。" }
+            } @else {
+                p.note { "本账号不能上传本县区报表。" }
             }
         }
-        (versions_table(&history, None))
+        (versions_table(&m.history, None))
     };
     Ok(layout::page(&format!("{} {}", region.name, period.label()), Some(&who), body).into_response())
 }
 
-pub fn past_due(st: &AppState, status: &RegionStatus) -> bool {
-    crate::time::day(st.now()) > status.due
-}
-
-pub fn deadline_card(st: &AppState, period: Period, status: &RegionStatus) -> Markup {
-    let today = crate::time::day(st.now());
-    let due = status.due;
+pub fn deadline_card(period: Period, status: &RegionStatus, d: &Deadline) -> Markup {
     html! {
         section.card.deadline {
             h2 { "截止日期" }
-            p.big { (due.format("%Y-%m-%d")) " " span.muted { (layout::weekday(due)) } }
-            @if today <= due {
-                @let left = st.schemas.calendar.working_days(today, due);
-                p { (period.label()) "报表应于截止日期当天结束前上报，" strong.days { "还有 " (left) " 个工作日" } "（含今天）。" }
-            } @else if matches!(status.state, crate::workflow::State::OnTime | crate::workflow::State::Late { .. }) {
-                p.muted { "截止日期已过 " ((today - due).num_days()) " 天；本月报表已接收。" }
-            } @else {
-                p { "已过截止日期 " strong.days.late { ((today - due).num_days()) " 天" } "，请尽快上报并写明迟报原因。" }
+            p.big { (d.due.format("%Y-%m-%d")) " " span.muted { (layout::weekday(d.due)) } }
+            @match (d.working_days_left, d.days_past) {
+                (Some(left), _) => {
+                    p { (period.label()) "报表应于截止日期当天结束前上报，" strong.days { "还有 " (left) " 个工作日" } "（含今天）。" }
+                }
+                (None, Some(past)) if status.standing.received().is_some() => {
+                    p.muted { "截止日期已过 " (past) " 天；本月报表已接收。" }
+                }
+                (None, past) => {
+                    p { "已过截止日期 " strong.days.late { (past.unwrap_or_default()) " 天" } "，请尽快上报并写明迟报原因。" }
+                }
             }
-            @if !status.due_covered {
+            @if !d.covered {
                 p.warn { "节假日安排未收录该年份，截止日期按周末顺延推算，请以正式通知为准。" }
             }
         }
@@ -97,9 +96,9 @@ pub fn standing_card(status: &RegionStatus, history: &History) -> Markup {
     html! {
         section.card.standing {
             h2 { "本月状态" }
-            p.big { (layout::badge(layout::state_class(status), &layout::state_text(status))) }
+            p.big { (layout::badge(layout::state_class(status), &status.text())) }
             @if let Some(r) = &status.review {
-                p class=(if r.is_return() { "reason returned" } else { "reason" }) { (r.sentence()) }
+                p class=(if status.standing == Standing::Returned { "reason returned" } else { "reason" }) { (r.sentence()) }
             }
             @if let Some(l) = latest {
                 p.muted {
@@ -186,8 +185,13 @@ fn review_line(r: &Review) -> String {
 pub async fn template(State(st): State<Arc<AppState>>, Page(session): Page, Query(q): Query<MonthQuery>) -> Result<Response, PageError> {
     let period = month(&st, q.period.as_deref())?;
     let code = region_or_own(&st, &session, q.region.as_deref())?;
-    let region: &Region = st.schemas.regions.get(&code).expect("resolved");
-    crate::workflow::scope::check(&st.schemas, &session.actor, crate::workflow::Action::View, region)?;
-    let (bytes, name) = template_workbook(&st, region, period)?;
+    let actor = session.actor.clone();
+    let st2 = Arc::clone(&st);
+    let (bytes, name) = st
+        .with_workflow(move |wf| {
+            let region: &Region = st2.schemas.regions.get(&code).expect("resolved");
+            Ok(wf.blank_form(&actor, region, period)?)
+        })
+        .await?;
     Ok(download(bytes, &name))
 }

@@ -4,6 +4,7 @@
 use crate::period::Period;
 use crate::schema::Schemas;
 use crate::web::auth::Session;
+use crate::workflow::scope::Place;
 use maud::{DOCTYPE, Markup, html};
 
 /// Who is signed in, as the header shows it.
@@ -32,29 +33,35 @@ impl Who {
 
 /// Which pages an account's header links to.
 fn nav_of(schemas: &Schemas, session: &Session) -> Vec<(&'static str, &'static str)> {
-    use crate::workflow::{Action, Role};
-    let role = session.actor.role;
-    let own = schemas.regions.get(&session.user.region);
-    let may = |a: Action| own.is_some_and(|r| crate::workflow::scope::allowed(schemas, &session.actor, a, r));
-    let mut nav = Vec::new();
-    if role.in_cycle() {
-        let county = own.is_some_and(|r| r.level == crate::schema::regions::Level::County);
-        nav.push(if county { ("/county", "本县区报表") } else { ("/city", "报送情况") });
-        if !county {
-            nav.push(("/year", "全年情况"));
-            nav.push(("/annual", "年报"));
-        }
+    crate::workflow::scope::places(schemas, &session.actor)
+        .into_iter()
+        .map(|p| (path(p), label(p)))
+        .collect()
+}
+
+/// Where a place of the cycle is.
+pub fn path(p: Place) -> &'static str {
+    match p {
+        Place::County => "/county",
+        Place::Board => "/city",
+        Place::Year => "/year",
+        Place::Annual => "/annual",
+        Place::Users => "/users",
+        Place::Audit => "/audit",
+        Place::Password => "/password",
     }
-    if may(Action::ManageUsers) {
-        nav.push(("/users", "账号管理"));
+}
+
+fn label(p: Place) -> &'static str {
+    match p {
+        Place::County => "本县区报表",
+        Place::Board => "报送情况",
+        Place::Year => "全年情况",
+        Place::Annual => "年报",
+        Place::Users => "账号管理",
+        Place::Audit => "审计日志",
+        Place::Password => "修改密码",
     }
-    if may(Action::Audit) {
-        nav.push(("/audit", "审计日志"));
-    }
-    if role != Role::Operator {
-        nav.push(("/password", "修改密码"));
-    }
-    nav
 }
 
 pub fn page(title: &str, who: Option<&Who>, body: Markup) -> Markup {
@@ -125,35 +132,23 @@ pub fn badge(kind: &str, text: &str) -> Markup {
 
 /// The CSS class of a region's standing.
 pub fn state_class(status: &crate::workflow::RegionStatus) -> &'static str {
-    use crate::workflow::State;
-    if status.review.as_ref().is_some_and(|r| !r.is_return()) {
-        return "approved";
-    }
-    match status.state {
-        State::OnTime => "ok",
-        State::Late { .. } => "late",
-        State::Missing { overdue_days: Some(_) } => "missing overdue",
-        State::Missing { overdue_days: None } => "missing",
-        State::Rejected => "rejected",
-        State::Pending => "pending",
+    use crate::workflow::{Standing, Timeliness};
+    match status.standing {
+        Standing::Approved(_) => "approved",
+        Standing::Accepted(Timeliness::OnTime) => "ok",
+        Standing::Accepted(Timeliness::Late { .. }) => "late",
+        Standing::Overdue { .. } => "missing overdue",
+        Standing::NotDue | Standing::Missing => "missing",
+        Standing::Rejected | Standing::Returned => "rejected",
+        Standing::Pending => "pending",
     }
 }
 
-/// A region's standing in words, with 已审核 when approved.
-pub fn state_text(status: &crate::workflow::RegionStatus) -> String {
-    use crate::workflow::State;
-    match (&status.review, status.state) {
-        (Some(r), _) if !r.is_return() => format!("{}，已审核通过", status.label),
-        (None, State::OnTime | State::Late { .. }) => format!("{}，待审核", status.label),
-        _ => status.label.clone(),
-    }
-}
-
-pub fn sub_status_class(s: crate::store::SubStatus) -> &'static str {
+pub fn sub_status_class(s: crate::workflow::SubStatus) -> &'static str {
     match s {
-        crate::store::SubStatus::Accepted => "ok",
-        crate::store::SubStatus::Rejected => "rejected",
-        crate::store::SubStatus::Pending => "pending",
+        crate::workflow::SubStatus::Accepted => "ok",
+        crate::workflow::SubStatus::Rejected => "rejected",
+        crate::workflow::SubStatus::Pending => "pending",
     }
 }
 

@@ -132,17 +132,8 @@ async fn home(axum::extract::State(st): axum::extract::State<Arc<AppState>>, pag
         Ok(Page(s)) => s,
         Err(e) => return e.into_response(),
     };
-    match session.actor.role {
-        crate::workflow::Role::Secadmin => return Redirect::to("/users").into_response(),
-        crate::workflow::Role::Auditor => return Redirect::to("/audit").into_response(),
-        _ => {}
-    }
-    let county = st
-        .schemas
-        .regions
-        .get(&session.user.region)
-        .is_some_and(|r| r.level == crate::schema::regions::Level::County);
-    Redirect::to(if county { "/county" } else { "/city" }).into_response()
+    let home = crate::workflow::scope::places(&st.schemas, &session.actor).first().copied();
+    Redirect::to(home.map_or("/password", layout::path)).into_response()
 }
 
 /// The month a page is about: `?period=`, else the one being worked on now.

@@ -7,10 +7,10 @@ use super::layout::{self, Who};
 use super::{Page, PageError};
 use crate::finding::{Finding, Severity};
 use crate::period::Period;
-use crate::store::SubStatus;
 use crate::validate::FileReport;
 use crate::web::AppState;
 use crate::web::common::{UploadForm, annotated_workbook, download, read_upload, reread_hints, submit};
+use crate::workflow::SubStatus;
 use axum::Form;
 use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -31,8 +31,8 @@ struct Shown<'a> {
     region: Option<&'a str>,
     region_name: Option<&'a str>,
     period: Option<Period>,
-    received_at: String,
-    timeliness: Option<&'a str>,
+    received_at: crate::time::Time,
+    timeliness: Option<String>,
     note: Option<&'a str>,
     late_reason: Option<&'a str>,
     /// The account's own region is this upload's (a county), or one above it (代报 / review).
@@ -51,8 +51,8 @@ pub async fn upload(State(st): State<Arc<AppState>>, Page(session): Page, mp: Mu
         region: out.region.as_deref(),
         region_name: out.region_name.as_deref(),
         period: out.period,
-        received_at: out.received_at.clone(),
-        timeliness: out.timeliness.as_deref(),
+        received_at: out.received_at,
+        timeliness: out.timeliness.map(|t| t.words()),
         note: out.note.as_deref(),
         late_reason: None,
         own: out.region.as_deref() == Some(session.user.region.as_str()),
@@ -73,7 +73,7 @@ pub async fn show(State(st): State<Arc<AppState>>, Page(session): Page, Path(id)
         region: s.region.as_deref(),
         region_name: rep.region_name.as_deref(),
         period: s.period,
-        received_at: crate::time::label(s.received_at),
+        received_at: s.received_at,
         timeliness: None,
         note: s.note.as_deref(),
         late_reason: s.late_reason.as_deref(),
@@ -139,8 +139,8 @@ fn render(st: &AppState, session: &crate::web::auth::Session, s: &Shown<'_>, rep
             @if let (Some(name), Some(p)) = (s.region_name, s.period) { " · " (name) " " (p.label()) }
         }
         section class=(format!("card verdict {}", layout::sub_status_class(s.status))) {
-            p.big { (layout::badge(layout::sub_status_class(s.status), s.status.label())) " " (verdict(s.status, errors, warnings, s.timeliness)) }
-            p.muted { "文件：" (s.file) " · 收到：" (s.received_at) }
+            p.big { (layout::badge(layout::sub_status_class(s.status), s.status.label())) " " (verdict(s.status, errors, warnings, s.timeliness.as_deref())) }
+            p.muted { "文件：" (s.file) " · 收到：" (crate::time::label(s.received_at)) }
             @if let Some(n) = s.note { p { "说明：" (n) } }
             @if let Some(r) = s.late_reason { p { "迟报原因：" (r) } }
             p.actions {

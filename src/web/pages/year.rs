@@ -9,7 +9,7 @@ use crate::period::Period;
 use crate::schema::regions::Level;
 use crate::web::AppState;
 use crate::web::common::region_or_own;
-use crate::workflow::{Listing, RegionStatus, State as Standing};
+use crate::workflow::{Counts, Listing, RegionStatus, Standing, Timeliness};
 use axum::extract::{Query, State};
 use maud::{Markup, html};
 use std::sync::Arc;
@@ -22,16 +22,14 @@ pub struct YearQuery {
 
 /// A cell: its CSS class and its short text.
 fn cell(r: &RegionStatus) -> (&'static str, String) {
-    let approved = r.review.as_ref().is_some_and(|v| !v.is_return());
-    let returned = r.review.as_ref().is_some_and(|v| v.is_return());
-    match r.state {
-        _ if returned => ("rejected", "退回".into()),
-        Standing::OnTime if approved => ("approved", "已审".into()),
-        Standing::Late { days } if approved => ("approved late", format!("已审·迟{days}")),
-        Standing::OnTime => ("ok", "按时".into()),
-        Standing::Late { days } => ("late", format!("迟{days}")),
-        Standing::Missing { overdue_days: Some(_) } => ("overdue", "未报".into()),
-        Standing::Missing { overdue_days: None } => ("future", "未到期".into()),
+    match r.standing {
+        Standing::Returned => ("rejected", "退回".into()),
+        Standing::Approved(Timeliness::OnTime) => ("approved", "已审".into()),
+        Standing::Approved(Timeliness::Late { days }) => ("approved late", format!("已审·迟{days}")),
+        Standing::Accepted(Timeliness::OnTime) => ("ok", "按时".into()),
+        Standing::Accepted(Timeliness::Late { days }) => ("late", format!("迟{days}")),
+        Standing::Overdue { .. } => ("overdue", "未报".into()),
+        Standing::NotDue | Standing::Missing => ("future", "未到期".into()),
         Standing::Rejected => ("rejected", "未通过".into()),
         Standing::Pending => ("pending", "待说明".into()),
     }
@@ -68,20 +66,8 @@ pub async fn page(State(st): State<Arc<AppState>>, Page(session): Page, Query(q)
         .unwrap_or_default();
     let what = if listing == Listing::Cities { "各市上报" } else { "各县区报送" };
     let tally = |code: &str| {
-        let mut on_time = 0;
-        let mut late = 0;
-        let mut missing = 0;
-        for (_, m) in &months {
-            if let Some(r) = m.iter().find(|r| r.code == code) {
-                match r.state {
-                    Standing::OnTime => on_time += 1,
-                    Standing::Late { .. } => late += 1,
-                    Standing::Missing { overdue_days: Some(_) } | Standing::Rejected | Standing::Pending => missing += 1,
-                    Standing::Missing { overdue_days: None } => {}
-                }
-            }
-        }
-        (on_time, late, missing)
+        let c = Counts::of(months.iter().filter_map(|(_, m)| m.iter().find(|r| r.code == code)));
+        (c.on_time, c.late, c.owing)
     };
     // A cell opens that region's month: a city's own sheet, or a county's drill-down.
     let link = |code: &str, p: Period| format!("/city/{code}?period={p}");
@@ -122,7 +108,7 @@ pub async fn page(State(st): State<Arc<AppState>>, Page(session): Page, Query(q)
                                 @for (p, m) in &months {
                                     @if let Some(r) = m.iter().find(|r| &r.code == code) {
                                         @let (class, text) = cell(r);
-                                        td class=(format!("cell {class}")) title=(format!("{} {}：{}", name, p.label(), layout::state_text(r))) {
+                                        td class=(format!("cell {class}")) title=(format!("{} {}：{}", name, p.label(), r.text())) {
                                             a href=(link(code, *p)) { (text) }
                                         }
                                     }
