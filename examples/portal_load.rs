@@ -89,6 +89,7 @@ fn login(agent: &ureq::Agent, url: &str, user: &str, password: &str) -> String {
     let mut res = agent
         .post(format!("{url}/api/login"))
         .header("Content-Type", "application/json")
+        .header("Origin", url)
         .send(serde_json::json!({"username": user, "password": password}).to_string())
         .expect("login request");
     assert_eq!(res.status(), 200, "login {user}: {}", res.body_mut().read_to_string().unwrap_or_default());

@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 clients=${2:-20}
-cargo build --release --quiet --bins --example portal_load
+[ -n "${NO_BUILD:-}" ] || cargo build --release --quiet --bins --example portal_load
 # BIN=… runs another build of yuebao under the same load (a before-and-after comparison).
 bin=${BIN:-target/release/yuebao}
 load=target/release/examples/portal_load

@@ -19,6 +19,22 @@ echo "正在生成演示数据（临沂市 2024-12 至 2026-10，过程见 $out/
 mkdir -p "$out"
 bash scripts/demo-store.sh "$bin" "$out" >"$out/演示数据.log" 2>&1
 
+# 临沂市 上报s each month to the province on its due date (a county that came later makes that
+# month's report out of date, as the province's page then says), and October after its review,
+# late and with the reason; so the province's pages have a city to look at.
+echo "临沂市逐月上报汇总表（过程见 $out/上报日志.txt）…"
+: >"$out/上报日志.txt"
+for p in $(ls "$out/月报" | grep -E '^[0-9]{4}-[0-9]{2}$' | sort); do
+  due=$("$bin" deadline --period "$p" | cut -d' ' -f1)
+  if [ "$p" = 2026-10 ]; then
+    "$bin" report --data "$data" --region 临沂市 --period "$p" --by "临沂市人社局 李四" --now "2026-11-07 10:00" \
+      --late-reason "等待兰山区核实后重报" --note "费县未报，汇总表按 11 个县区" >>"$out/上报日志.txt" 2>&1 || true
+  else
+    "$bin" report --data "$data" --region 临沂市 --period "$p" --by "临沂市人社局 李四" --now "$due 17:00" \
+      --note "汇总表提醒项已核实" >>"$out/上报日志.txt" 2>&1 || true
+  fi
+done
+
 password() { printf 'Demo-%s-7' "$(od -An -tx1 -N5 /dev/urandom | tr -d ' \n')"; }
 add() { # NAME REGION ROLE PASSWORD
   printf '%s\n' "$4" | "$bin" user add "$1" --region "$2" --role "$3" --password-stdin --data "$data" >/dev/null
@@ -59,4 +75,9 @@ cat <<TEXT
 门户时间固定为 $now（演示数据所在的时刻）。按 Ctrl-C 停止。
 
 TEXT
-exec "$bin" serve --data "$data" --listen "$host:$port" --now "$now"
+# Listening on every interface, the site's address is the machine's first (PUBLIC_URL to say).
+public=()
+case $host in
+  0.0.0.0 | "[::]" | "::") public=(--public-url "${PUBLIC_URL:-http://$(hostname -I | awk '{print $1}'):$port}") ;;
+esac
+exec "$bin" serve --data "$data" --listen "$host:$port" --now "$now" "${public[@]}"

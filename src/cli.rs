@@ -53,6 +53,10 @@ pub enum Command {
     /// 审核：退回（附原因）、审核通过（锁定当月报表）、解锁（附原因）；县区报表和市汇总表都适用
     #[command(subcommand)]
     Review(ReviewCommand),
+    /// 市上报：按各县区当前有效的报表生成本市汇总表，作为本市当月报表上报到省（同门户的“上报汇总表”）
+    ///
+    /// 退出码：0 已接收；1 汇总表被退回或待说明（加 --note 说明后再上报）；2 工具本身运行失败。
+    Report(ReportArgs),
     /// 第(1)栏基线（2015 年底摸底数）：从文件导入或查看
     #[command(subcommand)]
     Baseline(BaselineCommand),
@@ -80,6 +84,15 @@ pub enum Command {
         /// 另行保存的链尾（上次 verify 输出的“审计日志链尾”，写作 条数:哈希）：检查日志没有被截断或改写
         #[arg(long, value_name = "N:HASH")]
         expect: Option<String>,
+    },
+    /// 备份数据库：门户运行时也可进行，得到一致的副本（一个文件，含全部原始文件和审计日志）；
+    /// 可用 yuebao verify --data 副本文件 检查
+    Backup {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// 备份文件（不能已存在），如 /backup/yuebao-2026-12-03.sqlite3
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
     },
     /// Internal: a reader process of the pool (see `ingest::isolate`): reads files sent on
     /// stdin one after another under the limits, answering each with its sheets or the reason it
@@ -381,6 +394,37 @@ pub struct HistoryArgs {
     pub format: OutputFormat,
 }
 
+/// A city's 上报 from the command line.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// 市（代码或名称）
+    #[arg(long, value_name = "CODE")]
+    pub region: String,
+
+    /// 报告期，如 2026-10
+    #[arg(long, value_name = "YYYY-MM")]
+    pub period: Period,
+
+    /// 上报人（如 临沂市人社局 李四）
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+
+    /// 说明（汇总表有提醒项而数据无误时）
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+
+    /// 迟报原因（已过截止日期时）
+    #[arg(long, value_name = "TEXT")]
+    pub late_reason: Option<String>,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// 输出格式
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
 /// Which region and month a review is about, and who does it.
 #[derive(Debug, Args)]
 pub struct ReviewTarget {
@@ -441,6 +485,12 @@ pub struct ServeArgs {
     /// 会话 Cookie 加 Secure 标记（经 HTTPS 反向代理对外服务时使用；内网直接 http 访问时不要加）
     #[arg(long)]
     pub secure_cookie: bool,
+
+    /// 用户在浏览器地址栏看到的本站地址（如 https://yuebao.example.gov.cn 或 http://10.1.2.3:8080），
+    /// 可给多次；改变数据的请求必须来自这些地址的页面。不给时为监听地址（本机地址另含 localhost）；
+    /// 监听 0.0.0.0 等全部地址时必须给出
+    #[arg(long = "public-url", value_name = "URL")]
+    pub public_url: Vec<String>,
 
     #[command(flatten)]
     pub limits: crate::limits::Limits,

@@ -7,6 +7,7 @@ pub mod deadline;
 pub mod history;
 pub mod probe;
 pub mod regions;
+pub mod report;
 pub mod review;
 pub mod rollup;
 pub mod sample;
@@ -174,7 +175,7 @@ pub fn audit_key(args: &crate::cli::StoreArgs) -> anyhow::Result<Option<crate::s
 pub fn open_existing_store(args: &crate::cli::StoreArgs) -> anyhow::Result<crate::store::Store> {
     let dir = crate::store::data_dir(args.dir.as_deref());
     let file = dir.join(crate::store::DB_FILE);
-    if !file.is_file() {
+    if !file.is_file() && !dir.is_file() {
         anyhow::bail!(
             "数据目录 {} 中没有数据库 {}：请检查 --data（或环境变量 YUEBAO_DATA），或先用 yuebao submit 提交报表",
             dir.display(),

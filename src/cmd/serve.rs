@@ -18,6 +18,11 @@ pub fn run(args: &ServeArgs, schemas: &Schemas, now: Option<&str>) -> anyhow::Re
     );
     state.policy = policy;
     state.audit_key = key;
+    for url in &args.public_url {
+        let o = crate::web::Origin::parse(url)
+            .ok_or_else(|| anyhow::anyhow!("--public-url “{url}”不是网址：应写作 http://10.1.2.3:8080 或 https://yuebao.example.gov.cn"))?;
+        state.origins.push(o);
+    }
     crate::web::serve(state, &args.listen)?;
     Ok(0)
 }

@@ -36,6 +36,8 @@ pub enum StoreError {
     Corrupt { file: PathBuf, id: i64, what: String },
     #[error("数据库 {file} 的审计日志用密钥签名，本次没有提供密钥，不能写入：请用 --audit-key-file（或环境变量 YUEBAO_AUDIT_KEY_FILE）指定密钥文件")]
     AuditKeyNeeded { file: PathBuf },
+    #[error("{file} 已存在：备份不覆盖已有的文件，请换一个文件名")]
+    Exists { file: PathBuf },
 }
 
 /// The `region_months` row of every region-month, from `submissions` (a macro, to be part of
@@ -429,13 +431,17 @@ impl Store {
         Store::open_keyed(dir, None)
     }
 
-    /// As [`Store::open`], with the audit key that signs the entries this store writes.
+    /// As [`Store::open`], with the audit key that signs the entries this store writes. `dir`
+    /// may also name a database file itself (a copy `yuebao backup` wrote).
     pub fn open_keyed(dir: &Path, key: Option<audit::AuditKey>) -> Result<Store, StoreError> {
+        let (dir, file) = match dir.is_file() {
+            true => (dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")), dir.to_path_buf()),
+            false => (dir, dir.join(DB_FILE)),
+        };
         std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
             dir: dir.to_path_buf(),
             source,
         })?;
-        let file = dir.join(DB_FILE);
         // Two first submits at once would both try to create the tables, and switching to WAL
         // needs the database to itself: opening is serialised by a lock file beside it. It is
         // held only while opening; transactions rely on SQLite's own locking.
@@ -1060,6 +1066,26 @@ fn query_reviews(conn: &Connection, file: &Path, sql: &str, args: impl rusqlite:
 }
 
 /// The data directory: `--data`, else `YUEBAO_DATA` (clap reads it), else `./yuebao-data`.
+impl Store {
+    /// Writes a consistent copy of the database to `out` (SQLite's `VACUUM INTO`: one read
+    /// transaction, so writers carry on and the copy is the state at its start), then checks
+    /// that the copy opens.
+    pub fn backup_to(&self, out: &Path) -> Result<(), StoreError> {
+        let err = |source| StoreError::Open {
+            file: out.to_path_buf(),
+            source,
+        };
+        if out.exists() {
+            return Err(StoreError::Exists { file: out.to_path_buf() });
+        }
+        self.conn.execute("VACUUM INTO ?1", [out.to_string_lossy()]).map_err(err)?;
+        Connection::open(out)
+            .and_then(|c| c.query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0)))
+            .map_err(err)?;
+        Ok(())
+    }
+}
+
 pub fn data_dir(arg: Option<&Path>) -> PathBuf {
     arg.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("yuebao-data"))
 }

@@ -157,28 +157,88 @@ pub async fn me(State(st): State<Arc<AppState>>, session: Session) -> Json<serde
     Json(serde_json::json!({ "user": user_json(&st, &session.user) }))
 }
 
+/// A web origin: scheme, host and port (the default port filled in), as `Origin` headers and the
+/// site's own addresses are compared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    scheme: String,
+    host: String,
+    port: u16,
+}
+
+impl Origin {
+    /// The origin of `url` (`http://10.1.2.3:8080/path` → http, 10.1.2.3, 8080); None for what is
+    /// not an http(s) URL.
+    pub fn parse(url: &str) -> Option<Origin> {
+        let (scheme, rest) = url.trim().split_once("://")?;
+        let scheme = scheme.to_ascii_lowercase();
+        let default = match scheme.as_str() {
+            "http" => 80,
+            "https" => 443,
+            _ => return None,
+        };
+        let authority = rest.split(['/', '?', '#']).next()?;
+        let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) if !h.is_empty() && !p.contains(']') => (h, p.parse().ok()?),
+            _ => (authority, default),
+        };
+        if host.is_empty() {
+            return None;
+        }
+        Some(Origin {
+            scheme,
+            host: host.to_ascii_lowercase(),
+            port,
+        })
+    }
+
+    /// The origins of a portal listening on `addr` with no `--public-url`: the address itself,
+    /// and for a loopback address `localhost` too; None for an address that stands for every
+    /// interface (users' addresses are not known then).
+    pub fn of_listener(addr: std::net::SocketAddr) -> Option<Vec<Origin>> {
+        let ip = addr.ip();
+        if ip.is_unspecified() {
+            return None;
+        }
+        let host = match ip {
+            std::net::IpAddr::V4(v4) => v4.to_string(),
+            std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        };
+        let http = |host: &str| Origin {
+            scheme: "http".into(),
+            host: host.into(),
+            port: addr.port(),
+        };
+        let mut out = vec![http(&host)];
+        if ip.is_loopback() {
+            out.push(http("localhost"));
+        }
+        Some(out)
+    }
+}
+
 /// Refuses a state-changing request that does not come from this site's own pages: its
-/// `Origin` (or, from browsers that send none, its `Referer`) must name this host, and
-/// `Sec-Fetch-Site` must not say cross-site. A request that carries the session cookie and says
-/// nothing of where it comes from is refused too (an old browser that ignores SameSite would
-/// otherwise let another site's form act); scripts send `Origin` with their cookie. Only a
-/// request without the cookie (a login) may come without either.
-pub async fn same_origin(req: Request, next: Next) -> Response {
+/// `Origin` (or, from browsers that send none, its `Referer`) must be one of the site's own
+/// origins (`--public-url`, else the listen address), and `Sec-Fetch-Site` must not say
+/// cross-site. A request that says nothing of where it comes from is refused too: an old
+/// browser that ignores SameSite would otherwise let another site's form act, and a login from
+/// another site's page would sign the person in as someone else. Scripts send `Origin`.
+pub async fn same_origin(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
     let h = req.headers();
-    let host = h.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let from_here = |url: &str| {
-        url.split_once("://")
-            .map(|(_, rest)| rest.split('/').next().unwrap_or(""))
-            .is_some_and(|h| !host.is_empty() && h == host)
-    };
+    // Scheme, host and port against the site's own origins, never against the request's own
+    // Host header (which whoever sends the request writes).
+    let from_here = |url: &str| Origin::parse(url).is_some_and(|o| st.origins.contains(&o));
     let text = |name: header::HeaderName| h.get(name).and_then(|v| v.to_str().ok());
     let origin_ok = match (text(header::ORIGIN), text(header::REFERER)) {
         (Some(o), _) => from_here(o),
         (None, Some(r)) => from_here(r),
-        (None, None) => cookie_token(h).is_none(),
+        // Nothing says where it comes from: refused, a login too (login CSRF would sign a
+        // person in as someone else).
+        (None, None) => false,
     };
     let site_ok = match h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         None => true,

@@ -7,6 +7,7 @@
 
 mod api;
 mod auth;
+pub use auth::Origin;
 mod common;
 mod error;
 mod pages;
@@ -43,6 +44,9 @@ pub struct AppState {
     stores: std::sync::Mutex<Vec<Store>>,
     /// The key the audit chain is signed with (`--audit-key-file`), if any.
     pub audit_key: Option<crate::store::audit::AuditKey>,
+    /// The site's own origins (`--public-url`, else the listen address): a state-changing
+    /// request must come from a page of one of them.
+    pub origins: Vec<auth::Origin>,
 }
 
 /// Idle connections kept for reuse; more are opened under load and closed after.
@@ -60,6 +64,7 @@ impl AppState {
             policy: crate::workflow::policy::Policy::default(),
             stores: std::sync::Mutex::new(Vec::new()),
             audit_key: None,
+            origins: Vec::new(),
         }
     }
 
@@ -102,7 +107,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(api::routes(upload_cap))
         .merge(pages::routes(upload_cap))
-        .layer(axum::middleware::from_fn(auth::same_origin))
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), auth::same_origin))
         .layer(axum::middleware::from_fn(in_chinese))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(axum::middleware::from_fn(read_small_bodies))
@@ -185,7 +190,7 @@ async fn security_headers(req: axum::extract::Request, next: axum::middleware::N
 
 /// Binds `addr` and serves until Ctrl-C, printing the address (a port of 0 is chosen by the
 /// system).
-pub fn serve(state: AppState, addr: &str) -> anyhow::Result<()> {
+pub fn serve(mut state: AppState, addr: &str) -> anyhow::Result<()> {
     use anyhow::Context;
     // Requests run on many threads at once (the blocking pool); glibc gives threads arenas of
     // their own, up to eight per core, and memory freed in one is not reused by another. Two
@@ -199,6 +204,14 @@ pub fn serve(state: AppState, addr: &str) -> anyhow::Result<()> {
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("无法监听 {addr}"))?;
         let local = listener.local_addr()?;
+        if state.origins.is_empty() {
+            state.origins = auth::Origin::of_listener(local).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "监听 {local}（本机全部地址）时，请用 --public-url 给出用户访问本站的地址，如 --public-url http://10.1.2.3:{}",
+                    local.port()
+                )
+            })?;
+        }
         println!("门户已启动：http://{local}/");
         use std::io::Write;
         std::io::stdout().flush()?;

@@ -67,6 +67,16 @@ fn no_such(username: &str) -> WorkflowError {
     WorkflowError::Account(format!("没有用户“{username}”"))
 }
 
+/// What a manager may do to an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountAct {
+    Enable,
+    Disable,
+    /// Set a temporary password.
+    Reset,
+}
+
 /// The roles of the accounts a manager of `role` may create and change: a 系统管理员 those of
 /// the cycle (填报, 审核), a 安全管理员 (and the command line) every kind; others none (the
 /// region check is `Action::ManageUsers`).
@@ -151,6 +161,29 @@ impl Workflow<'_> {
             .filter(|u| {
                 self.region(&u.region)
                     .is_ok_and(|r| super::scope::allowed(self.schemas, actor, Action::ManageUsers, r))
+            })
+            .collect())
+    }
+
+    /// The accounts `actor` may see in its region's account list, each with what `actor` may do
+    /// to it now (none for its own account, and none for the accounts a 系统管理员 sees but
+    /// does not manage).
+    pub fn accounts(&self, actor: &Actor) -> Result<Vec<(User, Vec<AccountAct>)>, WorkflowError> {
+        Ok(self
+            .users(actor)?
+            .into_iter()
+            .map(|u| {
+                let own = actor.name.as_deref() == Some(u.username.as_str()) && actor.role != Role::Operator;
+                let managed = !own
+                    && self
+                        .region(&u.region)
+                        .is_ok_and(|r| self.may_manage(actor, Role::of_code(&u.role).unwrap_or(Role::Auditor), r).is_ok());
+                let acts = match (managed, u.disabled) {
+                    (false, _) => Vec::new(),
+                    (true, true) => vec![AccountAct::Enable, AccountAct::Reset],
+                    (true, false) => vec![AccountAct::Disable, AccountAct::Reset],
+                };
+                (u, acts)
             })
             .collect())
     }

@@ -535,3 +535,35 @@ fn the_command_line_sets_must_change_and_lists_roles() {
     ]);
     assert!(bad_role.stderr.contains("secadmin（安全管理）"), "{}", bad_role.stderr);
 }
+
+/// `yuebao backup` while the portal runs: a consistent copy in one file, which `verify` accepts
+/// and which holds what was handed in; the backup is itself audited; an existing file is never
+/// overwritten.
+#[test]
+fn a_backup_taken_while_the_portal_runs_verifies_and_holds_the_month() {
+    let d = tmp();
+    let data = d.path().join("data");
+    accounts(&data);
+    let server = Server::start(&data, &["--now", ADMIN_NOW]);
+    let mut county = Client::new(&server);
+    county.login("lanshan", "Ls-county-1");
+    let f = lanshan(&d.path().join("f"), "2026-10", &lanshan_rows());
+    assert_eq!(county.upload(&f, &[]).status, 200);
+    let copy = d.path().join("backup").join("yuebao-2026-11-03.sqlite3");
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    let run = yuebao(&["backup", "--data", s(&data), "-o", s(&copy), "--now", ADMIN_NOW]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("已备份到"), "{}", run.stdout);
+    // The portal carries on after the backup.
+    assert_eq!(county.get("/api/status?period=2026-10").status, 200);
+    let v = yuebao(&["verify", "--data", s(&copy)]);
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+    assert!(v.stdout.contains("完好"), "{}", v.stdout);
+    let doc = status(&copy, "2026-10", "371302", ADMIN_NOW);
+    assert_eq!(crate::support::county(&doc, "371302")["state"], "on_time", "{doc:#}");
+    let last = audit_json(&copy, &[]);
+    assert_eq!(actions(&last).last().map(String::as_str), Some("backup"));
+    let again = yuebao(&["backup", "--data", s(&data), "-o", s(&copy)]);
+    assert_eq!(again.code, 2, "{}", again.stderr);
+    assert!(again.stderr.contains("已存在"), "{}", again.stderr);
+}

@@ -336,6 +336,9 @@ fn cross_site_forms_and_uploads_are_refused() {
     let evil = "http://evil.example";
     let evil_page = "http://evil.example/page";
     let here_page = format!("{here}/county");
+    let port: u16 = here.rsplit(':').next().unwrap().parse().unwrap();
+    let other_port = format!("http://127.0.0.1:{}", port.wrapping_add(1));
+    let https = here.replace("http://", "https://");
     let refused: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("another site's Origin", vec![("Origin", evil)]),
         ("another site's Referer, no Origin", vec![("Referer", evil_page)]),
@@ -345,6 +348,10 @@ fn cross_site_forms_and_uploads_are_refused() {
             "a browser saying same-site (another subdomain)",
             vec![("Origin", here.as_str()), ("Sec-Fetch-Site", "same-site")],
         ),
+        // The Host header is the sender's to write: naming another site in both proves nothing.
+        ("another site's Origin with a Host to match", vec![("Origin", evil), ("Host", "evil.example")]),
+        ("the right host on another port", vec![("Origin", other_port.as_str())]),
+        ("the right host and port over https", vec![("Origin", https.as_str())]),
     ];
     for (what, headers) in &refused {
         let up = county.post_raw("/upload", &upload_type, &multipart, headers);
@@ -376,9 +383,55 @@ fn cross_site_forms_and_uploads_are_refused() {
     assert_eq!(a.status, 200, "{}", a.text());
     let b = county.post_raw("/upload", &upload_type, &multipart, &[("Referer", here_page.as_str())]);
     assert_eq!(b.status, 200, "{}", b.text());
-    assert_eq!(history(&data, "371302", "2026-10").len(), 2);
+    // localhost is the same loopback site as 127.0.0.1 when the portal listens there.
+    let c = county.post_raw("/upload", &upload_type, &multipart, &[("Origin", &format!("http://localhost:{port}"))]);
+    assert_eq!(c.status, 200, "{}", c.text());
+    assert_eq!(history(&data, "371302", "2026-10").len(), 3);
+
+    // Login CSRF: a login that does not come from the site's own page is refused.
+    let mut anyone = Client::new(&server);
+    let body = serde_json::json!({"username": "lanshan", "password": "Ls-county-1"});
+    for origin in [None, Some(evil)] {
+        let a = anyone.post_json_from("/api/login", &body, origin);
+        assert_eq!(a.status, 403, "{origin:?}: {}", a.text());
+        assert!(a.header("set-cookie").is_none());
+        let f = anyone.post_raw(
+            "/login",
+            form_type,
+            b"username=lanshan&password=Ls-county-1",
+            &origin.map(|o| vec![("Origin", o)]).unwrap_or_default(),
+        );
+        assert_eq!(f.status, 403, "login form, {origin:?}: {}", f.text());
+        assert!(f.header("set-cookie").is_none());
+    }
+    assert_eq!(anyone.login("lanshan", "Ls-county-1").status, 200);
     // A listing level that is neither counties nor cities is a mistake, not counties.
     let a = county.get("/api/status?period=2026-10&level=xyz");
     assert_eq!(a.status, 400, "{}", a.text());
     assert!(a.json()["error"].as_str().unwrap().contains("xyz"));
+}
+
+/// `--public-url` names the site as its users reach it (behind a proxy, or by a name): only
+/// pages of that origin may change anything, the listen address no longer; a portal listening
+/// on every interface must be told it, and says so.
+#[test]
+fn the_site_s_own_origin_is_its_public_url() {
+    let d = tmp();
+    let data = d.path().join("data");
+    accounts(&data);
+    let public = "https://yuebao.example.gov.cn";
+    let server = Server::start(&data, &["--now", NOW, "--public-url", public]);
+    let mut c = Client::new(&server);
+    let body = serde_json::json!({"username": "lanshan", "password": "Ls-county-1"});
+    let a = c.post_json_from("/api/login", &body, Some(&server.url));
+    assert_eq!(a.status, 403, "the listen address is not the site's origin now: {}", a.text());
+    let a = c.post_json_from("/api/login", &body, Some(&format!("{public}/")));
+    assert_eq!(a.status, 200, "{}", a.text());
+    c.keep_cookie(&a);
+    let f = lanshan(&d.path().join("f"), "2026-10", &lanshan_rows());
+    assert_eq!(c.upload(&f, &[]).status, 403, "the test client's Origin is the listen address");
+
+    let run = yuebao_env(d.path(), &["serve", "--data", s(&data), "--listen", "0.0.0.0:0", "--now", NOW], &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--public-url"), "{}", run.stderr);
 }

@@ -10,7 +10,7 @@ use crate::store::audit::AuditEntry;
 use crate::web::AppState;
 use crate::web::api::AuditQuery;
 use crate::web::auth::{self, Session};
-use crate::workflow::accounts::NewAccount;
+use crate::workflow::accounts::{AccountAct, NewAccount};
 use crate::workflow::audit::{Event, action_label};
 use crate::workflow::{Action, Role};
 use axum::Form;
@@ -95,7 +95,7 @@ pub struct UsersQuery {
     done: Option<String>,
 }
 
-fn users_page(st: &AppState, session: &Session, users: &[User], flash: Option<&str>, error: Option<&str>) -> Markup {
+fn users_page(st: &AppState, session: &Session, users: &[(User, Vec<AccountAct>)], flash: Option<&str>, error: Option<&str>) -> Markup {
     let who = Who::of(&st.schemas, session);
     let regions = st.schemas.regions.subtree(&session.user.region);
     let region_name = |c: &str| st.schemas.regions.get(c).map(|r| st.schemas.regions.display(r)).unwrap_or(c.to_string());
@@ -132,7 +132,7 @@ fn users_page(st: &AppState, session: &Session, users: &[User], flash: Option<&s
                 table.list.users {
                     thead { tr { th { "用户名" } th { "地区" } th { "角色" } th { "状态" } th { "创建时间" } th { "操作" } } }
                     tbody {
-                        @for u in users {
+                        @for (u, acts) in users {
                             tr {
                                 td { (u.username) }
                                 td { (region_name(&u.region)) }
@@ -144,20 +144,28 @@ fn users_page(st: &AppState, session: &Session, users: &[User], flash: Option<&s
                                 }
                                 td { (u.created_at.get(..16).unwrap_or(&u.created_at).replace('T', " ")) }
                                 td.actions {
-                                    @if u.username != session.user.username {
-                                        @if u.disabled {
-                                            form method="post" action=(format!("/users/{}/enable", u.username)) { button type="submit" { "启用" } }
-                                        } @else {
-                                            form method="post" action=(format!("/users/{}/disable", u.username)) data-confirm=(format!("停用账号 {}？其会话立即失效。", u.username)) {
-                                                button.danger type="submit" { "停用" }
+                                    @if u.username == session.user.username {
+                                        span.muted { "（本人）" }
+                                    } @else if acts.is_empty() {
+                                        span.muted { "由安全管理员管理" }
+                                    }
+                                    @for a in acts {
+                                        @match a {
+                                            AccountAct::Enable => {
+                                                form method="post" action=(format!("/users/{}/enable", u.username)) { button type="submit" { "启用" } }
+                                            }
+                                            AccountAct::Disable => {
+                                                form method="post" action=(format!("/users/{}/disable", u.username)) data-confirm=(format!("停用账号 {}？其会话立即失效。", u.username)) {
+                                                    button.danger type="submit" { "停用" }
+                                                }
+                                            }
+                                            AccountAct::Reset => {
+                                                form method="post" action=(format!("/users/{}/reset", u.username)) {
+                                                    input name="password" type="password" required placeholder="新的临时密码" autocomplete="new-password";
+                                                    button type="submit" { "重设密码" }
+                                                }
                                             }
                                         }
-                                        form method="post" action=(format!("/users/{}/reset", u.username)) {
-                                            input name="password" type="password" required placeholder="新的临时密码" autocomplete="new-password";
-                                            button type="submit" { "重设密码" }
-                                        }
-                                    } @else {
-                                        span.muted { "（本人）" }
                                     }
                                 }
                             }
@@ -169,14 +177,14 @@ fn users_page(st: &AppState, session: &Session, users: &[User], flash: Option<&s
     )
 }
 
-async fn managed_users(st: &Arc<AppState>, session: &Session) -> Result<Vec<User>, PageError> {
+async fn managed_users(st: &Arc<AppState>, session: &Session) -> Result<Vec<(User, Vec<AccountAct>)>, PageError> {
     let actor = session.actor.clone();
     let own = session.user.region.clone();
     Ok(st
         .with_workflow(move |wf| {
             let region = wf.region(&own)?;
             wf.allow(&actor, Action::ManageUsers, region)?;
-            Ok(wf.users(&actor)?)
+            Ok(wf.accounts(&actor)?)
         })
         .await?)
 }
