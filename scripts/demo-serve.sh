@@ -28,7 +28,7 @@ for p in $(ls "$out/月报" | grep -E '^[0-9]{4}-[0-9]{2}$' | sort); do
   due=$("$bin" deadline --period "$p" | cut -d' ' -f1)
   if [ "$p" = 2026-10 ]; then
     "$bin" report --data "$data" --region 临沂市 --period "$p" --by "临沂市人社局 李四" --now "2026-11-07 10:00" \
-      --late-reason "等待兰山区核实后重报" --note "费县未报，汇总表按 11 个县区" >>"$out/上报日志.txt" 2>&1 || true
+      --late-reason "等待兰山区核实后重报" --note "费县未报、兰陵县待说明，汇总表按 10 个县区" >>"$out/上报日志.txt" 2>&1 || true
   else
     "$bin" report --data "$data" --region 临沂市 --period "$p" --by "临沂市人社局 李四" --now "$due 17:00" \
       --note "汇总表提醒项已核实" >>"$out/上报日志.txt" 2>&1 || true

@@ -113,3 +113,41 @@ fn a_month_through_the_api() {
     let cities = wf.standing(&province, shandong, period, Listing::Cities).unwrap();
     assert_eq!(cities.iter().find(|s| s.code == "371300").unwrap().state, State::Rejected);
 }
+
+/// Baselines are the county's reviewer's: every role against every relation, all or nothing. A
+/// county cannot set its own; a city (its reviewer or administrator) sets its counties' and not
+/// another city's; the province, which reviews cities, no county's; the separated roles none;
+/// one value out of scope refuses the whole import and stores nothing.
+#[test]
+fn baseline_import_by_role_and_region() {
+    let d = tmp();
+    let schemas = Schemas::embedded().unwrap();
+    let mut store = Store::open(&d.path().join("data")).unwrap();
+    let now = parse("2026-11-03 10:00").unwrap();
+    let lanshan = ("371302".to_string(), 4222);
+    let qingdao = ("370202".to_string(), 3000);
+    let cases: &[(Actor, &[(String, i64)], bool)] = &[
+        (Actor::new("县", Role::Reporter, "371302"), std::slice::from_ref(&lanshan), false),
+        (Actor::new("市", Role::Reviewer, "371300"), std::slice::from_ref(&lanshan), true),
+        (Actor::new("市", Role::Reviewer, "371300"), std::slice::from_ref(&qingdao), false),
+        (Actor::new("市", Role::Reviewer, "371300"), &[lanshan.clone(), qingdao.clone()], false),
+        (Actor::new("市管", Role::Admin, "371300"), std::slice::from_ref(&lanshan), true),
+        (Actor::new("省", Role::Reviewer, "370000"), std::slice::from_ref(&qingdao), false),
+        (Actor::new("安全", Role::Secadmin, "371300"), std::slice::from_ref(&lanshan), false),
+        (Actor::new("审计", Role::Auditor, "371300"), std::slice::from_ref(&lanshan), false),
+        (Actor::operator(None), std::slice::from_ref(&qingdao), true),
+    ];
+    for (actor, values, allowed) in cases {
+        let mut wf = Workflow::new(&mut store, &schemas, now);
+        let before = wf.audit_log(&Actor::operator(None), &Default::default()).unwrap().len();
+        let got = wf.import_baselines(actor, values, "基线表.xlsx");
+        let after = wf.audit_log(&Actor::operator(None), &Default::default()).unwrap().len();
+        assert_eq!(got.is_ok(), *allowed, "{:?} {values:?}: {got:?}", actor.role);
+        if *allowed {
+            assert_eq!(after - before, values.len(), "one entry a value");
+        } else {
+            assert!(matches!(got, Err(WorkflowError::OutOfScope { .. })), "{got:?}");
+            assert_eq!(after, before, "nothing stored, nothing audited");
+        }
+    }
+}
