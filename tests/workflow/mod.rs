@@ -126,7 +126,9 @@ fn baseline_import_by_role_and_region() {
     let now = parse("2026-11-03 10:00").unwrap();
     let lanshan = ("371302".to_string(), 4222);
     let qingdao = ("370202".to_string(), 3000);
-    let cases: &[(Actor, &[(String, i64)], bool)] = &[
+    // (who, the values, whether they may)
+    type Case<'a> = (Actor, &'a [(String, i64)], bool);
+    let cases: &[Case] = &[
         (Actor::new("县", Role::Reporter, "371302"), std::slice::from_ref(&lanshan), false),
         (Actor::new("市", Role::Reviewer, "371300"), std::slice::from_ref(&lanshan), true),
         (Actor::new("市", Role::Reviewer, "371300"), std::slice::from_ref(&qingdao), false),
