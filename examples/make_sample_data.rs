@@ -6,9 +6,9 @@
 
 use rust_xlsxwriter::{Format, Workbook};
 use yuebao::period::Period;
-use yuebao::report::form::{FormDoc, FormRow, write_form};
 use yuebao::sample::township;
 use yuebao::schema::{Form, Schemas};
+use yuebao::workbook::form::{FormDoc, FormRow, write_form};
 
 fn period() -> Period {
     Period::new(2026, 10).expect("valid period")

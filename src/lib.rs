@@ -1,27 +1,14 @@
 //! yuebao（月报）: the monthly cycle of the 建档立卡农村贫困人口就业与社会保障统计表 — the form
 //! schema, reading county workbooks, validation, and the workbooks it writes.
 
-#[cfg(feature = "app")]
-pub mod aggregate;
-#[cfg(feature = "app")]
 pub mod cli;
-#[cfg(feature = "app")]
 pub mod cmd;
-pub mod finding;
-pub mod ingest;
-pub mod limits;
-pub mod period;
-pub mod report;
-pub mod sample;
-pub mod schema;
-pub mod store;
-pub mod text;
-pub mod time;
-pub mod validate;
-#[cfg(feature = "app")]
 pub mod web;
-#[cfg(feature = "app")]
-pub mod workflow;
+
+// The layers below the front ends: the core (which the command line also uses on its own, for
+// `validate`, `rollup` of files, `template`, `sample`) and the workflow; never the store.
+pub use yuebao_core::{aggregate, finding, ingest, limits, period, sample, schema, text, time, validate, workbook};
+pub use yuebao_workflow as workflow;
 
 use anyhow::Context;
 use schema::Schemas;
@@ -36,7 +23,6 @@ pub fn load_schemas(dir: Option<&std::path::Path>) -> anyhow::Result<Schemas> {
 
 /// Runs one command; the returned number is the process exit code (0 clean, 1 findings of
 /// severity error). Errors mean the tool itself failed (exit 2).
-#[cfg(feature = "app")]
 pub fn run(cli: cli::Cli) -> anyhow::Result<i32> {
     use cli::Command;
     // A reader process needs no schemas: it starts as fast as it can.
@@ -50,7 +36,6 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<i32> {
     code
 }
 
-#[cfg(feature = "app")]
 fn command(cli: &cli::Cli, schemas: &Schemas, clock: &cmd::Clock) -> anyhow::Result<i32> {
     use cli::Command;
     match &cli.command {

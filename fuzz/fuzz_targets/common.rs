@@ -6,9 +6,9 @@
 //! the run goes on.
 
 use std::sync::{Mutex, OnceLock};
-use yuebao::limits::Limits;
-use yuebao::schema::Schemas;
-use yuebao::validate::{Hints, validate_bytes_unguarded};
+use yuebao_core::limits::Limits;
+use yuebao_core::schema::Schemas;
+use yuebao_core::validate::{Hints, validate_bytes_unguarded};
 
 fn schemas() -> &'static Schemas {
     static S: OnceLock<Schemas> = OnceLock::new();

@@ -2,8 +2,8 @@
 
 use crate::cli::{AuditArgs, OutputFormat};
 use crate::schema::Schemas;
-use crate::store::audit::AuditFilter;
 use crate::workflow::audit::{Event, action_label};
+use crate::workflow::data::AuditFilter;
 
 pub fn run(args: &AuditArgs, schemas: &Schemas, clock: &super::Clock) -> anyhow::Result<i32> {
     let since = args

@@ -157,32 +157,32 @@ pub fn progress(len: usize, what: &str, quiet: bool) -> indicatif::ProgressBar {
 
 /// Opens the store named by `--data` / `YUEBAO_DATA` / `./yuebao-data`, creating it: for the
 /// commands that write (submit, baseline import).
-pub fn open_store(args: &crate::cli::StoreArgs) -> anyhow::Result<crate::store::Store> {
-    let dir = crate::store::data_dir(args.dir.as_deref());
-    Ok(crate::store::Store::open_keyed(&dir, audit_key(args)?)?)
+pub fn open_store(args: &crate::cli::StoreArgs) -> anyhow::Result<crate::workflow::Data> {
+    let dir = crate::workflow::data::data_dir(args.dir.as_deref());
+    Ok(crate::workflow::Data::open(&dir, audit_key(args)?)?)
 }
 
 /// The audit key named by `--audit-key-file` / `YUEBAO_AUDIT_KEY_FILE`, if any.
-pub fn audit_key(args: &crate::cli::StoreArgs) -> anyhow::Result<Option<crate::store::audit::AuditKey>> {
+pub fn audit_key(args: &crate::cli::StoreArgs) -> anyhow::Result<Option<crate::workflow::data::AuditKey>> {
     args.audit_key_file
         .as_deref()
-        .map(|f| crate::store::audit::AuditKey::read(f).map_err(anyhow::Error::msg))
+        .map(|f| crate::workflow::data::AuditKey::read(f).map_err(anyhow::Error::msg))
         .transpose()
 }
 
 /// Opens an existing store for the commands that only read: a mistyped `--data` should say so,
 /// not show an empty store full of 未报.
-pub fn open_existing_store(args: &crate::cli::StoreArgs) -> anyhow::Result<crate::store::Store> {
-    let dir = crate::store::data_dir(args.dir.as_deref());
-    let file = dir.join(crate::store::DB_FILE);
+pub fn open_existing_store(args: &crate::cli::StoreArgs) -> anyhow::Result<crate::workflow::Data> {
+    let dir = crate::workflow::data::data_dir(args.dir.as_deref());
+    let file = dir.join(crate::workflow::data::DB_FILE);
     if !file.is_file() && !dir.is_file() {
         anyhow::bail!(
             "数据目录 {} 中没有数据库 {}：请检查 --data（或环境变量 YUEBAO_DATA），或先用 yuebao submit 提交报表",
             dir.display(),
-            crate::store::DB_FILE
+            crate::workflow::data::DB_FILE
         );
     }
-    Ok(crate::store::Store::open_keyed(&dir, audit_key(args)?)?)
+    Ok(crate::workflow::Data::open(&dir, audit_key(args)?)?)
 }
 
 /// Parses a time the user typed (see `time::parse`), naming the flag when it cannot.

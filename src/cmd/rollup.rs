@@ -39,7 +39,7 @@ pub fn run(args: &RollupArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
         )
     };
     super::ensure_dir(&args.output)?;
-    let written = crate::report::rollup::write_workbooks(&rollup, schemas, &args.output, &crate::time::date_label(clock.now))
+    let written = crate::workbook::rollup::write_workbooks(&rollup, schemas, &args.output, &crate::time::date_label(clock.now))
         .with_context(|| format!("无法在 {} 中写入汇总表", args.output.display()))?;
 
     // A rollup workbook must itself pass validation: a failure here is a bug in this program.
@@ -65,7 +65,7 @@ pub fn run(args: &RollupArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
         super::ensure_dir(&returned)?;
         let stem = rep.path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "file".into());
         let out = returned.join(format!("{stem}-审核.xlsx"));
-        crate::report::annotate::write_annotated(rep, schemas, &out).with_context(|| format!("无法写入标注副本 {}", out.display()))?;
+        crate::workbook::annotate::write_annotated(rep, schemas, &out).with_context(|| format!("无法写入标注副本 {}", out.display()))?;
         annotated.push(out);
     }
 
@@ -78,11 +78,11 @@ pub fn run(args: &RollupArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
         let (path, bytes) = match fmt {
             TableFormat::Csv => (
                 base.with_extension("csv"),
-                crate::report::rollup::csv_bytes(&rollup, schemas).context("无法生成 CSV")?,
+                crate::workbook::rollup::csv_bytes(&rollup, schemas).context("无法生成 CSV")?,
             ),
             TableFormat::Json => (
                 base.with_extension("json"),
-                serde_json::to_vec_pretty(&crate::report::rollup::json_value(&rollup, schemas))?,
+                serde_json::to_vec_pretty(&crate::workbook::rollup::json_value(&rollup, schemas))?,
             ),
         };
         std::fs::write(&path, bytes).with_context(|| format!("无法写入 {}", path.display()))?;

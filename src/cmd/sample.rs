@@ -16,7 +16,7 @@ pub fn run(args: &SampleArgs, schemas: &Schemas) -> anyhow::Result<i32> {
         .par_iter()
         .enumerate()
         .map(|(i, county)| -> anyhow::Result<Vec<Planted>> {
-            let path = args.output.join(crate::report::file_name(county, args.period));
+            let path = args.output.join(crate::workbook::file_name(county, args.period));
             let plant = match (args.with_errors, args.with_warnings) {
                 (true, _) if plant_for(i).is_some() => plant_for(i),
                 (_, true) => warning_for(i),

@@ -4,10 +4,10 @@ use crate::cli::ServeArgs;
 use crate::schema::Schemas;
 
 pub fn run(args: &ServeArgs, schemas: &Schemas, now: Option<&str>) -> anyhow::Result<i32> {
-    let data = crate::store::data_dir(args.store.dir.as_deref());
+    let data = crate::workflow::data::data_dir(args.store.dir.as_deref());
     // Created (or upgraded) once before serving, so that requests find it ready.
     let key = super::audit_key(&args.store)?;
-    crate::store::Store::open_keyed(&data, key.clone())?;
+    crate::workflow::Data::open(&data, key.clone())?;
     let policy = crate::workflow::policy::Policy::load(&data)?;
     let mut state = crate::web::AppState::new(
         data,

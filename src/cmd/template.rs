@@ -1,8 +1,8 @@
 //! `yuebao template`: a blank form for a county, city or province to fill in.
 
 use crate::cli::TemplateArgs;
-use crate::report::form::template_workbook;
 use crate::schema::Schemas;
+use crate::workbook::form::template_workbook;
 use anyhow::Context;
 use std::path::PathBuf;
 
@@ -11,7 +11,7 @@ pub fn run(args: &TemplateArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     let out = args
         .output
         .clone()
-        .unwrap_or_else(|| PathBuf::from(crate::report::file_name(region, args.period)));
+        .unwrap_or_else(|| PathBuf::from(crate::workbook::file_name(region, args.period)));
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         super::ensure_dir(dir)?;
     }

@@ -31,7 +31,7 @@ pub fn run(cmd: &UserCommand, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
         | UserCommand::Passwd { store, .. } => store,
     };
     let mut store = super::open_store(store_args)?;
-    let policy = Policy::load(&crate::store::data_dir(store_args.dir.as_deref()))?;
+    let policy = Policy::load(&crate::workflow::data::data_dir(store_args.dir.as_deref()))?;
     let mut wf = Workflow::new(&mut store, schemas, clock.now);
     wf.policy = policy;
     // The command line acts as the local operator; the audit log names the system account.

@@ -4,7 +4,7 @@
 use crate::cli::{OutputFormat, ValidateArgs};
 use crate::finding::Severity;
 use crate::schema::Schemas;
-use crate::validate::{FileReport, Status, validate_file};
+use crate::validate::{FileCheck, Status, validate_file};
 use anyhow::{Context, bail};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -26,9 +26,9 @@ pub fn run(args: &ValidateArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     // Files are read and checked on every core; each file's annotated copy is written and its
     // cells dropped as soon as it is checked, so a batch costs the memory of the files in hand,
     // not of all of them. Reports come back in input order.
-    let done: Vec<(FileReport, Option<PathBuf>)> = files
+    let done: Vec<(FileCheck, Option<PathBuf>)> = files
         .par_iter()
-        .map(|p| -> anyhow::Result<(FileReport, Option<PathBuf>)> {
+        .map(|p| -> anyhow::Result<(FileCheck, Option<PathBuf>)> {
             let mut rep = validate_file(p, &p.display().to_string(), schemas, &hints);
             let mut written = None;
             if let Some(dir) = &args.annotate {
@@ -36,7 +36,7 @@ pub fn run(args: &ValidateArgs, schemas: &Schemas) -> anyhow::Result<i32> {
                 if same_file(&out, &rep.path) {
                     bail!("标注副本 {} 会覆盖原文件，请换一个 --annotate 目录", out.display());
                 }
-                crate::report::annotate::write_annotated(&rep, schemas, &out).with_context(|| format!("无法写入标注副本 {}", out.display()))?;
+                crate::workbook::annotate::write_annotated(&rep, schemas, &out).with_context(|| format!("无法写入标注副本 {}", out.display()))?;
                 written = Some(out);
             }
             rep.book = None;
@@ -45,7 +45,7 @@ pub fn run(args: &ValidateArgs, schemas: &Schemas) -> anyhow::Result<i32> {
         })
         .collect::<anyhow::Result<_>>()?;
     bar.finish_and_clear();
-    let (reports, annotated): (Vec<FileReport>, Vec<Option<PathBuf>>) = done.into_iter().unzip();
+    let (reports, annotated): (Vec<FileCheck>, Vec<Option<PathBuf>>) = done.into_iter().unzip();
     let annotated: Vec<PathBuf> = annotated.into_iter().flatten().collect();
 
     match args.format {
@@ -74,7 +74,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
     matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
 }
 
-fn totals(reports: &[FileReport]) -> serde_json::Value {
+fn totals(reports: &[FileCheck]) -> serde_json::Value {
     let accepted = reports.iter().filter(|r| r.status == Status::Accepted).count();
     serde_json::json!({ "files": reports.len(), "accepted": accepted, "rejected": reports.len() - accepted })
 }
@@ -82,7 +82,7 @@ fn totals(reports: &[FileReport]) -> serde_json::Value {
 /// The text report: one line per finding, infos grouped by code unless `verbose`, a summary
 /// line per file and one for the batch; `quiet` leaves out the files that passed without a
 /// warning.
-pub fn render_text(reports: &[FileReport], schemas: &Schemas, verbose: bool, quiet: bool) -> String {
+pub fn render_text(reports: &[FileCheck], schemas: &Schemas, verbose: bool, quiet: bool) -> String {
     let mut out = String::new();
     for rep in reports.iter().filter(|r| !quiet || r.status == Status::Rejected || r.summary.warnings > 0) {
         let mut infos: BTreeMap<&str, Vec<&crate::finding::Finding>> = BTreeMap::new();

@@ -53,7 +53,7 @@ fn json<T: serde::Serialize>(value: &T) -> Result<Response, ApiError> {
 struct Answer<'a, T> {
     #[serde(flatten)]
     result: Wrapped<&'a T>,
-    file: &'a crate::validate::FileReport,
+    file: &'a crate::validate::FileCheck,
 }
 
 #[derive(serde::Serialize)]
@@ -147,7 +147,7 @@ pub struct AuditQuery {
 
 impl AuditQuery {
     /// The filter the query asks for; a bad time or region is refused in a sentence.
-    pub fn filter(&self, st: &AppState) -> Result<crate::store::audit::AuditFilter, ApiError> {
+    pub fn filter(&self, st: &AppState) -> Result<crate::workflow::data::AuditFilter, ApiError> {
         let text = |o: &Option<String>| o.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
         let since = match text(&self.since) {
             Some(t) => {
@@ -161,7 +161,7 @@ impl AuditQuery {
             Some(r) => Some(vec![crate::workflow::scope::region_arg(&st.schemas, &r)?.code.clone()]),
             None => None,
         };
-        Ok(crate::store::audit::AuditFilter {
+        Ok(crate::workflow::data::AuditFilter {
             since,
             user: text(&self.user),
             action: text(&self.action),

@@ -7,9 +7,9 @@
 //! whose `Origin` (or `Sec-Fetch-Site`) says another site is refused before any handler runs.
 
 use super::{ApiError, AppState};
-use crate::store::accounts::User;
 use crate::workflow::Actor;
 use crate::workflow::accounts::actor_of;
+use crate::workflow::data::User;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};

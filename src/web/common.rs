@@ -236,7 +236,7 @@ pub async fn rollup_workbook(st: &Arc<AppState>, session: &Session, region: Opti
     st.with_workflow(move |wf| {
         let scope = st2.schemas.regions.get(&code).expect("resolved by region_or_own");
         let rollup = wf.rollup_sources(&actor, scope, period)?.rollup(wf, scope, period)?;
-        let (name, bytes) = crate::report::rollup::workbook_bytes(&rollup, wf.schemas, &scope.code, &crate::time::date_label(wf.now))
+        let (name, bytes) = crate::workbook::rollup::workbook_bytes(&rollup, wf.schemas, &scope.code, &crate::time::date_label(wf.now))
             .map_err(xlsx_error)?
             .ok_or_else(|| ApiError::Internal(format!("{} 的汇总表未生成", scope.name)))?;
         wf.record(&actor, Event::Download, Some(&code), &format!("下载汇总表“{name}”"))?;
@@ -253,7 +253,7 @@ pub async fn annotated_workbook(st: &Arc<AppState>, session: &Session, id: i64) 
         let (s, rep) = wf.reread(&actor, id, &hints)?;
         let text = format!("下载第 {id} 号报送（第 {} 版）的审核批注版", s.version);
         wf.record(&actor, Event::Download, s.region.as_deref(), &text)?;
-        let mut wb = crate::report::annotate::annotated_workbook(&rep, wf.schemas).map_err(xlsx_error)?;
+        let mut wb = crate::workbook::annotate::annotated_workbook(&rep, wf.schemas).map_err(xlsx_error)?;
         let bytes = wb.save_to_buffer().map_err(xlsx_error)?;
         let stem = std::path::Path::new(&s.file_name)
             .file_stem()

@@ -2,8 +2,8 @@
 //! map to 4xx (nothing was stored); a failure of the store or the program is a 500 whose
 //! details go to the server's log, never to the user.
 
-use crate::store::StoreError;
 use crate::workflow::WorkflowError;
+use crate::workflow::data::StoreError;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -16,8 +16,8 @@ pub use error::ApiError;
 
 use crate::limits::Limits;
 use crate::schema::Schemas;
-use crate::store::Store;
 use crate::time::Time;
+use crate::workflow::Data;
 use crate::workflow::Workflow;
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -41,9 +41,9 @@ pub struct AppState {
     pub policy: crate::workflow::policy::Policy,
     /// Connections to the store, reused from request to request: opening one (the lock file,
     /// pragmas, the migration check) cost more than most requests' queries.
-    stores: std::sync::Mutex<Vec<Store>>,
+    stores: std::sync::Mutex<Vec<Data>>,
     /// The key the audit chain is signed with (`--audit-key-file`), if any.
-    pub audit_key: Option<crate::store::audit::AuditKey>,
+    pub audit_key: Option<crate::workflow::data::AuditKey>,
     /// The site's own origins (`--public-url`, else the listen address): a state-changing
     /// request must come from a page of one of them.
     pub origins: Vec<auth::Origin>,
@@ -83,7 +83,7 @@ impl AppState {
             let idle = st.stores.lock().unwrap_or_else(|p| p.into_inner()).pop();
             let mut store = match idle {
                 Some(s) => s,
-                None => Store::open_keyed(&st.data, st.audit_key.clone())?,
+                None => Data::open(&st.data, st.audit_key.clone())?,
             };
             let answer = {
                 let mut wf = Workflow::new(&mut store, &st.schemas, st.now());

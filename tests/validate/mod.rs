@@ -798,13 +798,13 @@ fn the_form_writer_draws_the_header_tree_and_its_output_is_accepted() {
     let schemas = yuebao::schema::Schemas::embedded().unwrap();
     let form = schemas.form();
     let region = schemas.regions.get("371302").unwrap();
-    let mut doc = yuebao::report::form::FormDoc::for_region(&schemas, region, "2026-10".parse().unwrap());
+    let mut doc = yuebao::workbook::form::FormDoc::for_region(&schemas, region, "2026-10".parse().unwrap());
     doc.rows = (0..3)
-        .map(|i| yuebao::report::form::FormRow::filled(format!("第{i}镇"), &good_row(i)))
+        .map(|i| yuebao::workbook::form::FormRow::filled(format!("第{i}镇"), &good_row(i)))
         .collect();
     doc.footer = vec!["王建国".into(), "李娜".into(), "0539-8123456".into(), "2026年11月3日".into()];
     let mut wb = rust_xlsxwriter::Workbook::new();
-    let layout = yuebao::report::form::write_form(wb.add_worksheet(), form, &doc).unwrap();
+    let layout = yuebao::workbook::form::write_form(wb.add_worksheet(), form, &doc).unwrap();
     let path = d.path().join("written.xlsx");
     wb.save(&path).unwrap();
 

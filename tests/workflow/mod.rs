@@ -5,10 +5,9 @@
 
 use crate::support::*;
 use yuebao::schema::Schemas;
-use yuebao::store::Store;
 use yuebao::time::parse;
 use yuebao::validate::Hints;
-use yuebao::workflow::{Actor, Listing, ReviewKind, ReviewRequest, Role, State, Upload, Workflow, WorkflowError};
+use yuebao::workflow::{Actor, Data, Listing, ReviewKind, ReviewRequest, Role, State, Upload, Workflow, WorkflowError};
 
 fn upload<'a>(name: &'a str, bytes: &'a [u8], hints: &'a Hints) -> Upload<'a> {
     Upload {
@@ -28,7 +27,7 @@ fn upload<'a>(name: &'a str, bytes: &'a [u8], hints: &'a Hints) -> Upload<'a> {
 fn a_month_through_the_api() {
     let d = tmp();
     let schemas = Schemas::embedded().unwrap();
-    let mut store = Store::open(&d.path().join("data")).unwrap();
+    let mut store = Data::open(&d.path().join("data"), None).unwrap();
     let hints = Hints::default();
     let file = lanshan(d.path(), "2026-10", &lanshan_rows());
     let bytes = std::fs::read(&file).unwrap();
@@ -59,7 +58,7 @@ fn a_month_through_the_api() {
     // The city returns it after the due date.
     let mut wf = Workflow::new(&mut store, &schemas, parse("2026-11-07 10:00").unwrap());
     let r = wf.review(&city, &ret).unwrap();
-    assert_eq!((r.action, r.version), (yuebao::store::ReviewAction::Returned, Some(1)));
+    assert_eq!((r.action, r.version), (yuebao::workflow::ReviewAction::Returned, Some(1)));
     let standing = wf.standing(&city, linyi, period, Listing::Counties).unwrap();
     let ls = standing.iter().find(|s| s.code == "371302").unwrap();
     assert_eq!(ls.state, State::Rejected);
@@ -96,7 +95,7 @@ fn a_month_through_the_api() {
     assert!(row.values.is_some());
     let dir = d.path().join("市");
     std::fs::create_dir_all(&dir).unwrap();
-    let written = yuebao::report::rollup::write_workbooks(&rollup, &schemas, &dir, "2026年11月8日").unwrap();
+    let written = yuebao::workbook::rollup::write_workbooks(&rollup, &schemas, &dir, "2026年11月8日").unwrap();
     let city_bytes = std::fs::read(&written[0]).unwrap();
     let out = wf.submit(&city, &upload("临沂市10月汇总.xlsx", &city_bytes, &hints)).unwrap();
     assert_eq!(out.region.as_deref(), Some("371300"));
@@ -122,7 +121,7 @@ fn a_month_through_the_api() {
 fn baseline_import_by_role_and_region() {
     let d = tmp();
     let schemas = Schemas::embedded().unwrap();
-    let mut store = Store::open(&d.path().join("data")).unwrap();
+    let mut store = Data::open(&d.path().join("data"), None).unwrap();
     let now = parse("2026-11-03 10:00").unwrap();
     let lanshan = ("371302".to_string(), 4222);
     let qingdao = ("370202".to_string(), 3000);

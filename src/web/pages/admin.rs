@@ -5,13 +5,13 @@
 
 use super::layout::{self, Who};
 use super::{Page, PageError};
-use crate::store::accounts::User;
-use crate::store::audit::AuditEntry;
 use crate::web::AppState;
 use crate::web::api::AuditQuery;
 use crate::web::auth::{self, Session};
 use crate::workflow::accounts::{AccountAct, NewAccount};
 use crate::workflow::audit::{Event, action_label};
+use crate::workflow::data::AuditEntry;
+use crate::workflow::data::User;
 use crate::workflow::{Action, Role};
 use axum::Form;
 use axum::extract::{Path, Query, State};

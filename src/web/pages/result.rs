@@ -7,7 +7,7 @@ use super::layout::{self, Who};
 use super::{Page, PageError};
 use crate::finding::{Finding, Severity};
 use crate::period::Period;
-use crate::validate::FileReport;
+use crate::validate::FileCheck;
 use crate::web::AppState;
 use crate::web::common::{UploadForm, annotated_workbook, download, read_upload, reread_hints, submit};
 use crate::workflow::SubStatus;
@@ -122,7 +122,7 @@ pub async fn original(State(st): State<Arc<AppState>>, Page(session): Page, Path
     Ok(download(bytes, &s.file_name))
 }
 
-fn render(st: &AppState, session: &crate::web::auth::Session, s: &Shown<'_>, rep: &FileReport) -> maud::Markup {
+fn render(st: &AppState, session: &crate::web::auth::Session, s: &Shown<'_>, rep: &FileCheck) -> maud::Markup {
     let who = Who::of(&st.schemas, session);
     let (errors, warnings) = (rep.summary.errors, rep.summary.warnings);
     let county = |code: &str| st.schemas.regions.get(code).is_some_and(|r| r.level == crate::schema::regions::Level::County);
@@ -191,7 +191,7 @@ fn sev_class(s: Severity) -> &'static str {
     }
 }
 
-fn findings_table(rep: &FileReport) -> Markup {
+fn findings_table(rep: &FileCheck) -> Markup {
     html! {
         section.card {
             h2 { "审核发现（" (rep.findings.len()) " 条）" }
@@ -229,7 +229,7 @@ fn place(f: &Finding) -> String {
 
 /// The sheet holding the form, drawn as it was handed in: merged cells merged, every cell with a
 /// finding filled (red for errors, yellow for warnings) and its messages written in it.
-fn sheet_grid(rep: &FileReport) -> Markup {
+fn sheet_grid(rep: &FileCheck) -> Markup {
     let Some(book) = &rep.book else { return html! {} };
     let wanted = rep
         .table

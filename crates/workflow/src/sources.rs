@@ -11,7 +11,7 @@ use crate::schema::Region;
 use crate::schema::regions::Level;
 use crate::store::{MonthBrief, Review, SubStatus, Submission};
 use crate::time::label as time_label;
-use crate::validate::{FileReport, Status, Summary};
+use crate::validate::{FileCheck, Status, Summary};
 use std::path::PathBuf;
 
 /// A rollup's inputs and what it needs to know besides them.
@@ -84,9 +84,9 @@ pub(super) fn from_month(wf: &Workflow<'_>, scope: &Region, period: Period, mont
 }
 
 /// A stored upload as the report a rollup reads.
-fn report_of(s: &Submission, region: &Region) -> FileReport {
+fn report_of(s: &Submission, region: &Region) -> FileCheck {
     let accepted = s.status == SubStatus::Accepted;
-    FileReport {
+    FileCheck {
         file: s.file_name.clone(),
         path: PathBuf::from(&s.file_name),
         format: None,

@@ -9,7 +9,7 @@ use super::{Action, Actor, Workflow, WorkflowError};
 use crate::finding::{Finding, Severity};
 use crate::schema::{Form, Region};
 use crate::store::Submission;
-use crate::validate::{FileReport, Hints, Sheet};
+use crate::validate::{FileCheck, Hints, Sheet};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -35,9 +35,9 @@ impl<'a> Workflow<'a> {
         self.allow(actor, Action::View, region)?;
         let rows = if region.level == crate::schema::regions::Level::County { 30 } else { 0 };
         let workbook = |e: rust_xlsxwriter::XlsxError| WorkflowError::Workbook(e.to_string());
-        let mut wb = crate::report::form::template_workbook(self.schemas, region, period, rows).map_err(workbook)?;
+        let mut wb = crate::workbook::form::template_workbook(self.schemas, region, period, rows).map_err(workbook)?;
         let bytes = wb.save_to_buffer().map_err(workbook)?;
-        Ok((bytes, crate::report::file_name(region, period)))
+        Ok((bytes, crate::workbook::file_name(region, period)))
     }
 
     /// Upload `id` with the bytes handed in.
@@ -112,7 +112,7 @@ impl<'a> Workflow<'a> {
     /// Upload `id` read again from its bytes: the workbook's cells and the table's place, with
     /// the findings as stored when it was handed in (the checks against earlier months
     /// included), each pointing at its cell.
-    pub fn reread(&self, actor: &Actor, id: i64, hints: &Hints) -> Result<(Submission, FileReport), WorkflowError> {
+    pub fn reread(&self, actor: &Actor, id: i64, hints: &Hints) -> Result<(Submission, FileCheck), WorkflowError> {
         let (s, bytes) = self.original(actor, id)?;
         let hints = Hints {
             region: s.region.clone(),

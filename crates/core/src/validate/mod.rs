@@ -4,27 +4,27 @@
 mod choose;
 pub mod cross;
 mod header;
-mod report;
+mod outcome;
 mod table;
 pub mod values;
 
 pub use crate::finding::Summary;
-pub use report::{DataRow, FileReport, Hints, MAX_LISTED_PER_CODE, Sheet, Status};
+pub use outcome::{DataRow, FileCheck, Hints, MAX_LISTED_PER_CODE, Sheet, Status};
 
 use crate::finding::{Code, Finding};
 use crate::ingest;
 use crate::schema::Schemas;
-use report::empty_report;
+use outcome::empty_check;
 use std::collections::HashMap;
 use std::path::Path;
 
 /// Validates the file at `path`: reads it (under the limits), then validates its bytes. Never
 /// fails: whatever goes wrong becomes a finding.
-pub fn validate_file(path: &Path, display: &str, schemas: &Schemas, hints: &Hints) -> FileReport {
+pub fn validate_file(path: &Path, display: &str, schemas: &Schemas, hints: &Hints) -> FileCheck {
     match ingest::load(path, &hints.limits) {
         Ok(bytes) => validate_bytes(&bytes, &file_name(path), path, display, schemas, hints),
         Err(u) => {
-            let mut rep = empty_report(path, display);
+            let mut rep = empty_check(path, display);
             rep.findings.push(unreadable_finding(&u, display, &hints.limits));
             rep.finish()
         }
@@ -34,12 +34,12 @@ pub fn validate_file(path: &Path, display: &str, schemas: &Schemas, hints: &Hint
 /// Validates the bytes of one handed-in file named `name` (its extension and the region and
 /// period a file name may carry). A bug in a reader (a panic on some malformed file) costs
 /// that file, not the batch.
-pub fn validate_bytes(bytes: &[u8], name: &str, path: &Path, display: &str, schemas: &Schemas, hints: &Hints) -> FileReport {
+pub fn validate_bytes(bytes: &[u8], name: &str, path: &Path, display: &str, schemas: &Schemas, hints: &Hints) -> FileCheck {
     let sha256 = crate::text::sha256_hex(bytes);
     let mut rep = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| validate_inner(bytes, name, path, display, schemas, hints))) {
         Ok(rep) => rep,
         Err(payload) => {
-            let mut rep = empty_report(path, display);
+            let mut rep = empty_check(path, display);
             let u = ingest::Unreadable::Crashed {
                 detail: ingest::isolate::panic_text(&payload),
             };
@@ -53,7 +53,7 @@ pub fn validate_bytes(bytes: &[u8], name: &str, path: &Path, display: &str, sche
 
 /// Validates bytes without the panic guard of [`validate_bytes`], for the fuzz targets: a panic
 /// anywhere in reading or checking must show there as a crash, not as a finding.
-pub fn validate_bytes_unguarded(bytes: &[u8], name: &str, schemas: &Schemas, hints: &Hints) -> FileReport {
+pub fn validate_bytes_unguarded(bytes: &[u8], name: &str, schemas: &Schemas, hints: &Hints) -> FileCheck {
     validate_inner(bytes, name, Path::new(name), name, schemas, hints)
 }
 
@@ -65,8 +65,8 @@ pub fn unreadable_finding(u: &ingest::Unreadable, display: &str, limits: &crate:
     f
 }
 
-fn validate_inner(bytes: &[u8], name: &str, path: &Path, display: &str, schemas: &Schemas, hints: &Hints) -> FileReport {
-    let mut rep = empty_report(path, display);
+fn validate_inner(bytes: &[u8], name: &str, path: &Path, display: &str, schemas: &Schemas, hints: &Hints) -> FileCheck {
+    let mut rep = empty_check(path, display);
     let form = schemas.form();
     let loaded = if hints.isolate_readers {
         ingest::isolate::read(name, bytes, &hints.limits)

@@ -6,8 +6,8 @@ use super::values::{Read, read_cell};
 use super::{DataRow, MAX_LISTED_PER_CODE};
 use crate::finding::{Code, Finding};
 use crate::ingest::{FormSheet, RawRow};
-use crate::report::form::{BLANK_ROW_MARKS, RETURNED_MARK};
 use crate::schema::Form;
+use crate::schema::{BLANK_ROW_MARKS, RETURNED_MARK};
 use std::collections::{BTreeMap, HashMap};
 
 /// Where a file's findings go while its cells are checked: each code listed up to

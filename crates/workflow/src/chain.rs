@@ -90,7 +90,7 @@ impl Workflow<'_> {
             .filter(|s| matches!(s.state, super::State::OnTime | super::State::Late { .. }) && !s.review.as_ref().is_some_and(|r| r.is_return()))
             .count();
         let rollup = sources.rollup(self, city, period)?;
-        let (name, bytes) = crate::report::rollup::workbook_bytes(&rollup, self.schemas, &city.code, &crate::time::date_label(self.now))
+        let (name, bytes) = crate::workbook::rollup::workbook_bytes(&rollup, self.schemas, &city.code, &crate::time::date_label(self.now))
             .map_err(|e| WorkflowError::Rollup(e.to_string()))?
             .ok_or_else(|| WorkflowError::Rollup(format!("{} 的汇总表未生成", city.name)))?;
         let digest = basis(self.schemas, city, &month.subs, &reviews);

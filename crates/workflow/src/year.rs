@@ -6,8 +6,8 @@ use super::standing::{RegionStatus, Timeliness};
 use super::{Workflow, WorkflowError};
 use crate::aggregate::rollup::Rollup;
 use crate::period::Period;
-use crate::report::annual::RecordRow;
 use crate::schema::{Region, Schemas};
+use crate::workbook::annual::RecordRow;
 
 /// One year of a scope, month by month: each month's rollup and the standings it used.
 pub struct Year {
@@ -18,7 +18,7 @@ pub struct Year {
 }
 
 /// Reads the twelve months of `year` (and the December before) for `scope` from the store.
-pub fn year(wf: &Workflow<'_>, actor: &super::Actor, scope: &Region, year: i32) -> Result<Year, WorkflowError> {
+pub fn read(wf: &Workflow<'_>, actor: &super::Actor, scope: &Region, year: i32) -> Result<Year, WorkflowError> {
     let month = |y: i32, m: u32| Period::new(y, m).expect("months 1..=12 exist");
     let mut rollups = Vec::new();
     let mut standings = Vec::new();

@@ -1,13 +1,13 @@
 //! Deciding what a rollup is made of: which handed-in files count, which are rejected,
 //! duplicated or out of scope, which regions are missing; then the city and province tables.
-//! Pure data: the workbooks are written by `report::rollup`.
+//! Pure data: the workbooks are written by `workbook::rollup`.
 
 use super::{Contribution, roll_up};
 use crate::finding::{Finding, Reason, Severity};
 use crate::period::Period;
 use crate::schema::regions::Level;
 use crate::schema::{Region, Schemas};
-use crate::validate::{FileReport, Status};
+use crate::validate::{FileCheck, Status};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -117,7 +117,7 @@ const REASONS_SHOWN: usize = 5;
 /// what the store knows about it when it came from there.
 #[derive(Debug, Clone)]
 pub struct Input {
-    pub report: FileReport,
+    pub report: FileCheck,
     pub sha256: Option<String>,
     pub stored: Option<Stored>,
 }

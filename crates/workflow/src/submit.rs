@@ -62,7 +62,7 @@ pub struct SubmitOutcome {
     /// The validation report (as one element of `validate --format json`'s files), with the
     /// workbook's cells.
     #[serde(skip)]
-    pub report: crate::validate::FileReport,
+    pub report: crate::validate::FileCheck,
 }
 
 /// How timely an accepted upload is: judged by the first accepted version of the month (`first`
@@ -94,7 +94,7 @@ fn timeliness_words<S: serde::Serializer>(t: &Option<Arrival>, s: S) -> Result<S
 
 /// An upload that passed the checks made before anything is stored.
 struct Admitted<'a> {
-    rep: crate::validate::FileReport,
+    rep: crate::validate::FileCheck,
     sha256: String,
     region: Option<&'a crate::schema::Region>,
     region_code: Option<String>,
@@ -108,7 +108,7 @@ struct Admitted<'a> {
 /// and decides nothing, so that a batch does it for its files on every core and then hands
 /// them in one by one (`Workflow::submit_checked`).
 pub struct Checked {
-    rep: crate::validate::FileReport,
+    rep: crate::validate::FileCheck,
 }
 
 /// Reads and checks `up` against the form (a 代报 names the region the sheet must be for).
@@ -194,7 +194,7 @@ fn refuse_if_locked(tx: &crate::store::Txn<'_>, schemas: &crate::schema::Schemas
 fn check_history(
     tx: &crate::store::Txn<'_>,
     schemas: &crate::schema::Schemas,
-    rep: &mut crate::validate::FileReport,
+    rep: &mut crate::validate::FileCheck,
     display: &str,
 ) -> Result<Option<(String, i64, usize)>, WorkflowError> {
     let form = schemas.form();

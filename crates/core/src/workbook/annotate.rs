@@ -4,7 +4,7 @@
 
 use crate::finding::Severity;
 use crate::ingest::Value;
-use crate::validate::{FileReport, Status};
+use crate::validate::{FileCheck, Status};
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Note, Url, Workbook, XlsxError};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -25,12 +25,12 @@ fn fill(sev: Severity) -> Option<Color> {
 }
 
 /// Writes the annotated copy of `rep` to `out`.
-pub fn write_annotated(rep: &FileReport, schemas: &crate::schema::Schemas, out: &Path) -> Result<(), XlsxError> {
+pub fn write_annotated(rep: &FileCheck, schemas: &crate::schema::Schemas, out: &Path) -> Result<(), XlsxError> {
     annotated_workbook(rep, schemas)?.save(out)
 }
 
 /// The annotated copy of `rep` as a workbook.
-pub fn annotated_workbook(rep: &FileReport, schemas: &crate::schema::Schemas) -> Result<Workbook, XlsxError> {
+pub fn annotated_workbook(rep: &FileCheck, schemas: &crate::schema::Schemas) -> Result<Workbook, XlsxError> {
     let regions = &schemas.regions;
     let width = schemas.form().width() as u32;
     let mut wb = Workbook::new();
@@ -161,7 +161,7 @@ fn unique(name: String, taken: &[String]) -> String {
     n
 }
 
-fn write_results_sheet(wb: &mut Workbook, rep: &FileReport, regions: &crate::schema::Regions, names: &[String]) -> Result<(), XlsxError> {
+fn write_results_sheet(wb: &mut Workbook, rep: &FileCheck, regions: &crate::schema::Regions, names: &[String]) -> Result<(), XlsxError> {
     let sheet_name = unique("审核结果".to_string(), names);
     let ws = wb.add_worksheet();
     ws.set_name(&sheet_name)?;

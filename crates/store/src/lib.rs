@@ -6,6 +6,9 @@ pub mod accounts;
 pub mod audit;
 pub mod facts;
 
+// The core's modules, named as the store's code has always named them.
+use yuebao_core::{finding, period, text, time, validate};
+
 use crate::finding::Finding;
 use crate::period::Period;
 use crate::validate::Sheet;

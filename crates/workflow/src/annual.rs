@@ -8,15 +8,15 @@
 //! report without knowing it.
 
 use super::audit::Event;
-use super::record::{record, year};
 use super::scope::{Action, Actor};
 use super::standing::{RegionStatus, Standing};
+use super::year::{read as year, record};
 use super::{Workflow, WorkflowError};
 use crate::aggregate::rollup::{Rollup, Table};
 use crate::period::Period;
-use crate::report::annual::AnnualDoc;
 use crate::schema::Region;
 use crate::schema::regions::Level;
+use crate::workbook::annual::AnnualDoc;
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -236,7 +236,7 @@ impl Workflow<'_> {
                 record: rows,
                 filled_on: filled_on.clone(),
             };
-            let bytes = crate::report::annual::bytes(self.schemas, &doc).map_err(|e| WorkflowError::Rollup(e.to_string()))?;
+            let bytes = crate::workbook::annual::bytes(self.schemas, &doc).map_err(|e| WorkflowError::Rollup(e.to_string()))?;
             let suffix = if last == 12 { String::new() } else { format!("（1-{last}月）") };
             books.push(Book {
                 region: region.code.clone(),

@@ -82,7 +82,7 @@ pub enum Status {
 
 /// Everything known about one file after validation.
 #[derive(Debug, Clone, Serialize)]
-pub struct FileReport {
+pub struct FileCheck {
     pub file: String,
     #[serde(skip)]
     pub path: PathBuf,
@@ -115,7 +115,7 @@ pub struct FileReport {
     pub subtotal_rows: Vec<u32>,
 }
 
-impl FileReport {
+impl FileCheck {
     /// Counts the findings again, listed and unlisted (after more were added, e.g. the checks
     /// against earlier months).
     pub fn recount(&mut self) {
@@ -127,7 +127,7 @@ impl FileReport {
         }
     }
 
-    pub(super) fn finish(mut self) -> FileReport {
+    pub(super) fn finish(mut self) -> FileCheck {
         // Reading order: file-level findings first, then by row and column.
         self.findings.sort_by_key(|f| f.pos.map_or((0, 0, 0), |(r, c)| (1, r, c)));
         if !self.unlisted.is_empty() {
@@ -151,8 +151,8 @@ impl FileReport {
     }
 }
 
-pub(super) fn empty_report(path: &Path, display: &str) -> FileReport {
-    FileReport {
+pub(super) fn empty_check(path: &Path, display: &str) -> FileCheck {
+    FileCheck {
         file: display.to_string(),
         path: path.to_path_buf(),
         format: None,

@@ -320,7 +320,7 @@ mod tests {
 
     #[test]
     fn the_readme_explains_every_code() {
-        let readme = include_str!("../README.md");
+        let readme = include_str!("../../../README.md");
         for c in Code::ALL {
             let row = format!("| {} | {} |", c.as_str(), c.severity().label());
             assert!(readme.contains(&row), "README.md has no row {row}");

@@ -40,12 +40,23 @@ pub(crate) fn invalid(source: &str) -> impl Fn(String) -> SchemaError + '_ {
     }
 }
 
-const EMBEDDED_FORMS: &[(&str, &str)] = &[("schemas/forms/jdlk-jyshbz.toml", include_str!("../../schemas/forms/jdlk-jyshbz.toml"))];
+/// Appended to the label of a rollup's row whose region has not reported; the reader
+/// recognises it (the form as yuebao writes and reads it).
+pub const MISSING_MARK: &str = "（未报）";
+/// Appended to the label of a rollup's row whose region's sheet was returned (审核退回).
+pub const RETURNED_MARK: &str = "（退回）";
+/// The marks of rows a rollup left blank on purpose, counted as 0 when read back.
+pub const BLANK_ROW_MARKS: [&str; 2] = [MISSING_MARK, RETURNED_MARK];
+
+const EMBEDDED_FORMS: &[(&str, &str)] = &[("schemas/forms/jdlk-jyshbz.toml", include_str!("../../../../schemas/forms/jdlk-jyshbz.toml"))];
 const EMBEDDED_REGIONS: &[(&str, &str)] = &[(
     "schemas/regions/370000-shandong.toml",
-    include_str!("../../schemas/regions/370000-shandong.toml"),
+    include_str!("../../../../schemas/regions/370000-shandong.toml"),
 )];
-const EMBEDDED_CALENDAR: &[(&str, &str)] = &[("schemas/calendar/cn-holidays.toml", include_str!("../../schemas/calendar/cn-holidays.toml"))];
+const EMBEDDED_CALENDAR: &[(&str, &str)] = &[(
+    "schemas/calendar/cn-holidays.toml",
+    include_str!("../../../../schemas/calendar/cn-holidays.toml"),
+)];
 
 /// Everything loaded from `schemas/`.
 #[derive(Debug, Clone)]
@@ -187,7 +198,7 @@ mod tests {
 
     #[test]
     fn broken_relation_names_file_and_position() {
-        let text = include_str!("../../schemas/forms/jdlk-jyshbz.toml").replace("(13) ≥ (14)", "(13) ≥≥ (14)");
+        let text = include_str!("../../../../schemas/forms/jdlk-jyshbz.toml").replace("(13) ≥ (14)", "(13) ≥≥ (14)");
         let e = Form::parse("schemas/forms/x.toml", &text).unwrap_err().to_string();
         assert!(e.contains("schemas/forms/x.toml") && e.contains("第 76 个字符"), "{e}");
     }

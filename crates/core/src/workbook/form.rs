@@ -125,12 +125,7 @@ impl FormRow {
     }
 }
 
-/// Appended to the label of a row whose region has not reported; the reader recognises it.
-pub const MISSING_MARK: &str = "（未报）";
-/// Appended to the label of a row whose region's sheet was returned (审核退回).
-pub const RETURNED_MARK: &str = "（退回）";
-/// The marks of rows a rollup left blank on purpose, counted as 0 when read back.
-pub const BLANK_ROW_MARKS: [&str; 2] = [MISSING_MARK, RETURNED_MARK];
+pub use crate::schema::{MISSING_MARK, RETURNED_MARK};
 
 /// Where things ended up, 0-based, for callers that add to the sheet.
 #[derive(Debug, Clone, Copy)]

@@ -12,13 +12,13 @@ pub mod baseline;
 pub mod chain;
 mod error;
 pub mod policy;
-pub mod record;
 pub mod review;
 pub mod scope;
 pub mod sources;
 pub mod standing;
 pub mod submit;
 pub mod view;
+pub mod year;
 
 /// The stored rows front ends render, named through the workflow.
 pub use crate::store::{Review, ReviewAction, SubStatus, Submission};
@@ -34,6 +34,37 @@ use crate::schema::regions::Level;
 use crate::schema::{Region, Schemas};
 use crate::store::Store;
 use crate::time::Time;
+
+// The core's modules and the store, named as the workflow's code has always named them.
+#[cfg(test)]
+use crate as workflow;
+use yuebao_core::{aggregate, finding, period, schema, text, time, validate, workbook};
+use yuebao_store as store;
+
+/// What front ends name of the store's data: the rows they render, accounts, the audit log's
+/// filter, entries and key, where a data directory is; the store itself stays the workflow's.
+pub mod data {
+    pub use yuebao_store::accounts::User;
+    pub use yuebao_store::audit::{AuditEntry, AuditFilter, AuditKey};
+    pub use yuebao_store::{DB_FILE, StoreError, data_dir};
+}
+
+/// A data directory opened for the workflow. Front ends hold one and hand it to
+/// [`Workflow::new`]; the store inside is reached only through the workflow's calls.
+pub struct Data(Store);
+
+impl Data {
+    /// Opens (creating, or upgrading in place) the store in `dir`, or the database file `dir`
+    /// names, with the audit key that signs what it writes.
+    pub fn open(dir: &std::path::Path, key: Option<data::AuditKey>) -> Result<Data, data::StoreError> {
+        Store::open_keyed(dir, key).map(Data)
+    }
+
+    /// The database file, for messages.
+    pub fn file(&self) -> &std::path::Path {
+        self.0.file()
+    }
+}
 
 /// The cycle over one store. `now` is the clock every decision is judged by (the caller's
 /// present, or a fixed time in tests and replays).
@@ -80,9 +111,9 @@ pub fn current_period(schemas: &Schemas, now: Time) -> Period {
 }
 
 impl<'a> Workflow<'a> {
-    pub fn new(store: &'a mut Store, schemas: &'a Schemas, now: Time) -> Workflow<'a> {
+    pub fn new(data: &'a mut Data, schemas: &'a Schemas, now: Time) -> Workflow<'a> {
         Workflow {
-            store,
+            store: &mut data.0,
             schemas,
             now,
             policy: policy::Policy::default(),

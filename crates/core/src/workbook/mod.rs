@@ -2,10 +2,10 @@
 //! the annotated copy of a checked workbook.
 
 pub mod annotate;
-#[cfg(feature = "app")]
+#[cfg(feature = "rollup")]
 pub mod annual;
 pub mod form;
-#[cfg(feature = "app")]
+#[cfg(feature = "rollup")]
 pub mod rollup;
 
 /// Excel limits sheet names to 31 characters and forbids `[]:*?/\`.

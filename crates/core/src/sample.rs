@@ -6,10 +6,10 @@
 //! is the same whichever other counties or months are generated alongside it.
 
 use crate::period::Period;
-use crate::report::form::{FormDoc, FormRow, write_form};
 use crate::schema::form::ParentRef;
 use crate::schema::{Form, Region, Schemas};
 use crate::text::a1;
+use crate::workbook::form::{FormDoc, FormRow, write_form};
 use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
