@@ -15,7 +15,7 @@ pub fn run(args: &AnnualArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
         bail!("--region 应为省或市的代码：年报按市、省编制，{} 是县区", schemas.regions.display(scope));
     }
     let mut store = super::open_existing_store(&args.store)?;
-    let wf = Workflow::new(&mut store, schemas, clock.now);
+    let mut wf = Workflow::new(&mut store, schemas, clock.now);
     let (versions, current) = wf.annual_versions(args.year);
     let last = match &args.through {
         Some(t) => {
@@ -28,6 +28,8 @@ pub fn run(args: &AnnualArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
         None => current,
     };
     let books = wf.annual_books(&Actor::operator(None), scope, args.year, last, None)?;
+    let text = format!("导出{}{} 年年报（1–{last}月）到 {}", scope.name, args.year, args.output.display());
+    wf.record(&Actor::operator(None), crate::workflow::audit::Event::Download, Some(&scope.code), &text)?;
     super::ensure_dir(&args.output)?;
     let version = versions.iter().find(|v| v.last == last).map(|v| format!("{}：{}", v.name, v.purpose));
     println!(

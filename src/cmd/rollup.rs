@@ -20,8 +20,12 @@ pub fn run(args: &RollupArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
     let (rollup, inputs) = if args.inputs.is_empty() {
         let mut store = super::open_existing_store(&args.store)?;
         let file = store.file().to_path_buf();
-        let wf = Workflow::new(&mut store, schemas, clock.now);
+        let mut wf = Workflow::new(&mut store, schemas, clock.now);
         let sources = wf.rollup_sources(&Actor::operator(None), scope, args.period)?;
+        // Taking the store's figures away in a workbook is a download, recorded as one (as the
+        // portal's 下载汇总表).
+        let text = format!("导出{}{}汇总表到 {}", scope.name, args.period.label(), args.output.display());
+        wf.record(&Actor::operator(None), crate::workflow::audit::Event::Download, Some(&scope.code), &text)?;
         if sources.inputs.is_empty() {
             eprintln!(
                 "提示：数据库 {} 中没有{}{}的报表，汇总表全部为未报",

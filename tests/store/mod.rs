@@ -485,6 +485,17 @@ fn the_annual_report_has_december_series_charts_yoy_and_the_record() {
     assert_eq!(files_in(&all, "xlsx").len(), 17);
     let rec = sheet(&all.join("370000-山东省-2025年报.xlsx"), "报送记录");
     assert_eq!(rec.end().unwrap().0 - 2, 136);
+    // Taking the store's figures away is recorded, as a download from the portal is.
+    let run = yuebao(&["audit", "--data", s(&data), "--action", "download", "--format", "json"]);
+    ok(&run);
+    let entries: Value = serde_json::from_str(&run.stdout).unwrap();
+    let said: Vec<&str> = entries["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["description"].as_str().unwrap())
+        .collect();
+    assert!(said.iter().any(|d| d.starts_with("导出山东省2025 年年报（1–12月）到 ")), "{said:?}");
 }
 
 /// Starts `yuebao submit`; with `stall`, the child holds inside its first transaction for that
