@@ -21,7 +21,7 @@ cargo build --all-targets --timings >/dev/null 2>"$out/build.log"
 built=$(date +%s)
 make run >/dev/null 2>>"$out/build.log"
 ran=$(date +%s)
-make test >/dev/null 2>"$out/test.log"
+make test >"$out/test.log" 2>&1
 tested=$(date +%s)
 cp -r target/cargo-timings "$out/" 2>/dev/null || true
 echo "commit $(git rev-parse --short HEAD)"

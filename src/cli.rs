@@ -397,17 +397,8 @@ pub struct HistoryArgs {
 /// A city's 上报 from the command line.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// 市（代码或名称）
-    #[arg(long, value_name = "CODE")]
-    pub region: String,
-
-    /// 报告期，如 2026-10
-    #[arg(long, value_name = "YYYY-MM")]
-    pub period: Period,
-
-    /// 上报人（如 临沂市人社局 李四）
-    #[arg(long, value_name = "NAME")]
-    pub by: Option<String>,
+    #[command(flatten)]
+    pub target: ReviewTarget,
 
     /// 说明（汇总表有提醒项而数据无误时）
     #[arg(long, value_name = "TEXT")]
@@ -416,19 +407,12 @@ pub struct ReportArgs {
     /// 迟报原因（已过截止日期时）
     #[arg(long, value_name = "TEXT")]
     pub late_reason: Option<String>,
-
-    #[command(flatten)]
-    pub store: StoreArgs,
-
-    /// 输出格式
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
 }
 
-/// Which region and month a review is about, and who does it.
+/// Which region and month a review (or a city's 上报) is about, and who does it.
 #[derive(Debug, Args)]
 pub struct ReviewTarget {
-    /// 地区代码或名称（县区，或市汇总表的市）
+    /// 地区代码或名称（县区，或市汇总表的市；上报时为市）
     #[arg(long, value_name = "CODE")]
     pub region: String,
 
@@ -436,7 +420,7 @@ pub struct ReviewTarget {
     #[arg(long, value_name = "YYYY-MM")]
     pub period: Period,
 
-    /// 审核人（如 临沂市人社局 李四）
+    /// 审核人或上报人（如 临沂市人社局 李四）
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
 
@@ -491,6 +475,14 @@ pub struct ServeArgs {
     /// 监听 0.0.0.0 等全部地址时必须给出
     #[arg(long = "public-url", value_name = "URL")]
     pub public_url: Vec<String>,
+
+    /// 证书文件（PEM，可含中间证书）：门户自己提供 HTTPS（rustls），并发送 HSTS；须与 --tls-key 同用
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// 私钥文件（PEM）
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 
     #[command(flatten)]
     pub limits: crate::limits::Limits,

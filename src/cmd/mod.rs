@@ -195,15 +195,3 @@ pub fn pad(s: &str, width: usize) -> String {
     let w = unicode_width::UnicodeWidthStr::width(s);
     format!("{s}{}", " ".repeat(width.saturating_sub(w)))
 }
-
-#[cfg(test)]
-mod tests {
-    use super::time_arg;
-
-    #[test]
-    fn a_bad_time_names_its_flag() {
-        assert_eq!(time_arg("--x", "2026-11-04 16:30").unwrap().to_rfc3339(), "2026-11-04T16:30:00+08:00");
-        let e = time_arg("--received-at", "昨天下午").unwrap_err().to_string();
-        assert!(e.contains("--received-at") && e.contains("昨天下午"), "{e}");
-    }
-}

@@ -8,14 +8,15 @@ use crate::validate::Hints;
 use crate::workflow::{Actor, SubStatus, Workflow, WorkflowError};
 
 pub fn run(args: &ReportArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
-    let mut store = super::open_existing_store(&args.store)?;
+    let t = &args.target;
+    let mut store = super::open_existing_store(&t.store)?;
     let mut wf = Workflow::new(&mut store, schemas, clock.now);
-    let actor = Actor::operator(args.by.as_deref());
+    let actor = Actor::operator(t.by.as_deref());
     let hints = Hints {
         isolate_readers: true,
         ..Hints::default()
     };
-    let out = match wf.report_city(&actor, &args.region, args.period, args.note.as_deref(), args.late_reason.as_deref(), &hints) {
+    let out = match wf.report_city(&actor, &t.region, t.period, args.note.as_deref(), args.late_reason.as_deref(), &hints) {
         Ok(o) => o,
         Err(WorkflowError::Store(e)) => return Err(e.into()),
         Err(e) => {
@@ -24,14 +25,14 @@ pub fn run(args: &ReportArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
         }
     };
     let s = &out.submission;
-    match args.format {
+    match t.format {
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&out)?),
         OutputFormat::Text => {
             let name = s.region_name.as_deref().unwrap_or("");
             let when = s.timeliness.map(|t| format!("，{}", t.words())).unwrap_or_default();
             println!(
                 "{name} {} 汇总表已上报为第 {} 版：{}{when}（实报 {} / 应报 {} 个县区）",
-                args.period.label(),
+                t.period.label(),
                 s.version,
                 s.status.label(),
                 out.counted,

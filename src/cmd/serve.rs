@@ -12,7 +12,8 @@ pub fn run(args: &ServeArgs, schemas: &Schemas, now: Option<&str>) -> anyhow::Re
     let mut state = crate::web::AppState::new(
         data,
         schemas.clone(),
-        args.secure_cookie,
+        // Over HTTPS the session cookie is only ever sent back over HTTPS.
+        args.secure_cookie || args.tls_cert.is_some(),
         args.limits,
         now.map(|t| super::time_arg("--now", t)).transpose()?,
     );
@@ -23,6 +24,7 @@ pub fn run(args: &ServeArgs, schemas: &Schemas, now: Option<&str>) -> anyhow::Re
             .ok_or_else(|| anyhow::anyhow!("--public-url “{url}”不是网址：应写作 http://10.1.2.3:8080 或 https://yuebao.example.gov.cn"))?;
         state.origins.push(o);
     }
-    crate::web::serve(state, &args.listen)?;
+    let tls = args.tls_cert.clone().zip(args.tls_key.clone());
+    crate::web::serve(state, &args.listen, tls)?;
     Ok(0)
 }

@@ -193,10 +193,11 @@ impl Origin {
         })
     }
 
-    /// The origins of a portal listening on `addr` with no `--public-url`: the address itself,
+    /// The origins of a portal listening on `addr` (over `scheme`) with no `--public-url`: the
+    /// address itself,
     /// and for a loopback address `localhost` too; None for an address that stands for every
     /// interface (users' addresses are not known then).
-    pub fn of_listener(addr: std::net::SocketAddr) -> Option<Vec<Origin>> {
+    pub fn of_listener(addr: std::net::SocketAddr, scheme: &str) -> Option<Vec<Origin>> {
         let ip = addr.ip();
         if ip.is_unspecified() {
             return None;
@@ -206,7 +207,7 @@ impl Origin {
             std::net::IpAddr::V6(v6) => format!("[{v6}]"),
         };
         let http = |host: &str| Origin {
-            scheme: "http".into(),
+            scheme: scheme.into(),
             host: host.into(),
             port: addr.port(),
         };

@@ -47,6 +47,8 @@ pub struct AppState {
     /// The site's own origins (`--public-url`, else the listen address): a state-changing
     /// request must come from a page of one of them.
     pub origins: Vec<auth::Origin>,
+    /// The portal serves HTTPS itself (`--tls-cert`): every answer carries HSTS.
+    pub https: bool,
 }
 
 /// Idle connections kept for reuse; more are opened under load and closed after.
@@ -65,6 +67,7 @@ impl AppState {
             stores: std::sync::Mutex::new(Vec::new()),
             audit_key: None,
             origins: Vec::new(),
+            https: false,
         }
     }
 
@@ -109,7 +112,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(pages::routes(upload_cap))
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), auth::same_origin))
         .layer(axum::middleware::from_fn(in_chinese))
-        .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), security_headers))
         .layer(axum::middleware::from_fn(read_small_bodies))
         .with_state(state)
 }
@@ -171,10 +174,19 @@ async fn in_chinese(req: axum::extract::Request, next: axum::middleware::Next) -
 
 /// Headers on every response: nothing from other origins, no framing, no sniffing, and nothing
 /// but the style sheet and script cached (pages and answers show one account's data).
-async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+async fn security_headers(
+    axum::extract::State(st): axum::extract::State<Arc<AppState>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     let cached = req.uri().path().starts_with("/static/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    // Served over HTTPS by the portal itself: browsers are told to come back only that way
+    // (a year; behind a proxy, the proxy says it).
+    if st.https {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
@@ -189,8 +201,8 @@ async fn security_headers(req: axum::extract::Request, next: axum::middleware::N
 }
 
 /// Binds `addr` and serves until Ctrl-C, printing the address (a port of 0 is chosen by the
-/// system).
-pub fn serve(mut state: AppState, addr: &str) -> anyhow::Result<()> {
+/// system); with `tls` (certificate and key files, PEM) over HTTPS.
+pub fn serve(mut state: AppState, addr: &str, tls: Option<(PathBuf, PathBuf)>) -> anyhow::Result<()> {
     use anyhow::Context;
     // Requests run on many threads at once (the blocking pool); glibc gives threads arenas of
     // their own, up to eight per core, and memory freed in one is not reused by another. Two
@@ -204,22 +216,48 @@ pub fn serve(mut state: AppState, addr: &str) -> anyhow::Result<()> {
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("无法监听 {addr}"))?;
         let local = listener.local_addr()?;
+        state.https = tls.is_some();
+        let scheme = if state.https { "https" } else { "http" };
         if state.origins.is_empty() {
-            state.origins = auth::Origin::of_listener(local).ok_or_else(|| {
+            state.origins = auth::Origin::of_listener(local, scheme).ok_or_else(|| {
                 anyhow::anyhow!(
-                    "监听 {local}（本机全部地址）时，请用 --public-url 给出用户访问本站的地址，如 --public-url http://10.1.2.3:{}",
+                    "监听 {local}（本机全部地址）时，请用 --public-url 给出用户访问本站的地址，如 --public-url {scheme}://10.1.2.3:{}",
                     local.port()
                 )
             })?;
         }
-        println!("门户已启动：http://{local}/");
+        let app = router(Arc::new(state)).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let Some((cert, key)) = tls else {
+            println!("门户已启动：http://{local}/");
+            use std::io::Write;
+            std::io::stdout().flush()?;
+            return axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await
+                .context("服务异常退出");
+        };
+        let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key).await.map_err(|e| {
+            anyhow::anyhow!(
+                "无法用证书 {} 和私钥 {} 提供 HTTPS：{}（应为 PEM 格式的证书链和与之配对的私钥）",
+                cert.display(),
+                key.display(),
+                e
+            )
+        })?;
+        println!("门户已启动：https://{local}/");
         use std::io::Write;
         std::io::stdout().flush()?;
-        let app = router(Arc::new(state));
-        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
+        let handle = axum_server::Handle::new();
+        let stop = handle.clone();
+        tokio::spawn(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            stop.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+        });
+        axum_server::from_tcp_rustls(listener.into_std()?, config)?
+            .handle(handle)
+            .serve(app)
             .await
             .context("服务异常退出")
     })

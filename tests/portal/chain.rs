@@ -189,3 +189,60 @@ fn the_year_view_colours_each_month() {
     let lanshan_c = sign_in(&server, "lanshan", "Ls-county-1");
     assert_eq!(lanshan_c.get("/year?region=370000&year=2026").status, 403);
 }
+
+/// `yuebao report`: the same 上报 from the command line, through the same workflow: taken on
+/// time, reported again after the due date (still on time: the first accepted one counts), and
+/// a county is refused.
+#[test]
+fn a_city_reports_from_the_command_line() {
+    let d = tmp();
+    let data = d.path().join("data");
+    linyi_october(d.path(), &data);
+    let report = |extra: &[&str], now: &str| {
+        let mut args = vec![
+            "report",
+            "--data",
+            s(&data),
+            "--region",
+            "临沂市",
+            "--period",
+            "2026-10",
+            "--by",
+            "临沂市 李四",
+            "--now",
+            now,
+        ];
+        args.extend_from_slice(extra);
+        yuebao(&args)
+    };
+    let first = report(&[], CHAIN_NOW);
+    assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
+    assert!(first.stdout.contains("第 1 版：已接收，按时（实报 12 / 应报 12 个县区）"), "{}", first.stdout);
+    let again = report(&["--note", "签章栏已核实"], "2026-11-07 10:00");
+    assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+    assert!(
+        again.stdout.contains("第 2 版：已接收，按时（以首次接收 2026-11-03 10:00 计）"),
+        "{}",
+        again.stdout
+    );
+    let doc = json(&[
+        "status",
+        "--data",
+        s(&data),
+        "--period",
+        "2026-10",
+        "--region",
+        "370000",
+        "--level",
+        "city",
+        "--as-of",
+        "2026-11-08 10:00",
+    ]);
+    let linyi = county(&doc, "371300");
+    assert_eq!(linyi["standing"], serde_json::json!({"kind": "accepted", "timeliness": "on_time"}), "{linyi:#}");
+    assert_eq!(linyi["versions"], 2);
+    assert_eq!(linyi["latest"]["by"], "临沂市 李四");
+    let county_level = yuebao(&["report", "--data", s(&data), "--region", "兰山区", "--period", "2026-10"]);
+    assert_eq!(county_level.code, 1);
+    assert!(county_level.stderr.contains("不是市"), "{}", county_level.stderr);
+}

@@ -7,6 +7,7 @@ mod browser;
 mod chain;
 mod matrix;
 mod pages;
+mod tls;
 
 use crate::support::*;
 use serde_json::Value;
@@ -40,7 +41,7 @@ impl Server {
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         let url = line.trim().rsplit('：').next().unwrap().trim_end_matches('/').to_string();
-        assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+        assert!(url.starts_with("http://127.0.0.1:") || url.starts_with("https://127.0.0.1:"), "{line}");
         Server { child, url }
     }
 }

@@ -759,3 +759,21 @@ fn verify_finds_each_kind_of_damage() {
         assert!(run.stdout.contains(says), "{sql}: {}", run.stdout);
     }
 }
+
+/// A time the program cannot read is named with its flag, in Chinese, and nothing is done.
+#[test]
+fn a_bad_time_names_its_flag() {
+    let d = tmp();
+    let data = d.path().join("data");
+    let f = lanshan(d.path(), "2026-10", &lanshan_rows());
+    let run = yuebao(&["submit", "--data", s(&data), "--received-at", "昨天下午", s(&f)]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--received-at") && run.stderr.contains("昨天下午") && run.stderr.contains("2026-11-04 16:30"),
+        "{}",
+        run.stderr
+    );
+    let run = yuebao(&["status", "--data", s(&data), "--period", "2026-10", "--region", "371300", "--as-of", "下周"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--as-of") && run.stderr.contains("下周"), "{}", run.stderr);
+}
