@@ -7,7 +7,8 @@ pub mod web;
 
 // The layers below the front ends: the core (which the command line also uses on its own, for
 // `validate`, `rollup` of files, `template`, `sample`) and the workflow; never the store.
-pub use yuebao_core::{aggregate, finding, ingest, limits, period, sample, schema, text, time, validate, workbook};
+pub use yuebao_core::{finding, ingest, limits, period, sample, schema, text, time, validate};
+pub use yuebao_rollup::{aggregate, workbook};
 pub use yuebao_workflow as workflow;
 
 use anyhow::Context;

@@ -435,3 +435,43 @@ fn the_site_s_own_origin_is_its_public_url() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("--public-url"), "{}", run.stderr);
 }
+
+/// The 说明 form is offered where the workflow lets the viewer give it: on a 待说明 version, to
+/// the county and to its city (which may enter it 代报), and no longer once the month is
+/// approved (locked).
+#[test]
+fn the_explain_form_is_offered_only_while_a_note_can_be_given() {
+    let d = tmp();
+    let data = d.path().join("data");
+    accounts(&data);
+    let server = Server::start(&data, &["--now", NOW]);
+    let county = sign_in(&server, "lanshan", "Ls-county-1");
+    let city = sign_in(&server, "linyi", "Ly-city-4");
+    let sep = lanshan(&d.path().join("sep"), "2026-09", &lanshan_rows());
+    assert_eq!(county.upload(&sep, &[]).json()["submission"]["status"], "accepted");
+    let mut jump = lanshan_rows();
+    for r in &mut jump {
+        r.1[8] = r.1[8] * 3 / 2 + 40;
+    }
+    let held = county.upload(&lanshan(&d.path().join("oct"), "2026-10", &jump), &[]).json();
+    assert_eq!(
+        (held["submission"]["status"].as_str(), held["submission"]["explainable"].as_bool()),
+        (Some("pending"), Some(true))
+    );
+    let id = held["submission"]["id"].as_i64().unwrap();
+    let form = format!("action=\"/submissions/{id}/explain\"");
+    for who in [&county, &city] {
+        let page = who.get(&format!("/submissions/{id}"));
+        assert!(page.text().contains(&form), "{}", page.text());
+    }
+    // A corrected sheet is accepted and approved: the month is locked, the held one stays held.
+    let fixed = county.upload(&lanshan(&d.path().join("fixed"), "2026-10", &lanshan_rows()), &[]).json();
+    assert_eq!(fixed["submission"]["explainable"], false);
+    let a = city.post_json("/api/review/approve", &serde_json::json!({"region": "371302", "period": "2026-10"}));
+    assert_eq!(a.status, 200, "{}", a.text());
+    for who in [&county, &city] {
+        let page = who.get(&format!("/submissions/{id}"));
+        assert_eq!(page.status, 200);
+        assert!(!page.text().contains(&form), "{}", page.text());
+    }
+}

@@ -1,10 +1,8 @@
 //! yuebao's core: the form schema, reading county workbooks whatever they are, validation,
-//! the rollups and the workbooks written from them, findings, periods, Beijing time and the
-//! processing limits. It knows nothing of a store or of who acts: the store and the workflow
+//! the form-layout writer and the annotated copy, findings, periods, Beijing time and the
+//! processing limits (the rollups, on polars, are `yuebao-rollup`). It knows nothing of a store or of who acts: the store and the workflow
 //! are built on it, never the other way round.
 
-#[cfg(feature = "rollup")]
-pub mod aggregate;
 pub mod finding;
 pub mod ingest;
 pub mod limits;

@@ -38,7 +38,8 @@ use crate::time::Time;
 // The core's modules and the store, named as the workflow's code has always named them.
 #[cfg(test)]
 use crate as workflow;
-use yuebao_core::{aggregate, finding, period, schema, text, time, validate, workbook};
+use yuebao_core::{finding, period, schema, text, time, validate};
+use yuebao_rollup::{aggregate, workbook};
 use yuebao_store as store;
 
 /// What front ends name of the store's data: the rows they render, accounts, the audit log's

@@ -55,6 +55,8 @@ pub struct SubmitOutcome {
     pub received_at: Time,
     /// The 待说明 version this upload explains (same bytes, now with a 说明).
     pub explains: Option<i64>,
+    /// It waits for a 说明, which its sender may now give (the same file with the 说明).
+    pub explainable: bool,
     pub note: Option<String>,
     pub on_behalf_of: Option<String>,
     pub by: Option<String>,
@@ -352,6 +354,7 @@ pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>, chec
         due,
         received_at,
         explains,
+        explainable: status == SubStatus::Pending,
         note: note.map(str::to_string),
         on_behalf_of,
         by: actor.name.clone(),

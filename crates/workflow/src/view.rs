@@ -100,6 +100,19 @@ impl<'a> Workflow<'a> {
         self.store.bytes(&s.sha256)?.ok_or(WorkflowError::MissingBytes { id: s.id })
     }
 
+    /// Whether `actor` may give upload `s` its 说明 now: a 待说明 version of a region `actor` may
+    /// hand in for, in a month not locked by an approval.
+    pub fn explainable(&self, actor: &Actor, s: &Submission) -> Result<bool, WorkflowError> {
+        let (Some(region), Some(period)) = (s.region.as_deref().and_then(|c| self.schemas.regions.get(c)), s.period) else {
+            return Ok(false);
+        };
+        if s.status != crate::store::SubStatus::Pending || self.allow(actor, Action::Submit, region).is_err() {
+            return Ok(false);
+        }
+        let events = self.store.reviews(&region.code, period)?;
+        Ok(super::review::telling_of(&[], &events).approved().is_none())
+    }
+
     /// Upload `id` with its bytes, to be handed in again with a 说明: only a 待说明 version.
     pub fn pending_original(&self, actor: &Actor, id: i64) -> Result<(Submission, Vec<u8>), WorkflowError> {
         let (s, bytes) = self.original(actor, id)?;

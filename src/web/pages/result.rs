@@ -37,6 +37,8 @@ struct Shown<'a> {
     late_reason: Option<&'a str>,
     /// The account's own region is this upload's (a county), or one above it (代报 / review).
     own: bool,
+    /// The workflow lets the viewer give the 说明 now.
+    explainable: bool,
 }
 
 /// `POST /upload` (the county's form and the city's 代报): the result page of the new version.
@@ -56,6 +58,7 @@ pub async fn upload(State(st): State<Arc<AppState>>, Page(session): Page, mp: Mu
         note: out.note.as_deref(),
         late_reason: None,
         own: out.region.as_deref() == Some(session.user.region.as_str()),
+        explainable: out.explainable,
     };
     Ok(render(&st, &session, &shown, &out.report).into_response())
 }
@@ -64,7 +67,13 @@ pub async fn upload(State(st): State<Arc<AppState>>, Page(session): Page, mp: Mu
 pub async fn show(State(st): State<Arc<AppState>>, Page(session): Page, Path(id): Path<i64>) -> Result<Response, PageError> {
     let actor = session.actor.clone();
     let hints = reread_hints(&st);
-    let (s, rep) = st.with_workflow(move |wf| Ok(wf.reread(&actor, id, &hints)?)).await?;
+    let (s, rep, explainable) = st
+        .with_workflow(move |wf| {
+            let (s, rep) = wf.reread(&actor, id, &hints)?;
+            let explainable = wf.explainable(&actor, &s)?;
+            Ok((s, rep, explainable))
+        })
+        .await?;
     let shown = Shown {
         id: s.id,
         version: s.version,
@@ -78,6 +87,7 @@ pub async fn show(State(st): State<Arc<AppState>>, Page(session): Page, Path(id)
         note: s.note.as_deref(),
         late_reason: s.late_reason.as_deref(),
         own: s.region.as_deref() == Some(session.user.region.as_str()),
+        explainable,
     };
     Ok(render(&st, &session, &shown, &rep).into_response())
 }
@@ -149,7 +159,7 @@ fn render(st: &AppState, session: &crate::web::auth::Session, s: &Shown<'_>, rep
                 a.button.plain href=(format!("/submissions/{}/original", s.id)) { "下载原件" }
             }
         }
-        @if s.status == SubStatus::Pending {
+        @if s.explainable {
             section.card.explain {
                 h2 { "填写说明后提交（强制上报）" }
                 p { "表中没有错误，只有警告。如核实数据无误，请写明原因后提交，市级审核人会看到这段说明；如数据有误，请改正后重新上传。" }

@@ -2,11 +2,7 @@
 //! the annotated copy of a checked workbook.
 
 pub mod annotate;
-#[cfg(feature = "rollup")]
-pub mod annual;
 pub mod form;
-#[cfg(feature = "rollup")]
-pub mod rollup;
 
 /// Excel limits sheet names to 31 characters and forbids `[]:*?/\`.
 pub fn sheet_name(raw: &str) -> String {
