@@ -1,5 +1,6 @@
-//! yuebao（月报）: the monthly cycle of the 建档立卡农村贫困人口就业与社会保障统计表 — the form
-//! schema, reading county workbooks, validation, and the workbooks it writes.
+//! yuebao（月报）: the front ends of the monthly cycle of the 建档立卡农村贫困人口就业与社会保障统计表
+//! — the command line and the portal — over the workflow (`yuebao-workflow`), which alone holds
+//! the store, and the core and the rollups it and they are built on.
 
 pub mod cli;
 pub mod cmd;
