@@ -61,19 +61,7 @@ fn a_city_reports_its_rollup_and_the_province_returns_and_approves_it() {
     assert!(board.contains("按时，待审核"), "{board}");
     // The reported sheet is the city's sheet in the store, on time.
     let st = status(&data, "2026-10", "370000", CHAIN_NOW);
-    let cities = json(&[
-        "status",
-        "--data",
-        s(&data),
-        "--period",
-        "2026-10",
-        "--region",
-        "370000",
-        "--level",
-        "city",
-        "--as-of",
-        CHAIN_NOW,
-    ]);
+    let cities = city_status(&data, "2026-10", "370000", CHAIN_NOW);
     let linyi = county(&cities, "371300");
     assert_eq!(linyi["state"], "on_time", "{linyi:#}");
     assert!(county(&st, "371302")["state"] == "on_time");
@@ -225,19 +213,7 @@ fn a_city_reports_from_the_command_line() {
         "{}",
         again.stdout
     );
-    let doc = json(&[
-        "status",
-        "--data",
-        s(&data),
-        "--period",
-        "2026-10",
-        "--region",
-        "370000",
-        "--level",
-        "city",
-        "--as-of",
-        "2026-11-08 10:00",
-    ]);
+    let doc = city_status(&data, "2026-10", "370000", "2026-11-08 10:00");
     let linyi = county(&doc, "371300");
     assert_eq!(linyi["standing"], serde_json::json!({"kind": "accepted", "timeliness": "on_time"}), "{linyi:#}");
     assert_eq!(linyi["versions"], 2);

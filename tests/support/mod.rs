@@ -601,6 +601,23 @@ pub fn json(args: &[&str]) -> Value {
     serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {}", run.stdout))
 }
 
+/// The standing of the cities' own sheets under `region` (`status --level city`).
+pub fn city_status(data: &Path, period: &str, region: &str, as_of: &str) -> Value {
+    json(&[
+        "status",
+        "--data",
+        s(data),
+        "--period",
+        period,
+        "--region",
+        region,
+        "--level",
+        "city",
+        "--as-of",
+        as_of,
+    ])
+}
+
 pub fn status(data: &Path, period: &str, region: &str, as_of: &str) -> Value {
     json(&["status", "--data", s(data), "--period", period, "--region", region, "--as-of", as_of])
 }
