@@ -514,16 +514,20 @@ pub struct Chase {
     pub reminder: String,
 }
 
-/// The 催报 list of `rows` as `sender` (the city, or the province for its cities) sends it.
-pub fn chase_list(schemas: &Schemas, sender: &Region, deadline: &Deadline, rows: &[RegionStatus]) -> Vec<Chase> {
+/// The 催报 list of `rows`, each reminder sent by the region right above it (a county's city,
+/// a city's province); `scope`, the region listed, where a row has none above it.
+pub fn chase_list(schemas: &Schemas, scope: &Region, deadline: &Deadline, rows: &[RegionStatus]) -> Vec<Chase> {
     rows.iter()
         .filter(|r| r.standing.needs_chasing())
-        .map(|r| Chase {
-            code: r.code.clone(),
-            name: r.name.clone(),
-            city: r.city.clone(),
-            status: r.label.clone(),
-            reminder: reminder(schemas, sender, deadline, r),
+        .map(|r| {
+            let sender = r.city.as_deref().and_then(|c| schemas.regions.get(c)).unwrap_or(scope);
+            Chase {
+                code: r.code.clone(),
+                name: r.name.clone(),
+                city: r.city.clone(),
+                status: r.label.clone(),
+                reminder: reminder(schemas, sender, deadline, r),
+            }
         })
         .collect()
 }
@@ -738,6 +742,10 @@ mod tests {
         assert_eq!((c.expected, c.received, c.on_time, c.overdue, c.chase, c.owing), (12, 1, 1, 11, 11, 11));
         let chase = chase_list(&s, linyi, &after, &rows);
         assert_eq!(chase.len(), 11);
+        // Seen from a county (or the province), each reminder still comes from the county's city.
+        let hedong = s.regions.get("371312").unwrap();
+        let own = standing_of(&s, &[hedong], period, &subs, &[], None, at("2024-10-10T12:00:00+08:00"));
+        assert!(chase_list(&s, hedong, &after, &own)[0].reminder.ends_with("——临沂市"));
         assert_eq!(
             chase[0].reminder,
             format!(
