@@ -185,6 +185,18 @@ pub fn open_existing_store(args: &crate::cli::StoreArgs) -> anyhow::Result<crate
     Ok(crate::workflow::Data::open(&dir, audit_key(args)?)?)
 }
 
+/// A workflow refusal as a command's answer: the sentence on stderr and exit code 1; the store
+/// itself failing is the tool failing (exit 2).
+pub fn refused(e: crate::workflow::WorkflowError) -> anyhow::Result<i32> {
+    match e {
+        crate::workflow::WorkflowError::Store(e) => Err(e.into()),
+        e => {
+            eprintln!("{e}");
+            Ok(1)
+        }
+    }
+}
+
 /// Parses a time the user typed (see `time::parse`), naming the flag when it cannot.
 pub fn time_arg(flag: &str, text: &str) -> anyhow::Result<Time> {
     crate::time::parse(text).ok_or_else(|| anyhow::anyhow!("{flag} “{text}”不是可识别的时间，请写作 2026-11-04 16:30（北京时间）"))

@@ -5,7 +5,7 @@ use super::Clock;
 use crate::cli::{OutputFormat, ReportArgs};
 use crate::schema::Schemas;
 use crate::validate::Hints;
-use crate::workflow::{Actor, SubStatus, Workflow, WorkflowError};
+use crate::workflow::{Actor, SubStatus, Workflow};
 
 pub fn run(args: &ReportArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
     let t = &args.target;
@@ -18,11 +18,7 @@ pub fn run(args: &ReportArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
     };
     let out = match wf.report_city(&actor, &t.region, t.period, args.note.as_deref(), args.late_reason.as_deref(), &hints) {
         Ok(o) => o,
-        Err(WorkflowError::Store(e)) => return Err(e.into()),
-        Err(e) => {
-            eprintln!("{e}");
-            return Ok(1);
-        }
+        Err(e) => return super::refused(e),
     };
     let s = &out.submission;
     match t.format {

@@ -3,7 +3,7 @@
 use super::Clock;
 use crate::cli::{OutputFormat, ReviewCommand, ReviewTarget};
 use crate::schema::Schemas;
-use crate::workflow::{Actor, ReviewKind, ReviewRequest, Workflow, WorkflowError};
+use crate::workflow::{Actor, ReviewKind, ReviewRequest, Workflow};
 
 pub fn run(cmd: &ReviewCommand, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
     let (target, kind, reason): (&ReviewTarget, ReviewKind, Option<&str>) = match cmd {
@@ -22,11 +22,7 @@ pub fn run(cmd: &ReviewCommand, schemas: &Schemas, clock: &Clock) -> anyhow::Res
     };
     let outcome = match wf.review(&actor, &req) {
         Ok(o) => o,
-        Err(WorkflowError::Store(e)) => return Err(e.into()),
-        Err(e) => {
-            eprintln!("{e}");
-            return Ok(1);
-        }
+        Err(e) => return super::refused(e),
     };
     match target.format {
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&outcome)?),

@@ -194,9 +194,8 @@ impl Origin {
     }
 
     /// The origins of a portal listening on `addr` (over `scheme`) with no `--public-url`: the
-    /// address itself,
-    /// and for a loopback address `localhost` too; None for an address that stands for every
-    /// interface (users' addresses are not known then).
+    /// address itself, and for a loopback address `localhost` too; None for an address that
+    /// stands for every interface (users' addresses are not known then).
     pub fn of_listener(addr: std::net::SocketAddr, scheme: &str) -> Option<Vec<Origin>> {
         let ip = addr.ip();
         if ip.is_unspecified() {

@@ -227,10 +227,22 @@ pub fn serve(mut state: AppState, addr: &str, tls: Option<(PathBuf, PathBuf)>) -
             })?;
         }
         let app = router(Arc::new(state)).into_make_service_with_connect_info::<std::net::SocketAddr>();
-        let Some((cert, key)) = tls else {
-            println!("门户已启动：http://{local}/");
-            use std::io::Write;
-            std::io::stdout().flush()?;
+        // The certificate is read before the portal says it has started.
+        let config = match &tls {
+            Some((cert, key)) => Some(axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await.map_err(|e| {
+                anyhow::anyhow!(
+                    "无法用证书 {} 和私钥 {} 提供 HTTPS：{}（应为 PEM 格式的证书链和与之配对的私钥）",
+                    cert.display(),
+                    key.display(),
+                    e
+                )
+            })?),
+            None => None,
+        };
+        println!("门户已启动：{scheme}://{local}/");
+        use std::io::Write;
+        std::io::stdout().flush()?;
+        let Some(config) = config else {
             return axum::serve(listener, app)
                 .with_graceful_shutdown(async {
                     let _ = tokio::signal::ctrl_c().await;
@@ -238,17 +250,6 @@ pub fn serve(mut state: AppState, addr: &str, tls: Option<(PathBuf, PathBuf)>) -
                 .await
                 .context("服务异常退出");
         };
-        let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key).await.map_err(|e| {
-            anyhow::anyhow!(
-                "无法用证书 {} 和私钥 {} 提供 HTTPS：{}（应为 PEM 格式的证书链和与之配对的私钥）",
-                cert.display(),
-                key.display(),
-                e
-            )
-        })?;
-        println!("门户已启动：https://{local}/");
-        use std::io::Write;
-        std::io::stdout().flush()?;
         let handle = axum_server::Handle::new();
         let stop = handle.clone();
         tokio::spawn(async move {

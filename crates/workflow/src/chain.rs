@@ -146,9 +146,9 @@ impl Workflow<'_> {
         let cities = standing(&cities);
         // The city's own sheet (a province's board has no sheet of its own to 上报).
         let own = cities.iter().find(|c| c.code == scope.code);
-        let own_report = reported.iter().find(|(c, _)| *c == scope.code).and_then(|(_, r)| r.clone());
+        let reported_before = reported.iter().any(|(c, r)| *c == scope.code && r.is_some());
         let allowed = own
-            .map(|o| Allowed::of(self.schemas, actor, scope, o, &deadline, own_report.is_some()))
+            .map(|o| Allowed::of(self.schemas, actor, scope, o, &deadline, reported_before))
             .unwrap_or_default();
         // A province chases its cities; a city its counties.
         let owing = if scope.level == Level::Province { &cities } else { &counties };
@@ -157,7 +157,6 @@ impl Workflow<'_> {
             counts: Counts::of(&counties),
             city_counts: Counts::of(&cities),
             own: own.cloned(),
-            own_report,
             allowed,
             deadline,
             counties,
@@ -177,9 +176,8 @@ pub struct Board {
     /// The counties' counts, and the cities' own sheets'.
     pub counts: Counts,
     pub city_counts: Counts,
-    /// The scope's own sheet (a city's 上报) and its latest 上报.
+    /// The scope's own sheet (a city's 上报; its latest 上报 is [`Board::reported_of`]).
     pub own: Option<super::RegionStatus>,
-    pub own_report: Option<Reported>,
     /// What the actor may do on the scope's own sheet (上报).
     pub allowed: Allowed,
     /// The 催报 list: a city's counties, a province's cities.

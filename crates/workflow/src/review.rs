@@ -87,6 +87,12 @@ pub fn telling<'a>(history: &[&'a Submission], events: &[&Review]) -> Telling<'a
     Telling { counting, shown, review }
 }
 
+/// The approval that locks a region's month, if one stands: it holds until an unlock whatever
+/// was uploaded since, so the review events alone tell.
+pub fn lock(events: &[Review]) -> Option<ReviewInfo> {
+    telling_of(&[], events).review.filter(|r| !r.is_return())
+}
+
 /// [`telling`] over owned rows, as the store returns them.
 pub fn telling_of<'a>(history: &'a [Submission], events: &[Review]) -> Telling<'a> {
     let h: Vec<&Submission> = history.iter().collect();

@@ -40,8 +40,8 @@ pub enum State {
 impl State {
     pub fn label(self) -> String {
         match self {
-            State::OnTime => "按时".into(),
-            State::Late { days } => format!("迟报 {days} 天"),
+            State::OnTime => Timeliness::OnTime.label(),
+            State::Late { days } => Timeliness::Late { days }.label(),
             State::Missing { overdue_days: None } => "未报，未到截止日".into(),
             State::Missing { overdue_days: Some(d) } => format!("未报，已逾期 {d} 天"),
             State::Rejected => "退回".into(),

@@ -178,13 +178,11 @@ fn admit<'a>(wf: &Workflow<'a>, actor: &Actor, up: &Upload<'a>, checked: Checked
 
 /// Refuses an upload for a month that is 审核通过 (locked).
 fn refuse_if_locked(tx: &crate::store::Txn<'_>, schemas: &crate::schema::Schemas, region: &crate::schema::Region, period: Period) -> Result<(), WorkflowError> {
-    // An approval holds until an unlock whatever was uploaded since: the events alone tell.
-    let events = tx.reviews(&region.code, period)?;
-    match super::review::telling_of(&[], &events).approved() {
+    match super::review::lock(&tx.reviews(&region.code, period)?) {
         Some(lock) => Err(WorkflowError::Locked {
             region: schemas.regions.display(region),
             period,
-            by: lock.by.clone().unwrap_or_else(|| "审核人".into()),
+            by: lock.by.unwrap_or_else(|| "审核人".into()),
             at: lock.at,
         }),
         None => Ok(()),

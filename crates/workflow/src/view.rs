@@ -109,8 +109,7 @@ impl<'a> Workflow<'a> {
         if s.status != crate::store::SubStatus::Pending || self.allow(actor, Action::Submit, region).is_err() {
             return Ok(false);
         }
-        let events = self.store.reviews(&region.code, period)?;
-        Ok(super::review::telling_of(&[], &events).approved().is_none())
+        Ok(super::review::lock(&self.store.reviews(&region.code, period)?).is_none())
     }
 
     /// Upload `id` with its bytes, to be handed in again with a 说明: only a 待说明 version.

@@ -2,7 +2,7 @@
 //! the months on time, late and not accepted (only months whose due date has passed count as
 //! 未报; a returned month counts as not accepted until its correction is).
 
-use super::standing::{RegionStatus, Timeliness};
+use super::standing::{Counts, RegionStatus};
 use super::{Workflow, WorkflowError};
 use crate::aggregate::rollup::Rollup;
 use crate::period::Period;
@@ -44,7 +44,9 @@ pub fn record(schemas: &Schemas, region: &Region, standings: &[Vec<RegionStatus>
         .counties(&region.code)
         .iter()
         .map(|c| {
-            let mut row = RecordRow {
+            let months: Vec<Option<&RegionStatus>> = standings.iter().map(|m| m.iter().find(|s| s.code == c.code)).collect();
+            let n = Counts::of(months.iter().flatten().copied());
+            RecordRow {
                 code: c.code.clone(),
                 name: c.name.clone(),
                 city: c
@@ -53,26 +55,11 @@ pub fn record(schemas: &Schemas, region: &Region, standings: &[Vec<RegionStatus>
                     .and_then(|p| schemas.regions.get(p))
                     .map(|p| p.name.clone())
                     .unwrap_or_default(),
-                months: Vec::new(),
-                on_time: 0,
-                late: 0,
-                missing: 0,
-            };
-            for month in standings {
-                let word = match month.iter().find(|s| s.code == c.code) {
-                    Some(s) => {
-                        match s.standing.received() {
-                            Some(Timeliness::OnTime) => row.on_time += 1,
-                            Some(Timeliness::Late { .. }) => row.late += 1,
-                            None => row.missing += usize::from(s.standing.owing()),
-                        }
-                        s.record_word()
-                    }
-                    None => String::new(),
-                };
-                row.months.push(word);
+                months: months.iter().map(|s| s.map(RegionStatus::record_word).unwrap_or_default()).collect(),
+                on_time: n.on_time,
+                late: n.late,
+                missing: n.owing,
             }
-            row
         })
         .collect()
 }

@@ -161,7 +161,7 @@ fn report_card(city: &Region, period: Period, board: &Board) -> Markup {
     html! {
         section.card.report #report {
             h2 { "上报省厅" }
-            @match (&board.own_report, &board.own) {
+            @match (board.reported_of(&city.code), &board.own) {
                 (Some(r), Some(o)) => {
                     p {
                         "已于 " (crate::time::label(r.received_at)) " 上报第 " (r.version) " 版："
