@@ -230,11 +230,16 @@ pub fn serve(mut state: AppState, addr: &str, tls: Option<(PathBuf, PathBuf)>) -
         // The certificate is read before the portal says it has started.
         let config = match &tls {
             Some((cert, key)) => Some(axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await.map_err(|e| {
+                // Said in Chinese: the library's words are no help to the person starting it.
+                let why = match e.kind() {
+                    std::io::ErrorKind::NotFound => "找不到文件",
+                    std::io::ErrorKind::PermissionDenied => "没有读取权限",
+                    _ => "文件内容不是可用的证书和私钥",
+                };
                 anyhow::anyhow!(
-                    "无法用证书 {} 和私钥 {} 提供 HTTPS：{}（应为 PEM 格式的证书链和与之配对的私钥）",
+                    "无法用证书 {} 和私钥 {} 提供 HTTPS：{why}（应为 PEM 格式的证书链和与之配对的私钥）",
                     cert.display(),
-                    key.display(),
-                    e
+                    key.display()
                 )
             })?),
             None => None,
