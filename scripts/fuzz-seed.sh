@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 c=fuzz/corpus
-mkdir -p $c/zip_family $c/xls $c/text $c/relations
+mkdir -p $c/zip_family $c/xls $c/text $c/relations $c/plain_xlsx
 cp sample-data/*.xlsx tests/fixtures/*.ods tests/fixtures/*.xlsb tests/fixtures/corrupt-sheet-xml.xlsx $c/zip_family/
 cp sample-data/*.xls tests/fixtures/encrypted-password.xls $c/xls/
 cp sample-data/*.csv $c/text/
@@ -18,6 +18,10 @@ cells = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</t
 tsv = "\r\n".join("\t".join(r) for r in rows)
 (out / "fei-unicode.txt").write_bytes(b"\xff\xfe" + tsv.encode("utf-16-le"))
 PY
+# The plain reader's input: a sample sheet's XML, 0xFF, its shared strings.
+for f in sample-data/*.xlsx; do
+  { unzip -p "$f" xl/worksheets/sheet1.xml; printf '\377'; unzip -p "$f" xl/sharedStrings.xml; } > "$c/plain_xlsx/$(basename "$f" .xlsx)"
+done
 grep -h '^relations = ' schemas/forms/*.toml | sed 's/^relations = "//; s/"$//' > $c/relations/form.txt
 printf '(1) ≥ (2) + (3)；(4) ≤ (5)' > $c/relations/sum.txt
 ls $c/*/ | head -40

@@ -67,7 +67,7 @@ pub fn read(bytes: &[u8], parts: Option<&Parts>, budget: &Budget) -> HashMap<Str
     });
     for (sheet, path) in sheets {
         let layout = match (parts, zip.as_mut()) {
-            (Some(kept), _) => kept.iter().find(|(n, _)| *n == path).and_then(|(_, b)| scan(&b[..], budget)),
+            (Some(kept), _) => kept.iter().find(|(n, _)| *n == path).and_then(|(_, b)| scan_slice(b, budget)),
             (None, Some(z)) => z.by_name(&path).ok().and_then(|f| scan(f.take(cap), budget)),
             (None, None) => None,
         };
@@ -84,6 +84,17 @@ fn part_path(target: &str) -> String {
         Some(abs) => abs.to_string(),
         None => format!("xl/{}", target.trim_start_matches("./")),
     }
+}
+
+/// Scans one worksheet's XML already inflated, in one pass over the slice.
+pub fn scan_slice(xml: &[u8], budget: &Budget) -> Option<Layout> {
+    budget.check_time().ok()?;
+    let mut layout = Layout::default();
+    let mut next_row = 0u32;
+    scan_wanted(xml, &mut layout, &mut next_row);
+    layout.hidden_rows.sort_unstable();
+    layout.hidden_rows.dedup();
+    Some(layout)
 }
 
 /// Scans one worksheet's XML as it inflates. None when it cannot be read to its end in time.

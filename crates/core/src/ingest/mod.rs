@@ -9,6 +9,7 @@ mod html;
 pub mod isolate;
 mod layout;
 mod locate;
+mod plain;
 pub mod reject;
 mod sheets;
 pub mod sniff;
@@ -131,6 +132,73 @@ impl Budget {
         }
         Ok(())
     }
+}
+
+/// Files no larger than this may be read in this process rather than by a reader (see
+/// [`read_plain_here`]); a county's monthly workbook is some tens of kilobytes.
+pub const IN_PROCESS_BYTES: usize = 1 << 20;
+
+/// What a file read in this process may inflate to, each part and all together (MB).
+const IN_PROCESS_INFLATED_MB: u64 = 4;
+
+/// Reads a small, plain xlsx in this process: its parts inflated under tighter limits, its
+/// sheets by the plain reader, whose work and memory are bounded by those bytes. None for every
+/// other file, and for any file this path has doubts about: a reader process then reads it and
+/// gives the verdict, exactly as before.
+pub fn read_plain_here(bytes: &[u8], limits: &Limits) -> Option<Loaded> {
+    if bytes.len() > IN_PROCESS_BYTES || !bytes.starts_with(b"PK\x03\x04") {
+        return None;
+    }
+    let tight = Limits {
+        entry_mb: limits.entry_mb.min(IN_PROCESS_INFLATED_MB),
+        inflated_mb: limits.inflated_mb.min(IN_PROCESS_INFLATED_MB),
+        ..*limits
+    };
+    let budget = Budget::new(tight);
+    let mut parts = None;
+    let format = sniff::sniff_keeping(bytes, &budget, &mut parts).ok()?;
+    let parts = parts.filter(|_| format == Format::Xlsx)?;
+    let mut book = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| plain::read(&parts, &budget))).ok()??;
+    for g in &mut book.sheets {
+        g.finish();
+    }
+    Some(Loaded { book, format })
+}
+
+/// For the differential fuzz target: a workbook made of the given sheet XML and shared strings
+/// read by the plain reader and by calamine. Some(difference) when the plain reader answered
+/// and calamine disagrees; None when they agree or the plain reader left it to calamine.
+#[doc(hidden)]
+pub fn plain_differs(sheet: &[u8], shared_strings: &[u8]) -> Option<String> {
+    let parts = plain::package(sheet, shared_strings);
+    let budget = Budget::new(Limits::default());
+    let mut ours = plain::read(&parts, &budget)?;
+    // calamine's own arithmetic overflows (checked in the fuzz build, wrapping in a release
+    // build) are its business: nothing to compare.
+    let theirs = std::panic::catch_unwind(|| sheets::read_calamine(Format::Xlsx, &[], Some(parts), &budget)).ok()?;
+    let mut theirs = match theirs {
+        Ok(b) => b,
+        Err(e) => return Some(format!("calamine refused what the plain reader read: {e:?}")),
+    };
+    for g in ours.sheets.iter_mut().chain(theirs.sheets.iter_mut()) {
+        g.finish();
+    }
+    let shape = |b: &Book| {
+        b.sheets
+            .iter()
+            .map(|g| {
+                (
+                    g.name.clone(),
+                    g.iter().map(|(p, c)| (*p, c.clone())).collect::<Vec<_>>(),
+                    g.merges.clone(),
+                    g.hidden_rows.clone(),
+                    g.hidden_cols.clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let (a, b) = (shape(&ours), shape(&theirs));
+    (a != b).then(|| format!("plain {a:?}\ncalamine {b:?}"))
 }
 
 /// Reads a file's bytes in this process. `name` is the file name as handed in: its extension

@@ -10,15 +10,27 @@ use calamine::{Data, Reader};
 use std::io::Cursor;
 
 /// Reads a workbook. `parts` are an xlsx's parts already inflated (a small file): the sheets
-/// are read from them rather than inflated a second and third time.
+/// are read from them rather than inflated a second and third time, by the plain reader when
+/// they are plain (see `plain`), else by calamine.
 pub fn read(format: Format, bytes: &[u8], parts: Option<Parts>, budget: &Budget) -> Result<Book, Unreadable> {
+    if format == Format::Xlsx
+        && let Some(p) = &parts
+        && let Some(book) = super::plain::read(p, budget)
+    {
+        return Ok(book);
+    }
+    read_calamine(format, bytes, parts, budget)
+}
+
+/// Reads a workbook with calamine.
+pub fn read_calamine(format: Format, bytes: &[u8], parts: Option<Parts>, budget: &Budget) -> Result<Book, Unreadable> {
     let damaged = |detail: String| Unreadable::Damaged { format, detail };
     let stored = match (&parts, format) {
         (Some(p), Format::Xlsx) => Some(stored_zip(p).map_err(|e| damaged(e.to_string()))?),
         _ => None,
     };
     let cur = Cursor::new(stored.as_deref().unwrap_or(bytes));
-    let mut counter = Count { n: 0, budget };
+    let mut counter = Count::new(budget);
     let mut sheets = Vec::new();
     match format {
         Format::Xlsx => {
@@ -122,13 +134,17 @@ fn dims(d: calamine::Dimensions) -> (u32, u32, u32, u32) {
 }
 
 /// Counts cells against the limits as they arrive.
-struct Count<'a> {
+pub(super) struct Count<'a> {
     n: u64,
     budget: &'a Budget,
 }
 
-impl Count<'_> {
-    fn add(&mut self, grid: &mut Grid, pos: (u32, u32), value: Value, formula: Option<String>) -> Result<(), Unreadable> {
+impl<'a> Count<'a> {
+    pub(super) fn new(budget: &'a Budget) -> Count<'a> {
+        Count { n: 0, budget }
+    }
+
+    pub(super) fn add(&mut self, grid: &mut Grid, pos: (u32, u32), value: Value, formula: Option<String>) -> Result<(), Unreadable> {
         if value == Value::Empty && formula.is_none() {
             return Ok(());
         }
