@@ -6,7 +6,8 @@
 # October never sent. The city then reviews October: 兰山区 is returned with a reason (审核退回),
 # hands its sheet in again after checking it, and is approved (审核通过, the month locked), as is
 # 罗庄区. Then the status of October, 兰山区's history, a rollup from the store, and the 2025
-# annual report.
+# annual report. Last, November arrives by e-mail: six messages read from a committed mbox
+# (clean, with an error, late, zipped, without an attachment, from an unknown address).
 #
 # Usage: scripts/demo-store.sh BIN OUTDIR. The store is rebuilt from scratch on every run.
 set -euo pipefail
@@ -106,3 +107,12 @@ echo "== yuebao rollup --period 2026-10 --region 371300 --data $data -o $out/库
 echo
 echo "== yuebao annual --year 2025 --region 371300 --data $data -o $out/年报"
 "$bin" annual --year 2025 --region 371300 --data "$data" -o "$out/年报"
+echo
+# November by e-mail, as the form's 备注 prescribes: the address book, then the city's mailbox
+# (sample-mail/, made by scripts/make-sample-mail.py) read on 12-10; replies in $out/回信.
+mail=sample-mail
+rm -rf "$out/回信"
+echo "== yuebao contacts import $mail/通讯录.csv --data $data"
+"$bin" contacts import "$mail/通讯录.csv" --data "$data" --now "2026-12-01 09:00"
+echo "== yuebao inbox $mail/收件箱.mbox --outbox $out/回信 --data $data --now \"2026-12-10 08:00\""
+"$bin" inbox "$mail/收件箱.mbox" --outbox "$out/回信" --data "$data" --now "2026-12-10 08:00" || [ $? -eq 1 ]

@@ -60,6 +60,16 @@ pub enum Command {
     /// 第(1)栏基线（2015 年底摸底数）：从文件导入或查看
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// 收邮件报送：读取 .eml 文件、Maildir 目录或 mbox 文件中的邮件，附件中的报表（含 zip 中的）
+    /// 按邮件到达时间和发件人提交，给每位发件人写回信；已处理过的邮件自动跳过
+    ///
+    /// 退出码：0 全部接收；1 有附件被退回、待说明、未提交或有邮件需人工处理；2 工具本身运行失败。
+    Inbox(InboxArgs),
+    /// 邮件催报：给催报名单上有登记邮箱的县区（或市）写催报邮件（.eml），每一封记入审计日志
+    Remind(RemindArgs),
+    /// 通讯录：电子邮件地址属于哪个地区（收邮件报送时据此认定发件人）
+    #[command(subcommand)]
+    Contacts(ContactsCommand),
     /// 生成年报（12 月数据、全年逐月数据和走势图、同比、全年报送记录），省和各市各一个文件
     Annual(AnnualArgs),
     /// 导出数据库中的全部报送：原始文件按报告期和地区存放，另附清单.csv（备份、审计、移交）
@@ -555,6 +565,76 @@ pub struct AuditArgs {
     pub format: OutputFormat,
     #[command(flatten)]
     pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InboxArgs {
+    /// 邮件来源：.eml 文件、Maildir 目录（含 cur、new）、放 .eml 文件的目录，或 mbox 文件
+    /// （Foxmail、Thunderbird 导出）
+    #[arg(required = true, value_name = "SOURCE")]
+    pub sources: Vec<PathBuf>,
+    /// 把给发件人的回信（.eml）写入此目录
+    #[arg(long, value_name = "DIR")]
+    pub outbox: Option<PathBuf>,
+    /// 回信的发件地址
+    #[arg(long, value_name = "ADDRESS", default_value = "月报系统 <yuebao@localhost>")]
+    pub reply_from: String,
+    /// 输出格式
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub limits: crate::limits::Limits,
+}
+
+#[derive(Debug, Args)]
+pub struct RemindArgs {
+    /// 报告期，如 2026-10
+    #[arg(long, value_name = "YYYY-MM")]
+    pub period: Period,
+    /// 省或市的代码或名称：催其下辖县区（市）；默认 370000（全省）
+    #[arg(long, default_value = "370000", value_name = "CODE")]
+    pub region: String,
+    /// 列出哪一级：县区或市（市汇总表报给省）
+    #[arg(long, value_enum, default_value_t = StatusLevel::County)]
+    pub level: StatusLevel,
+    /// 把催报邮件（.eml）写入此目录
+    #[arg(long, value_name = "DIR", required_unless_present = "dry_run")]
+    pub outbox: Option<PathBuf>,
+    /// 只列出会发给谁、发什么，不写邮件、不记审计日志
+    #[arg(long)]
+    pub dry_run: bool,
+    /// 催报邮件的发件地址
+    #[arg(long, value_name = "ADDRESS", default_value = "月报系统 <yuebao@localhost>")]
+    pub from: String,
+    /// 发出人（记入审计日志）
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactsCommand {
+    /// 从 CSV 文件导入：每行“地区代码或名称,姓名,电子邮件”，可有标题行，UTF-8 或 GBK；全部无误才导入
+    Import {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+        /// 导入人
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+    },
+    /// 列出通讯录
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// 输出格式
+        #[arg(long, value_enum, default_value = "text")]
+        format: OutputFormat,
+    },
 }
 
 #[derive(Debug, Subcommand)]

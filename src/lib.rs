@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod mail;
 pub mod web;
 
 // The layers below the front ends: the core (which the command line also uses on its own, for
@@ -53,6 +54,9 @@ fn command(cli: &cli::Cli, schemas: &Schemas, clock: &cmd::Clock) -> anyhow::Res
         Command::Review(c) => cmd::review::run(c, schemas, clock),
         Command::Report(a) => cmd::report::run(a, schemas, clock),
         Command::Baseline(c) => cmd::baseline::run(c, schemas, clock),
+        Command::Inbox(a) => cmd::inbox::run(a, schemas, clock),
+        Command::Contacts(c) => cmd::contacts::run(c, schemas, clock),
+        Command::Remind(a) => cmd::remind::run(a, schemas, clock),
         Command::Annual(a) => cmd::annual::run(a, schemas, clock),
         Command::Verify { store, expect } => cmd::history::verify(store, expect.as_deref(), schemas, clock),
         Command::Backup { store, output } => cmd::history::backup(store, output, schemas, clock),

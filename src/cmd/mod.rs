@@ -3,10 +3,13 @@
 pub mod annual;
 pub mod audit;
 pub mod baseline;
+pub mod contacts;
 pub mod deadline;
 pub mod history;
+pub mod inbox;
 pub mod probe;
 pub mod regions;
+pub mod remind;
 pub mod report;
 pub mod review;
 pub mod rollup;

@@ -101,6 +101,8 @@ fn upload<'a>(args: &'a SubmitArgs, name: &'a str, bytes: &'a [u8], received_at:
         late_reason: args.late_reason.as_deref(),
         hints,
         basis: None,
+        channel: crate::workflow::Channel::Cli,
+        mail: None,
     }
 }
 

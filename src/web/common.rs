@@ -125,6 +125,8 @@ pub async fn submit(st: &Arc<AppState>, session: &Session, form: UploadForm) -> 
             late_reason: form.late_reason.as_deref(),
             hints: &hints,
             basis: None,
+            channel: crate::workflow::Channel::Portal,
+            mail: None,
         };
         Ok(wf.submit(&actor, &up)?)
     })

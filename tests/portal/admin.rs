@@ -403,6 +403,24 @@ fn administrators_manage_accounts_within_their_region_and_new_passwords_are_chan
     assert_eq!(city.get("/users").status, 403);
     assert_eq!(add(&city, "x1", "371302", "reporter", "Temp-pass-1").status, 403);
 
+    // The address book for mail: the admin registers a county's address (kept lower case),
+    // not another city's, nor something that is no address; a reviewer may not at all.
+    let contact = |c: &Client, region: &str, email: &str| c.post_form("/users/contacts", &[("region", region), ("name", "王芳"), ("email", email)]);
+    assert_eq!(contact(&admin, "371302", "LanShan@County.Example").status, 303);
+    let page = admin.get("/users?done=contact").text();
+    assert!(
+        page.contains("已登记到通讯录") && page.contains("lanshan@county.example") && page.contains("王芳"),
+        "{page}"
+    );
+    assert_eq!(contact(&admin, "370202", "qd@county.example").status, 403);
+    let a = contact(&admin, "371302", "不是地址");
+    assert!(a.status == 400 && a.text().contains("不是电子邮件地址"), "{}", a.text());
+    assert_eq!(contact(&city, "371302", "x@county.example").status, 403);
+    let listed = crate::support::yuebao(&["contacts", "list", "--data", crate::support::s(&data), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1, "{v:#}");
+    assert_eq!(v[0]["email"], "lanshan@county.example");
+
     // The new account's first login: only the password change is open.
     let mut new = Client::new(&server);
     let a = new.login("yinan", "Temp-pass-1");

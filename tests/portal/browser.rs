@@ -317,6 +317,30 @@ fn a_county_and_a_city_run_october_in_their_browsers() {
 
         county.goto(&format!("{base}/county?period=2026-10")).await.unwrap();
         assert!(text_of(&county, "main").await.contains("已审核通过并锁定"));
+
+        // 罗庄区 sends its sheet by e-mail: the board says so, beside 兰山区's portal uploads,
+        // and so does 罗庄区's history.
+        let sheet = std::fs::read(county_file(&d.path().join("mail"), "371311", "罗庄区", "2026-10", &luozhuang_rows())).unwrap();
+        let eml = crate::mail::eml_with_sheet(
+            &d.path().join("mail"),
+            "luozhuang@county.example",
+            "罗庄区.xlsx",
+            &sheet,
+            "Mon, 2 Nov 2026 08:30:00 +0800",
+        );
+        ok(&yuebao(&["inbox", s(&eml), "--data", s(&data), "--now", NOW]).with_code_at_most(1));
+        city.goto(&format!("{base}/city?period=2026-10")).await.unwrap();
+        let board = text_with(&city, "table.list tbody", "罗庄区").await;
+        let line = |name: &str| board.lines().find(|l| l.contains(name)).unwrap_or_default().to_string();
+        assert!(line("罗庄区").contains("邮件 luozhuang@county.example"), "{board}");
+        assert!(line("兰山区").contains("门户"), "{board}");
+        shot(&city, "08-city-board-mail").await;
+        city.goto(&format!("{base}/city/371311?period=2026-10")).await.unwrap();
+        let versions = text_of(&city, "table.versions").await;
+        assert!(
+            versions.contains("邮件 luozhuang@county.example") && versions.contains("2026-11-02 08:30"),
+            "{versions}"
+        );
         county.close().await.unwrap();
         city.close().await.unwrap();
     });

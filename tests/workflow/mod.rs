@@ -20,6 +20,8 @@ fn upload<'a>(name: &'a str, bytes: &'a [u8], hints: &'a Hints) -> Upload<'a> {
         late_reason: None,
         hints,
         basis: None,
+        channel: yuebao::workflow::Channel::Cli,
+        mail: None,
     }
 }
 

@@ -22,6 +22,10 @@ pub enum Subject {
     Review(i64),
     Baseline(i64),
     User(String),
+    /// An address in the address book.
+    Contact(String),
+    /// A message `inbox` has handled.
+    Mail(String),
 }
 
 impl Subject {
@@ -32,6 +36,8 @@ impl Subject {
             Subject::Review(id) => format!("review:{id}"),
             Subject::Baseline(id) => format!("baseline:{id}"),
             Subject::User(name) => format!("user:{name}"),
+            Subject::Contact(email) => format!("contact:{email}"),
+            Subject::Mail(key) => format!("mail:{key}"),
         }
     }
 
@@ -42,6 +48,8 @@ impl Subject {
             Some(("review", id)) => format!("第 {id} 号审核记录"),
             Some(("baseline", id)) => format!("第 {id} 号基线记录"),
             Some(("user", name)) => format!("账号“{name}”"),
+            Some(("contact", email)) => format!("通讯录中的“{email}”"),
+            Some(("mail", key)) => format!("邮件“{key}”的处理记录"),
             _ => format!("记录“{key}”"),
         }
     }
@@ -49,13 +57,18 @@ impl Subject {
 
 /// Each table of facts: its subject's kind, and the row's content in a fixed order (the last
 /// column of the SELECT is the subject's key).
-const TABLES: [(&str, &str); 4] = [
+const TABLES: [(&str, &str); 6] = [
     (
         "submission",
         "SELECT s.id, s.region, s.period, s.file_name, s.sha256, s.submitted_by, s.received_at, s.imported_at, s.note, s.status,
                 s.version, s.errors, s.warnings, s.findings, s.on_behalf_of, s.late_reason, s.basis,
-                (SELECT x.sheet FROM sheets x WHERE x.submission_id = s.id), s.id
+                (SELECT x.sheet FROM sheets x WHERE x.submission_id = s.id), s.channel, s.sender, s.mail_key, s.id
          FROM submissions s",
+    ),
+    ("contact", "SELECT email, region, name, set_at, set_by, email FROM contacts"),
+    (
+        "mail",
+        "SELECT key, message_id, sender, subject, received_at, processed_at, outcome, key FROM mail_messages",
     ),
     ("review", "SELECT id, region, period, action, submission_id, by, at, reason, id FROM reviews"),
     ("baseline", "SELECT id, region, value, source, set_at, set_by, id FROM baselines"),
@@ -70,6 +83,16 @@ fn table_of(kind: &str) -> &'static str {
 }
 
 /// The digest of one row: SHA-256 of its kind and its columns as a JSON array (blobs in hex).
+/// How many of a kind's columns were there when its facts were first bound: columns added
+/// later join a row's digest only when one of them holds something, so that the rows stored
+/// before them keep the digest their entries recorded.
+fn bound_columns(kind: &str) -> usize {
+    match kind {
+        "submission" => 18,
+        _ => usize::MAX,
+    }
+}
+
 fn digest_of(kind: &str, row: &rusqlite::Row<'_>, columns: usize) -> rusqlite::Result<String> {
     let mut values = vec![serde_json::Value::from(kind)];
     for i in 0..columns {
@@ -80,6 +103,10 @@ fn digest_of(kind: &str, row: &rusqlite::Row<'_>, columns: usize) -> rusqlite::R
             ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
             ValueRef::Blob(b) => b.iter().map(|x| format!("{x:02x}")).collect::<String>().into(),
         });
+    }
+    let bound = bound_columns(kind).min(columns);
+    if values[1 + bound..].iter().all(serde_json::Value::is_null) {
+        values.truncate(1 + bound);
     }
     Ok(crate::text::sha256_hex(serde_json::Value::Array(values).to_string().as_bytes()))
 }
@@ -116,6 +143,8 @@ pub(super) fn fact(conn: &Connection, file: &Path, subject: &Subject) -> Result<
         Subject::Review(id) => ("review", " WHERE id = ?1", (*id).into()),
         Subject::Baseline(id) => ("baseline", " WHERE id = ?1", (*id).into()),
         Subject::User(name) => ("user", " WHERE username = ?1", name.clone().into()),
+        Subject::Contact(email) => ("contact", " WHERE email = ?1", email.clone().into()),
+        Subject::Mail(key) => ("mail", " WHERE key = ?1", key.clone().into()),
     };
     let sql = format!("{}{filter}", table_of(kind));
     let mut st = conn.prepare_cached(&sql).map_err(sql_err(file))?;

@@ -232,6 +232,33 @@ fn migrations() -> Migrations<'static> {
             CREATE INDEX audit_log_by_subject ON audit_log (subject, id);
             ALTER TABLE log_chain ADD COLUMN mac TEXT;",
         ),
+        // Sheets that come by e-mail: how each upload arrived (命令行, 门户, 邮件) and from which
+        // address; the key that makes a mailbox read twice store nothing new (the message's
+        // Message-ID and the attachment's SHA-256); the address book that maps senders to
+        // regions; and each message handled, with what became of it.
+        M::up(
+            "ALTER TABLE submissions ADD COLUMN channel TEXT;
+            ALTER TABLE submissions ADD COLUMN sender TEXT;
+            ALTER TABLE submissions ADD COLUMN mail_key TEXT;
+            CREATE UNIQUE INDEX submissions_by_mail_key ON submissions (mail_key) WHERE mail_key IS NOT NULL;
+            CREATE TABLE contacts (
+                email   TEXT PRIMARY KEY,
+                region  TEXT NOT NULL,
+                name    TEXT,
+                set_at  TEXT NOT NULL,
+                set_by  TEXT
+            ) STRICT;
+            CREATE INDEX contacts_by_region ON contacts (region, email);
+            CREATE TABLE mail_messages (
+                key          TEXT PRIMARY KEY,
+                message_id   TEXT,
+                sender       TEXT,
+                subject      TEXT,
+                received_at  TEXT,
+                processed_at TEXT NOT NULL,
+                outcome      TEXT NOT NULL
+            ) STRICT;",
+        ),
     ])
 }
 
@@ -290,6 +317,63 @@ impl SubStatus {
     }
 }
 
+/// How an upload reached the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// `yuebao submit`, and everything the command line hands in.
+    Cli,
+    /// An upload in the portal.
+    Portal,
+    /// An attachment read by `yuebao inbox`.
+    Mail,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Cli => "cli",
+            Channel::Portal => "portal",
+            Channel::Mail => "mail",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Cli => "命令行",
+            Channel::Portal => "门户",
+            Channel::Mail => "邮件",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Channel> {
+        [Channel::Cli, Channel::Portal, Channel::Mail].into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// An address in the address book: whose sheets come from it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Contact {
+    /// Lower case.
+    pub email: String,
+    pub region: String,
+    pub name: Option<String>,
+    pub set_at: DateTime<FixedOffset>,
+    pub set_by: Option<String>,
+}
+
+/// A message `inbox` has handled, and what became of it (a sentence).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MailMessage {
+    pub key: String,
+    pub message_id: Option<String>,
+    pub sender: Option<String>,
+    pub subject: Option<String>,
+    pub received_at: Option<DateTime<FixedOffset>>,
+    pub processed_at: DateTime<FixedOffset>,
+    pub outcome: String,
+}
+
 /// One upload as stored.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Submission {
@@ -320,6 +404,10 @@ pub struct Submission {
     /// from.
     #[serde(skip)]
     pub basis: Option<String>,
+    /// How it arrived; None for uploads stored before the channel was kept.
+    pub channel: Option<Channel>,
+    /// The address an e-mailed sheet came from.
+    pub sender: Option<String>,
 }
 
 /// What `submit` hands to the store.
@@ -342,6 +430,11 @@ pub struct NewSubmission<'a> {
     pub on_behalf_of: Option<&'a str>,
     pub late_reason: Option<&'a str>,
     pub basis: Option<&'a str>,
+    pub channel: Channel,
+    pub sender: Option<&'a str>,
+    /// For an e-mailed sheet: its Message-ID (or a digest of its headers) and the attachment's
+    /// SHA-256, which a second reading of the mailbox finds here.
+    pub mail_key: Option<&'a str>,
 }
 
 /// A reviewer's decision on a region's sheet for a month.
@@ -421,10 +514,10 @@ pub struct MonthBrief {
     pub versions: HashMap<String, usize>,
 }
 
-const COLUMNS: &str = "id, region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, findings, (SELECT x.sheet FROM sheets x WHERE x.submission_id = submissions.id), on_behalf_of, late_reason, basis";
+const COLUMNS: &str = "id, region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, findings, (SELECT x.sheet FROM sheets x WHERE x.submission_id = submissions.id), on_behalf_of, late_reason, basis, channel, sender";
 /// [`COLUMNS`] without the two that grow: the findings (read as none) and the figures. What a
 /// month's standing needs of every version, at a fraction of the reading.
-const BRIEF_COLUMNS: &str = "id, region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, '[]', NULL, on_behalf_of, late_reason, basis";
+const BRIEF_COLUMNS: &str = "id, region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, '[]', NULL, on_behalf_of, late_reason, basis, channel, sender";
 const REVIEW_COLUMNS: &str = "id, region, period, action, submission_id, by, at, reason";
 
 impl Store {
@@ -843,8 +936,8 @@ impl Txn<'_> {
         let (errors, warnings) = (s.summary.errors as i64, s.summary.warnings as i64);
         self.tx
             .execute(
-                "INSERT INTO submissions (region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, findings, on_behalf_of, late_reason, basis)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                "INSERT INTO submissions (region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, findings, on_behalf_of, late_reason, basis, channel, sender, mail_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
                 params![
                     s.region,
                     s.period.map(|p| p.to_string()),
@@ -861,7 +954,10 @@ impl Txn<'_> {
                     findings,
                     s.on_behalf_of,
                     s.late_reason,
-                    s.basis
+                    s.basis,
+                    s.channel.as_str(),
+                    s.sender,
+                    s.mail_key
                 ],
             )
             .map_err(&sql)?;
@@ -875,6 +971,37 @@ impl Txn<'_> {
             self.tx.execute(REGION_MONTH_ADD, [id]).map_err(&sql)?;
         }
         Ok((id, version))
+    }
+
+    /// Puts an address in the address book (or changes whose it is).
+    pub fn set_contact(&self, email: &str, region: &str, name: Option<&str>, at: DateTime<FixedOffset>, by: Option<&str>) -> Result<(), StoreError> {
+        self.tx
+            .execute(
+                "INSERT INTO contacts (email, region, name, set_at, set_by) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (email) DO UPDATE SET region = excluded.region, name = excluded.name, set_at = excluded.set_at, set_by = excluded.set_by",
+                params![email, region, name, stamp(at), by],
+            )
+            .map_err(self.sql())?;
+        Ok(())
+    }
+
+    /// Records a message `inbox` has handled.
+    pub fn record_mail(&self, m: &MailMessage) -> Result<(), StoreError> {
+        self.tx
+            .execute(
+                "INSERT INTO mail_messages (key, message_id, sender, subject, received_at, processed_at, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    m.key,
+                    m.message_id,
+                    m.sender,
+                    m.subject,
+                    m.received_at.map(stamp),
+                    stamp(m.processed_at),
+                    m.outcome
+                ],
+            )
+            .map_err(self.sql())?;
+        Ok(())
     }
 
     /// Records a region's baseline; returns its id.
@@ -975,6 +1102,7 @@ fn query_submissions(conn: &Connection, file: &Path, sql: &str, args: impl rusql
                     r.get::<_, Option<String>>(16)?,
                     r.get::<_, Option<String>>(17)?,
                 ),
+                (r.get::<_, Option<String>>(18)?, r.get::<_, Option<String>>(19)?),
             ))
         })
         .map_err(err)?;
@@ -993,6 +1121,7 @@ fn query_submissions(conn: &Connection, file: &Path, sql: &str, args: impl rusql
             (version, errors, warnings),
             findings,
             (sheet, on_behalf_of, late_reason, basis),
+            (channel, sender),
         ) = row.map_err(err)?;
         let corrupt = |what: String| StoreError::Corrupt {
             file: file.to_path_buf(),
@@ -1021,6 +1150,10 @@ fn query_submissions(conn: &Connection, file: &Path, sql: &str, args: impl rusql
             on_behalf_of,
             late_reason,
             basis,
+            channel: channel
+                .map(|c| Channel::parse(&c).ok_or_else(|| corrupt(format!("报送渠道“{c}”无法识别"))))
+                .transpose()?,
+            sender,
         });
     }
     Ok(out)
@@ -1070,6 +1203,58 @@ fn query_reviews(conn: &Connection, file: &Path, sql: &str, args: impl rusqlite:
 
 /// The data directory: `--data`, else `YUEBAO_DATA` (clap reads it), else `./yuebao-data`.
 impl Store {
+    /// The address book, by region then address.
+    pub fn contacts(&self) -> Result<Vec<Contact>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT email, region, name, set_at, set_by FROM contacts ORDER BY region, email")
+            .map_err(self.sql())?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
+            })
+            .map_err(self.sql())?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (email, region, name, set_at, set_by) = row.map_err(self.sql())?;
+            let set_at = DateTime::parse_from_rfc3339(&set_at).map_err(|e| StoreError::Corrupt {
+                file: self.file.clone(),
+                id: 0,
+                what: format!("通讯录中 {email} 的时间“{set_at}”无法识别（{e}）"),
+            })?;
+            out.push(Contact {
+                email,
+                region,
+                name,
+                set_at,
+                set_by,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The upload stored from an e-mail attachment with this key, if any.
+    pub fn mail_submission(&self, mail_key: &str) -> Result<Option<i64>, StoreError> {
+        self.conn
+            .query_row("SELECT id FROM submissions WHERE mail_key = ?1", [mail_key], |r| r.get(0))
+            .optional()
+            .map_err(self.sql())
+    }
+
+    /// Whether `inbox` has handled the message with this key.
+    pub fn mail_handled(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row("SELECT outcome FROM mail_messages WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(self.sql())
+    }
+
     /// Writes a consistent copy of the database to `out` (SQLite's `VACUUM INTO`: one read
     /// transaction, so writers carry on and the copy is the state at its start), then checks
     /// that the copy opens.

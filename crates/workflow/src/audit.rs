@@ -42,10 +42,12 @@ pub enum Event {
     PasswordChange,
     Baseline,
     Backup,
+    Contact,
+    Mail,
 }
 
 impl Event {
-    pub const ALL: [Event; 16] = [
+    pub const ALL: [Event; 18] = [
         Event::Login,
         Event::LoginFailed,
         Event::Logout,
@@ -62,6 +64,8 @@ impl Event {
         Event::PasswordChange,
         Event::Baseline,
         Event::Backup,
+        Event::Contact,
+        Event::Mail,
     ];
 
     pub fn code(self) -> &'static str {
@@ -82,6 +86,8 @@ impl Event {
             Event::PasswordChange => "password_change",
             Event::Baseline => "baseline",
             Event::Backup => "backup",
+            Event::Contact => "contact",
+            Event::Mail => "mail",
         }
     }
 
@@ -103,6 +109,8 @@ impl Event {
             Event::PasswordChange => "修改密码",
             Event::Baseline => "基线",
             Event::Backup => "备份",
+            Event::Contact => "通讯录",
+            Event::Mail => "收邮件",
         }
     }
 

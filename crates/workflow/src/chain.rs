@@ -111,6 +111,8 @@ impl Workflow<'_> {
             late_reason,
             hints: &hints,
             basis: Some(&digest),
+            channel: actor.channel(),
+            mail: None,
         };
         let submission = self.submit(actor, &up)?;
         let text = format!(

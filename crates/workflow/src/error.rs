@@ -46,6 +46,8 @@ pub enum WorkflowError {
     TooManyLogins { minutes: i64 },
     #[error("{0}")]
     Account(String),
+    #[error("通讯录：{0}")]
+    Contact(String),
     #[error("{region}不是市：只有市把所辖县区的汇总表上报到省")]
     NotACity { region: String },
     #[error(transparent)]

@@ -10,6 +10,7 @@ pub mod annual;
 pub mod audit;
 pub mod baseline;
 pub mod chain;
+pub mod contacts;
 mod error;
 pub mod policy;
 pub mod review;
@@ -21,12 +22,12 @@ pub mod view;
 pub mod year;
 
 /// The stored rows front ends render, named through the workflow.
-pub use crate::store::{Review, ReviewAction, SubStatus, Submission};
+pub use crate::store::{Channel, Contact, MailMessage, Review, ReviewAction, SubStatus, Submission};
 pub use error::WorkflowError;
 pub use review::{ReviewInfo, ReviewKind, ReviewOutcome, ReviewRequest};
 pub use scope::{Action, Actor, Role};
 pub use standing::{Act, Allowed, Brief, Chase, Counts, Deadline, RegionStatus, Standing, State, StatusDoc, Timeliness};
-pub use submit::{SubmitOutcome, Upload};
+pub use submit::{MailOrigin, SubmitOutcome, Upload};
 pub use view::{CellChange, Comparison};
 
 use crate::period::Period;

@@ -87,6 +87,15 @@ impl Actor {
         }
     }
 
+    /// How what this actor hands in arrives: the operator works on the command line, every
+    /// account in the portal.
+    pub fn channel(&self) -> crate::store::Channel {
+        match self.role {
+            Role::Operator => crate::store::Channel::Cli,
+            _ => crate::store::Channel::Portal,
+        }
+    }
+
     pub fn new(name: &str, role: Role, region: &str) -> Actor {
         Actor {
             name: Some(name.to_string()),

@@ -153,6 +153,10 @@ pub struct Brief {
     pub received_at: Time,
     pub file: String,
     pub by: Option<String>,
+    /// How it came (命令行, 门户, 邮件), and from which address when by mail.
+    pub channel: Option<crate::store::Channel>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
 }
 
 impl Brief {
@@ -164,6 +168,17 @@ impl Brief {
             received_at: s.received_at,
             file: s.file_name.clone(),
             by: s.submitted_by.clone(),
+            channel: s.channel,
+            sender: s.sender.clone(),
+        }
+    }
+
+    /// `邮件 lanshan@…`, `门户`, `命令行`; empty for uploads stored before channels were kept.
+    pub fn channel_text(&self) -> String {
+        match (self.channel, &self.sender) {
+            (Some(c), Some(s)) => format!("{} {s}", c.label()),
+            (Some(c), None) => c.label().to_string(),
+            (None, _) => String::new(),
         }
     }
 }
@@ -599,6 +614,8 @@ mod tests {
             on_behalf_of: None,
             late_reason: None,
             basis: None,
+            channel: None,
+            sender: None,
         }
     }
 
@@ -818,6 +835,9 @@ mod tests {
                         on_behalf_of: None,
                         late_reason: rng.random_range(0..3u32).eq(&0).then_some("迟报"),
                         basis: rng.random_range(0..4u32).eq(&0).then_some("digest"),
+                        channel: crate::store::Channel::Cli,
+                        sender: None,
+                        mail_key: None,
                     })
                     .unwrap();
                 tx.commit().unwrap();

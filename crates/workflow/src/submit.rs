@@ -9,7 +9,7 @@ use super::{Action, Actor, Workflow, WorkflowError};
 use crate::finding::{Code, Finding, Severity};
 use crate::period::Period;
 use crate::schema::regions::Level;
-use crate::store::{NewSubmission, SubStatus};
+use crate::store::{Channel, NewSubmission, SubStatus};
 use crate::time::{Time, label as time_label};
 use crate::validate::cross::{self, Previous};
 use crate::validate::{Hints, validate_bytes};
@@ -35,6 +35,18 @@ pub struct Upload<'a> {
     pub hints: &'a Hints,
     /// A city's 上报: the digest of the county versions its rollup was made from.
     pub basis: Option<&'a str>,
+    /// How it came: 命令行, 门户 or 邮件.
+    pub channel: Channel,
+    /// For a sheet that came by e-mail: the sender's address, and the key (Message-ID and
+    /// SHA-256) that a second reading of the mailbox finds.
+    pub mail: Option<MailOrigin<'a>>,
+}
+
+/// Where an e-mailed sheet came from.
+#[derive(Debug, Clone, Copy)]
+pub struct MailOrigin<'a> {
+    pub sender: &'a str,
+    pub key: &'a str,
 }
 
 /// What became of one upload.
@@ -111,6 +123,13 @@ struct Admitted<'a> {
 /// them in one by one (`Workflow::submit_checked`).
 pub struct Checked {
     rep: crate::validate::FileCheck,
+}
+
+impl Checked {
+    /// The check's report: the region and period it found, its findings.
+    pub fn report(&self) -> &crate::validate::FileCheck {
+        &self.rep
+    }
 }
 
 /// Reads and checks `up` against the form (a 代报 names the region the sheet must be for).
@@ -307,6 +326,9 @@ pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>, chec
         on_behalf_of: on_behalf_of.as_deref(),
         late_reason: up.late_reason,
         basis: up.basis,
+        channel: up.channel,
+        sender: up.mail.map(|m| m.sender),
+        mail_key: up.mail.map(|m| m.key),
     };
     let (id, version) = tx.insert(&new)?;
     let whose = match (region, period) {

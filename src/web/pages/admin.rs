@@ -95,7 +95,7 @@ pub struct UsersQuery {
     done: Option<String>,
 }
 
-fn users_page(st: &AppState, session: &Session, users: &[(User, Vec<AccountAct>)], flash: Option<&str>, error: Option<&str>) -> Markup {
+fn users_page(st: &AppState, session: &Session, (users, contacts): &Managed, flash: Option<&str>, error: Option<&str>) -> Markup {
     let who = Who::of(&st.schemas, session);
     let regions = st.schemas.regions.subtree(&session.user.region);
     let region_name = |c: &str| st.schemas.regions.get(c).map(|r| st.schemas.regions.display(r)).unwrap_or(c.to_string());
@@ -173,20 +173,77 @@ fn users_page(st: &AppState, session: &Session, users: &[(User, Vec<AccountAct>)
                     }
                 }
             }
+            section.card.contacts {
+                h2 { "通讯录（" (contacts.len()) "）" }
+                p.muted { "收邮件报送（yuebao inbox）时，按发件地址认定是哪个地区的报表；不在通讯录中的发件人照常接收，并提醒核实。" }
+                form.filters method="post" action="/users/contacts" {
+                    label.field { span { "地区" }
+                        select name="region" required {
+                            @for r in &regions { option value=(r.code) { (st.schemas.regions.display(r)) } }
+                        }
+                    }
+                    label.field { span { "姓名" } input name="name" autocomplete="off"; }
+                    label.field { span { "电子邮件" } input name="email" type="email" required autocomplete="off"; }
+                    button.primary type="submit" { "添加或修改" }
+                }
+                @if !contacts.is_empty() {
+                    table.list.contacts {
+                        thead { tr { th { "地区" } th { "姓名" } th { "电子邮件" } th { "登记时间" } } }
+                        tbody {
+                            @for c in contacts.iter() {
+                                tr {
+                                    td { (region_name(&c.region)) }
+                                    td { (c.name.as_deref().unwrap_or("")) }
+                                    td { (c.email) }
+                                    td { (crate::time::label(c.set_at)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         },
     )
 }
 
-async fn managed_users(st: &Arc<AppState>, session: &Session) -> Result<Vec<(User, Vec<AccountAct>)>, PageError> {
+/// The accounts an admin manages, with what may be done to each, and the address book of its
+/// regions.
+type Managed = (Vec<(User, Vec<AccountAct>)>, Vec<crate::workflow::Contact>);
+
+async fn managed_users(st: &Arc<AppState>, session: &Session) -> Result<Managed, PageError> {
     let actor = session.actor.clone();
     let own = session.user.region.clone();
     Ok(st
         .with_workflow(move |wf| {
             let region = wf.region(&own)?;
             wf.allow(&actor, Action::ManageUsers, region)?;
-            Ok(wf.accounts(&actor)?)
+            Ok((wf.accounts(&actor)?, wf.contacts(&actor)?))
         })
         .await?)
+}
+
+#[derive(serde::Deserialize)]
+pub struct ContactForm {
+    region: String,
+    name: Option<String>,
+    email: String,
+}
+
+/// `POST /users/contacts`: an address put in the book (or moved to another region).
+pub async fn add_contact(State(st): State<Arc<AppState>>, Page(session): Page, Form(f): Form<ContactForm>) -> Result<Response, PageError> {
+    let actor = session.actor.clone();
+    let outcome = st
+        .with_workflow(move |wf| {
+            let row = crate::workflow::contacts::ContactRow {
+                region: f.region,
+                name: f.name,
+                email: f.email,
+            };
+            wf.import_contacts(&actor, &[row])?;
+            Ok(())
+        })
+        .await;
+    users_after(&st, &session, outcome, "contact").await
 }
 
 /// `GET /users`: the accounts of the region, and the form for a new one.
@@ -197,6 +254,7 @@ pub async fn users(State(st): State<Arc<AppState>>, Page(session): Page, Query(q
         "disable" => "已停用账号，其会话已失效。",
         "enable" => "已启用账号。",
         "reset" => "已重设密码，该账号下次登录时须修改。",
+        "contact" => "已登记到通讯录。",
         _ => "已完成。",
     });
     Ok(users_page(&st, &session, &list, flash, None))

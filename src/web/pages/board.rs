@@ -88,7 +88,7 @@ fn city_board(city: &Region, period: Period, board: &Board, done: Option<&str>) 
         section.card {
             h2 { "各县区（需要处理的排在前面）" }
             table.list.board {
-                thead { tr { th { "县区" } th { "状态" } th { "首次接收" } th { "迟报天数" } th { "版本数" } th { "迟报原因 / 说明 / 问题" } th {} } }
+                thead { tr { th { "县区" } th { "状态" } th { "首次接收" } th { "迟报天数" } th { "版本数" } th { "最近一版来自" } th { "迟报原因 / 说明 / 问题" } th {} } }
                 tbody {
                     @for r in &board.counties {
                         tr {
@@ -97,6 +97,7 @@ fn city_board(city: &Region, period: Period, board: &Board, done: Option<&str>) 
                             td { (first_accepted(r)) }
                             td.num { (days_late(r)) }
                             td.num { (r.versions) }
+                            td.channel { (r.latest.as_ref().map(|b| b.channel_text()).unwrap_or_default()) }
                             (reasons_cell(r, false))
                             td { a href=(format!("/city/{}?period={period}", r.code)) { "查看" } }
                         }

@@ -130,7 +130,7 @@ pub fn versions_table(history: &History, compare: Option<(&str, Period, Option<i
                     }
                     table.list.versions {
                         thead { tr {
-                            th { "版本" } th { "结果" } th { "收到时间" } th { "上传人" } th { "错误/警告" } th { "说明与迟报原因" } th { "文件" }
+                            th { "版本" } th { "结果" } th { "收到时间" } th { "上传人" } th { "渠道" } th { "错误/警告" } th { "说明与迟报原因" } th { "文件" }
                             @if compare.is_some() { th { "对比（旧 / 新）" } }
                         } }
                         tbody {
@@ -142,6 +142,10 @@ pub fn versions_table(history: &History, compare: Option<(&str, Period, Option<i
                                     td {
                                         (s.submitted_by.as_deref().unwrap_or("—"))
                                         @if s.on_behalf_of.is_some() { " " span.tag { "代报" } }
+                                    }
+                                    td.channel {
+                                        @if let Some(c) = s.channel { (c.label()) }
+                                        @if let Some(a) = &s.sender { " " (a) }
                                     }
                                     td.num { (s.errors) " / " (s.warnings) }
                                     td {

@@ -46,6 +46,7 @@ pub fn routes(upload_cap: usize) -> Router<Arc<AppState>> {
         .route("/annual/download", get(annual::download_book))
         .route("/password", get(admin::password_form).post(admin::password_submit))
         .route("/users", get(admin::users).post(admin::add_user))
+        .route("/users/contacts", post(admin::add_contact))
         .route("/users/{name}/{action}", post(admin::user_action))
         .route("/audit", get(admin::audit))
         .route(

@@ -27,9 +27,10 @@ use std::io::Read;
 use std::path::Path;
 use std::time::Instant;
 
-/// Extensions read from a directory, lower case: the spreadsheet formats, the text exports of
+/// Extensions read from a directory, lower case: the spreadsheet formats (WPS Office's own `.et`
+/// and `.ett` template among them: the content decides how they are read), the text exports of
 /// Excel and web systems, and HTML tables saved from a browser.
-pub const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods", "csv", "tsv", "txt", "htm", "html"];
+pub const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "et", "ett", "ods", "csv", "tsv", "txt", "htm", "html"];
 
 /// Whether a directory entry is one the batch reads: a readable extension, not an Office lock
 /// file (`~$兰山区.xlsx`) nor a hidden file.
@@ -246,6 +247,7 @@ mod tests {
         assert!(is_supported(Path::new("a/兰山区.XLSX")));
         assert!(is_supported(Path::new("a/导出.htm")));
         assert!(is_supported(Path::new("a/兰山区.xlsb")));
+        assert!(is_supported(Path::new("a/兰山区.et")) && is_supported(Path::new("a/模板.ETT")));
         assert!(!is_supported(Path::new("a/~$兰山区.xlsx")));
         assert!(!is_supported(Path::new("a/说明.docx")));
     }

@@ -517,7 +517,11 @@ fn well_formed(attrs: &[u8]) -> bool {
         }
         let Some(eq) = memchr::memchr(b'=', trimmed) else { return false };
         let key = xml_trim_end(&trimmed[..eq]);
-        if n == keys.len() || key.is_empty() || key.iter().any(|b| xml_space(*b) || matches!(b, b'"' | b'\'' | b'<' | b'>' | b'/' | b'&')) || keys[..n].contains(&key) {
+        if n == keys.len()
+            || key.is_empty()
+            || key.iter().any(|b| xml_space(*b) || matches!(b, b'"' | b'\'' | b'<' | b'>' | b'/' | b'&'))
+            || keys[..n].contains(&key)
+        {
             return false;
         }
         keys[n] = key;

@@ -1,0 +1,424 @@
+//! `yuebao inbox`: the city's mailbox as a third way in. Each message's spreadsheets go through
+//! the workflow's submit with the message's arrival time and its sender; each sender gets a
+//! Chinese reply (an `.eml` in `--outbox`); a message already handled is skipped, so running it
+//! every morning over the same mailbox stores nothing twice.
+
+use super::Clock;
+use crate::cli::{InboxArgs, OutputFormat};
+use crate::mail::{self, ArrivalSource, Incoming, Skipped};
+use crate::schema::Schemas;
+use crate::workflow::{Actor, Channel, MailMessage, MailOrigin, SubStatus, SubmitOutcome, Upload, Workflow, WorkflowError};
+use anyhow::Context;
+use serde::Serialize;
+
+/// What became of one attachment.
+#[derive(Debug, Serialize)]
+struct SheetResult {
+    name: String,
+    /// 已接收 / 待说明 / 退回 / 未提交 / 已处理过.
+    outcome: String,
+    region: Option<String>,
+    period: Option<String>,
+    timeliness: Option<String>,
+    /// One line per finding, with its cell.
+    findings: Vec<String>,
+    /// Said to the sender beside the outcome (a sheet from another region's address, a refusal).
+    note: Option<String>,
+}
+
+impl SheetResult {
+    /// An attachment that was not stored this time (handled before, or refused).
+    fn unstored(name: &str, outcome: &str, note: Option<String>) -> SheetResult {
+        SheetResult {
+            name: name.to_string(),
+            outcome: outcome.to_string(),
+            region: None,
+            period: None,
+            timeliness: None,
+            findings: Vec::new(),
+            note,
+        }
+    }
+}
+
+/// What became of one message.
+#[derive(Debug, Serialize)]
+struct MessageResult {
+    origin: String,
+    key: String,
+    from: Option<String>,
+    subject: String,
+    #[serde(serialize_with = "crate::time::serde_label_opt")]
+    received_at: Option<crate::time::Time>,
+    arrival: ArrivalSource,
+    sheets: Vec<SheetResult>,
+    skipped: Vec<Skipped>,
+    /// Why the clerk should look at it, when they should.
+    attention: Option<String>,
+    reply: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+struct Summary {
+    messages: usize,
+    already_handled: usize,
+    attachments_submitted: usize,
+    accepted: usize,
+    pending: usize,
+    rejected: usize,
+    not_submitted: usize,
+    replies: usize,
+    attention: usize,
+    results: Vec<MessageResult>,
+}
+
+pub fn run(args: &InboxArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
+    let raws = mail::read_sources(&args.sources)?;
+    let mut store = super::open_store(&args.store)?;
+    let mut wf = Workflow::new(&mut store, schemas, clock.now);
+    if let Some(dir) = &args.outbox {
+        super::ensure_dir(dir)?;
+    }
+    let mut sum = Summary::default();
+    for raw in &raws {
+        sum.messages += 1;
+        let Some(inc) = mail::read_message(&raw.bytes, &args.limits) else {
+            sum.attention += 1;
+            sum.results.push(MessageResult {
+                origin: raw.origin.clone(),
+                key: String::new(),
+                from: None,
+                subject: String::new(),
+                received_at: None,
+                arrival: ArrivalSource::Processing,
+                sheets: Vec::new(),
+                skipped: Vec::new(),
+                attention: Some("不是电子邮件（没有邮件头），未处理".into()),
+                reply: None,
+            });
+            continue;
+        };
+        if wf.mail_handled(&inc.key)?.is_some() {
+            sum.already_handled += 1;
+            continue;
+        }
+        let result = handle(&mut wf, schemas, args, clock, raw.origin.clone(), &inc, &mut sum)?;
+        sum.results.push(result);
+    }
+    match args.format {
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&sum)?),
+        OutputFormat::Text => print!("{}", text(&sum)),
+    }
+    Ok(i32::from(sum.attention > 0 || sum.rejected > 0 || sum.pending > 0 || sum.not_submitted > 0))
+}
+
+/// One message: its sheets handed in, its reply written, and it recorded as handled.
+fn handle(
+    wf: &mut Workflow<'_>,
+    schemas: &Schemas,
+    args: &InboxArgs,
+    clock: &Clock,
+    origin: String,
+    inc: &Incoming,
+    sum: &mut Summary,
+) -> anyhow::Result<MessageResult> {
+    let sender = inc.from.clone();
+    let contact = match &sender {
+        Some(a) => wf.contact_of(a)?,
+        None => None,
+    };
+    let actor = Actor::operator(Some(sender.as_deref().unwrap_or("发件人不明")));
+    let mut sheets = Vec::new();
+    let mut annotated = Vec::new();
+    let mut attention = Vec::new();
+    if let Some(why) = &inc.refused {
+        attention.push(why.clone());
+    }
+    if inc.refused.is_none() && inc.sheets.is_empty() {
+        attention.push(if inc.skipped.is_empty() {
+            "邮件中没有附件".to_string()
+        } else {
+            "邮件中没有电子表格附件".to_string()
+        });
+    }
+    for sheet in &inc.sheets {
+        let digest = crate::text::sha256_hex(&sheet.bytes);
+        let key = format!("{}/{digest}", inc.key);
+        if wf.mail_submission(&key)?.is_some() {
+            sheets.push(SheetResult::unstored(&sheet.name, "已处理过", None));
+            continue;
+        }
+        let hints = super::hints(None, None, args.limits);
+        let display = format!("邮件附件 {}", sheet.name);
+        let received_at = inc.received_at.filter(|t| *t <= clock.now + chrono::Duration::minutes(5));
+        let origin = MailOrigin {
+            sender: sender.as_deref().unwrap_or(""),
+            key: &key,
+        };
+        let mut checked = crate::workflow::submit::check(schemas, &mail_upload(sheet, &display, &hints, received_at, origin));
+        let mut by_sender: Option<crate::validate::Hints> = None;
+        if checked.report().region.is_none() {
+            match &contact {
+                // The sheet names no region: the sender's, by the address book.
+                Some(c) => {
+                    let h = by_sender.insert(crate::validate::Hints {
+                        region: Some(c.region.clone()),
+                        region_source: "发件人在通讯录中登记的地区".into(),
+                        ..hints.clone()
+                    });
+                    checked = crate::workflow::submit::check(schemas, &mail_upload(sheet, &display, h, received_at, origin));
+                }
+                // Nobody to say whose it is: not guessed, listed for the clerk.
+                None => {
+                    sum.not_submitted += 1;
+                    attention.push(format!("附件 {} 的表内没有写明地区，发件地址也不在通讯录中，未提交，请人工处理", sheet.name));
+                    let why = "表内没有写明填报单位，发件地址也未登记，无法判断是哪个县区的报表；请在表头写明填报单位后重发";
+                    sheets.push(SheetResult::unstored(&sheet.name, "未提交", Some(why.into())));
+                    continue;
+                }
+            }
+        }
+        let used = by_sender.as_ref().unwrap_or(&hints);
+        match wf.submit_checked(&actor, &mail_upload(sheet, &display, used, received_at, origin), checked) {
+            Ok(o) => {
+                sum.attachments_submitted += 1;
+                match o.status {
+                    SubStatus::Accepted => sum.accepted += 1,
+                    SubStatus::Pending => sum.pending += 1,
+                    SubStatus::Rejected => sum.rejected += 1,
+                }
+                let note = sender_note(schemas, contact.as_ref(), sender.as_deref(), &o);
+                if let Some(n) = &note {
+                    attention.push(format!("附件 {}：{n}", sheet.name));
+                }
+                if o.findings.iter().any(|f| f.severity >= crate::finding::Severity::Warning)
+                    && o.report.book.is_some()
+                    && let Ok(mut wb) = crate::workbook::annotate::annotated_workbook(&o.report, schemas)
+                    && let Ok(bytes) = wb.save_to_buffer()
+                {
+                    let stem = sheet.name.rsplit_once('.').map_or(sheet.name.as_str(), |(s, _)| s);
+                    annotated.push((format!("{stem}-审核.xlsx"), bytes));
+                }
+                sheets.push(sheet_result(&sheet.name, &o, note));
+            }
+            Err(WorkflowError::Store(e)) => return Err(e.into()),
+            Err(e) => {
+                sum.not_submitted += 1;
+                sheets.push(SheetResult::unstored(&sheet.name, "未提交", Some(e.to_string())));
+            }
+        }
+    }
+    let attention = (!attention.is_empty()).then(|| attention.join("；"));
+    if attention.is_some() {
+        sum.attention += 1;
+    }
+    let mut result = MessageResult {
+        origin,
+        key: inc.key.clone(),
+        from: sender.clone(),
+        subject: inc.subject.clone(),
+        received_at: inc.received_at,
+        arrival: inc.arrival,
+        sheets,
+        skipped: inc.skipped.clone(),
+        attention,
+        reply: None,
+    };
+    if let (Some(dir), Some(to)) = (&args.outbox, &sender) {
+        let reply = mail::reply::Reply {
+            to: to.clone(),
+            subject: format!("回复：{}", if inc.subject.is_empty() { "报表" } else { &inc.subject }),
+            body: reply_body(&result, inc),
+            attachments: annotated,
+            in_reply_to: inc.message_id.as_ref().map(|m| format!("<{m}>")),
+            references: inc.references.clone(),
+        };
+        let bytes = reply.eml(&args.reply_from).map_err(anyhow::Error::msg)?;
+        let path = dir.join(format!("回信-{}.eml", &crate::text::sha256_hex(inc.key.as_bytes())[..16]));
+        std::fs::write(&path, bytes).with_context(|| format!("无法写入回信 {}", path.display()))?;
+        sum.replies += 1;
+        result.reply = Some(path.display().to_string());
+    }
+    let outcome = outcome_sentence(&result);
+    wf.record_mail(
+        &actor,
+        &MailMessage {
+            key: inc.key.clone(),
+            message_id: inc.message_id.clone(),
+            sender,
+            subject: Some(inc.subject.clone()),
+            received_at: inc.received_at,
+            processed_at: clock.now,
+            outcome,
+        },
+    )?;
+    Ok(result)
+}
+
+/// An attachment as the workflow takes it: by mail, at the message's arrival.
+fn mail_upload<'a>(
+    sheet: &'a mail::Sheet,
+    display: &'a str,
+    hints: &'a crate::validate::Hints,
+    received_at: Option<crate::time::Time>,
+    origin: MailOrigin<'a>,
+) -> Upload<'a> {
+    Upload {
+        file_name: &sheet.name,
+        display,
+        bytes: &sheet.bytes,
+        received_at,
+        note: None,
+        on_behalf_of: None,
+        late_reason: None,
+        hints,
+        basis: None,
+        channel: Channel::Mail,
+        mail: Some(origin),
+    }
+}
+
+/// A sheet handed in from an address that is not its region's own (nor one above it).
+fn sender_note(schemas: &Schemas, contact: Option<&crate::workflow::Contact>, sender: Option<&str>, o: &SubmitOutcome) -> Option<String> {
+    let region = o.region.as_deref()?;
+    let sender = sender.unwrap_or("发件人不明");
+    match contact {
+        Some(c) if schemas.regions.get(region).is_some_and(|r| schemas.regions.within(r, &c.region)) => None,
+        Some(c) => Some(format!(
+            "发件地址 {sender} 在通讯录中属于{}，不是{}的地址；报表已按表内地区接收，请核实",
+            schemas
+                .regions
+                .get(&c.region)
+                .map(|r| schemas.regions.display(r))
+                .unwrap_or_else(|| c.region.clone()),
+            o.region_name.as_deref().unwrap_or(region)
+        )),
+        None => Some(format!(
+            "发件地址 {sender} 不在通讯录中；报表已按表内地区（{}）接收，请核实",
+            o.region_name.as_deref().unwrap_or(region)
+        )),
+    }
+}
+
+fn sheet_result(name: &str, o: &SubmitOutcome, note: Option<String>) -> SheetResult {
+    SheetResult {
+        name: name.to_string(),
+        outcome: o.status.label().to_string(),
+        region: o.region_name.clone().or(o.region.clone()),
+        period: o.period.map(|p| p.label()),
+        timeliness: o.timeliness.map(|t| t.words()),
+        findings: o.findings.iter().map(finding_line).collect(),
+        note,
+    }
+}
+
+/// A finding for the sender: where (sheet and cell) and what, without the file's name (the
+/// reply names the attachment above it).
+fn finding_line(f: &crate::finding::Finding) -> String {
+    let at = match (&f.sheet, f.pos) {
+        (Some(sheet), Some((r, c))) => format!("工作表“{sheet}”{}：", crate::text::a1(r, c)),
+        (Some(sheet), None) => format!("工作表“{sheet}”："),
+        _ => String::new(),
+    };
+    format!("{at}{} {}", f.code.as_str(), f.message)
+}
+
+/// The reply's text: per attachment its region, month and outcome, the findings one a line, and
+/// what to do next.
+fn reply_body(r: &MessageResult, inc: &Incoming) -> String {
+    let mut b = String::from("您好！\n\n");
+    let when = inc.received_at.map(crate::time::label).unwrap_or_else(|| "（未能确定）".into());
+    b.push_str(&format!("您的邮件“{}”已于 {when} 收到，处理结果如下。\n\n", inc.subject));
+    if let Some(why) = &inc.refused {
+        b.push_str(&format!("{why}。请检查后重新发送。\n\n"));
+    } else if r.sheets.is_empty() {
+        b.push_str(if r.skipped.is_empty() {
+            "邮件中没有附件。请把填好的统计表（Excel 文件）作为附件发送。\n\n"
+        } else {
+            "邮件中没有电子表格附件。请把填好的统计表（Excel 文件）作为附件发送。\n\n"
+        });
+    }
+    for s in &r.sheets {
+        let whose = match (&s.region, &s.period) {
+            (Some(r), Some(p)) => format!("{r} {p}"),
+            (Some(r), None) => r.clone(),
+            _ => "地区或报告期不明".into(),
+        };
+        b.push_str(&format!("附件 {}：{whose}，{}", s.name, s.outcome));
+        if let Some(t) = &s.timeliness {
+            b.push_str(&format!("（{t}）"));
+        }
+        b.push_str("。\n");
+        for f in &s.findings {
+            b.push_str(&format!("  · {f}\n"));
+        }
+        match s.outcome.as_str() {
+            "退回" => b.push_str("  请按上述问题改正后重新发送（附件中的“审核”副本已标出各处问题）。\n"),
+            "待说明" => b.push_str("  报表只有警告：如数据无误，请回复本邮件并在正文中写明说明（原因），报表即按说明接收；如有错漏，请改正后重新发送。\n"),
+            _ => {}
+        }
+        if let Some(n) = &s.note {
+            b.push_str(&format!("  注意：{n}\n"));
+        }
+        b.push('\n');
+    }
+    for s in &r.skipped {
+        b.push_str(&format!("附件 {}：{}。\n", s.name, s.reason));
+    }
+    b.push_str("\n（本邮件由月报系统自动发送）\n");
+    b
+}
+
+/// What became of the message, in one sentence for the record.
+fn outcome_sentence(r: &MessageResult) -> String {
+    let mut parts: Vec<String> = r.sheets.iter().map(|s| format!("{} {}", s.name, s.outcome)).collect();
+    parts.extend(r.skipped.iter().map(|s| format!("{} 未处理", s.name)));
+    if let Some(a) = &r.attention {
+        parts.push(format!("需人工处理：{a}"));
+    }
+    if parts.is_empty() { "无附件".into() } else { parts.join("；") }
+}
+
+fn text(sum: &Summary) -> String {
+    let mut out = String::new();
+    for r in &sum.results {
+        out.push_str(&format!(
+            "== {}：{}（{}）\n",
+            r.origin,
+            if r.subject.is_empty() { "（无主题）" } else { &r.subject },
+            r.from.as_deref().unwrap_or("发件人不明")
+        ));
+        let when = match (r.received_at, r.arrival) {
+            (Some(t), ArrivalSource::Received) => format!("收到时间 {}（邮件服务器接收）", crate::time::label(t)),
+            (Some(t), _) => format!("收到时间 {}（按邮件的发送日期）", crate::time::label(t)),
+            (None, _) => "收到时间不明，按处理时间计".into(),
+        };
+        out.push_str(&format!("  {when}\n"));
+        for s in &r.sheets {
+            let whose = [s.region.clone(), s.period.clone()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+            out.push_str(&format!(
+                "  附件 {}：{whose} {}{}\n",
+                s.name,
+                s.outcome,
+                s.timeliness.as_ref().map(|t| format!("（{t}）")).unwrap_or_default()
+            ));
+            if let Some(n) = &s.note {
+                out.push_str(&format!("    注意：{n}\n"));
+            }
+        }
+        for s in &r.skipped {
+            out.push_str(&format!("  附件 {}：{}\n", s.name, s.reason));
+        }
+        if let Some(a) = &r.attention {
+            out.push_str(&format!("  需人工处理：{a}\n"));
+        }
+        if let Some(p) = &r.reply {
+            out.push_str(&format!("  回信：{p}\n"));
+        }
+    }
+    out.push_str(&format!(
+        "\n共读取 {} 封邮件（已处理过而跳过 {}）：提交附件 {} 个（已接收 {}，待说明 {}，退回 {}），未提交 {}；写出回信 {} 封；需人工处理 {} 封。\n",
+        sum.messages, sum.already_handled, sum.attachments_submitted, sum.accepted, sum.pending, sum.rejected, sum.not_submitted, sum.replies, sum.attention
+    ));
+    out
+}
