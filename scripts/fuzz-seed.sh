@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 c=fuzz/corpus
-mkdir -p $c/zip_family $c/xls $c/text $c/relations $c/plain_xlsx
+mkdir -p $c/zip_family $c/xls $c/text $c/relations $c/plain_xlsx $c/mail_message
 cp sample-data/*.xlsx tests/fixtures/*.ods tests/fixtures/*.xlsb tests/fixtures/corrupt-sheet-xml.xlsx $c/zip_family/
 cp sample-data/*.xls tests/fixtures/encrypted-password.xls $c/xls/
 cp sample-data/*.csv $c/text/
@@ -22,6 +22,12 @@ PY
 for f in sample-data/*.xlsx; do
   { unzip -p "$f" xl/worksheets/sheet1.xml; printf '\377'; unzip -p "$f" xl/sharedStrings.xml; } > "$c/plain_xlsx/$(basename "$f" .xlsx)"
 done
+# The mail walk's input: each message of the sample mailbox.
+python3 - "$c/mail_message" <<'PY'
+import mailbox, pathlib, sys
+for i, m in enumerate(mailbox.mbox("sample-mail/收件箱.mbox")):
+    (pathlib.Path(sys.argv[1]) / f"sample-{i + 1}.eml").write_bytes(m.as_bytes())
+PY
 grep -h '^relations = ' schemas/forms/*.toml | sed 's/^relations = "//; s/"$//' > $c/relations/form.txt
 printf '(1) ≥ (2) + (3)；(4) ≤ (5)' > $c/relations/sum.txt
 ls $c/*/ | head -40

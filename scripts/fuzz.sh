@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-30}
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz
 bash scripts/fuzz-seed.sh >/dev/null
-for t in zip_family xls text relations plain_xlsx; do
+for t in zip_family xls text relations plain_xlsx mail_message; do
   echo "== $t: $secs s"
   # The readers' own limits keep memory small; libFuzzer's is a backstop for the dense
   # .xls/.ods readers, which the program itself runs in a memory-limited child process.
