@@ -14,6 +14,8 @@ use serde::Serialize;
 /// What became of one attachment.
 #[derive(Debug, Serialize)]
 struct SheetResult {
+    /// The upload stored, when one was.
+    id: Option<i64>,
     name: String,
     /// 已接收 / 待说明 / 退回 / 未提交 / 已处理过.
     outcome: String,
@@ -30,6 +32,7 @@ impl SheetResult {
     /// An attachment that was not stored this time (handled before, or refused).
     fn unstored(name: &str, outcome: &str, note: Option<String>) -> SheetResult {
         SheetResult {
+            id: None,
             name: name.to_string(),
             outcome: outcome.to_string(),
             region: None,
@@ -134,7 +137,9 @@ fn handle(
     if let Some(why) = &inc.refused {
         attention.push(why.clone());
     }
-    if inc.refused.is_none() && inc.sheets.is_empty() {
+    let explained = explain(wf, args, inc, &actor, sender.as_deref(), &mut attention, sum)?;
+    sheets.extend(explained);
+    if inc.refused.is_none() && inc.sheets.is_empty() && sheets.is_empty() && attention.is_empty() {
         attention.push(if inc.skipped.is_empty() {
             "邮件中没有附件".to_string()
         } else {
@@ -232,6 +237,7 @@ fn handle(
             attachments: annotated,
             in_reply_to: inc.message_id.as_ref().map(|m| format!("<{m}>")),
             references: inc.references.clone(),
+            message_id: awaiting_note(&result, &inc.key),
         };
         let bytes = reply.eml(&args.reply_from).map_err(anyhow::Error::msg)?;
         let path = dir.join(format!("回信-{}.eml", &crate::text::sha256_hex(inc.key.as_bytes())[..16]));
@@ -253,6 +259,105 @@ fn handle(
         },
     )?;
     Ok(result)
+}
+
+/// The Message-ID of a reply about sheets that wait for a 说明: it names them, so that the
+/// sender's answer to it (`In-Reply-To`) is read as their 说明.
+fn awaiting_note(r: &MessageResult, key: &str) -> Option<String> {
+    let ids: Vec<String> = r
+        .sheets
+        .iter()
+        .filter(|s| s.outcome == SubStatus::Pending.label())
+        .filter_map(|s| s.id.map(|i| i.to_string()))
+        .collect();
+    (!ids.is_empty()).then(|| format!("<shuoming-{}.{}@yuebao.local>", ids.join("-"), &crate::text::sha256_hex(key.as_bytes())[..12]))
+}
+
+/// The uploads a reply to one of our replies explains: the ids its references name.
+fn explained_ids(inc: &Incoming) -> Vec<i64> {
+    inc.references
+        .iter()
+        .filter_map(|r| r.strip_prefix("<shuoming-"))
+        .filter_map(|r| r.split('.').next())
+        .flat_map(|ids| ids.split('-').filter_map(|i| i.parse().ok()).collect::<Vec<i64>>())
+        .collect()
+}
+
+/// A reply to our reply that gives the 说明 for sheets waiting for one: each is handed in again
+/// with the reply's own words as its 说明, when the reply comes from the address that sent it.
+fn explain(
+    wf: &mut Workflow<'_>,
+    args: &InboxArgs,
+    inc: &Incoming,
+    actor: &Actor,
+    sender: Option<&str>,
+    attention: &mut Vec<String>,
+    sum: &mut Summary,
+) -> anyhow::Result<Vec<SheetResult>> {
+    let ids = explained_ids(inc);
+    if ids.is_empty() || !inc.sheets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for id in ids {
+        let (s, bytes) = match wf.pending_original(&Actor::operator(None), id) {
+            Ok(x) => x,
+            Err(WorkflowError::Store(e)) => return Err(e.into()),
+            Err(e) => {
+                attention.push(format!("回信说明第 {id} 号报送，但{e}"));
+                continue;
+            }
+        };
+        if s.sender.is_none() || s.sender.as_deref() != sender {
+            attention.push(format!(
+                "第 {id} 号报送的说明来自 {}，不是报送该表的地址，未采用",
+                sender.unwrap_or("发件人不明")
+            ));
+            continue;
+        }
+        if inc.text.is_empty() {
+            attention.push(format!("回信中没有说明文字，第 {id} 号报送仍待说明"));
+            continue;
+        }
+        let hints = crate::validate::Hints {
+            region: s.region.clone(),
+            period: s.period,
+            region_source: "待说明的报表".into(),
+            period_source: "待说明的报表".into(),
+            ..super::hints(None, None, args.limits)
+        };
+        let key = format!("{}/{}", inc.key, s.sha256);
+        let up = Upload {
+            file_name: &s.file_name,
+            display: &s.file_name,
+            bytes: &bytes,
+            received_at: None,
+            note: Some(&inc.text),
+            on_behalf_of: None,
+            late_reason: None,
+            hints: &hints,
+            basis: None,
+            channel: Channel::Mail,
+            mail: Some(MailOrigin {
+                sender: sender.unwrap_or(""),
+                key: &key,
+            }),
+        };
+        match wf.submit(actor, &up) {
+            Ok(o) => {
+                sum.attachments_submitted += 1;
+                match o.status {
+                    SubStatus::Accepted => sum.accepted += 1,
+                    SubStatus::Pending => sum.pending += 1,
+                    SubStatus::Rejected => sum.rejected += 1,
+                }
+                out.push(sheet_result(&s.file_name, &o, Some(format!("说明：{}", inc.text))));
+            }
+            Err(WorkflowError::Store(e)) => return Err(e.into()),
+            Err(e) => attention.push(format!("第 {id} 号报送的说明未能采用：{e}")),
+        }
+    }
+    Ok(out)
 }
 
 /// An attachment as the workflow takes it: by mail, at the message's arrival.
@@ -302,8 +407,13 @@ fn sender_note(schemas: &Schemas, contact: Option<&crate::workflow::Contact>, se
 
 fn sheet_result(name: &str, o: &SubmitOutcome, note: Option<String>) -> SheetResult {
     SheetResult {
+        id: Some(o.id),
         name: name.to_string(),
-        outcome: o.status.label().to_string(),
+        outcome: if o.explains.is_some() {
+            format!("{}（按说明）", o.status.label())
+        } else {
+            o.status.label().to_string()
+        },
         region: o.region_name.clone().or(o.region.clone()),
         period: o.period.map(|p| p.label()),
         timeliness: o.timeliness.map(|t| t.words()),

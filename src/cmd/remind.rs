@@ -44,6 +44,7 @@ pub fn run(args: &RemindArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
                 attachments: Vec::new(),
                 in_reply_to: None,
                 references: Vec::new(),
+                message_id: None,
             };
             let bytes = reminder.eml(&args.from).map_err(anyhow::Error::msg)?;
             let path = dir.join(format!("催报-{}-{}-{}.eml", args.period, chase.code, i + 1));

@@ -14,6 +14,9 @@ pub struct Reply {
     pub attachments: Vec<(String, Vec<u8>)>,
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
+    /// This reply's own Message-ID (with its angle brackets), when a reply to it must be
+    /// recognised (a 说明 for sheets waiting for one); else lettre makes one up.
+    pub message_id: Option<String>,
 }
 
 impl Reply {
@@ -22,7 +25,11 @@ impl Reply {
     pub fn eml(&self, from: &str) -> Result<Vec<u8>, String> {
         let from: Mailbox = from.parse().map_err(|_| format!("回信的发件地址“{from}”不是有效的电子邮件地址"))?;
         let to: Mailbox = self.to.parse().map_err(|_| format!("收件地址“{}”不是有效的电子邮件地址", self.to))?;
-        let mut b = lettre::Message::builder().from(from).to(to).subject(self.subject.clone());
+        let mut b = lettre::Message::builder()
+            .from(from)
+            .to(to)
+            .subject(self.subject.clone())
+            .message_id(self.message_id.clone());
         if let Some(id) = &self.in_reply_to {
             b = b.in_reply_to(id.clone());
         }

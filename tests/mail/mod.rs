@@ -507,6 +507,76 @@ fn a_mailbox_is_read_once_answered_and_kept_with_its_arrival_and_sender() {
     let audit = yuebao(&["audit", "--data", data_s, "--action", "reminder"]);
     assert!(audit.stdout.contains("罗庄区") && !audit.stdout.contains("兰山区"), "{}", audit.stdout);
 
+    // A sheet with warnings only waits for a 说明; the sender's answer to our reply gives it.
+    // 兰山区's November with a jump in 第(9)栏 against October: a warning that needs a 说明.
+    let mut jump = lanshan_rows();
+    for r in &mut jump {
+        r.1[8] = r.1[8] * 3 / 2 + 40;
+    }
+    let jumped = std::fs::read(county_file(&dir.join("nov"), "371302", "兰山区", "2026-11", &jump)).unwrap();
+    let later = "2026-12-04 10:00";
+    let held = Mail::at(
+        Some("lanshan-11@county.example"),
+        "lanshan@county.example",
+        "lanshan nov",
+        "Wed, 2 Dec 2026 10:00:00 +0800",
+        mixed("h1", &[attachment(XLSX, "filename=\"lanshan.xlsx\"", &jumped)]),
+    );
+    let held_eml = write(&dir.join("held/1.eml"), &held.bytes());
+    let out2 = dir.join("回信2");
+    let run = yuebao(&[
+        "inbox",
+        s(&held_eml),
+        "--outbox",
+        s(&out2),
+        "--format",
+        "json",
+        "--data",
+        data_s,
+        "--now",
+        later,
+    ]);
+    let sum: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr));
+    assert_eq!(sum["pending"], 1, "{sum:#}");
+    let reply = std::fs::read_dir(&out2).unwrap().next().unwrap().unwrap().path();
+    let reply = mail_parser::MessageParser::default()
+        .parse(&std::fs::read(reply).unwrap())
+        .unwrap()
+        .into_owned();
+    let ours = reply.message_id().unwrap().to_string();
+    assert!(ours.starts_with("shuoming-"), "{ours}");
+    assert!(reply.body_text(0).unwrap().contains("回复本邮件"), "{:?}", reply.body_text(0));
+    // Someone else's answer is not taken; the sender's is, and the sheet is accepted as of its
+    // first arrival.
+    let answer = |from: &str, id: &str| {
+        let m = Mail::at(
+            Some(id),
+            from,
+            "Re: lanshan nov",
+            "Thu, 3 Dec 2026 09:00:00 +0800",
+            format!(
+                "In-Reply-To: <{ours}>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n填表人休假，数据已核实无误。\r\n\r\n在 2026-11-04 写道：\r\n> 原文\r\n"
+            ),
+        );
+        write(&dir.join(format!("answer/{id}.eml")), &m.bytes())
+    };
+    let forged = answer("someone@other.example", "a1@x");
+    let run = yuebao(&["inbox", s(&forged), "--format", "json", "--data", data_s, "--now", later]);
+    let sum: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(sum["results"][0]["attention"].as_str().unwrap().contains("不是报送该表的地址"), "{sum:#}");
+    let real = answer("lanshan@county.example", "a2@x");
+    let run = yuebao(&["inbox", s(&real), "--format", "json", "--data", data_s, "--now", later]);
+    let sum: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(sum["accepted"], 1, "{sum:#}");
+    let h = history(&data, "371302", "2026-11");
+    assert_eq!(h.len(), 2, "{h:#?}");
+    assert_eq!(
+        (&h[0]["status"], &h[1]["status"]),
+        (&serde_json::json!("pending"), &serde_json::json!("accepted"))
+    );
+    assert_eq!(h[1]["note"], "填表人休假，数据已核实无误。");
+    assert!(h[1]["received_at"].as_str().unwrap().starts_with("2026-12-02T10:00:00"), "{:#}", h[1]);
+
     // Every fact the mail wrote is in the audit chain.
     ok(&yuebao(&["verify", "--data", data_s]));
     let audit = yuebao(&["audit", "--data", data_s, "--action", "mail"]);

@@ -133,6 +133,29 @@ pub struct Incoming {
     pub skipped: Vec<Skipped>,
     /// Why the message as a whole was not walked (a mail bomb, too large), if so.
     pub refused: Option<String>,
+    /// The sender's own text: the first plain-text body without the quoted original.
+    pub text: String,
+}
+
+/// A reply's own words: the lines before the quoted original (`>` lines, Outlook's and
+/// Foxmail's `-----原始邮件-----`, `在 … 写道：`), trimmed.
+pub fn own_words(body: &str) -> String {
+    let mut out = Vec::new();
+    for line in body.lines() {
+        let t = line.trim();
+        if t.starts_with('>') {
+            continue;
+        }
+        let starts_quote = t.contains("原始邮件")
+            || t.contains("Original Message")
+            || (t.starts_with('在') && (t.ends_with("写道：") || t.ends_with("写道:")))
+            || (t.starts_with("On ") && t.ends_with("wrote:"));
+        if starts_quote {
+            break;
+        }
+        out.push(t);
+    }
+    out.join("\n").trim().to_string()
 }
 
 /// Reads one message. None when the bytes hold no message header at all.
@@ -153,6 +176,7 @@ pub fn read_message(bytes: &[u8], limits: &Limits) -> Option<Incoming> {
             sheets: Vec::new(),
             skipped: Vec::new(),
             refused: Some(format!("邮件大小 {} MB，超过 {} MB，未处理", bytes.len() >> 20, MAX_MESSAGE_BYTES >> 20)),
+            text: String::new(),
         });
     }
     let msg = MessageParser::default().parse(bytes)?;
@@ -166,11 +190,18 @@ pub fn read_message(bytes: &[u8], limits: &Limits) -> Option<Incoming> {
     let from_name = addr.and_then(|a| a.name()).map(str::to_string).filter(|n| !n.trim().is_empty());
     let subject = msg.subject().unwrap_or("").trim().to_string();
     let (received_at, arrival) = arrival(&msg);
+    // What it answers: its References, and its In-Reply-To where a client left that out.
     let mut references: Vec<String> = msg
         .references()
         .as_text_list()
         .map(|l| l.iter().map(|r| format!("<{r}>")).collect())
         .unwrap_or_default();
+    for r in msg.in_reply_to().as_text_list().unwrap_or_default() {
+        let r = format!("<{r}>");
+        if !references.contains(&r) {
+            references.push(r);
+        }
+    }
     if let Some(id) = &message_id {
         references.push(format!("<{id}>"));
     }
@@ -186,6 +217,7 @@ pub fn read_message(bytes: &[u8], limits: &Limits) -> Option<Incoming> {
         sheets: Vec::new(),
         skipped: Vec::new(),
         refused: None,
+        text: msg.body_text(0).map(|b| own_words(&b)).unwrap_or_default(),
     };
     if msg.parts.len() > MAX_PARTS {
         inc.refused = Some(format!(
