@@ -615,18 +615,22 @@ pub struct RemindArgs {
     pub store: StoreArgs,
 }
 
+/// A file imported into the store (`baseline import`, `contacts import`), all or none.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// 导入人
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ContactsCommand {
     /// 从 CSV 文件导入：每行“地区代码或名称,姓名,电子邮件”，可有标题行，UTF-8 或 GBK；全部无误才导入
-    Import {
-        #[arg(value_name = "FILE")]
-        file: PathBuf,
-        #[command(flatten)]
-        store: StoreArgs,
-        /// 导入人
-        #[arg(long, value_name = "NAME")]
-        by: Option<String>,
-    },
+    Import(ImportArgs),
     /// 列出通讯录
     List {
         #[command(flatten)]
@@ -640,15 +644,7 @@ pub enum ContactsCommand {
 #[derive(Debug, Subcommand)]
 pub enum BaselineCommand {
     /// 从 CSV 文件导入基线：每行“地区代码或名称,数值”，可有标题行；全部无误才导入
-    Import {
-        #[arg(value_name = "FILE")]
-        file: PathBuf,
-        #[command(flatten)]
-        store: StoreArgs,
-        /// 导入人
-        #[arg(long, value_name = "NAME")]
-        by: Option<String>,
-    },
+    Import(ImportArgs),
     /// 列出某地区下辖各县区的基线及其来源
     List {
         /// 地区代码或名称；默认 370000

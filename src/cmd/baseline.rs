@@ -14,7 +14,7 @@ pub fn run(cmd: &BaselineCommand, schemas: &Schemas, clock: &super::Clock) -> an
         bail!("模式中没有设置 cross_period.baseline_column，本表没有基线栏");
     };
     match cmd {
-        BaselineCommand::Import { file, store, by } => {
+        BaselineCommand::Import(crate::cli::ImportArgs { file, store, by }) => {
             let values = read_file(file, schemas)?;
             let mut store = super::open_store(store)?;
             let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();

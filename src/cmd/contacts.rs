@@ -11,7 +11,7 @@ use std::path::Path;
 
 pub fn run(cmd: &ContactsCommand, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
     match cmd {
-        ContactsCommand::Import { file, store, by } => {
+        ContactsCommand::Import(crate::cli::ImportArgs { file, store, by }) => {
             let rows = read_file(file)?;
             let mut store = super::open_store(store)?;
             let mut wf = Workflow::new(&mut store, schemas, clock.now);

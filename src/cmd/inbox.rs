@@ -19,6 +19,9 @@ struct SheetResult {
     name: String,
     /// 已接收 / 待说明 / 退回 / 未提交 / 已处理过.
     outcome: String,
+    /// The verdict, when the attachment was stored: what the reply's advice follows.
+    #[serde(skip)]
+    status: Option<SubStatus>,
     region: Option<String>,
     period: Option<String>,
     timeliness: Option<String>,
@@ -35,6 +38,7 @@ impl SheetResult {
             id: None,
             name: name.to_string(),
             outcome: outcome.to_string(),
+            status: None,
             region: None,
             period: None,
             timeliness: None,
@@ -73,6 +77,18 @@ struct Summary {
     replies: usize,
     attention: usize,
     results: Vec<MessageResult>,
+}
+
+impl Summary {
+    /// One attachment stored, with its verdict.
+    fn stored(&mut self, status: SubStatus) {
+        self.attachments_submitted += 1;
+        match status {
+            SubStatus::Accepted => self.accepted += 1,
+            SubStatus::Pending => self.pending += 1,
+            SubStatus::Rejected => self.rejected += 1,
+        }
+    }
 }
 
 pub fn run(args: &InboxArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
@@ -160,7 +176,7 @@ fn handle(
             sender: sender.as_deref().unwrap_or(""),
             key: &key,
         };
-        let mut checked = crate::workflow::submit::check(schemas, &mail_upload(sheet, &display, &hints, received_at, origin));
+        let mut checked = crate::workflow::submit::check(schemas, &mail_upload((&sheet.name, &sheet.bytes, None), &display, &hints, received_at, origin));
         let mut by_sender: Option<crate::validate::Hints> = None;
         if checked.report().region.is_none() {
             match &contact {
@@ -171,7 +187,7 @@ fn handle(
                         region_source: "发件人在通讯录中登记的地区".into(),
                         ..hints.clone()
                     });
-                    checked = crate::workflow::submit::check(schemas, &mail_upload(sheet, &display, h, received_at, origin));
+                    checked = crate::workflow::submit::check(schemas, &mail_upload((&sheet.name, &sheet.bytes, None), &display, h, received_at, origin));
                 }
                 // Nobody to say whose it is: not guessed, listed for the clerk.
                 None => {
@@ -184,14 +200,13 @@ fn handle(
             }
         }
         let used = by_sender.as_ref().unwrap_or(&hints);
-        match wf.submit_checked(&actor, &mail_upload(sheet, &display, used, received_at, origin), checked) {
+        match wf.submit_checked(
+            &actor,
+            &mail_upload((&sheet.name, &sheet.bytes, None), &display, used, received_at, origin),
+            checked,
+        ) {
             Ok(o) => {
-                sum.attachments_submitted += 1;
-                match o.status {
-                    SubStatus::Accepted => sum.accepted += 1,
-                    SubStatus::Pending => sum.pending += 1,
-                    SubStatus::Rejected => sum.rejected += 1,
-                }
+                sum.stored(o.status);
                 let note = sender_note(schemas, contact.as_ref(), sender.as_deref(), &o);
                 if let Some(n) = &note {
                     attention.push(format!("附件 {}：{n}", sheet.name));
@@ -267,7 +282,7 @@ fn awaiting_note(r: &MessageResult, key: &str) -> Option<String> {
     let ids: Vec<String> = r
         .sheets
         .iter()
-        .filter(|s| s.outcome == SubStatus::Pending.label())
+        .filter(|s| s.status == Some(SubStatus::Pending))
         .filter_map(|s| s.id.map(|i| i.to_string()))
         .collect();
     (!ids.is_empty()).then(|| format!("<shuoming-{}.{}@yuebao.local>", ids.join("-"), &crate::text::sha256_hex(key.as_bytes())[..12]))
@@ -327,30 +342,15 @@ fn explain(
             ..super::hints(None, None, args.limits)
         };
         let key = format!("{}/{}", inc.key, s.sha256);
-        let up = Upload {
-            file_name: &s.file_name,
-            display: &s.file_name,
-            bytes: &bytes,
-            received_at: None,
-            note: Some(&inc.text),
-            on_behalf_of: None,
-            late_reason: None,
-            hints: &hints,
-            basis: None,
-            channel: Channel::Mail,
-            mail: Some(MailOrigin {
-                sender: sender.unwrap_or(""),
-                key: &key,
-            }),
+        let origin = MailOrigin {
+            sender: sender.unwrap_or(""),
+            key: &key,
         };
+        // No arrival of its own: the workflow takes the held version's.
+        let up = mail_upload((&s.file_name, &bytes, Some(&inc.text)), &s.file_name, &hints, None, origin);
         match wf.submit(actor, &up) {
             Ok(o) => {
-                sum.attachments_submitted += 1;
-                match o.status {
-                    SubStatus::Accepted => sum.accepted += 1,
-                    SubStatus::Pending => sum.pending += 1,
-                    SubStatus::Rejected => sum.rejected += 1,
-                }
+                sum.stored(o.status);
                 out.push(sheet_result(&s.file_name, &o, Some(format!("说明：{}", inc.text))));
             }
             Err(WorkflowError::Store(e)) => return Err(e.into()),
@@ -360,20 +360,20 @@ fn explain(
     Ok(out)
 }
 
-/// An attachment as the workflow takes it: by mail, at the message's arrival.
+/// A sheet (name, bytes, 说明) as the workflow takes it by mail, at the message's arrival.
 fn mail_upload<'a>(
-    sheet: &'a mail::Sheet,
+    (file_name, bytes, note): (&'a str, &'a [u8], Option<&'a str>),
     display: &'a str,
     hints: &'a crate::validate::Hints,
     received_at: Option<crate::time::Time>,
     origin: MailOrigin<'a>,
 ) -> Upload<'a> {
     Upload {
-        file_name: &sheet.name,
+        file_name,
         display,
-        bytes: &sheet.bytes,
+        bytes,
         received_at,
-        note: None,
+        note,
         on_behalf_of: None,
         late_reason: None,
         hints,
@@ -414,6 +414,7 @@ fn sheet_result(name: &str, o: &SubmitOutcome, note: Option<String>) -> SheetRes
         } else {
             o.status.label().to_string()
         },
+        status: Some(o.status),
         region: o.region_name.clone().or(o.region.clone()),
         period: o.period.map(|p| p.label()),
         timeliness: o.timeliness.map(|t| t.words()),
@@ -462,9 +463,11 @@ fn reply_body(r: &MessageResult, inc: &Incoming) -> String {
         for f in &s.findings {
             b.push_str(&format!("  · {f}\n"));
         }
-        match s.outcome.as_str() {
-            "退回" => b.push_str("  请按上述问题改正后重新发送（附件中的“审核”副本已标出各处问题）。\n"),
-            "待说明" => b.push_str("  报表只有警告：如数据无误，请回复本邮件并在正文中写明说明（原因），报表即按说明接收；如有错漏，请改正后重新发送。\n"),
+        match s.status {
+            Some(SubStatus::Rejected) => b.push_str("  请按上述问题改正后重新发送（附件中的“审核”副本已标出各处问题）。\n"),
+            Some(SubStatus::Pending) => {
+                b.push_str("  报表只有警告：如数据无误，请回复本邮件并在正文中写明说明（原因），报表即按说明接收；如有错漏，请改正后重新发送。\n")
+            }
             _ => {}
         }
         if let Some(n) = &s.note {

@@ -622,36 +622,22 @@ fn what_cannot_be_handed_in_is_answered_never_dropped() {
     // Thousands of parts; an attachment over the size limit (1 MB here); Outlook's TNEF; a RAR;
     // a zip with a password; a photo of the paper form; a Word document.
     let bomb = mail("bomb", mixed("bb", &(0..600).map(|i| text_part(&format!("{i}"))).collect::<Vec<_>>()));
-    let big = mail("big", mixed("b1", &[attachment(XLSX, "filename=\"big.xlsx\"", &vec![b'x'; 1_200_000])]));
-    let tnef = mail(
-        "tnef",
-        mixed("b2", &[attachment("application/ms-tnef", "filename=\"winmail.dat\"", b"\x78\x9f\x3e\x22")]),
-    );
-    let rar = mail(
-        "rar",
-        mixed("b3", &[attachment("application/octet-stream", "filename=\"baobiao.rar\"", b"Rar!\x1a\x07\x00")]),
-    );
-    let locked = mail(
-        "locked",
-        mixed(
-            "b4",
-            &[attachment(
-                "application/zip",
-                "filename=\"locked.zip\"",
-                &zip_with_flags("兰山区.xlsx", &sheet, 1),
-            )],
-        ),
-    );
-    let photo = mail(
-        "photo",
-        mixed("b5", &[attachment("image/jpeg", "filename=\"IMG_0001.jpg\"", b"\xFF\xD8\xFF\xE0fake")]),
-    );
-    let word = mail(
-        "word",
-        mixed("b6", &[attachment("application/msword", "filename=\"baobiao.doc\"", b"\xD0\xCF\x11\xE0")]),
-    );
+    let big = vec![b'x'; 1_200_000];
+    let locked_zip = zip_with_flags("兰山区.xlsx", &sheet, 1);
+    let one_each: [(&str, &str, &str, &[u8]); 6] = [
+        ("big", XLSX, "big.xlsx", &big),
+        ("tnef", "application/ms-tnef", "winmail.dat", b"\x78\x9f\x3e\x22"),
+        ("rar", "application/octet-stream", "baobiao.rar", b"Rar!\x1a\x07\x00"),
+        ("locked", "application/zip", "locked.zip", &locked_zip),
+        ("photo", "image/jpeg", "IMG_0001.jpg", b"\xFF\xD8\xFF\xE0fake"),
+        ("word", "application/msword", "baobiao.doc", b"\xD0\xCF\x11\xE0"),
+    ];
+    let mut mails = vec![bomb];
+    for (id, ctype, name, bytes) in one_each {
+        mails.push(mail(id, mixed(id, &[attachment(ctype, &format!("filename=\"{name}\""), bytes)])));
+    }
     let dir_in = dir.join("in");
-    for (i, m) in [&bomb, &big, &tnef, &rar, &locked, &photo, &word].into_iter().enumerate() {
+    for (i, m) in mails.iter().enumerate() {
         write(&dir_in.join(format!("{i}.eml")), &m.bytes());
     }
     let outbox = dir.join("out");

@@ -38,31 +38,13 @@ fn the_portal_serves_https_itself_with_hsts() {
     // A key that is not one: refused before serving, in Chinese, naming the files.
     let junk = d.path().join("junk.pem");
     std::fs::write(&junk, "not a key").unwrap();
-    let run = yuebao(&[
-        "serve",
-        "--data",
-        s(&data),
-        "--listen",
-        "127.0.0.1:0",
-        "--tls-cert",
-        s(&cert),
-        "--tls-key",
-        s(&junk),
-    ]);
+    // `serve` with the certificate and this key.
+    let serve_with_key = |key: &str| yuebao(&["serve", "--data", s(&data), "--listen", "127.0.0.1:0", "--tls-cert", s(&cert), "--tls-key", key]);
+    let run = serve_with_key(s(&junk));
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("无法用证书") && run.stderr.contains("junk.pem"), "{}", run.stderr);
     assert!(run.stderr.contains("文件内容不是可用的证书和私钥") && !run.stderr.is_ascii(), "{}", run.stderr);
-    let gone = yuebao(&[
-        "serve",
-        "--data",
-        s(&data),
-        "--listen",
-        "127.0.0.1:0",
-        "--tls-cert",
-        s(&cert),
-        "--tls-key",
-        "no-such-key.pem",
-    ]);
+    let gone = serve_with_key("no-such-key.pem");
     assert!(gone.stderr.contains("找不到文件"), "{}", gone.stderr);
 
     let server = Server::start(&data, &["--now", "2026-11-03 10:00", "--tls-cert", s(&cert), "--tls-key", s(&key)]);

@@ -1205,12 +1205,18 @@ fn query_reviews(conn: &Connection, file: &Path, sql: &str, args: impl rusqlite:
 impl Store {
     /// The address book, by region then address.
     pub fn contacts(&self) -> Result<Vec<Contact>, StoreError> {
+        self.contacts_where("", [])
+    }
+
+    fn contacts_where(&self, filter: &str, args: impl rusqlite::Params) -> Result<Vec<Contact>, StoreError> {
         let mut st = self
             .conn
-            .prepare("SELECT email, region, name, set_at, set_by FROM contacts ORDER BY region, email")
+            .prepare(&format!(
+                "SELECT email, region, name, set_at, set_by FROM contacts {filter} ORDER BY region, email"
+            ))
             .map_err(self.sql())?;
         let rows = st
-            .query_map([], |r| {
+            .query_map(args, |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
@@ -1237,6 +1243,11 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// Whose address `email` (lower case) is, by the book.
+    pub fn contact(&self, email: &str) -> Result<Option<Contact>, StoreError> {
+        Ok(self.contacts_where("WHERE email = ?1", [email])?.pop())
     }
 
     /// The upload stored from an e-mail attachment with this key, if any.

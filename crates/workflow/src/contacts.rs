@@ -61,7 +61,7 @@ impl Workflow<'_> {
     /// Whose address this is, by the book.
     pub fn contact_of(&self, address: &str) -> Result<Option<Contact>, WorkflowError> {
         let Some(a) = normalise_address(address) else { return Ok(None) };
-        Ok(self.store.contacts()?.into_iter().find(|c| c.email == a))
+        Ok(self.store.contact(&a)?)
     }
 
     /// The upload already stored from the attachment with this mail key, if any.

@@ -92,9 +92,14 @@ pub fn scan_slice(xml: &[u8], budget: &Budget) -> Option<Layout> {
     let mut layout = Layout::default();
     let mut next_row = 0u32;
     scan_wanted(xml, &mut layout, &mut next_row);
+    Some(finished(layout))
+}
+
+/// A layout scanned to its end: hidden rows ascending, each once.
+fn finished(mut layout: Layout) -> Layout {
     layout.hidden_rows.sort_unstable();
     layout.hidden_rows.dedup();
-    Some(layout)
+    layout
 }
 
 /// Scans one worksheet's XML as it inflates. None when it cannot be read to its end in time.
@@ -117,9 +122,7 @@ pub fn scan(mut r: impl Read, budget: &Budget) -> Option<Layout> {
         let keep_from = if buf.len() - done > 1 << 20 { buf.len() } else { done };
         buf.drain(..keep_from);
     }
-    layout.hidden_rows.sort_unstable();
-    layout.hidden_rows.dedup();
-    Some(layout)
+    Some(finished(layout))
 }
 
 /// The tags wanted in the complete part of `buf`, each kind found by a byte search rather than
