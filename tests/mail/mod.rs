@@ -680,4 +680,13 @@ fn what_cannot_be_handed_in_is_answered_never_dropped() {
         assert!(body.contains("处理结果") && (body.contains("附件") || body.contains("邮件含")), "{body}");
     }
     assert!(history(&data, "371302", "2026-10").is_empty());
+
+    // A source that is not there is said in Chinese, not in the operating system's English.
+    let run = yuebao(&["inbox", s(&dir.join("没有这个.mbox")), "--data", s(&data)]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("没有这个.mbox：找不到该文件或目录") && !run.stderr.contains("os error"),
+        "{}",
+        run.stderr
+    );
 }
