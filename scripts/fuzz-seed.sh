@@ -27,6 +27,20 @@ python3 - "$c/mail_message" <<'PY'
 import mailbox, pathlib, sys
 for i, m in enumerate(mailbox.mbox("sample-mail/收件箱.mbox")):
     (pathlib.Path(sys.argv[1]) / f"sample-{i + 1}.eml").write_bytes(m.as_bytes())
+# Headers as some county mailers write them: raw GBK bytes, a GBK character split between two
+# encoded words, a GBK file name in RFC 2231 pieces split inside a character.
+import base64
+out = pathlib.Path(sys.argv[1])
+g = lambda s: s.encode("gbk")
+raw = b"From: a@b.example\r\nSubject: " + g("兰山区报表") + b"\r\nContent-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\n" \
+    + b'Content-Disposition: attachment; filename="' + g("兰山区.xlsx") + b'"\r\nContent-Transfer-Encoding: base64\r\n\r\nUEsDBA==\r\n--q--\r\n'
+(out / "raw-gbk.eml").write_bytes(raw)
+b = g("兰山区报表")
+split = "Subject: =?GBK?B?%s?=\r\n =?GBK?B?%s?=\r\n" % (base64.b64encode(b[:3]).decode(), base64.b64encode(b[3:]).decode())
+(out / "split-words.eml").write_bytes(("From: a@b.example\r\n" + split + "\r\nhi\r\n").encode())
+n = g("罗庄区.xlsx")
+pieces = "filename*0*=GBK''%s;\r\n filename*1*=%s" % ("".join("%%%02X" % c for c in n[:3]), "".join("%%%02X" % c for c in n[3:]))
+(out / "rfc2231-pieces.eml").write_bytes(("From: a@b.example\r\nContent-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\nContent-Disposition: attachment; " + pieces + "\r\n\r\nx\r\n--q--\r\n").encode())
 PY
 grep -h '^relations = ' schemas/forms/*.toml | sed 's/^relations = "//; s/"$//' > $c/relations/form.txt
 printf '(1) ≥ (2) + (3)；(4) ≤ (5)' > $c/relations/sum.txt

@@ -571,14 +571,24 @@ pub struct AuditArgs {
 pub struct InboxArgs {
     /// 邮件来源：.eml 文件、Maildir 目录（含 cur、new）、放 .eml 文件的目录，或 mbox 文件
     /// （Foxmail、Thunderbird 导出）
-    #[arg(required = true, value_name = "SOURCE")]
+    #[arg(required_unless_present = "imap", value_name = "SOURCE")]
     pub sources: Vec<PathBuf>,
+    /// 读取邮件服务器上的邮箱：imaps://用户名@主机[:993]/文件夹，或 imap://用户名@主机[:143]/文件夹
+    /// （须支持 STARTTLS）；文件夹默认 INBOX。只取未标记“已处理”的邮件，处理后标记（$YuebaoProcessed），
+    /// 不改变已读状态。密码取自环境变量 YUEBAO_IMAP_PASSWORD、--password-stdin，或提示输入
+    #[arg(long, value_name = "URL")]
+    pub imap: Option<String>,
+    /// 持续运行：每隔这么多分钟再读一次（可带小数）；Ctrl-C 停止
+    #[arg(long, value_name = "MINUTES", value_parser = parse_minutes)]
+    pub watch: Option<f64>,
     /// 把给发件人的回信（.eml）写入此目录
     #[arg(long, value_name = "DIR")]
     pub outbox: Option<PathBuf>,
     /// 回信的发件地址
     #[arg(long, value_name = "ADDRESS", default_value = "月报系统 <yuebao@localhost>")]
     pub reply_from: String,
+    #[command(flatten)]
+    pub servers: MailServerArgs,
     /// 输出格式
     #[arg(long, value_enum, default_value = "text")]
     pub format: OutputFormat,
@@ -586,6 +596,29 @@ pub struct InboxArgs {
     pub store: StoreArgs,
     #[command(flatten)]
     pub limits: crate::limits::Limits,
+}
+
+/// How `inbox` and `remind` reach the city's mail servers.
+#[derive(Debug, Args, Clone)]
+pub struct MailServerArgs {
+    /// 经邮件服务器发出：smtps://用户名@主机[:465]，或 smtp://用户名@主机[:587]（须支持 STARTTLS）。
+    /// 密码取自环境变量 YUEBAO_SMTP_PASSWORD、--password-stdin，或提示输入。
+    /// 未能发出的邮件留在库中，下次运行时补发，不会重复发送
+    #[arg(long, value_name = "URL")]
+    pub smtp: Option<String>,
+    /// 另外信任此 PEM 文件中的根证书（单位自建邮件服务器的证书）
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// 从标准输入读取密码，每行一个（同时用 --imap 和 --smtp 时先 IMAP 后 SMTP）
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+fn parse_minutes(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(m) if m.is_finite() && m >= 0.01 => Ok(m),
+        _ => Err(format!("“{s}”不是有效的分钟数（至少 0.01）")),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -600,8 +633,10 @@ pub struct RemindArgs {
     #[arg(long, value_enum, default_value_t = StatusLevel::County)]
     pub level: StatusLevel,
     /// 把催报邮件（.eml）写入此目录
-    #[arg(long, value_name = "DIR", required_unless_present = "dry_run")]
+    #[arg(long, value_name = "DIR", required_unless_present_any = ["dry_run", "smtp"])]
     pub outbox: Option<PathBuf>,
+    #[command(flatten)]
+    pub servers: MailServerArgs,
     /// 只列出会发给谁、发什么，不写邮件、不记审计日志
     #[arg(long)]
     pub dry_run: bool,

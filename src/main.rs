@@ -13,41 +13,8 @@ fn main() -> ExitCode {
     match yuebao::run(cli) {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
-            eprintln!("错误：{}", in_chinese(&e));
+            eprintln!("错误：{}", yuebao::in_chinese(&e));
             ExitCode::from(2)
         }
-    }
-}
-
-/// The error and its causes, one after another as `{:#}` would give them, but with the
-/// operating system's words for a failed read or write (English, whatever the locale) said in
-/// Chinese: every command that reads a file the user named reports through here.
-fn in_chinese(e: &anyhow::Error) -> String {
-    e.chain()
-        .map(|cause| match cause.downcast_ref::<std::io::Error>() {
-            Some(io) => io_words(io),
-            None => cause.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("：")
-}
-
-fn io_words(e: &std::io::Error) -> String {
-    use std::io::ErrorKind as K;
-    let words = match e.kind() {
-        K::NotFound => "找不到该文件或目录",
-        K::PermissionDenied => "没有读写权限",
-        K::AlreadyExists => "已经存在",
-        K::IsADirectory => "这是一个目录，不是文件",
-        K::NotADirectory => "路径中有一段不是目录",
-        K::StorageFull => "磁盘已满",
-        K::ReadOnlyFilesystem => "文件系统只读",
-        K::InvalidData | K::UnexpectedEof => "文件内容不完整或无法读取",
-        _ => "",
-    };
-    match (words, e.raw_os_error()) {
-        ("", Some(code)) => format!("读写失败（系统错误码 {code}）"),
-        ("", None) => "读写失败".to_string(),
-        (w, _) => w.to_string(),
     }
 }

@@ -5,6 +5,8 @@
 
 use super::Clock;
 use crate::cli::{InboxArgs, OutputFormat};
+use crate::mail::imap::Fetched;
+use crate::mail::relay::{Relay, ServerUrl};
 use crate::mail::{self, ArrivalSource, Incoming, Skipped};
 use crate::schema::Schemas;
 use crate::workflow::{Actor, Channel, MailMessage, MailOrigin, SubStatus, SubmitOutcome, Upload, Workflow, WorkflowError};
@@ -76,6 +78,8 @@ struct Summary {
     not_submitted: usize,
     replies: usize,
     attention: usize,
+    /// What the relay took this run (`--smtp`): replies, and anything left from earlier runs.
+    sent: Option<mail::relay::Flushed>,
     results: Vec<MessageResult>,
 }
 
@@ -92,19 +96,94 @@ impl Summary {
 }
 
 pub fn run(args: &InboxArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
-    let raws = mail::read_sources(&args.sources)?;
+    // The passwords are asked for once, before the first round.
+    let imap = match &args.imap {
+        Some(text) => {
+            let url = ServerUrl::parse(text, ("imaps", 993), ("imap", 143))?;
+            let pw = super::mail_password("YUEBAO_IMAP_PASSWORD", "IMAP", &url, args.servers.password_stdin)?;
+            Some((url, pw))
+        }
+        None => None,
+    };
+    let relay = super::relay(&args.servers, &args.reply_from)?;
+    let Some(minutes) = args.watch else {
+        return round(args, schemas, clock, imap.as_ref(), relay.as_ref());
+    };
+    // Keeps polling: a round that fails (the server down, the disk full) is reported and the
+    // next one tried; the clock moves on from `--now` (or the present) by the time elapsed.
+    let started = std::time::Instant::now();
+    for n in 1.. {
+        let now = clock.now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+        println!("== 第 {n} 轮（{}）", crate::time::label(now));
+        if let Err(e) = round(args, schemas, &Clock { now }, imap.as_ref(), relay.as_ref()) {
+            eprintln!("本轮失败：{}；{minutes} 分钟后重试", crate::in_chinese(&e));
+        }
+        std::thread::sleep(std::time::Duration::from_secs_f64(minutes * 60.0));
+    }
+    Ok(0)
+}
+
+/// One reading of every source: each new message handled, the queue sent, the summary printed.
+fn round(args: &InboxArgs, schemas: &Schemas, clock: &Clock, imap: Option<&(ServerUrl, String)>, relay: Option<&Relay>) -> anyhow::Result<i32> {
     let mut store = super::open_store(&args.store)?;
     let mut wf = Workflow::new(&mut store, schemas, clock.now);
     if let Some(dir) = &args.outbox {
         super::ensure_dir(dir)?;
     }
-    let mut sum = Summary::default();
-    for raw in &raws {
-        sum.messages += 1;
-        let Some(inc) = mail::read_message(&raw.bytes, &args.limits) else {
-            sum.attention += 1;
-            sum.results.push(MessageResult {
-                origin: raw.origin.clone(),
+    let mut run = Run {
+        args,
+        schemas,
+        clock,
+        relay: relay.is_some(),
+        sum: Summary::default(),
+    };
+    for raw in mail::read_sources(&args.sources)? {
+        let inc = mail::read_message(&raw.bytes, &args.limits);
+        run.take(&mut wf, raw.origin, inc)?;
+    }
+    if let Some((url, password)) = imap {
+        let mut mailbox = mail::imap::Mailbox::open(url, password, args.servers.ca_file.as_deref())?;
+        for uid in mailbox.unprocessed()? {
+            let inc = match mailbox.fetch(uid, mail::MAX_MESSAGE_BYTES)? {
+                Fetched::Message(bytes) => mail::read_message(&bytes, &args.limits),
+                Fetched::TooLarge { size, header } => mail::read_oversize(&header, size),
+                Fetched::Gone => continue,
+            };
+            run.take(&mut wf, format!("{} 第 {uid} 封", mailbox.label), inc)?;
+            // Marked only once the store holds it: a crash in between finds it handled next time.
+            mailbox.mark(uid)?;
+        }
+        mailbox.logout();
+    }
+    let mut sum = run.sum;
+    if let Some(relay) = relay {
+        sum.sent = Some(mail::relay::flush(&mut wf, &Actor::operator(None), relay)?);
+    }
+    match args.format {
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&sum)?),
+        OutputFormat::Text => print!("{}", text(&sum)),
+    }
+    Ok(i32::from(sum.attention > 0 || sum.rejected > 0 || sum.pending > 0 || sum.not_submitted > 0))
+}
+
+/// One round's settings and what it has done so far.
+struct Run<'a> {
+    args: &'a InboxArgs,
+    schemas: &'a Schemas,
+    clock: &'a Clock,
+    /// Replies go to the relay's queue (`--smtp`).
+    relay: bool,
+    sum: Summary,
+}
+
+impl Run<'_> {
+    /// One message, read (None: not a message at all), unless it was handled before.
+    fn take(&mut self, wf: &mut Workflow<'_>, origin: String, inc: Option<Incoming>) -> anyhow::Result<()> {
+        self.sum.messages += 1;
+        let Some(inc) = inc else {
+            self.sum.attention += 1;
+            self.sum.results.push(MessageResult {
+                origin,
                 key: String::new(),
                 from: None,
                 subject: String::new(),
@@ -115,32 +194,22 @@ pub fn run(args: &InboxArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Result
                 attention: Some("不是电子邮件（没有邮件头），未处理".into()),
                 reply: None,
             });
-            continue;
+            return Ok(());
         };
         if wf.mail_handled(&inc.key)?.is_some() {
-            sum.already_handled += 1;
-            continue;
+            self.sum.already_handled += 1;
+            return Ok(());
         }
-        let result = handle(&mut wf, schemas, args, clock, raw.origin.clone(), &inc, &mut sum)?;
-        sum.results.push(result);
+        let result = handle(self, wf, origin, &inc)?;
+        self.sum.results.push(result);
+        Ok(())
     }
-    match args.format {
-        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&sum)?),
-        OutputFormat::Text => print!("{}", text(&sum)),
-    }
-    Ok(i32::from(sum.attention > 0 || sum.rejected > 0 || sum.pending > 0 || sum.not_submitted > 0))
 }
 
 /// One message: its sheets handed in, its reply written, and it recorded as handled.
-fn handle(
-    wf: &mut Workflow<'_>,
-    schemas: &Schemas,
-    args: &InboxArgs,
-    clock: &Clock,
-    origin: String,
-    inc: &Incoming,
-    sum: &mut Summary,
-) -> anyhow::Result<MessageResult> {
+fn handle(run: &mut Run<'_>, wf: &mut Workflow<'_>, origin: String, inc: &Incoming) -> anyhow::Result<MessageResult> {
+    let (schemas, args, clock, relay) = (run.schemas, run.args, run.clock, run.relay);
+    let sum = &mut run.sum;
     let sender = inc.from.clone();
     let contact = match &sender {
         Some(a) => wf.contact_of(a)?,
@@ -244,7 +313,8 @@ fn handle(
         attention,
         reply: None,
     };
-    if let (Some(dir), Some(to)) = (&args.outbox, &sender) {
+    let mut queued = None;
+    if let Some(to) = sender.as_ref().filter(|_| args.outbox.is_some() || relay) {
         let reply = mail::reply::Reply {
             to: to.clone(),
             subject: format!("回复：{}", if inc.subject.is_empty() { "报表" } else { &inc.subject }),
@@ -255,10 +325,16 @@ fn handle(
             message_id: awaiting_note(&result, &inc.key),
         };
         let bytes = reply.eml(&args.reply_from).map_err(anyhow::Error::msg)?;
-        let path = dir.join(format!("回信-{}.eml", &crate::text::sha256_hex(inc.key.as_bytes())[..16]));
-        std::fs::write(&path, bytes).with_context(|| format!("无法写入回信 {}", path.display()))?;
         sum.replies += 1;
-        result.reply = Some(path.display().to_string());
+        if let Some(dir) = &args.outbox {
+            let path = dir.join(format!("回信-{}.eml", &crate::text::sha256_hex(inc.key.as_bytes())[..16]));
+            std::fs::write(&path, &bytes).with_context(|| format!("无法写入回信 {}", path.display()))?;
+            result.reply = Some(path.display().to_string());
+        }
+        if relay {
+            result.reply.get_or_insert_with(|| format!("致 {to}（经邮件服务器发出）"));
+            queued = Some(mail::relay::outgoing(format!("reply:{}", inc.key), to, &reply.subject, bytes, clock.now));
+        }
     }
     let outcome = outcome_sentence(&result);
     wf.record_mail(
@@ -272,6 +348,7 @@ fn handle(
             processed_at: clock.now,
             outcome,
         },
+        queued.as_ref(),
     )?;
     Ok(result)
 }
@@ -533,5 +610,21 @@ fn text(sum: &Summary) -> String {
         "\n共读取 {} 封邮件（已处理过而跳过 {}）：提交附件 {} 个（已接收 {}，待说明 {}，退回 {}），未提交 {}；写出回信 {} 封；需人工处理 {} 封。\n",
         sum.messages, sum.already_handled, sum.attachments_submitted, sum.accepted, sum.pending, sum.rejected, sum.not_submitted, sum.replies, sum.attention
     ));
+    if let Some(f) = &sum.sent {
+        out.push_str(&sent_line(f));
+    }
+    out
+}
+
+/// What the relay took, and what stays queued and why.
+pub fn sent_line(f: &mail::relay::Flushed) -> String {
+    let mut out = format!("经邮件服务器发出 {} 封", f.sent);
+    if f.failed > 0 {
+        out.push_str(&format!("；未能发出 {} 封，留在库中，下次运行时补发", f.failed));
+    }
+    out.push_str("。\n");
+    for e in &f.errors {
+        out.push_str(&format!("  {e}\n"));
+    }
     out
 }

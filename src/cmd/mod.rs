@@ -43,6 +43,39 @@ pub fn hints(region: Option<String>, period: Option<crate::period::Period>, limi
     }
 }
 
+/// A mail server's password: its environment variable, else one line of standard input
+/// (`--password-stdin`), else a prompt without echo. Never printed, logged or stored.
+pub fn mail_password(env: &str, what: &str, url: &crate::mail::relay::ServerUrl, from_stdin: bool) -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if let Ok(p) = std::env::var(env)
+        && !p.is_empty()
+    {
+        return Ok(p);
+    }
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).context("无法从标准输入读取密码")?;
+        let p = line.trim_end_matches(['\r', '\n']).to_string();
+        anyhow::ensure!(!p.is_empty(), "标准输入中没有 {what} 的密码（--password-stdin 每行一个）");
+        return Ok(p);
+    }
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password(format!("{what} {} 的密码：", url.label())).context("无法读取密码");
+    }
+    anyhow::bail!("没有 {what} 的密码：请设置环境变量 {env}，或用 --password-stdin 从标准输入给出，或在终端中运行以便输入")
+}
+
+/// The city's outgoing server for `--smtp`, its password asked for now.
+pub fn relay(args: &crate::cli::MailServerArgs, from: &str) -> anyhow::Result<Option<crate::mail::relay::Relay>> {
+    let Some(text) = &args.smtp else { return Ok(None) };
+    let url = crate::mail::relay::ServerUrl::parse(text, ("smtps", 465), ("smtp", 587))?;
+    let password = match &url.user {
+        Some(_) => Some(mail_password("YUEBAO_SMTP_PASSWORD", "SMTP", &url, args.password_stdin)?),
+        None => None,
+    };
+    Ok(Some(crate::mail::relay::Relay::new(&url, password.as_deref(), args.ca_file.as_deref(), from)?))
+}
+
 /// The command line's "now": `--now`, else the present, in Beijing time.
 #[derive(Debug, Clone, Copy)]
 pub struct Clock {

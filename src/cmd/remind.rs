@@ -20,6 +20,7 @@ pub fn run(args: &RemindArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
     };
     let doc = wf.status_doc(&actor, scope, args.period, listing)?;
     let contacts = wf.contacts(&actor)?;
+    let relay = if args.dry_run { None } else { super::relay(&args.servers, &args.from)? };
     if let Some(dir) = args.outbox.as_ref().filter(|_| !args.dry_run) {
         super::ensure_dir(dir)?;
     }
@@ -35,7 +36,7 @@ pub fn run(args: &RemindArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
         if args.dry_run {
             continue;
         }
-        let dir = args.outbox.as_ref().context("没有给出 --outbox")?;
+        let mut mails = Vec::new();
         for (i, addr) in to.iter().enumerate() {
             let reminder = crate::mail::reply::Reply {
                 to: addr.to_string(),
@@ -47,12 +48,26 @@ pub fn run(args: &RemindArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
                 message_id: None,
             };
             let bytes = reminder.eml(&args.from).map_err(anyhow::Error::msg)?;
-            let path = dir.join(format!("催报-{}-{}-{}.eml", args.period, chase.code, i + 1));
-            std::fs::write(&path, bytes).with_context(|| format!("无法写入 {}", path.display()))?;
+            if let Some(dir) = &args.outbox {
+                let path = dir.join(format!("催报-{}-{}-{}.eml", args.period, chase.code, i + 1));
+                std::fs::write(&path, &bytes).with_context(|| format!("无法写入 {}", path.display()))?;
+            }
+            if relay.is_some() {
+                // One reminder per region, address and day: a second run the same day sends
+                // nothing new, while what the relay did not take is sent then.
+                let key = format!("remind:{}/{}/{addr}/{}", args.period, chase.code, clock.now.format("%Y-%m-%d"));
+                mails.push(crate::mail::relay::outgoing(key, addr, &reminder.subject, bytes, clock.now));
+            }
         }
-        wf.remind(&actor, &chase.code, args.period)?;
+        wf.remind_by_mail(&actor, &chase.code, args.period, &mails)?;
     }
-    let verb = if args.dry_run { "将发出" } else { "已写出" };
+    let verb = if args.dry_run {
+        "将发出"
+    } else if relay.is_some() {
+        "已排入发送队列"
+    } else {
+        "已写出"
+    };
     println!(
         "\n催报名单 {} 个，{verb}催报邮件 {sent} 个地区{}",
         doc.chase.len(),
@@ -62,5 +77,9 @@ pub fn run(args: &RemindArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
             format!("；通讯录中没有邮箱、需电话催报的：{}", without.join("、"))
         }
     );
+    if let Some(relay) = &relay {
+        let flushed = crate::mail::relay::flush(&mut wf, &actor, relay)?;
+        print!("{}", super::inbox::sent_line(&flushed));
+    }
     Ok(0)
 }

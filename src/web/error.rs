@@ -65,7 +65,7 @@ impl From<WorkflowError> for ApiError {
     fn from(e: WorkflowError) -> ApiError {
         let m = e.to_string();
         match e {
-            WorkflowError::OutOfScope { .. } | WorkflowError::NotYours { .. } => ApiError::Forbidden(m),
+            WorkflowError::OutOfScope { .. } | WorkflowError::NotYours { .. } | WorkflowError::MailFromCliOnly => ApiError::Forbidden(m),
             WorkflowError::NoSuchSubmission { .. } => ApiError::NotFound(m),
             WorkflowError::NotComparable { .. } => ApiError::BadRequest(m),
             WorkflowError::MissingBytes { .. } => ApiError::Internal(m),

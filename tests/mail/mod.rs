@@ -3,6 +3,8 @@
 //! nested multiparts, a forwarded message, a zip whose member name is GBK, a PDF, no attachment
 //! at all. Read from a Maildir, an mbox and a lone `.eml`; read twice.
 
+mod servers;
+
 use crate::support::*;
 use std::path::{Path, PathBuf};
 

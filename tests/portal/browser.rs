@@ -9,7 +9,7 @@
 //! Without a browser the test says so and passes, except under CI (`CI=true`), where a missing
 //! browser is a failure: `.ci/run` installs it.
 
-use super::{Server, accounts};
+use super::{Server, accounts, add_user};
 use crate::support::*;
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::path::{Path, PathBuf};
@@ -524,6 +524,52 @@ fn a_county_uploads_its_year_workbook_and_a_sheet_with_subtotals() {
     assert_eq!(history(&data, "371311", "2026-10").len(), 2);
     let row = rollup_row_from_store(&data, &d.path().join("r"), "2026-10", "371300", "371302");
     assert_eq!(row["values"][0], default_sums()[0] + 10, "{row:#}");
+}
+
+/// The city's 系统管理员 keeps the address book that tells whose sheet a mail is: an address
+/// entered in the form on the accounts page is listed there, and `contacts list` has it.
+#[test]
+fn an_admin_keeps_the_address_book_in_the_browser() {
+    let Some((driver_program, chrome)) = browser() else { return };
+    let d = tmp();
+    let data = d.path().join("data");
+    accounts(&data);
+    add_user(&data, "ly-admin", "临沂市", "admin", "Admin-ly-1");
+    let (_server, base, driver) = portal_and_driver(&data, &driver_program);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let admin = driver.session(&chrome).await;
+        sign_in(&admin, &base, "ly-admin", "Admin-ly-1").await;
+        admin.goto(&format!("{base}/users")).await.unwrap();
+        let form = wait_for(&admin, "section.contacts form").await;
+        form.find(Locator::XPath(".//select[@name='region']/option[contains(., '罗庄区')]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        form.find(Locator::Css("input[name=name]")).await.unwrap().send_keys("李强").await.unwrap();
+        form.find(Locator::Css("input[name=email]"))
+            .await
+            .unwrap()
+            .send_keys("LuoZhuang@County.Example")
+            .await
+            .unwrap();
+        form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+        let list = text_with(&admin, "table.contacts", "罗庄区").await;
+        let row = list.lines().find(|l| l.contains("罗庄区")).unwrap_or_default();
+        assert!(row.contains("李强") && row.contains("luozhuang@county.example"), "{list}");
+        assert!(text_of(&admin, "section.contacts h2").await.contains("通讯录（1）"));
+        shot(&admin, "16-admin-contacts").await;
+        admin.close().await.unwrap();
+    });
+    let listed = yuebao(&["contacts", "list", "--data", s(&data)]);
+    ok(&listed);
+    assert!(
+        listed.stdout.contains("luozhuang@county.example") && listed.stdout.contains("罗庄区"),
+        "{}",
+        listed.stdout
+    );
 }
 
 async fn texts_of(cells: &[fantoccini::elements::Element]) -> Vec<String> {

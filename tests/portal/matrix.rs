@@ -82,6 +82,7 @@ POST /report                                    | A D D   | A D D A | A A | A D 
 GET  /annual/download?region={R}&year=2026      | A D D   | A D D A | A A | A D D A | D D D D | D D D D | L L | L L
 POST /users                                     | D D D   | D D D D | D D | A D D A | A D D A | D D D D | L L | L L
 POST /users/{U}/enable                          | D D D   | D D D D | D D | A D D A | A D D A | D D D D | L L | L L
+POST /users/contacts                            | D D D   | D D D D | D D | A D D A | A D D A | D D D D | L L | L L
 POST /password                                  | A X X   | A X X X | A X | A X X X | A X X X | A X X X | L X | L X
 GET  /api/me                                    | A X X   | A X X X | A X | A X X X | A X X X | A X X X | L X | L X
 POST /api/password                              | A X X   | A X X X | A X | A X X X | A X X X | A X X X | L X | L X
@@ -385,6 +386,10 @@ fn every_endpoint_every_role_every_relation() {
                         ],
                     ),
                     ("POST", "/users/{U}/enable") => c.post_form(&path, &[]),
+                    ("POST", "/users/contacts") => c.post_form(
+                        &path,
+                        &[("region", region), ("name", "王芳"), ("email", &format!("mx-{k}-{rel}@county.example"))],
+                    ),
                     ("POST", "/password") => c.post_form(
                         &path,
                         &[("current", "not-the-password"), ("password", "New-pass-word-1"), ("confirm", "New-pass-word-1")],

@@ -26,6 +26,8 @@ pub enum Subject {
     Contact(String),
     /// A message `inbox` has handled.
     Mail(String),
+    /// A message queued for the relay (a reply or a reminder).
+    Outgoing(String),
 }
 
 impl Subject {
@@ -38,6 +40,7 @@ impl Subject {
             Subject::User(name) => format!("user:{name}"),
             Subject::Contact(email) => format!("contact:{email}"),
             Subject::Mail(key) => format!("mail:{key}"),
+            Subject::Outgoing(key) => format!("outgoing:{key}"),
         }
     }
 
@@ -50,6 +53,7 @@ impl Subject {
             Some(("user", name)) => format!("账号“{name}”"),
             Some(("contact", email)) => format!("通讯录中的“{email}”"),
             Some(("mail", key)) => format!("邮件“{key}”的处理记录"),
+            Some(("outgoing", key)) => format!("待发邮件“{key}”"),
             _ => format!("记录“{key}”"),
         }
     }
@@ -57,7 +61,7 @@ impl Subject {
 
 /// Each table of facts: its subject's kind, and the row's content in a fixed order (the last
 /// column of the SELECT is the subject's key).
-const TABLES: [(&str, &str); 6] = [
+const TABLES: [(&str, &str); 7] = [
     (
         "submission",
         "SELECT s.id, s.region, s.period, s.file_name, s.sha256, s.submitted_by, s.received_at, s.imported_at, s.note, s.status,
@@ -69,6 +73,10 @@ const TABLES: [(&str, &str); 6] = [
     (
         "mail",
         "SELECT key, message_id, sender, subject, received_at, processed_at, outcome, key FROM mail_messages",
+    ),
+    (
+        "outgoing",
+        "SELECT key, recipient, subject, message, queued_at, sent_at, key FROM outgoing_mail",
     ),
     ("review", "SELECT id, region, period, action, submission_id, by, at, reason, id FROM reviews"),
     ("baseline", "SELECT id, region, value, source, set_at, set_by, id FROM baselines"),
@@ -145,6 +153,7 @@ pub(super) fn fact(conn: &Connection, file: &Path, subject: &Subject) -> Result<
         Subject::User(name) => ("user", " WHERE username = ?1", name.clone().into()),
         Subject::Contact(email) => ("contact", " WHERE email = ?1", email.clone().into()),
         Subject::Mail(key) => ("mail", " WHERE key = ?1", key.clone().into()),
+        Subject::Outgoing(key) => ("outgoing", " WHERE key = ?1", key.clone().into()),
     };
     let sql = format!("{}{filter}", table_of(kind));
     let mut st = conn.prepare_cached(&sql).map_err(sql_err(file))?;

@@ -259,6 +259,22 @@ fn migrations() -> Migrations<'static> {
                 outcome      TEXT NOT NULL
             ) STRICT;",
         ),
+        // Mail sent through a relay (`--smtp`): queued in the transaction that decided to send
+        // it, marked sent when the relay has taken it; a failed attempt leaves it queued for the
+        // next run. The key names what it answers, so the same reply is never queued twice.
+        M::up(
+            "CREATE TABLE outgoing_mail (
+                key        TEXT PRIMARY KEY,
+                recipient  TEXT NOT NULL,
+                subject    TEXT NOT NULL,
+                message    BLOB NOT NULL,
+                queued_at  TEXT NOT NULL,
+                sent_at    TEXT,
+                attempts   INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT
+            ) STRICT;
+            CREATE INDEX outgoing_mail_unsent ON outgoing_mail (queued_at) WHERE sent_at IS NULL;",
+        ),
     ])
 }
 
@@ -372,6 +388,21 @@ pub struct MailMessage {
     pub received_at: Option<DateTime<FixedOffset>>,
     pub processed_at: DateTime<FixedOffset>,
     pub outcome: String,
+}
+
+/// A message to send through the relay: a reply or a reminder, as the `.eml` it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// What it answers (`reply:<message key>`, `remind:<period>/<region>/<address>/<date>`).
+    pub key: String,
+    pub recipient: String,
+    pub subject: String,
+    pub message: Vec<u8>,
+    pub queued_at: DateTime<FixedOffset>,
+    pub sent_at: Option<DateTime<FixedOffset>>,
+    /// Attempts that failed, and the last one's reason.
+    pub attempts: i64,
+    pub last_error: Option<String>,
 }
 
 /// One upload as stored.
@@ -1004,6 +1035,29 @@ impl Txn<'_> {
         Ok(())
     }
 
+    /// Queues a message for the relay; false when one with its key is already queued or sent.
+    pub fn queue_mail(&self, m: &Outgoing) -> Result<bool, StoreError> {
+        let n = self
+            .tx
+            .execute(
+                "INSERT OR IGNORE INTO outgoing_mail (key, recipient, subject, message, queued_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![m.key, m.recipient, m.subject, m.message, stamp(m.queued_at)],
+            )
+            .map_err(self.sql())?;
+        Ok(n == 1)
+    }
+
+    /// Marks a queued message as taken by the relay.
+    pub fn mark_sent(&self, key: &str, at: DateTime<FixedOffset>) -> Result<(), StoreError> {
+        self.tx
+            .execute(
+                "UPDATE outgoing_mail SET sent_at = ?2 WHERE key = ?1 AND sent_at IS NULL",
+                params![key, stamp(at)],
+            )
+            .map_err(self.sql())?;
+        Ok(())
+    }
+
     /// Records a region's baseline; returns its id.
     pub fn set_baseline(&self, region: &str, value: i64, source: &str, at: DateTime<FixedOffset>, by: Option<&str>) -> Result<i64, StoreError> {
         self.tx
@@ -1256,6 +1310,57 @@ impl Store {
             .query_row("SELECT id FROM submissions WHERE mail_key = ?1", [mail_key], |r| r.get(0))
             .optional()
             .map_err(self.sql())
+    }
+
+    /// The messages queued for the relay and not yet sent, oldest first.
+    pub fn unsent_mail(&self) -> Result<Vec<Outgoing>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT key, recipient, subject, message, queued_at, sent_at, attempts, last_error
+                 FROM outgoing_mail WHERE sent_at IS NULL ORDER BY queued_at, key",
+            )
+            .map_err(self.sql())?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    Outgoing {
+                        key: r.get(0)?,
+                        recipient: r.get(1)?,
+                        subject: r.get(2)?,
+                        message: r.get(3)?,
+                        queued_at: DateTime::default(),
+                        sent_at: None,
+                        attempts: r.get(6)?,
+                        last_error: r.get(7)?,
+                    },
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(self.sql())?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (mut m, queued) = row.map_err(self.sql())?;
+            m.queued_at = DateTime::parse_from_rfc3339(&queued).map_err(|e| StoreError::Corrupt {
+                file: self.file.clone(),
+                id: 0,
+                what: format!("待发邮件 {} 的时间“{queued}”无法识别（{e}）", m.key),
+            })?;
+            out.push(m);
+        }
+        Ok(out)
+    }
+
+    /// Counts a failed attempt to send a queued message, and why (not a fact: the message
+    /// stays as it was queued).
+    pub fn mail_attempt_failed(&self, key: &str, error: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE outgoing_mail SET attempts = attempts + 1, last_error = ?2 WHERE key = ?1",
+                params![key, error],
+            )
+            .map_err(self.sql())?;
+        Ok(())
     }
 
     /// Whether `inbox` has handled the message with this key.

@@ -222,10 +222,17 @@ impl Workflow<'_> {
     /// `actor` copied (or sent) the 催报 reminder to `region` for `period`: recorded, for those
     /// who review it.
     pub fn remind(&mut self, actor: &Actor, region: &str, period: crate::period::Period) -> Result<(), WorkflowError> {
+        let (code, text) = self.reminder_entry(actor, region, period)?;
+        self.record(actor, Event::Reminder, Some(&code), &text)
+    }
+
+    /// Whom a 催报 goes to and what its entry says, once `actor` may send it.
+    pub(crate) fn reminder_entry(&self, actor: &Actor, region: &str, period: crate::period::Period) -> Result<(String, String), WorkflowError> {
         let r = self.region(region)?;
         self.allow(actor, Action::Review, r)?;
-        let text = format!("向{}发出{}报表催报提醒", self.schemas.regions.display(r), period.label());
-        let code = r.code.clone();
-        self.record(actor, Event::Reminder, Some(&code), &text)
+        Ok((
+            r.code.clone(),
+            format!("向{}发出{}报表催报提醒", self.schemas.regions.display(r), period.label()),
+        ))
     }
 }

@@ -4,7 +4,7 @@
 use super::audit::{Event, entry};
 use super::{Action, Actor, Workflow, WorkflowError};
 use crate::store::facts::Subject;
-use crate::store::{Contact, MailMessage};
+use crate::store::{Contact, MailMessage, Outgoing};
 
 /// One line of an address book being imported.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,8 +74,10 @@ impl Workflow<'_> {
         Ok(self.store.mail_handled(key)?)
     }
 
-    /// Records a message as handled, with what became of it, in the audit chain.
-    pub fn record_mail(&mut self, actor: &Actor, m: &MailMessage) -> Result<(), WorkflowError> {
+    /// Records a message as handled, with what became of it, in the audit chain; with its reply
+    /// queued for the relay in the same transaction when it is to be sent, so that a handled
+    /// message's reply is never lost between the two.
+    pub fn record_mail(&mut self, actor: &Actor, m: &MailMessage, reply: Option<&Outgoing>) -> Result<(), WorkflowError> {
         let tx = self.store.begin()?;
         tx.record_mail(m)?;
         let text = format!(
@@ -85,7 +87,67 @@ impl Workflow<'_> {
             m.outcome
         );
         tx.audit_fact(&entry(actor, Event::Mail, None, &text, self.now), &Subject::Mail(m.key.clone()))?;
+        if let Some(r) = reply {
+            queue(&tx, actor, r, None, self.now)?;
+        }
         tx.commit()?;
         Ok(())
     }
+
+    /// A 催报 sent by mail: recorded as the portal's copy is, with each message queued for the
+    /// relay in the same transaction. A reminder already queued under the same key (the same
+    /// region, address and day) is not queued again.
+    pub fn remind_by_mail(&mut self, actor: &Actor, region: &str, period: crate::period::Period, mails: &[Outgoing]) -> Result<usize, WorkflowError> {
+        let (code, text) = self.reminder_entry(actor, region, period)?;
+        let tx = self.store.begin()?;
+        tx.audit(&entry(actor, Event::Reminder, Some(&code), &text, self.now))?;
+        let mut queued = 0;
+        for m in mails {
+            queued += usize::from(queue(&tx, actor, m, Some(&code), self.now)?);
+        }
+        tx.commit()?;
+        Ok(queued)
+    }
+
+    /// The messages waiting for the relay, oldest first: the command line's alone.
+    pub fn unsent_mail(&self, actor: &Actor) -> Result<Vec<Outgoing>, WorkflowError> {
+        operator_only(actor)?;
+        Ok(self.store.unsent_mail()?)
+    }
+
+    /// The relay has taken a queued message: marked sent, in the audit chain.
+    pub fn mail_sent(&mut self, actor: &Actor, m: &Outgoing) -> Result<(), WorkflowError> {
+        operator_only(actor)?;
+        let tx = self.store.begin()?;
+        tx.mark_sent(&m.key, self.now)?;
+        let text = format!("邮件已发出：致 {}，“{}”", m.recipient, m.subject);
+        tx.audit_fact(&entry(actor, Event::Mail, None, &text, self.now), &Subject::Outgoing(m.key.clone()))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The relay refused or could not be reached: the message stays queued for the next run.
+    pub fn mail_attempt_failed(&mut self, actor: &Actor, m: &Outgoing, error: &str) -> Result<(), WorkflowError> {
+        operator_only(actor)?;
+        Ok(self.store.mail_attempt_failed(&m.key, error)?)
+    }
+}
+
+/// Mail goes out from the command line (`inbox`, `remind`), not from an account of the portal.
+fn operator_only(actor: &Actor) -> Result<(), WorkflowError> {
+    if actor.role == super::Role::Operator {
+        Ok(())
+    } else {
+        Err(WorkflowError::MailFromCliOnly)
+    }
+}
+
+/// Queues one message and records it in the audit chain; false when its key was queued before.
+fn queue(tx: &crate::store::Txn<'_>, actor: &Actor, m: &Outgoing, region: Option<&str>, now: crate::time::Time) -> Result<bool, WorkflowError> {
+    if !tx.queue_mail(m)? {
+        return Ok(false);
+    }
+    let text = format!("邮件排入发送队列：致 {}，“{}”", m.recipient, m.subject);
+    tx.audit_fact(&entry(actor, Event::Mail, region, &text, now), &Subject::Outgoing(m.key.clone()))?;
+    Ok(true)
 }

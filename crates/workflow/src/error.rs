@@ -48,6 +48,8 @@ pub enum WorkflowError {
     Account(String),
     #[error("通讯录：{0}")]
     Contact(String),
+    #[error("邮件只能在命令行发送（yuebao inbox、yuebao remind）")]
+    MailFromCliOnly,
     #[error("{region}不是市：只有市把所辖县区的汇总表上报到省")]
     NotACity { region: String },
     #[error(transparent)]

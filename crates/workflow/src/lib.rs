@@ -22,7 +22,7 @@ pub mod view;
 pub mod year;
 
 /// The stored rows front ends render, named through the workflow.
-pub use crate::store::{Channel, Contact, MailMessage, Review, ReviewAction, SubStatus, Submission};
+pub use crate::store::{Channel, Contact, MailMessage, Outgoing, Review, ReviewAction, SubStatus, Submission};
 pub use error::WorkflowError;
 pub use review::{ReviewInfo, ReviewKind, ReviewOutcome, ReviewRequest};
 pub use scope::{Action, Actor, Role};
