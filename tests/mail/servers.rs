@@ -6,7 +6,7 @@
 
 use super::*;
 use mail_parser::MimeHeaders;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -215,26 +215,9 @@ fn flags(s: &mut ImapSession) -> Vec<(u32, Vec<String>)> {
     out
 }
 
-/// `yuebao ARGS` with `input` on its standard input.
-fn yuebao_stdin(dir: &Path, args: &[&str], input: &str, env: &[(&str, &str)]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_yuebao"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("YUEBAO_IMAP_PASSWORD")
-        .env_remove("YUEBAO_SMTP_PASSWORD")
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
+/// `yuebao ARGS` in `dir` with `input` on its standard input.
+fn yuebao_with(dir: &Path, args: &[&str], input: &str, env: &[(&str, &str)]) -> Run {
+    yuebao_stdin(dir, args, input, env).into()
 }
 
 fn imap_messages(dir: &Path) -> Vec<Vec<u8>> {
@@ -307,7 +290,7 @@ fn the_mailbox_on_an_imap_server_is_read_once_and_marked() {
     let base = ["--data", s(&data), "--now", NOW, "--ca-file", s(&ca)];
 
     // A wrong password: refused in Chinese, and the password appears nowhere.
-    let wrong = yuebao_stdin(dir, &[&["inbox", "--imap", &starttls, "--password-stdin"][..], &base].concat(), "not-it\n", &[]);
+    let wrong = yuebao_with(dir, &[&["inbox", "--imap", &starttls, "--password-stdin"][..], &base].concat(), "not-it\n", &[]);
     assert_eq!(wrong.code, 2, "{}", wrong.stderr);
     assert!(
         wrong.stderr.contains("登录失败") && wrong.stderr.contains("用户名或密码不正确"),
@@ -316,7 +299,7 @@ fn the_mailbox_on_an_imap_server_is_read_once_and_marked() {
     );
     assert!(!wrong.stderr.contains("not-it") && !wrong.stdout.contains("not-it"));
     // The server's certificate, not trusted without --ca-file: said so, nothing read.
-    let untrusted = yuebao_stdin(
+    let untrusted = yuebao_with(
         dir,
         &["inbox", "--imap", &implicit, "--data", s(&data), "--now", NOW],
         "",
@@ -331,7 +314,7 @@ fn the_mailbox_on_an_imap_server_is_read_once_and_marked() {
 
     // First run, STARTTLS, the password on standard input: all three read, stored, answered.
     let outbox = dir.join("out");
-    let first = yuebao_stdin(
+    let first = yuebao_with(
         dir,
         &[
             &["inbox", "--imap", &starttls, "--password-stdin", "--outbox", s(&outbox), "--format", "json"][..],
@@ -363,7 +346,7 @@ fn the_mailbox_on_an_imap_server_is_read_once_and_marked() {
 
     // Second run over TLS from the start, the password from the environment: nothing new.
     let env = [("YUEBAO_IMAP_PASSWORD", PASSWORD)];
-    let again = yuebao_stdin(dir, &[&["inbox", "--imap", &implicit, "--format", "json"][..], &base].concat(), "", &env);
+    let again = yuebao_with(dir, &[&["inbox", "--imap", &implicit, "--format", "json"][..], &base].concat(), "", &env);
     assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
     let sum: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
     assert_eq!((sum["messages"].as_i64(), sum["attachments_submitted"].as_i64()), (Some(0), Some(0)), "{sum:#}");
@@ -373,7 +356,7 @@ fn the_mailbox_on_an_imap_server_is_read_once_and_marked() {
     // recognised as handled, stored nothing, and marked.
     clerk.select(FOLDER_UTF7).unwrap();
     clerk.uid_store("1", "-FLAGS ($YuebaoProcessed)").unwrap();
-    let third = yuebao_stdin(dir, &[&["inbox", "--imap", &implicit, "--format", "json"][..], &base].concat(), "", &env);
+    let third = yuebao_with(dir, &[&["inbox", "--imap", &implicit, "--format", "json"][..], &base].concat(), "", &env);
     let sum: serde_json::Value = serde_json::from_str(&third.stdout).unwrap();
     assert_eq!((sum["messages"].as_i64(), sum["already_handled"].as_i64()), (Some(1), Some(1)), "{sum:#}");
     assert_eq!(sum["attachments_submitted"], 0);
@@ -508,7 +491,7 @@ fn replies_and_reminders_go_out_through_an_smtp_server_once_even_when_it_was_dow
     let base = ["--data", s(&data), "--now", NOW, "--ca-file", s(&ca)];
 
     // The relay is down: the messages are handled and their replies queued, none lost.
-    let down = yuebao_stdin(dir, &[&["inbox", s(&mails), "--smtp", &relay][..], &from, &base].concat(), "", &env);
+    let down = yuebao_with(dir, &[&["inbox", s(&mails), "--smtp", &relay][..], &from, &base].concat(), "", &env);
     assert_eq!(down.code, 1, "{}{}", down.stdout, down.stderr);
     assert!(
         down.stdout.contains("经邮件服务器发出 0 封") && down.stdout.contains("未能发出 3 封"),
@@ -532,7 +515,7 @@ fn replies_and_reminders_go_out_through_an_smtp_server_once_even_when_it_was_dow
         "--from",
         "临沂市人社局 <tjk@linyi.example>",
     ];
-    let r = yuebao_stdin(dir, &[&remind[..], &base].concat(), "", &env);
+    let r = yuebao_with(dir, &[&remind[..], &base].concat(), "", &env);
     assert!(
         r.stdout.contains("已排入发送队列催报邮件") && r.stdout.contains("未能发出"),
         "{}{}",
@@ -542,7 +525,7 @@ fn replies_and_reminders_go_out_through_an_smtp_server_once_even_when_it_was_dow
 
     // It is back: the next run (of either command) sends everything queued, once.
     smtpd.start();
-    let back = yuebao_stdin(dir, &[&["inbox", s(&mails), "--smtp", &relay][..], &from, &base].concat(), "", &env);
+    let back = yuebao_with(dir, &[&["inbox", s(&mails), "--smtp", &relay][..], &from, &base].concat(), "", &env);
     assert!(back.stdout.contains("已处理过而跳过 3"), "{}", back.stdout);
     let taken = smtpd.taken();
     let expected_reminders = r.stdout.matches("→").count();
@@ -575,18 +558,18 @@ fn replies_and_reminders_go_out_through_an_smtp_server_once_even_when_it_was_dow
     assert!(taken.iter().any(|(_, b)| parse(b).subject().is_some_and(|s| s.starts_with("【催报】"))));
 
     // Nothing is sent twice: another run of each sends nothing.
-    let quiet = yuebao_stdin(dir, &[&["inbox", s(&mails), "--smtp", &relay][..], &from, &base].concat(), "", &env);
+    let quiet = yuebao_with(dir, &[&["inbox", s(&mails), "--smtp", &relay][..], &from, &base].concat(), "", &env);
     assert!(
         quiet.stdout.contains("经邮件服务器发出 0 封") && !quiet.stdout.contains("未能发出"),
         "{}",
         quiet.stdout
     );
-    let r2 = yuebao_stdin(dir, &[&remind[..], &base].concat(), "", &env);
+    let r2 = yuebao_with(dir, &[&remind[..], &base].concat(), "", &env);
     assert!(r2.stdout.contains("经邮件服务器发出 0 封"), "{}{}", r2.stdout, r2.stderr);
     assert_eq!(smtpd.taken().len(), 3 + expected_reminders);
 
     // A wrong password: said in Chinese, the reminder stays queued for the next day's run.
-    let wrong = yuebao_stdin(
+    let wrong = yuebao_with(
         dir,
         &[&remind[..], &["--data", s(&data), "--now", "2026-11-26 10:00", "--ca-file", s(&ca)]].concat(),
         "",

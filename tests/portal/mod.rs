@@ -53,18 +53,8 @@ pub fn with_password(data: &Path, args: &[&str], password: &str) -> std::process
 
 /// As [`with_password`], with these environment variables set.
 pub fn with_password_env(data: &Path, args: &[&str], password: &str, env: &[(&str, &str)]) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_yuebao"))
-        .args(args)
-        .args(["--password-stdin", "--data", s(data)])
-        .env_remove("YUEBAO_DATA")
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-    child.wait_with_output().unwrap()
+    let args = [args, &["--password-stdin", "--data", s(data)]].concat();
+    yuebao_stdin(Path::new(env!("CARGO_MANIFEST_DIR")), &args, &format!("{password}\n"), env)
 }
 
 /// Adds an account with `yuebao user add … --password-stdin`.

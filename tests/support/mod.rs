@@ -60,6 +60,37 @@ pub fn yuebao_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     }
 }
 
+/// Runs `yuebao ARGS` in `dir` with `input` on its standard input and these environment
+/// variables set (the mail servers' passwords are taken from nowhere else).
+pub fn yuebao_stdin(dir: &Path, args: &[&str], input: &str, env: &[(&str, &str)]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yuebao"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("YUEBAO_DATA")
+        .env_remove("YUEBAO_IMAP_PASSWORD")
+        .env_remove("YUEBAO_SMTP_PASSWORD")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run yuebao");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+impl From<std::process::Output> for Run {
+    fn from(out: std::process::Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        }
+    }
+}
+
 pub fn yuebao(args: &[&str]) -> Run {
     yuebao_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
 }

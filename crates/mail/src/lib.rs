@@ -631,6 +631,15 @@ mod tests {
         encoding_rs::GBK.encode(s).0.into_owned()
     }
 
+    /// The names of a message's attachments, handed in or not.
+    fn names(inc: &Incoming) -> Vec<&str> {
+        inc.sheets
+            .iter()
+            .map(|s| s.name.as_str())
+            .chain(inc.skipped.iter().map(|s| s.name.as_str()))
+            .collect()
+    }
+
     /// A message with a raw GBK subject and a raw GBK file name in a part's header, and a GBK
     /// body line (declared) that must not be touched.
     fn raw_gbk_message() -> Vec<u8> {
@@ -653,13 +662,8 @@ mod tests {
         let raw = raw_gbk_message();
         let inc = read_message(&raw, &Limits::default()).unwrap();
         assert_eq!(inc.subject, "兰山区10月报表");
-        let names: Vec<&str> = inc
-            .sheets
-            .iter()
-            .map(|s| s.name.as_str())
-            .chain(inc.skipped.iter().map(|s| s.name.as_str()))
-            .collect();
-        assert_eq!(names, ["兰山区.xlsx"], "{:?}", inc.skipped);
+        let got = names(&inc);
+        assert_eq!(got, ["兰山区.xlsx"], "{:?}", inc.skipped);
         // The declared GBK body is decoded by its charset, its signature lines untouched.
         assert!(inc.text.starts_with("请查收"), "{:?}", inc.text);
         let fixed = undeclared_gbk(&raw);
@@ -687,25 +691,15 @@ mod tests {
             pct("10月.xlsx")
         );
         let inc = read_message(m.as_bytes(), &Limits::default()).unwrap();
-        let names: Vec<&str> = inc
-            .sheets
-            .iter()
-            .map(|s| s.name.as_str())
-            .chain(inc.skipped.iter().map(|s| s.name.as_str()))
-            .collect();
-        assert_eq!(names, ["兰山区2026年10月.xlsx"]);
+        let got = names(&inc);
+        assert_eq!(got, ["兰山区2026年10月.xlsx"]);
         // A piece boundary inside a character: its two bytes are joined before decoding.
         let bytes = gbk("罗庄区.xlsx");
         let hex = |b: &[u8]| b.iter().map(|b| format!("%{b:02X}")).collect::<String>();
         let m = m.replace(&pct("兰山区2026年"), &hex(&bytes[..3])).replace(&pct("10月.xlsx"), &hex(&bytes[3..]));
         let inc = read_message(m.as_bytes(), &Limits::default()).unwrap();
-        let names: Vec<&str> = inc
-            .sheets
-            .iter()
-            .map(|s| s.name.as_str())
-            .chain(inc.skipped.iter().map(|s| s.name.as_str()))
-            .collect();
-        assert_eq!(names, ["罗庄区.xlsx"]);
+        let got = names(&inc);
+        assert_eq!(got, ["罗庄区.xlsx"]);
     }
 
     #[test]
@@ -745,12 +739,7 @@ mod tests {
              Content-Transfer-Encoding: base64\r\n\r\nUEsDBA==\r\n--q--\r\n"
         );
         let inc = read_message(m.as_bytes(), &Limits::default()).unwrap();
-        let names: Vec<&str> = inc
-            .sheets
-            .iter()
-            .map(|s| s.name.as_str())
-            .chain(inc.skipped.iter().map(|s| s.name.as_str()))
-            .collect();
-        assert_eq!(names, ["罗庄区.xlsx"]);
+        let got = names(&inc);
+        assert_eq!(got, ["罗庄区.xlsx"]);
     }
 }
