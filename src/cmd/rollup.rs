@@ -6,7 +6,7 @@ use crate::aggregate::rollup::{Context as RollupContext, EntryStatus, Input, Rol
 use crate::cli::{RollupArgs, TableFormat};
 use crate::schema::Schemas;
 use crate::schema::regions::Level;
-use crate::validate::{Hints, Status, validate_file};
+use crate::validate::{Hints, Status, validate_bytes, validate_file};
 use crate::workflow::{Actor, Workflow};
 use anyhow::{Context, bail};
 use rayon::prelude::*;
@@ -43,13 +43,15 @@ pub fn run(args: &RollupArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
         )
     };
     super::ensure_dir(&args.output)?;
-    let written = crate::workbook::rollup::write_workbooks(&rollup, schemas, &args.output, &crate::time::date_label(clock.now))
+    let written = crate::workbook::rollup::write_workbooks_keeping(&rollup, schemas, &args.output, &crate::time::date_label(clock.now))
         .with_context(|| format!("无法在 {} 中写入汇总表", args.output.display()))?;
 
     // A rollup workbook must itself pass validation: a failure here is a bug in this program.
-    // Relations broken by the sums themselves are the data's problem, reported below.
-    let bug = written.par_iter().find_map_first(|path| {
-        let rep = validate_file(path, &path.display().to_string(), schemas, &Hints::default());
+    // Relations broken by the sums themselves are the data's problem, reported below. The bytes
+    // just written are checked as they are, not read back.
+    let bug = written.par_iter().find_map_first(|(path, bytes)| {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let rep = validate_bytes(bytes, &name, path, &path.display().to_string(), schemas, &Hints::default());
         rep.findings
             .iter()
             .find(|f| f.severity == crate::finding::Severity::Error && f.code != crate::finding::Code::RuleBroken)
@@ -93,6 +95,7 @@ pub fn run(args: &RollupArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
         extra.push(path);
     }
 
+    let written: Vec<PathBuf> = written.into_iter().map(|(path, _)| path).collect();
     print!("{}", summary(&rollup, schemas, &written, &annotated, &extra));
     let trouble = rollup.entries.iter().any(|e| {
         matches!(

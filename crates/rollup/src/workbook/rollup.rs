@@ -9,6 +9,15 @@ use std::path::{Path, PathBuf};
 
 /// Writes every table of `rollup` into `dir`; returns the paths written, in table order.
 pub fn write_workbooks(rollup: &Rollup, schemas: &Schemas, dir: &Path, filled_on: &str) -> Result<Vec<PathBuf>, XlsxError> {
+    Ok(write_workbooks_keeping(rollup, schemas, dir, filled_on)?
+        .into_iter()
+        .map(|(path, _)| path)
+        .collect())
+}
+
+/// As [`write_workbooks`], with each workbook's bytes kept beside its path: what a caller
+/// checks next need not be read back from the disk.
+pub fn write_workbooks_keeping(rollup: &Rollup, schemas: &Schemas, dir: &Path, filled_on: &str) -> Result<Vec<(PathBuf, Vec<u8>)>, XlsxError> {
     use rayon::prelude::*;
     // On every core; the list keeps the tables' order.
     rollup
@@ -17,8 +26,9 @@ pub fn write_workbooks(rollup: &Rollup, schemas: &Schemas, dir: &Path, filled_on
         .filter_map(|table| schemas.regions.get(&table.code).map(|region| (table, region)))
         .map(|(table, region)| {
             let path = dir.join(super::file_name(region, rollup.period));
-            table_workbook(rollup, schemas, table, filled_on)?.save(&path)?;
-            Ok(path)
+            let bytes = table_workbook(rollup, schemas, table, filled_on)?.save_to_buffer()?;
+            std::fs::write(&path, &bytes)?;
+            Ok((path, bytes))
         })
         .collect()
 }
@@ -37,6 +47,9 @@ pub fn workbook_bytes(rollup: &Rollup, schemas: &Schemas, code: &str, filled_on:
 fn table_workbook(rollup: &Rollup, schemas: &Schemas, table: &Table, filled_on: &str) -> Result<Workbook, XlsxError> {
     let region = schemas.regions.get(&table.code).expect("the caller found the table's region");
     let mut wb = Workbook::new();
+    // zlib's fastest level: a province's workbook is 36 KB instead of 26 KB, and writing the
+    // month's 17 workbooks takes a third less time (deflate was most of it).
+    wb.set_zip_compression_level(1);
     let ws = wb.add_worksheet().set_name(rollup.period.label())?;
     let doc = table_doc(schemas, region, table, rollup.period, filled_on);
     write_form(ws, schemas.form(), &doc)?;
