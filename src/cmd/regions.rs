@@ -1,18 +1,23 @@
-//! `yuebao regions`: a region and everything below it.
+//! `yuebao regions`: a region and everything below it. The installation's own province comes from
+//! its region schema; the rest of the country (`000000` for all of it) from the national list of
+//! divisions.
 
 use crate::cli::{RegionsArgs, RegionsFormat};
+use crate::schema::divisions::{self, Divisions};
 use crate::schema::regions::Resolve;
 use crate::schema::{Level, Schemas};
 use anyhow::anyhow;
 
 pub fn run(args: &RegionsArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     let regions = &schemas.regions;
-    let root = match regions.get(args.code.trim()) {
+    let text = args.code.trim();
+    let root = match regions.get(text) {
         Some(r) => r,
-        None => regions.resolve(&args.code).map_err(|e| match e {
-            Resolve::Ambiguous(c) => anyhow!("“{}”可能是 {}，请使用 6 位区划代码", args.code, c.join("或")),
-            Resolve::NotFound => anyhow!("未知的地区“{}”：请使用 6 位区划代码，如 371300（临沂市）", args.code),
-        })?,
+        None => match regions.resolve(text) {
+            Ok(r) => r,
+            Err(Resolve::Ambiguous(c)) => return Err(anyhow!("“{}”可能是 {}，请使用 6 位区划代码", args.code, c.join("或"))),
+            Err(Resolve::NotFound) => return national(args, text),
+        },
     };
     let mut out = String::new();
     for r in regions.subtree(&root.code) {
@@ -38,6 +43,56 @@ pub fn run(args: &RegionsArgs, schemas: &Schemas) -> anyhow::Result<i32> {
                 };
                 out.push_str(&format!("{}{} {}\n", "  ".repeat(depth), r.code, r.name));
             }
+        }
+    }
+    print!("{out}");
+    Ok(0)
+}
+
+/// A division outside the installation's province, or the whole country (`000000`, `全国`).
+fn national(args: &RegionsArgs, text: &str) -> anyhow::Result<i32> {
+    let all = Divisions::embedded()?;
+    let root = if text == divisions::NATION || text == "全国" {
+        None
+    } else if let Some(d) = all.get(text) {
+        Some(d)
+    } else {
+        match all.named(text)[..] {
+            [d] => Some(d),
+            [] => return Err(anyhow!("未知的地区“{}”：请使用 6 位区划代码，如 371300（临沂市），全国为 000000", args.code)),
+            ref many => {
+                let named: Vec<String> = many
+                    .iter()
+                    .map(|d| {
+                        let up = all.get(&d.parent).map(|p| p.name.as_str()).unwrap_or("");
+                        format!("{} {}（{up}）", d.code, d.name)
+                    })
+                    .collect();
+                return Err(anyhow!("“{}”可能是 {}，请使用 6 位区划代码", args.code, named.join("、")));
+            }
+        }
+    };
+    let top = root.map_or(divisions::NATION, |d| d.code.as_str());
+    let depth_of = |code: &str| {
+        let mut depth = 0;
+        let mut at = all.get(code);
+        while let Some(d) = at.filter(|d| d.code != top) {
+            depth += 1;
+            at = all.get(&d.parent);
+        }
+        depth
+    };
+    let mut out = String::new();
+    if root.is_none() {
+        out.push_str(&match args.format {
+            RegionsFormat::Tsv => format!("{}\t全国\tnation\t\n", divisions::NATION),
+            RegionsFormat::Text => format!("{} 全国\n", divisions::NATION),
+        });
+    }
+    for d in all.subtree(top) {
+        match args.format {
+            RegionsFormat::Tsv => out.push_str(&format!("{}\t{}\t{}\t{}\n", d.code, d.name, d.level.as_str(), d.parent)),
+            RegionsFormat::Text => out.push_str(&format!("{}{} {}\n", "  ".repeat(depth_of(&d.code)), d.code, d.name)),
         }
     }
     print!("{out}");

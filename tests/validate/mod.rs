@@ -596,6 +596,41 @@ fn regions_tsv_lists_region_and_everything_below() {
     assert_eq!(yuebao(&["regions", "999999"]).code, 2);
 }
 
+/// The whole country from the national list: 全国 first, then each province with its cities and
+/// counties; a municipality's districts and a province's directly administered county-level
+/// units under the province; Shandong's part the same as the installation's own list.
+#[test]
+fn regions_of_the_nation_beyond_the_installation() {
+    let run = yuebao(&["regions", "000000", "--format", "tsv"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines[0], "000000\t全国\tnation\t");
+    assert_eq!(lines[1], "110000\t北京市\tprovince\t000000");
+    assert_eq!(lines[2], "110101\t东城区\tcounty\t110000");
+    assert_eq!(lines.iter().filter(|l| l.ends_with("\tprovince\t000000")).count(), 31);
+    assert_eq!(lines.iter().filter(|l| l.contains("\tcity\t")).count(), 333);
+    assert!(lines.contains(&"429004\t仙桃市\tcounty\t420000"));
+    assert!(lines.contains(&"441900\t东莞市\tcity\t440000"));
+    // Shandong as the installation lists it (its province line names the nation as parent here).
+    let ours = yuebao(&["regions", "370000", "--format", "tsv"]).stdout;
+    let start = lines.iter().position(|l| l.starts_with("370000\t")).unwrap();
+    let shandong: Vec<&str> = lines[start..start + 153].to_vec();
+    let mut expected: Vec<String> = ours.lines().map(str::to_string).collect();
+    expected[0].push_str("000000");
+    assert_eq!(shandong, expected);
+    // Another province by its code or name: 河南省's 17 cities and 157 counties.
+    let henan = yuebao(&["regions", "河南省", "--format", "tsv"]);
+    assert_eq!(henan.stdout.lines().count(), 1 + 17 + 157, "{}", henan.stderr);
+    // A name in several provinces is not guessed.
+    let run = yuebao(&["regions", "朝阳区"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("110105 朝阳区（北京市）") && run.stderr.contains("220104 朝阳区（长春市）"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn deadline_prints_the_due_date_first() {
     for (p, want) in [

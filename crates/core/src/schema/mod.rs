@@ -3,6 +3,7 @@
 //! directory of the same layout instead, so an edited schema takes effect without a rebuild.
 
 pub mod calendar;
+pub mod divisions;
 pub mod form;
 pub mod regions;
 pub mod relation;
