@@ -166,9 +166,13 @@ pub enum RegionsFormat {
 
 #[derive(Debug, Args)]
 pub struct RegionsArgs {
-    /// 地区代码或名称；默认 370000（山东省）
+    /// 地区代码或名称；默认 370000（山东省）；000000 为全国
     #[arg(default_value = "370000", value_name = "CODE")]
     pub code: String,
+
+    /// 按某个月的行政区划回答（2016 年以来），如 2018-10：当时的莱芜市及其区县
+    #[arg(long, value_name = "YYYY-MM")]
+    pub as_of: Option<Period>,
 
     /// 输出格式
     #[arg(long, value_enum, default_value_t = RegionsFormat::Text)]

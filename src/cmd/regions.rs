@@ -3,7 +3,7 @@
 //! divisions.
 
 use crate::cli::{RegionsArgs, RegionsFormat};
-use crate::schema::divisions::{self, Divisions};
+use crate::schema::divisions::{self, History};
 use crate::schema::regions::Resolve;
 use crate::schema::{Level, Schemas};
 use anyhow::anyhow;
@@ -11,6 +11,10 @@ use anyhow::anyhow;
 pub fn run(args: &RegionsArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     let regions = &schemas.regions;
     let text = args.code.trim();
+    // The installation's list is today's; a past month is answered from the national history.
+    if args.as_of.is_some() {
+        return national(args, text);
+    }
     let root = match regions.get(text) {
         Some(r) => r,
         None => match regions.resolve(text) {
@@ -51,7 +55,7 @@ pub fn run(args: &RegionsArgs, schemas: &Schemas) -> anyhow::Result<i32> {
 
 /// A division outside the installation's province, or the whole country (`000000`, `全国`).
 fn national(args: &RegionsArgs, text: &str) -> anyhow::Result<i32> {
-    let all = Divisions::embedded()?;
+    let all = History::embedded()?.at(args.as_of)?;
     let root = if text == divisions::NATION || text == "全国" {
         None
     } else if let Some(d) = all.get(text) {
@@ -59,7 +63,13 @@ fn national(args: &RegionsArgs, text: &str) -> anyhow::Result<i32> {
     } else {
         match all.named(text)[..] {
             [d] => Some(d),
-            [] => return Err(anyhow!("未知的地区“{}”：请使用 6 位区划代码，如 371300（临沂市），全国为 000000", args.code)),
+            [] => {
+                let when = args.as_of.map(|m| format!("{}时", m.label())).unwrap_or_default();
+                return Err(anyhow!(
+                    "{when}没有地区“{}”：请使用 6 位区划代码，如 371300（临沂市），全国为 000000",
+                    args.code
+                ));
+            }
             ref many => {
                 let named: Vec<String> = many
                     .iter()

@@ -621,6 +621,21 @@ fn regions_of_the_nation_beyond_the_installation() {
     // Another province by its code or name: 河南省's 17 cities and 157 counties.
     let henan = yuebao(&["regions", "河南省", "--format", "tsv"]);
     assert_eq!(henan.stdout.lines().count(), 1 + 17 + 157, "{}", henan.stderr);
+    // A past month: 莱芜市 with its two districts in October 2018, gone by October 2020.
+    let laiwu = yuebao(&["regions", "371200", "--as-of", "2018-10", "--format", "tsv"]);
+    assert_eq!(
+        laiwu.stdout.lines().collect::<Vec<_>>(),
+        [
+            "371200\t莱芜市\tcity\t370000",
+            "371202\t莱城区\tcounty\t371200",
+            "371203\t钢城区\tcounty\t371200"
+        ],
+        "{}",
+        laiwu.stderr
+    );
+    let gone = yuebao(&["regions", "371200", "--as-of", "2020-10"]);
+    assert_eq!(gone.code, 2);
+    assert!(gone.stderr.contains("2020年10月时没有地区“371200”"), "{}", gone.stderr);
     // A name in several provinces is not guessed.
     let run = yuebao(&["regions", "朝阳区"]);
     assert_eq!(run.code, 2);

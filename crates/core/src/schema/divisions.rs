@@ -1,13 +1,15 @@
-//! Every province-, prefecture- and county-level division of the mainland
-//! (`schemas/divisions/cn-divisions.tsv`, made by `scripts/make-divisions.py` from a published
-//! package; see `schemas/README.md`), for `yuebao regions` beyond the installation's own
-//! province. A municipality's districts and a province's directly administered county-level
+//! Every province-, prefecture- and county-level division of the mainland since 2016, with the
+//! months each was valid (`schemas/divisions/cn-divisions.tsv`, made by
+//! `scripts/make-divisions.py` from the yearly versions of a published package; see
+//! `schemas/README.md`), for `yuebao regions` beyond the installation's own province and for a
+//! past month (`--as-of`). A municipality's districts and a province's directly administered county-level
 //! units (湖北省's 仙桃市) hang under the province; a prefecture-level city may have no counties
 //! (东莞市). The installation's province still comes from `schemas/regions/`: this list does not
 //! change whose sheets are checked.
 
 use super::SchemaError;
 use super::regions::Level;
+use crate::period::Period;
 use std::collections::HashMap;
 
 /// The code of the whole country, the top of the list.
@@ -24,35 +26,33 @@ pub struct Division {
     pub parent: String,
 }
 
+/// Every version of every division, each with its months.
 #[derive(Debug, Clone, Default)]
-pub struct Divisions {
-    list: Vec<Division>,
-    by_code: HashMap<String, usize>,
-    children: HashMap<String, Vec<usize>>,
+pub struct History {
+    rows: Vec<(Division, Option<Period>, Option<Period>)>,
 }
 
-impl Divisions {
+impl History {
     /// The list built into the binary.
-    pub fn embedded() -> Result<Divisions, SchemaError> {
-        Divisions::parse("schemas/divisions/cn-divisions.tsv", EMBEDDED)
+    pub fn embedded() -> Result<History, SchemaError> {
+        History::parse("schemas/divisions/cn-divisions.tsv", EMBEDDED)
     }
 
-    /// Reads the tab-separated list: code, level, name, parent; `#` lines are comments. Every
-    /// parent must be listed before it is needed (the nation, or a division in the file), and
-    /// every code appear once.
-    pub fn parse(source: &str, text: &str) -> Result<Divisions, SchemaError> {
+    /// Reads the tab-separated list: code, level, name, parent, first and last month (both
+    /// included; empty: before the first list, or still valid); `#` lines are comments.
+    pub fn parse(source: &str, text: &str) -> Result<History, SchemaError> {
         let bad = |line: usize, message: String| SchemaError::Invalid {
             file: source.to_string(),
             message: format!("第 {line} 行：{message}"),
         };
-        let mut d = Divisions::default();
+        let mut rows = Vec::new();
         for (i, line) in text.lines().enumerate() {
             if line.starts_with('#') || line.trim().is_empty() {
                 continue;
             }
             let f: Vec<&str> = line.split('\t').collect();
-            let [code, level, name, parent] = f[..] else {
-                return Err(bad(i + 1, "应为“代码、级别、名称、上级代码”四栏".into()));
+            let [code, level, name, parent, since, until] = f[..] else {
+                return Err(bad(i + 1, "应为“代码、级别、名称、上级代码、起、止”六栏".into()));
             };
             if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(bad(i + 1, format!("代码“{code}”不是 6 位数字")));
@@ -63,21 +63,68 @@ impl Divisions {
                 "county" => Level::County,
                 other => return Err(bad(i + 1, format!("级别“{other}”应为 province、city 或 county"))),
             };
-            if d.by_code.insert(code.to_string(), d.list.len()).is_some() {
-                return Err(bad(i + 1, format!("代码 {code} 重复")));
-            }
-            d.children.entry(parent.to_string()).or_default().push(d.list.len());
-            d.list.push(Division {
+            let month = |m: &str| -> Result<Option<Period>, SchemaError> {
+                if m.is_empty() {
+                    return Ok(None);
+                }
+                m.parse::<Period>().map(Some).map_err(|_| bad(i + 1, format!("“{m}”不是年月（YYYY-MM）")))
+            };
+            let division = Division {
                 code: code.to_string(),
                 level,
                 name: name.to_string(),
                 parent: parent.to_string(),
-            });
+            };
+            rows.push((division, month(since)?, month(until)?));
+        }
+        Ok(History { rows })
+    }
+
+    /// The divisions valid in `month` (the current ones for None). Where a change falls
+    /// between two of the statistics' cut-offs, the old and the new are both valid; a code
+    /// that changed its name in that window is given its newer one.
+    pub fn at(&self, month: Option<Period>) -> Result<Divisions, SchemaError> {
+        let valid = |since: &Option<Period>, until: &Option<Period>| match month {
+            None => until.is_none(),
+            Some(m) => since.is_none_or(|s| s <= m) && until.is_none_or(|u| m <= u),
+        };
+        let mut d = Divisions::default();
+        let mut chosen: Vec<&(Division, Option<Period>, Option<Period>)> = self.rows.iter().filter(|(_, s, u)| valid(s, u)).collect();
+        chosen.sort_by_key(|(_, since, _)| *since);
+        for (division, _, _) in chosen {
+            match d.by_code.get(&division.code) {
+                Some(&i) => d.list[i] = division.clone(),
+                None => {
+                    d.by_code.insert(division.code.clone(), d.list.len());
+                    d.list.push(division.clone());
+                }
+            }
+        }
+        for (i, x) in d.list.iter().enumerate() {
+            d.children.entry(x.parent.clone()).or_default().push(i);
         }
         if let Some(orphan) = d.list.iter().find(|x| x.parent != NATION && !d.by_code.contains_key(&x.parent)) {
-            return Err(bad(0, format!("{} {} 的上级 {} 不在表中", orphan.code, orphan.name, orphan.parent)));
+            return Err(SchemaError::Invalid {
+                file: "schemas/divisions/cn-divisions.tsv".into(),
+                message: format!("{} {} 的上级 {} 在同一时期不存在", orphan.code, orphan.name, orphan.parent),
+            });
         }
         Ok(d)
+    }
+}
+
+/// The divisions of one month.
+#[derive(Debug, Clone, Default)]
+pub struct Divisions {
+    list: Vec<Division>,
+    by_code: HashMap<String, usize>,
+    children: HashMap<String, Vec<usize>>,
+}
+
+impl Divisions {
+    /// The current divisions, from the list built into the binary.
+    pub fn embedded() -> Result<Divisions, SchemaError> {
+        History::embedded()?.at(None)
     }
 
     pub fn get(&self, code: &str) -> Option<&Division> {
@@ -169,12 +216,37 @@ mod tests {
     }
 
     #[test]
+    fn a_past_month_has_the_divisions_of_its_time() {
+        let h = History::embedded().unwrap();
+        let m = |s: &str| Some(s.parse::<Period>().unwrap());
+        // 莱芜市 and its two districts until 2019; 济南市's 莱芜区 and 钢城区 after.
+        let before = h.at(m("2018-10")).unwrap();
+        assert_eq!(before.get("371200").unwrap().name, "莱芜市");
+        let kids: Vec<&str> = before.children("371200").iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(kids, ["371202", "371203"]);
+        assert!(before.get("370116").is_none());
+        let after = h.at(m("2020-01")).unwrap();
+        assert!(after.get("371200").is_none() && after.get("371202").is_none());
+        assert_eq!(after.get("370116").unwrap().parent, "370100");
+        // Between the two cut-offs both are valid: no sheet is refused for the change.
+        let between = h.at(m("2019-03")).unwrap();
+        assert!(between.get("371202").is_some() && between.get("370116").is_some());
+        // Every month from 2016 on is a whole tree.
+        for year in 2016..=2026 {
+            for month in [1, 7] {
+                let d = h.at(Period::new(year, month)).unwrap();
+                assert!(d.len() > 3000, "{year}-{month}");
+            }
+        }
+    }
+
+    #[test]
     fn a_broken_list_is_refused_with_its_line() {
-        let e = Divisions::parse("x.tsv", "110000\tprovince\t北京市\t000000\n110101\tcounty\t东城区\n").unwrap_err();
+        let e = History::parse("x.tsv", "110000\tprovince\t北京市\t000000\t\t\n110101\tcounty\t东城区\t110000\n").unwrap_err();
         assert!(e.to_string().contains("第 2 行"), "{e}");
-        let e = Divisions::parse("x.tsv", "110101\tcounty\t东城区\t110000\n").unwrap_err();
-        assert!(e.to_string().contains("不在表中"), "{e}");
-        let e = Divisions::parse("x.tsv", "110000\tprovince\t北京市\t000000\n110000\tprovince\t北京\t000000\n").unwrap_err();
-        assert!(e.to_string().contains("重复"), "{e}");
+        let e = History::parse("x.tsv", "110101\tcounty\t东城区\t110000\t\t\n").unwrap().at(None).unwrap_err();
+        assert!(e.to_string().contains("不存在"), "{e}");
+        let e = History::parse("x.tsv", "110000\tprovince\t北京市\t000000\t2016-13\t\n").unwrap_err();
+        assert!(e.to_string().contains("不是年月"), "{e}");
     }
 }
