@@ -636,6 +636,19 @@ fn regions_of_the_nation_beyond_the_installation() {
     let gone = yuebao(&["regions", "371200", "--as-of", "2020-10"]);
     assert_eq!(gone.code, 2);
     assert!(gone.stderr.contains("2020年10月时没有地区“371200”"), "{}", gone.stderr);
+    // Read only its first lines (`| head`): it stops quietly, as a program that got SIGPIPE.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_yuebao"))
+        .args(["regions", "000000"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(first, "000000 全国\n");
+    assert_eq!(out.status.code(), Some(141));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
     // A name in several provinces is not guessed.
     let run = yuebao(&["regions", "朝阳区"]);
     assert_eq!(run.code, 2);
