@@ -141,29 +141,50 @@ fn round(args: &InboxArgs, schemas: &Schemas, clock: &Clock, imap: Option<&(Serv
         let inc = mail::read_message(&raw.bytes, &args.limits);
         run.take(&mut wf, raw.origin, inc)?;
     }
-    if let Some((url, password)) = imap {
-        let mut mailbox = mail::imap::Mailbox::open(url, password, args.servers.ca_file.as_deref())?;
-        for uid in mailbox.unprocessed()? {
-            let inc = match mailbox.fetch(uid, mail::MAX_MESSAGE_BYTES)? {
-                Fetched::Message(bytes) => mail::read_message(&bytes, &args.limits),
-                Fetched::TooLarge { size, header } => mail::read_oversize(&header, size),
-                Fetched::Gone => continue,
-            };
-            run.take(&mut wf, format!("{} 第 {uid} 封", mailbox.label), inc)?;
-            // Marked only once the store holds it: a crash in between finds it handled next time.
-            mailbox.mark(uid)?;
-        }
-        mailbox.logout();
-    }
+    // The mailbox on the server; what the queue holds is sent even when reading it failed.
+    let read = match imap {
+        Some((url, password)) => read_mailbox(&mut run, &mut wf, url, password),
+        None => Ok(()),
+    };
     let mut sum = run.sum;
     if let Some(relay) = relay {
         sum.sent = Some(mail::relay::flush(&mut wf, &Actor::operator(None), relay)?);
+    }
+    if let Err(e) = read {
+        if let Some(f) = &sum.sent {
+            print!("{}", sent_line(f));
+        }
+        return Err(e);
     }
     match args.format {
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&sum)?),
         OutputFormat::Text => print!("{}", text(&sum)),
     }
     Ok(i32::from(sum.attention > 0 || sum.rejected > 0 || sum.pending > 0 || sum.not_submitted > 0))
+}
+
+/// Every message of the mailbox not yet processed, each marked once the store holds it (a crash
+/// in between finds it handled next time, and only marks it). Where the server keeps no keyword
+/// of ours, every message is looked at by its header and those handled before are skipped.
+fn read_mailbox(run: &mut Run<'_>, wf: &mut Workflow<'_>, url: &ServerUrl, password: &str) -> anyhow::Result<()> {
+    let mut mailbox = mail::imap::Mailbox::open(url, password, run.args.servers.ca_file.as_deref())?;
+    for uid in mailbox.unprocessed()? {
+        if !mailbox.marks_with_keyword() {
+            let header = mailbox.fetch_header(uid)?;
+            if mail::header_key(&header).is_some_and(|k| wf.mail_handled(&k).ok().flatten().is_some()) {
+                continue;
+            }
+        }
+        let inc = match mailbox.fetch(uid, mail::MAX_MESSAGE_BYTES)? {
+            Fetched::Message(bytes) => mail::read_message(&bytes, &run.args.limits),
+            Fetched::TooLarge { size, header } => mail::read_oversize(&header, size),
+            Fetched::Gone => continue,
+        };
+        run.take(wf, format!("{} 第 {uid} 封", mailbox.label), inc)?;
+        mailbox.mark(uid)?;
+    }
+    mailbox.logout();
+    Ok(())
 }
 
 /// One round's settings and what it has done so far.
@@ -314,6 +335,7 @@ fn handle(run: &mut Run<'_>, wf: &mut Workflow<'_>, origin: String, inc: &Incomi
         reply: None,
     };
     let mut queued = None;
+    let attention_was_none = result.attention.is_none();
     if let Some(to) = sender.as_ref().filter(|_| args.outbox.is_some() || relay) {
         let reply = mail::reply::Reply {
             to: to.clone(),
@@ -324,16 +346,28 @@ fn handle(run: &mut Run<'_>, wf: &mut Workflow<'_>, origin: String, inc: &Incomi
             references: inc.references.clone(),
             message_id: awaiting_note(&result, &inc.key),
         };
-        let bytes = reply.eml(&args.reply_from).map_err(anyhow::Error::msg)?;
-        sum.replies += 1;
-        if let Some(dir) = &args.outbox {
-            let path = dir.join(format!("回信-{}.eml", &crate::text::sha256_hex(inc.key.as_bytes())[..16]));
-            std::fs::write(&path, &bytes).with_context(|| format!("无法写入回信 {}", path.display()))?;
-            result.reply = Some(path.display().to_string());
-        }
-        if relay {
-            result.reply.get_or_insert_with(|| format!("致 {to}（经邮件服务器发出）"));
-            queued = Some(mail::relay::outgoing(format!("reply:{}", inc.key), to, &reply.subject, bytes, clock.now));
+        // A sender's address that lettre will not write to (`a..b@x.cn`): no reply, the
+        // message recorded all the same and listed for the clerk.
+        let bytes = match reply.eml(&args.reply_from) {
+            Ok(b) => b,
+            Err(why) => {
+                let note = format!("无法回信：{why}");
+                result.attention = Some(result.attention.take().map_or(note.clone(), |a| format!("{a}；{note}")));
+                sum.attention += usize::from(attention_was_none);
+                Vec::new()
+            }
+        };
+        if !bytes.is_empty() {
+            sum.replies += 1;
+            if let Some(dir) = &args.outbox {
+                let path = dir.join(format!("回信-{}.eml", &crate::text::sha256_hex(inc.key.as_bytes())[..16]));
+                std::fs::write(&path, &bytes).with_context(|| format!("无法写入回信 {}", path.display()))?;
+                result.reply = Some(path.display().to_string());
+            }
+            if relay {
+                result.reply.get_or_insert_with(|| format!("致 {to}（经邮件服务器发出）"));
+                queued = Some(mail::relay::outgoing(format!("reply:{}", inc.key), to, &reply.subject, bytes, clock.now));
+            }
         }
     }
     let outcome = outcome_sentence(&result);
@@ -419,6 +453,11 @@ fn explain(
             ..super::hints(None, None, args.limits)
         };
         let key = format!("{}/{}", inc.key, s.sha256);
+        // Stored by a run that stopped before recording the message: not handed in twice.
+        if wf.mail_submission(&key)?.is_some() {
+            out.push(SheetResult::unstored(&s.file_name, "已处理过", None));
+            continue;
+        }
         let origin = MailOrigin {
             sender: sender.unwrap_or(""),
             key: &key,

@@ -20,7 +20,8 @@ type Tls = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
 /// An open mailbox: logged in, the folder selected.
 pub struct Mailbox {
     session: imap::Session<Tls>,
-    /// The server lets us keep a keyword of our own; else `\Seen` marks what was processed.
+    /// The server lets us keep a keyword of our own; else nothing is marked, every message is
+    /// looked at by its header and what was handled before is skipped.
     keyword: bool,
     pub label: String,
 }
@@ -138,6 +139,9 @@ impl Mailbox {
         let selected = session
             .select(folder_name(&folder))
             .map_err(|e| fail(&format!("无法打开文件夹“{folder}”"), imap_words(&e)))?;
+        if selected.is_read_only {
+            return Err(fail(&format!("文件夹“{folder}”只读"), "无法标记已处理的邮件；请给该账号写权限".into()));
+        }
         let keyword = selected
             .permanent_flags
             .iter()
@@ -149,17 +153,18 @@ impl Mailbox {
         })
     }
 
-    /// Whether processed messages are marked with our keyword (else `\Seen`).
+    /// Whether processed messages are marked with our keyword.
     pub fn marks_with_keyword(&self) -> bool {
         self.keyword
     }
 
-    /// The UIDs of the messages not yet marked, in order.
+    /// The UIDs of the messages not yet marked, in order (all of them where the server keeps
+    /// no keyword of ours).
     pub fn unprocessed(&mut self) -> anyhow::Result<Vec<imap::types::Uid>> {
         let query = if self.keyword {
             format!("NOT KEYWORD {PROCESSED}")
         } else {
-            "UNSEEN".to_string()
+            "ALL".to_string()
         };
         let found = self
             .session
@@ -170,28 +175,47 @@ impl Mailbox {
         Ok(uids)
     }
 
+    /// The answer about `uid` among what the server sent (it may add news about others).
+    fn fetch_part(&mut self, uid: imap::types::Uid, item: &str, part: impl Fn(&imap::types::Fetch<'_>) -> Option<Vec<u8>>) -> anyhow::Result<Option<Vec<u8>>> {
+        let found = self
+            .session
+            .uid_fetch(uid.to_string(), item)
+            .map_err(|e| anyhow::anyhow!("邮箱 {}：读取邮件失败：{}", self.label, imap_words(&e)))?;
+        Ok(found.iter().find(|f| f.uid == Some(uid)).and_then(part))
+    }
+
+    /// A message's header alone.
+    pub fn fetch_header(&mut self, uid: imap::types::Uid) -> anyhow::Result<Vec<u8>> {
+        Ok(self
+            .fetch_part(uid, "BODY.PEEK[HEADER]", |f| f.header().map(<[u8]>::to_vec))?
+            .unwrap_or_default())
+    }
+
     /// One message's bytes, without marking it read; its header alone when it is larger than
     /// `max` (the size is asked first).
     pub fn fetch(&mut self, uid: imap::types::Uid, max: usize) -> anyhow::Result<Fetched> {
-        let err = |e: imap::Error| anyhow::anyhow!("邮箱 {}：读取邮件失败：{}", self.label, imap_words(&e));
-        let size = self.session.uid_fetch(uid.to_string(), "RFC822.SIZE").map_err(err)?;
-        let Some(size) = size.iter().next().and_then(|f| f.size) else {
+        let size = self.fetch_part(uid, "RFC822.SIZE", |f| f.size.map(|s| s.to_le_bytes().to_vec()))?;
+        let Some(size) = size.and_then(|b| <[u8; 4]>::try_from(b.as_slice()).ok()).map(u32::from_le_bytes) else {
             return Ok(Fetched::Gone);
         };
         if size as usize > max {
-            let h = self.session.uid_fetch(uid.to_string(), "BODY.PEEK[HEADER]").map_err(err)?;
-            let header = h.iter().next().and_then(|f| f.header()).unwrap_or_default().to_vec();
+            let header = self.fetch_header(uid)?;
             return Ok(Fetched::TooLarge { size: size as usize, header });
         }
-        let f = self.session.uid_fetch(uid.to_string(), "BODY.PEEK[]").map_err(err)?;
-        Ok(f.iter().next().and_then(|f| f.body()).map_or(Fetched::Gone, |b| Fetched::Message(b.to_vec())))
+        Ok(match self.fetch_part(uid, "BODY.PEEK[]", |f| f.body().map(<[u8]>::to_vec))? {
+            Some(bytes) => Fetched::Message(bytes),
+            None => Fetched::Gone,
+        })
     }
 
-    /// Marks a message as processed.
+    /// Marks a message as processed (nothing where the server keeps no keyword of ours: the
+    /// clerk's read and unread stay as they were).
     pub fn mark(&mut self, uid: imap::types::Uid) -> anyhow::Result<()> {
-        let flag = if self.keyword { PROCESSED } else { "\\Seen" };
+        if !self.keyword {
+            return Ok(());
+        }
         self.session
-            .uid_store(uid.to_string(), format!("+FLAGS.SILENT ({flag})"))
+            .uid_store(uid.to_string(), format!("+FLAGS.SILENT ({PROCESSED})"))
             .map_err(|e| anyhow::anyhow!("邮箱 {}：无法标记邮件为已处理：{}", self.label, imap_words(&e)))?;
         Ok(())
     }

@@ -30,9 +30,14 @@ impl ServerUrl {
     /// Parses `text` for a protocol: `secure` is its TLS scheme (`smtps`, `imaps`), `starttls`
     /// its plain one, upgraded before anything else is said.
     pub fn parse(text: &str, secure: (&str, u16), starttls: (&str, u16)) -> anyhow::Result<ServerUrl> {
+        // Said back without what may be a password (`imaps://user:secret@host`).
+        let shown = match (text.find("://"), text.rfind('@')) {
+            (Some(s), Some(at)) if at > s => format!("{}://…@{}", &text[..s], &text[at + 1..]),
+            _ => text.to_string(),
+        };
         let bad = || {
             anyhow::anyhow!(
-                "“{text}”不是有效的服务器地址，应为 {}://用户名@主机[:端口] 或 {}://用户名@主机[:端口]",
+                "“{shown}”不是有效的服务器地址，应为 {}://用户名@主机[:端口] 或 {}://用户名@主机[:端口]",
                 secure.0,
                 starttls.0
             )
@@ -114,7 +119,12 @@ impl Relay {
             .recipient
             .parse()
             .map_err(|_| refused(format!("收件地址“{}”不是有效的电子邮件地址", m.recipient)))?;
-        let envelope = Envelope::new(Some(self.from.clone()), vec![to]).map_err(|_| refused("邮件信封无法生成".into()))?;
+        // From the address the message itself names (a reminder queued by `remind --from`,
+        // sent by an `inbox` run), else this run's.
+        let from = yuebao_mail::sender_of(&m.message)
+            .and_then(|a| a.parse::<Address>().ok())
+            .unwrap_or_else(|| self.from.clone());
+        let envelope = Envelope::new(Some(from), vec![to]).map_err(|_| refused("邮件信封无法生成".into()))?;
         self.transport.send_raw(&envelope, &m.message).map(|_| ()).map_err(|e| failure(&e))
     }
 }
@@ -174,6 +184,10 @@ pub fn flush(wf: &mut Workflow<'_>, actor: &Actor, relay: &Relay) -> anyhow::Res
     let mut out = Flushed::default();
     let queued = wf.unsent_mail(actor)?;
     for (i, m) in queued.iter().enumerate() {
+        // Another run (an `inbox --watch` beside a `remind`) is sending it, or has sent it.
+        if !wf.claim_mail(actor, m)? {
+            continue;
+        }
         match relay.send(m) {
             Ok(()) => {
                 wf.mail_sent(actor, m)?;

@@ -2,7 +2,6 @@
 //! authority when `--ca-file` names one. Never plain text: an `imap://` or `smtp://` server must
 //! offer STARTTLS.
 
-use anyhow::Context;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use std::path::Path;
@@ -25,7 +24,7 @@ pub fn client_config(ca_file: Option<&Path>) -> anyhow::Result<Arc<rustls::Clien
     roots.add_parsable_certificates(native.certs);
     if let Some(path) = ca_file {
         for cert in pem_certificates(path)? {
-            roots.add(cert).with_context(|| format!("证书文件 {} 中的证书无法使用", path.display()))?;
+            roots.add(cert).map_err(|_| anyhow::anyhow!("证书文件 {} 中的证书无法使用", path.display()))?;
         }
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());

@@ -683,6 +683,32 @@ fn what_cannot_be_handed_in_is_answered_never_dropped() {
     }
     assert!(history(&data, "371302", "2026-10").is_empty());
 
+    // A sender's address the reply cannot be written to: the sheet is stored all the same, the
+    // message recorded and listed for the clerk; a second run finds it handled.
+    let mut odd = mail("odd", mixed("od", &[attachment(XLSX, "filename=\"lanshan.xlsx\"", &sheet)]));
+    odd.from = "lan..shan@county.example".into();
+    let odd_in = write(&dir.join("odd/odd.eml"), &odd.bytes());
+    let args = [
+        "inbox",
+        s(&odd_in),
+        "--outbox",
+        s(&outbox),
+        "--format",
+        "json",
+        "--data",
+        s(&data),
+        "--now",
+        NOW,
+    ];
+    let run = yuebao(&args);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let sum: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!((sum["accepted"].as_i64(), sum["replies"].as_i64()), (Some(1), Some(0)), "{sum:#}");
+    assert!(sum["results"][0]["attention"].as_str().unwrap().contains("无法回信"), "{sum:#}");
+    assert_eq!(history(&data, "371302", "2026-10").len(), 1);
+    let again: serde_json::Value = serde_json::from_str(&yuebao(&args).stdout).unwrap();
+    assert_eq!(again["already_handled"], 1, "{again:#}");
+
     // A source that is not there is said in Chinese, not in the operating system's English.
     let run = yuebao(&["inbox", s(&dir.join("没有这个.mbox")), "--data", s(&data)]);
     assert_eq!(run.code, 2);

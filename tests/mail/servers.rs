@@ -298,6 +298,14 @@ fn the_mailbox_on_an_imap_server_is_read_once_and_marked() {
         wrong.stderr
     );
     assert!(!wrong.stderr.contains("not-it") && !wrong.stdout.contains("not-it"));
+    // A password typed into the address is refused, and not said back.
+    let typed = yuebao_with(dir, &["inbox", "--imap", "imaps://clerk:pa/ss@localhost/INBOX", "--data", s(&data)], "", &[]);
+    assert_eq!(typed.code, 2);
+    assert!(
+        typed.stderr.contains("不是有效的服务器地址") && !typed.stderr.contains("pa/ss"),
+        "{}",
+        typed.stderr
+    );
     // The server's certificate, not trusted without --ca-file: said so, nothing read.
     let untrusted = yuebao_with(
         dir,

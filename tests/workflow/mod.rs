@@ -154,3 +154,54 @@ fn baseline_import_by_role_and_region() {
         }
     }
 }
+
+/// The relay's queue: a queued message is taken by one run at a time (an `inbox --watch` beside
+/// a `remind` never both send it), let go when its attempt failed, taken over when the run that
+/// took it stopped ten minutes ago, and never taken once sent; only the command line sends.
+#[test]
+fn a_queued_message_is_sent_by_one_run_at_a_time() {
+    let d = tmp();
+    let schemas = Schemas::embedded().unwrap();
+    let data = d.path().join("data");
+    let at = |t: &str| parse(t).unwrap();
+    let op = Actor::operator(Some("市局"));
+    let m = yuebao::mail::relay::outgoing(
+        "remind:x".into(),
+        "lanshan@county.example",
+        "【催报】",
+        b"Subject: x\r\n\r\nx\r\n".to_vec(),
+        at("2026-11-26 09:00"),
+    );
+    let mut store = Data::open(&data, None).unwrap();
+    let mut wf = Workflow::new(&mut store, &schemas, at("2026-11-26 09:00"));
+    assert_eq!(
+        wf.remind_by_mail(&op, "371302", "2026-10".parse().unwrap(), std::slice::from_ref(&m)).unwrap(),
+        1
+    );
+    // The same reminder again the same day: nothing new queued.
+    assert_eq!(
+        wf.remind_by_mail(&op, "371302", "2026-10".parse().unwrap(), std::slice::from_ref(&m)).unwrap(),
+        0
+    );
+    let queued = wf.unsent_mail(&op).unwrap();
+    assert_eq!(queued.len(), 1);
+    let reporter = Actor::new("县", Role::Reporter, "371302");
+    assert!(matches!(wf.claim_mail(&reporter, &queued[0]), Err(WorkflowError::MailFromCliOnly)));
+    assert!(wf.claim_mail(&op, &queued[0]).unwrap());
+    // A second run at the same time finds it taken.
+    let mut other = Data::open(&data, None).unwrap();
+    let mut second = Workflow::new(&mut other, &schemas, at("2026-11-26 09:05"));
+    assert!(!second.claim_mail(&op, &queued[0]).unwrap());
+    // The first run's attempt failed: it is free again.
+    wf.mail_attempt_failed(&op, &queued[0], "连接被拒绝").unwrap();
+    assert!(second.claim_mail(&op, &queued[0]).unwrap());
+    // That run stopped; twenty minutes on another takes it over, sends it, and it is done.
+    let mut later = Data::open(&data, None).unwrap();
+    let mut third = Workflow::new(&mut later, &schemas, at("2026-11-26 09:30"));
+    assert!(third.claim_mail(&op, &queued[0]).unwrap());
+    third.mail_sent(&op, &queued[0]).unwrap();
+    assert!(!third.claim_mail(&op, &queued[0]).unwrap());
+    assert!(third.unsent_mail(&op).unwrap().is_empty());
+    drop((store, other, later));
+    ok(&yuebao(&["verify", "--data", s(&data)]));
+}

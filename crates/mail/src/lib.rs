@@ -231,6 +231,18 @@ fn declared_boundary(line: &[u8]) -> Option<Vec<u8>> {
     (!value.is_empty()).then(|| value.to_vec())
 }
 
+/// The key of a message from its header alone (what `read_message` would give it), for a
+/// mailbox where what was processed cannot be marked.
+pub fn header_key(header: &[u8]) -> Option<String> {
+    read_oversize(header, 0).map(|inc| inc.key)
+}
+
+/// The address a message says it is from (its `From:`), as written.
+pub fn sender_of(bytes: &[u8]) -> Option<String> {
+    let msg = MessageParser::default().parse_headers(bytes)?;
+    msg.from()?.first()?.address().map(str::to_string)
+}
+
 /// A message too large to read (`size` bytes), from its header alone (all a server is asked
 /// for then): who sent it, when, and its key, so that the sender is told; nothing is walked.
 pub fn read_oversize(header: &[u8], size: usize) -> Option<Incoming> {

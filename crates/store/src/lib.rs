@@ -275,6 +275,9 @@ fn migrations() -> Migrations<'static> {
             ) STRICT;
             CREATE INDEX outgoing_mail_unsent ON outgoing_mail (queued_at) WHERE sent_at IS NULL;",
         ),
+        // A message being sent is claimed first, so that two runs (an `inbox --watch` and a
+        // `remind`) never both send it. Not part of the fact: it says who is at work, not what.
+        M::up("ALTER TABLE outgoing_mail ADD COLUMN claimed_at TEXT;"),
     ])
 }
 
@@ -1351,16 +1354,30 @@ impl Store {
         Ok(out)
     }
 
-    /// Counts a failed attempt to send a queued message, and why (not a fact: the message
-    /// stays as it was queued).
+    /// Counts a failed attempt to send a queued message, and why, and lets it go for the next
+    /// run (not a fact: the message stays as it was queued).
     pub fn mail_attempt_failed(&self, key: &str, error: &str) -> Result<(), StoreError> {
         self.conn
             .execute(
-                "UPDATE outgoing_mail SET attempts = attempts + 1, last_error = ?2 WHERE key = ?1",
+                "UPDATE outgoing_mail SET attempts = attempts + 1, last_error = ?2, claimed_at = NULL WHERE key = ?1",
                 params![key, error],
             )
             .map_err(self.sql())?;
         Ok(())
+    }
+
+    /// Takes a queued message for sending; false when it was sent meanwhile, or another run
+    /// took it after `stale` (a claim older than that is of a run that stopped).
+    pub fn claim_mail(&self, key: &str, now: DateTime<FixedOffset>, stale: DateTime<FixedOffset>) -> Result<bool, StoreError> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE outgoing_mail SET claimed_at = ?2
+                 WHERE key = ?1 AND sent_at IS NULL AND (claimed_at IS NULL OR claimed_at < ?3)",
+                params![key, stamp(now), stamp(stale)],
+            )
+            .map_err(self.sql())?;
+        Ok(n == 1)
     }
 
     /// Whether `inbox` has handled the message with this key.

@@ -100,10 +100,13 @@ impl Workflow<'_> {
     pub fn remind_by_mail(&mut self, actor: &Actor, region: &str, period: crate::period::Period, mails: &[Outgoing]) -> Result<usize, WorkflowError> {
         let (code, text) = self.reminder_entry(actor, region, period)?;
         let tx = self.store.begin()?;
-        tx.audit(&entry(actor, Event::Reminder, Some(&code), &text, self.now))?;
         let mut queued = 0;
         for m in mails {
             queued += usize::from(queue(&tx, actor, m, Some(&code), self.now)?);
+        }
+        // Mail that was queued already (the same day's run again) is no new reminder.
+        if mails.is_empty() || queued > 0 {
+            tx.audit(&entry(actor, Event::Reminder, Some(&code), &text, self.now))?;
         }
         tx.commit()?;
         Ok(queued)
@@ -113,6 +116,13 @@ impl Workflow<'_> {
     pub fn unsent_mail(&self, actor: &Actor) -> Result<Vec<Outgoing>, WorkflowError> {
         operator_only(actor)?;
         Ok(self.store.unsent_mail()?)
+    }
+
+    /// Takes a queued message for sending, so that no other run sends it too; false when it
+    /// was sent meanwhile or another run is sending it (a claim ten minutes old is taken over).
+    pub fn claim_mail(&mut self, actor: &Actor, m: &Outgoing) -> Result<bool, WorkflowError> {
+        operator_only(actor)?;
+        Ok(self.store.claim_mail(&m.key, self.now, self.now - chrono::Duration::minutes(10))?)
     }
 
     /// The relay has taken a queued message: marked sent, in the audit chain.
