@@ -319,9 +319,6 @@ fn handle(run: &mut Run<'_>, wf: &mut Workflow<'_>, origin: String, inc: &Incomi
         }
     }
     let attention = (!attention.is_empty()).then(|| attention.join("；"));
-    if attention.is_some() {
-        sum.attention += 1;
-    }
     let mut result = MessageResult {
         origin,
         key: inc.key.clone(),
@@ -335,7 +332,6 @@ fn handle(run: &mut Run<'_>, wf: &mut Workflow<'_>, origin: String, inc: &Incomi
         reply: None,
     };
     let mut queued = None;
-    let attention_was_none = result.attention.is_none();
     if let Some(to) = sender.as_ref().filter(|_| args.outbox.is_some() || relay) {
         let reply = mail::reply::Reply {
             to: to.clone(),
@@ -346,30 +342,28 @@ fn handle(run: &mut Run<'_>, wf: &mut Workflow<'_>, origin: String, inc: &Incomi
             references: inc.references.clone(),
             message_id: awaiting_note(&result, &inc.key),
         };
-        // A sender's address that lettre will not write to (`a..b@x.cn`): no reply, the
-        // message recorded all the same and listed for the clerk.
-        let bytes = match reply.eml(&args.reply_from) {
-            Ok(b) => b,
+        match reply.eml(&args.reply_from) {
+            Ok(bytes) => {
+                sum.replies += 1;
+                if let Some(dir) = &args.outbox {
+                    let path = dir.join(format!("回信-{}.eml", &crate::text::sha256_hex(inc.key.as_bytes())[..16]));
+                    std::fs::write(&path, &bytes).with_context(|| format!("无法写入回信 {}", path.display()))?;
+                    result.reply = Some(path.display().to_string());
+                }
+                if relay {
+                    result.reply.get_or_insert_with(|| format!("致 {to}（经邮件服务器发出）"));
+                    queued = Some(mail::relay::outgoing(format!("reply:{}", inc.key), to, &reply.subject, bytes, clock.now));
+                }
+            }
+            // A sender's address that lettre will not write to (`a..b@x.cn`): no reply, the
+            // message recorded all the same and listed for the clerk.
             Err(why) => {
                 let note = format!("无法回信：{why}");
                 result.attention = Some(result.attention.take().map_or(note.clone(), |a| format!("{a}；{note}")));
-                sum.attention += usize::from(attention_was_none);
-                Vec::new()
-            }
-        };
-        if !bytes.is_empty() {
-            sum.replies += 1;
-            if let Some(dir) = &args.outbox {
-                let path = dir.join(format!("回信-{}.eml", &crate::text::sha256_hex(inc.key.as_bytes())[..16]));
-                std::fs::write(&path, &bytes).with_context(|| format!("无法写入回信 {}", path.display()))?;
-                result.reply = Some(path.display().to_string());
-            }
-            if relay {
-                result.reply.get_or_insert_with(|| format!("致 {to}（经邮件服务器发出）"));
-                queued = Some(mail::relay::outgoing(format!("reply:{}", inc.key), to, &reply.subject, bytes, clock.now));
             }
         }
     }
+    sum.attention += usize::from(result.attention.is_some());
     let outcome = outcome_sentence(&result);
     wf.record_mail(
         &actor,

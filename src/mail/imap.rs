@@ -176,7 +176,7 @@ impl Mailbox {
     }
 
     /// The answer about `uid` among what the server sent (it may add news about others).
-    fn fetch_part(&mut self, uid: imap::types::Uid, item: &str, part: impl Fn(&imap::types::Fetch<'_>) -> Option<Vec<u8>>) -> anyhow::Result<Option<Vec<u8>>> {
+    fn fetch_part<T>(&mut self, uid: imap::types::Uid, item: &str, part: impl Fn(&imap::types::Fetch<'_>) -> Option<T>) -> anyhow::Result<Option<T>> {
         let found = self
             .session
             .uid_fetch(uid.to_string(), item)
@@ -194,8 +194,7 @@ impl Mailbox {
     /// One message's bytes, without marking it read; its header alone when it is larger than
     /// `max` (the size is asked first).
     pub fn fetch(&mut self, uid: imap::types::Uid, max: usize) -> anyhow::Result<Fetched> {
-        let size = self.fetch_part(uid, "RFC822.SIZE", |f| f.size.map(|s| s.to_le_bytes().to_vec()))?;
-        let Some(size) = size.and_then(|b| <[u8; 4]>::try_from(b.as_slice()).ok()).map(u32::from_le_bytes) else {
+        let Some(size) = self.fetch_part(uid, "RFC822.SIZE", |f| f.size)? else {
             return Ok(Fetched::Gone);
         };
         if size as usize > max {

@@ -90,10 +90,12 @@ pub struct Relay {
 impl Relay {
     pub fn new(url: &ServerUrl, password: Option<&str>, ca_file: Option<&Path>, from: &str) -> anyhow::Result<Relay> {
         let mut tls = TlsParameters::builder(url.host.clone());
+        // The same reading of the file as the mailbox's (`tls`), handed to lettre as DER.
         if let Some(path) = ca_file {
-            let pem = std::fs::read(path).with_context(|| format!("无法读取证书文件 {}", path.display()))?;
-            let cert = Certificate::from_pem(&pem).map_err(|_| anyhow::anyhow!("证书文件 {} 不是有效的 PEM 证书", path.display()))?;
-            tls = tls.add_root_certificate(cert);
+            for der in super::tls::pem_certificates(path)? {
+                let cert = Certificate::from_der(der.to_vec()).map_err(|_| anyhow::anyhow!("证书文件 {} 中的证书无法使用", path.display()))?;
+                tls = tls.add_root_certificate(cert);
+            }
         }
         let tls = tls.build_rustls().map_err(|_| anyhow::anyhow!("TLS 设置失败"))?;
         let mut b = SmtpTransport::builder_dangerous(url.host.clone())

@@ -136,27 +136,27 @@ fn zip_with_flags(name: &str, data: &[u8], flags: u16) -> Vec<u8> {
     let name = gbk(name);
     let crc = crc32(data);
     let (n, len) = (name.len() as u16, data.len() as u32);
+    // What the local header and the central directory entry both say, from the flags on:
+    // stored (no compression), no time, the CRC, both sizes, the name's length.
+    let common = |z: &mut Vec<u8>| {
+        z.extend_from_slice(&flags.to_le_bytes());
+        z.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+        z.extend_from_slice(&crc.to_le_bytes());
+        z.extend_from_slice(&len.to_le_bytes());
+        z.extend_from_slice(&len.to_le_bytes());
+        z.extend_from_slice(&n.to_le_bytes());
+    };
     let mut z = Vec::new();
     z.extend_from_slice(b"PK\x03\x04");
     z.extend_from_slice(&[20, 0]);
-    z.extend_from_slice(&flags.to_le_bytes());
-    z.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
-    z.extend_from_slice(&crc.to_le_bytes());
-    z.extend_from_slice(&len.to_le_bytes());
-    z.extend_from_slice(&len.to_le_bytes());
-    z.extend_from_slice(&n.to_le_bytes());
+    common(&mut z);
     z.extend_from_slice(&0u16.to_le_bytes());
     z.extend_from_slice(&name);
     z.extend_from_slice(data);
     let central = z.len() as u32;
     z.extend_from_slice(b"PK\x01\x02");
     z.extend_from_slice(&[20, 0, 20, 0]);
-    z.extend_from_slice(&flags.to_le_bytes());
-    z.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
-    z.extend_from_slice(&crc.to_le_bytes());
-    z.extend_from_slice(&len.to_le_bytes());
-    z.extend_from_slice(&len.to_le_bytes());
-    z.extend_from_slice(&n.to_le_bytes());
+    common(&mut z);
     z.extend_from_slice(&[0; 12]);
     z.extend_from_slice(&0u32.to_le_bytes());
     z.extend_from_slice(&name);
