@@ -14,6 +14,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "YUEBAO_SCHEMAS", value_name = "DIR")]
     pub schemas: Option<PathBuf>,
 
+    /// 本安装所属的省（代码或省名，如 410000、河南省）：其县区向市、市向省报送；不指定时用模式目录
+    /// 中 site.toml 所写的省（内置为 370000 山东省）。一个数据目录只属于一个省
+    #[arg(long, global = true, env = "YUEBAO_PROVINCE", value_name = "CODE")]
+    pub province: Option<String>,
+
     /// 以此时间作为“现在”（北京时间，如 "2026-11-06 09:00"），用于按某一时刻重演报送、审核和
     /// 催报；默认为当前时间
     #[arg(long, global = true, value_name = "TIME")]
@@ -166,9 +171,9 @@ pub enum RegionsFormat {
 
 #[derive(Debug, Args)]
 pub struct RegionsArgs {
-    /// 地区代码或名称；默认 370000（山东省）；000000 为全国
-    #[arg(default_value = "370000", value_name = "CODE")]
-    pub code: String,
+    /// 地区代码或名称；默认本安装所属的省（如 370000 山东省）；000000 为全国
+    #[arg(value_name = "CODE")]
+    pub code: Option<String>,
 
     /// 按某个月的行政区划回答（2016 年以来），如 2018-10：当时的莱芜市及其区县
     #[arg(long, value_name = "YYYY-MM")]
@@ -211,9 +216,10 @@ pub struct SampleArgs {
     #[arg(long, value_name = "YYYY-MM")]
     pub period: Period,
 
-    /// 为此地区下辖的每个县区生成一个文件；默认 370000（山东省全部 136 个县区）
-    #[arg(long, default_value = "370000", value_name = "CODE")]
-    pub region: String,
+    /// 为此地区下辖的每个县区（以及不设县区的市，如东莞市）生成一个文件；默认本安装所属的省
+    /// （山东省：全部 136 个县区）
+    #[arg(long, value_name = "CODE")]
+    pub region: Option<String>,
 
     /// 输出目录
     #[arg(short, long, value_name = "DIR")]
@@ -266,9 +272,9 @@ pub struct RollupArgs {
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
 
-    /// 汇总范围：省代码（默认 370000，输出各市和全省汇总表）或市代码（只输出该市汇总表）
-    #[arg(long, default_value = "370000", value_name = "CODE")]
-    pub region: String,
+    /// 汇总范围：省代码（默认本安装所属的省，输出各市和全省汇总表）或市代码（只输出该市汇总表）
+    #[arg(long, value_name = "CODE")]
+    pub region: Option<String>,
 
     /// 除汇总表（xlsx）外，另把汇总数据写成 CSV 或 JSON，便于分析
     #[arg(long, value_enum, value_name = "FORMAT")]
@@ -366,9 +372,9 @@ pub struct StatusArgs {
     #[arg(long, value_name = "YYYY-MM")]
     pub period: Period,
 
-    /// 省、市或县区的代码或名称；默认 370000（全省）
-    #[arg(long, default_value = "370000", value_name = "CODE")]
-    pub region: String,
+    /// 省、市或县区的代码或名称；默认本安装所属的省（全省）
+    #[arg(long, value_name = "CODE")]
+    pub region: Option<String>,
 
     #[command(flatten)]
     pub store: StoreArgs,
@@ -630,9 +636,9 @@ pub struct RemindArgs {
     /// 报告期，如 2026-10
     #[arg(long, value_name = "YYYY-MM")]
     pub period: Period,
-    /// 省或市的代码或名称：催其下辖县区（市）；默认 370000（全省）
-    #[arg(long, default_value = "370000", value_name = "CODE")]
-    pub region: String,
+    /// 省或市的代码或名称：催其下辖县区（市）；默认本安装所属的省（全省）
+    #[arg(long, value_name = "CODE")]
+    pub region: Option<String>,
     /// 列出哪一级：县区或市（市汇总表报给省）
     #[arg(long, value_enum, default_value_t = StatusLevel::County)]
     pub level: StatusLevel,
@@ -686,9 +692,9 @@ pub enum BaselineCommand {
     Import(ImportArgs),
     /// 列出某地区下辖各县区的基线及其来源
     List {
-        /// 地区代码或名称；默认 370000
-        #[arg(long, default_value = "370000", value_name = "CODE")]
-        region: String,
+        /// 地区代码或名称；默认本安装所属的省
+        #[arg(long, value_name = "CODE")]
+        region: Option<String>,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -700,9 +706,9 @@ pub struct AnnualArgs {
     #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(2000..=2999))]
     pub year: i32,
 
-    /// 省代码（默认 370000，输出全省和各市年报）或市代码（只输出该市年报）
-    #[arg(long, default_value = "370000", value_name = "CODE")]
-    pub region: String,
+    /// 省代码（默认本安装所属的省，输出全省和各市年报）或市代码（只输出该市年报）
+    #[arg(long, value_name = "CODE")]
+    pub region: Option<String>,
 
     /// 只编到该月（YYYY-MM，须为 --year 当年）：12 月 10 日市报省、15 日省报部时 12 月报表尚未到期，
     /// 年报用 1–11 月（--through YYYY-11）；不给时，12 月报表到期前编 1–11 月，到期后编全年

@@ -16,11 +16,28 @@ pub use yuebao_workflow as workflow;
 use anyhow::Context;
 use schema::Schemas;
 
-/// Loads the schemas the user chose (or the built-in ones).
-pub fn load_schemas(dir: Option<&std::path::Path>) -> anyhow::Result<Schemas> {
+/// Loads the schemas the user chose (or the built-in ones), for the province chosen (a code, or
+/// a province's name such as 河南省 or 河南), or else the one `site.toml` names.
+pub fn load_schemas(dir: Option<&std::path::Path>, province: Option<&str>) -> anyhow::Result<Schemas> {
+    let province = province.map(province_code).transpose()?;
     match dir {
-        Some(d) => Schemas::from_dir(d).with_context(|| format!("无法加载模式目录 {}", d.display())),
-        None => Ok(Schemas::embedded()?),
+        Some(d) => Schemas::from_dir(d, province.as_deref()).with_context(|| format!("无法加载模式目录 {}", d.display())),
+        None => Ok(Schemas::embedded_for(province.as_deref())?),
+    }
+}
+
+/// A province's code from what the user wrote for `--province`.
+fn province_code(text: &str) -> anyhow::Result<String> {
+    let t = text.trim();
+    let divisions = schema::divisions::Divisions::embedded()?;
+    let provinces = divisions.children(schema::divisions::NATION);
+    let found: Vec<_> = provinces
+        .iter()
+        .filter(|d| d.code == t || d.name == t || (t.chars().count() >= 2 && d.name.starts_with(t)))
+        .collect();
+    match found.as_slice() {
+        [one] => Ok(one.code.clone()),
+        _ => anyhow::bail!("--province “{t}”不是一个省级行政区划：请给 6 位代码（如 410000）或省名（如 河南省）"),
     }
 }
 
@@ -32,7 +49,7 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<i32> {
     if let Command::Probe { serve, memory_mb } = &cli.command {
         return Ok(cmd::probe::run(*serve, *memory_mb));
     }
-    let schemas = load_schemas(cli.schemas.as_deref())?;
+    let schemas = load_schemas(cli.schemas.as_deref(), cli.province.as_deref())?;
     let clock = cmd::Clock::from_arg(cli.now.as_deref())?;
     let code = command(&cli, &schemas, &clock);
     ingest::isolate::shutdown();

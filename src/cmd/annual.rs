@@ -5,16 +5,19 @@ use super::Clock;
 use crate::cli::AnnualArgs;
 use crate::period::Period;
 use crate::schema::Schemas;
-use crate::schema::regions::Level;
 use crate::workflow::{Actor, Workflow};
 use anyhow::{Context, bail};
 
 pub fn run(args: &AnnualArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
-    let scope = super::region_arg(schemas, &args.region)?;
-    if scope.level == Level::County {
-        bail!("--region 应为省或市的代码：年报按市、省编制，{} 是县区", schemas.regions.display(scope));
+    let scope = super::region_or_province(schemas, args.region.as_deref())?;
+    if schemas.regions.is_leaf(scope) {
+        bail!(
+            "--region 应为省或市的代码：年报按市、省编制，{} 是{}",
+            schemas.regions.display(scope),
+            super::unit_kind(scope)
+        );
     }
-    let mut store = super::open_existing_store(&args.store)?;
+    let mut store = super::open_existing_store(&args.store, schemas)?;
     let mut wf = Workflow::new(&mut store, schemas, clock.now);
     let (versions, current) = wf.annual_versions(args.year);
     let last = match &args.through {

@@ -17,7 +17,7 @@ pub fn run(args: &AuditArgs, schemas: &Schemas, clock: &super::Clock) -> anyhow:
         let codes: Vec<&str> = Event::ALL.iter().map(|e| e.code()).collect();
         anyhow::bail!("--action “{a}”不是操作代码；可用：{}", codes.join("、"));
     }
-    let mut store = super::open_existing_store(&args.store)?;
+    let mut store = super::open_existing_store(&args.store, schemas)?;
     let wf = crate::workflow::Workflow::new(&mut store, schemas, clock.now);
     let filter = AuditFilter {
         since,

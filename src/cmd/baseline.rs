@@ -3,7 +3,6 @@
 
 use crate::cli::BaselineCommand;
 use crate::schema::Schemas;
-use crate::schema::regions::Level;
 use crate::workflow::{Actor, Workflow};
 use anyhow::{Context, bail};
 use std::path::Path;
@@ -16,7 +15,7 @@ pub fn run(cmd: &BaselineCommand, schemas: &Schemas, clock: &super::Clock) -> an
     match cmd {
         BaselineCommand::Import(crate::cli::ImportArgs { file, store, by }) => {
             let values = read_file(file, schemas)?;
-            let mut store = super::open_store(store)?;
+            let mut store = super::open_store(store, schemas)?;
             let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
             let mut wf = Workflow::new(&mut store, schemas, clock.now);
             let off = wf.import_baselines(&Actor::operator(by.as_deref()), &values, &format!("基线文件 {name}"))?;
@@ -37,8 +36,8 @@ pub fn run(cmd: &BaselineCommand, schemas: &Schemas, clock: &super::Clock) -> an
             Ok(0)
         }
         BaselineCommand::List { region, store } => {
-            let scope = super::region_arg(schemas, region)?;
-            let mut store = super::open_existing_store(store)?;
+            let scope = super::region_or_province(schemas, region.as_deref())?;
+            let mut store = super::open_existing_store(store, schemas)?;
             let wf = Workflow::new(&mut store, schemas, clock.now);
             let actor = Actor::operator(None);
             println!("第({no})栏 {} 的基线：", form.column_name(no));
@@ -88,7 +87,7 @@ fn read_file(path: &Path, schemas: &Schemas) -> anyhow::Result<Vec<(String, i64)
         };
         if v < 0 {
             problems.push(format!("{at}：{v} 是负数"));
-        } else if region.level != Level::County {
+        } else if !schemas.regions.is_leaf(region) {
             problems.push(format!("{at}：{} 不是县区，基线按县区设置", schemas.regions.display(region)));
         } else if out.iter().any(|(c, _)| *c == region.code) {
             problems.push(format!("{at}：{} 重复出现", schemas.regions.display(region)));

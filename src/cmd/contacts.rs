@@ -13,14 +13,14 @@ pub fn run(cmd: &ContactsCommand, schemas: &Schemas, clock: &Clock) -> anyhow::R
     match cmd {
         ContactsCommand::Import(crate::cli::ImportArgs { file, store, by }) => {
             let rows = read_file(file)?;
-            let mut store = super::open_store(store)?;
+            let mut store = super::open_store(store, schemas)?;
             let mut wf = Workflow::new(&mut store, schemas, clock.now);
             let n = wf.import_contacts(&Actor::operator(by.as_deref()), &rows)?;
             println!("已导入 {n} 个电子邮件地址，来自 {}", file.display());
             Ok(0)
         }
         ContactsCommand::List { store, format } => {
-            let mut store = super::open_existing_store(store)?;
+            let mut store = super::open_existing_store(store, schemas)?;
             let wf = Workflow::new(&mut store, schemas, clock.now);
             let contacts = wf.contacts(&Actor::operator(None))?;
             match format {

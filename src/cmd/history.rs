@@ -11,7 +11,7 @@ use anyhow::Context;
 
 pub fn run(args: &HistoryArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
     let region = super::region_arg(schemas, &args.region)?;
-    let mut store = super::open_existing_store(&args.store)?;
+    let mut store = super::open_existing_store(&args.store, schemas)?;
     let mut wf = Workflow::new(&mut store, schemas, clock.now);
     let actor = Actor::operator(None);
     let history = wf.history(&actor, region, args.period)?;
@@ -128,7 +128,7 @@ fn missing(e: crate::workflow::WorkflowError, s: &crate::workflow::Submission) -
 /// `yuebao verify`: exit 0 when the store is whole, 1 with every problem listed when not.
 pub fn verify(args: &crate::cli::StoreArgs, expect: Option<&str>, schemas: &Schemas, clock: &super::Clock) -> anyhow::Result<i32> {
     let expect = expect.map(parse_head).transpose()?;
-    let mut store = super::open_existing_store(args)?;
+    let mut store = super::open_existing_store(args, schemas)?;
     let wf = crate::workflow::Workflow::new(&mut store, schemas, clock.now);
     let v = wf.verify(&crate::workflow::Actor::operator(None), expect.as_ref())?;
     for n in &v.notes {
@@ -155,7 +155,7 @@ pub fn verify(args: &crate::cli::StoreArgs, expect: Option<&str>, schemas: &Sche
 
 /// `yuebao backup -o FILE`: a consistent copy of the store while it is in use.
 pub fn backup(args: &crate::cli::StoreArgs, out: &std::path::Path, schemas: &Schemas, clock: &super::Clock) -> anyhow::Result<i32> {
-    let mut store = super::open_existing_store(args)?;
+    let mut store = super::open_existing_store(args, schemas)?;
     let mut wf = crate::workflow::Workflow::new(&mut store, schemas, clock.now);
     wf.backup(&crate::workflow::Actor::operator(None), out)?;
     let size = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
@@ -183,7 +183,7 @@ fn parse_head(text: &str) -> anyhow::Result<(i64, String)> {
 /// `yuebao export`: every upload's original file under `DIR/报告期/代码-名称/第N版-文件名`, and
 /// `DIR/清单.csv` saying what each is. Existing files are never overwritten.
 pub fn export(args: &crate::cli::StoreArgs, dir: &std::path::Path, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
-    let mut store = super::open_existing_store(args)?;
+    let mut store = super::open_existing_store(args, schemas)?;
     let mut wf = Workflow::new(&mut store, schemas, clock.now);
     let actor = Actor::operator(None);
     let subs = wf.archive(&actor)?;

@@ -125,7 +125,7 @@ pub fn run(args: &InboxArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Result
 
 /// One reading of every source: each new message handled, the queue sent, the summary printed.
 fn round(args: &InboxArgs, schemas: &Schemas, clock: &Clock, imap: Option<&(ServerUrl, String)>, relay: Option<&Relay>) -> anyhow::Result<i32> {
-    let mut store = super::open_store(&args.store)?;
+    let mut store = super::open_store(&args.store, schemas)?;
     let mut wf = Workflow::new(&mut store, schemas, clock.now);
     if let Some(dir) = &args.outbox {
         super::ensure_dir(dir)?;

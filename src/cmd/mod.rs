@@ -31,6 +31,23 @@ pub fn region_arg<'a>(schemas: &'a Schemas, text: &str) -> anyhow::Result<&'a Re
     crate::workflow::scope::region_arg(schemas, text).map_err(|e| anyhow::anyhow!("--region {e}（可用 yuebao regions 查看）"))
 }
 
+/// What a unit that fills the township sheet itself is called in a message.
+pub fn unit_kind(r: &Region) -> &'static str {
+    if r.level == crate::schema::Level::County {
+        "县区"
+    } else {
+        "不设县区的市（按乡镇、街道填报）"
+    }
+}
+
+/// `--region` where it defaults to the installation's province.
+pub fn region_or_province<'a>(schemas: &'a Schemas, text: Option<&str>) -> anyhow::Result<&'a Region> {
+    match text {
+        Some(t) => region_arg(schemas, t),
+        None => Ok(schemas.province()),
+    }
+}
+
 /// Hints as the command line gives them: the flags, named as flags in messages.
 pub fn hints(region: Option<String>, period: Option<crate::period::Period>, limits: crate::limits::Limits) -> crate::validate::Hints {
     crate::validate::Hints {
@@ -193,9 +210,9 @@ pub fn progress(len: usize, what: &str, quiet: bool) -> indicatif::ProgressBar {
 
 /// Opens the store named by `--data` / `YUEBAO_DATA` / `./yuebao-data`, creating it: for the
 /// commands that write (submit, baseline import).
-pub fn open_store(args: &crate::cli::StoreArgs) -> anyhow::Result<crate::workflow::Data> {
+pub fn open_store(args: &crate::cli::StoreArgs, schemas: &Schemas) -> anyhow::Result<crate::workflow::Data> {
     let dir = crate::workflow::data::data_dir(args.dir.as_deref());
-    Ok(crate::workflow::Data::open(&dir, audit_key(args)?)?)
+    Ok(crate::workflow::Data::open(&dir, audit_key(args)?, schemas)?)
 }
 
 /// The audit key named by `--audit-key-file` / `YUEBAO_AUDIT_KEY_FILE`, if any.
@@ -208,7 +225,7 @@ pub fn audit_key(args: &crate::cli::StoreArgs) -> anyhow::Result<Option<crate::w
 
 /// Opens an existing store for the commands that only read: a mistyped `--data` should say so,
 /// not show an empty store full of 未报.
-pub fn open_existing_store(args: &crate::cli::StoreArgs) -> anyhow::Result<crate::workflow::Data> {
+pub fn open_existing_store(args: &crate::cli::StoreArgs, schemas: &Schemas) -> anyhow::Result<crate::workflow::Data> {
     let dir = crate::workflow::data::data_dir(args.dir.as_deref());
     let file = dir.join(crate::workflow::data::DB_FILE);
     if !file.is_file() && !dir.is_file() {
@@ -218,7 +235,7 @@ pub fn open_existing_store(args: &crate::cli::StoreArgs) -> anyhow::Result<crate
             crate::workflow::data::DB_FILE
         );
     }
-    Ok(crate::workflow::Data::open(&dir, audit_key(args)?)?)
+    Ok(crate::workflow::Data::open(&dir, audit_key(args)?, schemas)?)
 }
 
 /// A workflow refusal as a command's answer: the sentence on stderr and exit code 1; the store

@@ -10,7 +10,8 @@ use anyhow::anyhow;
 
 pub fn run(args: &RegionsArgs, schemas: &Schemas) -> anyhow::Result<i32> {
     let regions = &schemas.regions;
-    let text = args.code.trim();
+    let own = schemas.province().code.clone();
+    let text = args.code.as_deref().unwrap_or(&own).trim();
     // The installation's list is today's; a past month is answered from the national history.
     if args.as_of.is_some() {
         return national(args, text);
@@ -19,7 +20,7 @@ pub fn run(args: &RegionsArgs, schemas: &Schemas) -> anyhow::Result<i32> {
         Some(r) => r,
         None => match regions.resolve(text) {
             Ok(r) => r,
-            Err(Resolve::Ambiguous(c)) => return Err(anyhow!("“{}”可能是 {}，请使用 6 位区划代码", args.code, c.join("或"))),
+            Err(Resolve::Ambiguous(c)) => return Err(anyhow!("“{text}”可能是 {}，请使用 6 位区划代码", c.join("或"))),
             Err(Resolve::NotFound) => return national(args, text),
         },
     };
@@ -65,10 +66,7 @@ fn national(args: &RegionsArgs, text: &str) -> anyhow::Result<i32> {
             [d] => Some(d),
             [] => {
                 let when = args.as_of.map(|m| format!("{}时", m.label())).unwrap_or_default();
-                return Err(anyhow!(
-                    "{when}没有地区“{}”：请使用 6 位区划代码，如 371300（临沂市），全国为 000000",
-                    args.code
-                ));
+                return Err(anyhow!("{when}没有地区“{text}”：请使用 6 位区划代码，如 371300（临沂市），全国为 000000"));
             }
             ref many => {
                 let named: Vec<String> = many
@@ -78,7 +76,7 @@ fn national(args: &RegionsArgs, text: &str) -> anyhow::Result<i32> {
                         format!("{} {}（{up}）", d.code, d.name)
                     })
                     .collect();
-                return Err(anyhow!("“{}”可能是 {}，请使用 6 位区划代码", args.code, named.join("、")));
+                return Err(anyhow!("“{text}”可能是 {}，请使用 6 位区划代码", named.join("、")));
             }
         }
     };

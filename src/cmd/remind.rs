@@ -10,8 +10,8 @@ use crate::workflow::{Actor, Listing, Workflow};
 use anyhow::Context;
 
 pub fn run(args: &RemindArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
-    let scope = super::region_arg(schemas, &args.region)?;
-    let mut store = super::open_existing_store(&args.store)?;
+    let scope = super::region_or_province(schemas, args.region.as_deref())?;
+    let mut store = super::open_existing_store(&args.store, schemas)?;
     let mut wf = Workflow::new(&mut store, schemas, clock.now);
     let actor = Actor::operator(args.by.as_deref());
     let listing = match args.level {

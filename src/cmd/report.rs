@@ -9,7 +9,7 @@ use crate::workflow::{Actor, SubStatus, Workflow};
 
 pub fn run(args: &ReportArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
     let t = &args.target;
-    let mut store = super::open_existing_store(&t.store)?;
+    let mut store = super::open_existing_store(&t.store, schemas)?;
     let mut wf = Workflow::new(&mut store, schemas, clock.now);
     let actor = Actor::operator(t.by.as_deref());
     let hints = Hints {

@@ -11,7 +11,7 @@ pub fn run(cmd: &ReviewCommand, schemas: &Schemas, clock: &Clock) -> anyhow::Res
         ReviewCommand::Approve { target } => (target, ReviewKind::Approve, None),
         ReviewCommand::Unlock { target, reason } => (target, ReviewKind::Unlock, Some(reason)),
     };
-    let mut store = super::open_existing_store(&target.store)?;
+    let mut store = super::open_existing_store(&target.store, schemas)?;
     let mut wf = Workflow::new(&mut store, schemas, clock.now);
     let actor = Actor::operator(target.by.as_deref());
     let req = ReviewRequest {

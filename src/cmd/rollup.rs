@@ -5,7 +5,6 @@ use super::Clock;
 use crate::aggregate::rollup::{Context as RollupContext, EntryStatus, Input, Rollup, plan};
 use crate::cli::{RollupArgs, TableFormat};
 use crate::schema::Schemas;
-use crate::schema::regions::Level;
 use crate::validate::{Hints, Status, validate_bytes, validate_file};
 use crate::workflow::{Actor, Workflow};
 use anyhow::{Context, bail};
@@ -13,12 +12,16 @@ use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 pub fn run(args: &RollupArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
-    let scope = super::region_arg(schemas, &args.region)?;
-    if scope.level == Level::County {
-        bail!("--region 应为省或市的代码：{} 是县区，县区报表不需要再汇总", schemas.regions.display(scope));
+    let scope = super::region_or_province(schemas, args.region.as_deref())?;
+    if schemas.regions.is_leaf(scope) {
+        bail!(
+            "--region 应为省或市的代码：{} 是{}，它的报表不需要再汇总",
+            schemas.regions.display(scope),
+            super::unit_kind(scope)
+        );
     }
     let (rollup, inputs) = if args.inputs.is_empty() {
-        let mut store = super::open_existing_store(&args.store)?;
+        let mut store = super::open_existing_store(&args.store, schemas)?;
         let file = store.file().to_path_buf();
         let mut wf = Workflow::new(&mut store, schemas, clock.now);
         let sources = wf.rollup_sources(&Actor::operator(None), scope, args.period)?;

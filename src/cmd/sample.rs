@@ -7,7 +7,7 @@ use anyhow::Context;
 use rayon::prelude::*;
 
 pub fn run(args: &SampleArgs, schemas: &Schemas) -> anyhow::Result<i32> {
-    let region = super::region_arg(schemas, &args.region)?;
+    let region = super::region_or_province(schemas, args.region.as_deref())?;
     let counties = schemas.regions.counties(&region.code);
     super::ensure_dir(&args.output)?;
     let bar = super::progress(counties.len(), "生成模拟报表", args.quiet);

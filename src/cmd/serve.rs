@@ -7,7 +7,7 @@ pub fn run(args: &ServeArgs, schemas: &Schemas, now: Option<&str>) -> anyhow::Re
     let data = crate::workflow::data::data_dir(args.store.dir.as_deref());
     // Created (or upgraded) once before serving, so that requests find it ready.
     let key = super::audit_key(&args.store)?;
-    crate::workflow::Data::open(&data, key.clone())?;
+    crate::workflow::Data::open(&data, key.clone(), schemas)?;
     let policy = crate::workflow::policy::Policy::load(&data)?;
     let mut state = crate::web::AppState::new(
         data,

@@ -8,12 +8,12 @@ use crate::time::label as time_label;
 use crate::workflow::{Actor, Listing, Standing, StatusDoc, Workflow};
 
 pub fn run(args: &StatusArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Result<i32> {
-    let scope = super::region_arg(schemas, &args.region)?;
+    let scope = super::region_or_province(schemas, args.region.as_deref())?;
     let now = match &args.as_of {
         Some(t) => super::time_arg("--as-of", t)?,
         None => clock.now,
     };
-    let mut store = super::open_existing_store(&args.store)?;
+    let mut store = super::open_existing_store(&args.store, schemas)?;
     let wf = Workflow::new(&mut store, schemas, now);
     let listing = match args.level {
         StatusLevel::County => Listing::Counties,

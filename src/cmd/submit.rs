@@ -24,7 +24,7 @@ pub fn run(args: &SubmitArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
     }
     let hints = super::hints(args.hints.region.clone(), args.hints.period, args.limits);
     let actor = Actor::operator(args.by.as_deref());
-    let mut store = super::open_store(&args.store)?;
+    let mut store = super::open_store(&args.store, schemas)?;
     let file = store.file().to_path_buf();
     let mut wf = Workflow::new(&mut store, schemas, clock.now);
     let mut outcomes = Vec::new();

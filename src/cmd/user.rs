@@ -30,7 +30,7 @@ pub fn run(cmd: &UserCommand, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
         | UserCommand::Enable { store, .. }
         | UserCommand::Passwd { store, .. } => store,
     };
-    let mut store = super::open_store(store_args)?;
+    let mut store = super::open_store(store_args, schemas)?;
     let policy = Policy::load(&crate::workflow::data::data_dir(store_args.dir.as_deref()))?;
     let mut wf = Workflow::new(&mut store, schemas, clock.now);
     wf.policy = policy;

@@ -86,7 +86,7 @@ impl AppState {
             let idle = st.stores.lock().unwrap_or_else(|p| p.into_inner()).pop();
             let mut store = match idle {
                 Some(s) => s,
-                None => Data::open(&st.data, st.audit_key.clone())?,
+                None => Data::open(&st.data, st.audit_key.clone(), &st.schemas)?,
             };
             let answer = {
                 let mut wf = Workflow::new(&mut store, &st.schemas, st.now());

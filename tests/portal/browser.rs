@@ -599,3 +599,64 @@ fn base64_decode(text: &str) -> Vec<u8> {
     }
     out
 }
+
+/// 海南省's own portal (`serve --province 460000`): 五指山市, a county-level city under the
+/// province directly, uploads its sheet on its county page; the province's board lists it
+/// among the units it oversees itself, and the province's reviewer approves it there.
+#[test]
+fn a_unit_under_the_province_directly_is_reviewed_by_the_province_in_the_browser() {
+    let Some((driver_program, chrome)) = browser() else { return };
+    let d = tmp();
+    let data = d.path().join("data");
+    let hainan = [("YUEBAO_PROVINCE", "460000")];
+    for (name, region, role, password) in [
+        ("wuzhishan", "五指山市", "reporter", "Wz-county-7"),
+        ("hainan", "460000", "reviewer", "Hn-prov-8"),
+    ] {
+        let out = super::with_password_env(
+            &data,
+            &["user", "add", name, "--region", region, "--role", role, "--now", "2026-11-01 08:00"],
+            password,
+            &hainan,
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let files = d.path().join("s");
+    ok(&yuebao_env(
+        d.path(),
+        &["sample", "--period", "2026-10", "--region", "469001", "-o", s(&files), "-q"],
+        &hainan,
+    ));
+    let file = std::fs::read_dir(&files).unwrap().next().unwrap().unwrap().path();
+    let server = Server::start(&data, &["--now", NOW, "--province", "460000"]);
+    let base = server.url.clone();
+    let driver = Driver::start(&driver_program);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let unit = driver.session(&chrome).await;
+        sign_in(&unit, &base, "wuzhishan", "Wz-county-7").await;
+        let verdict = upload(&unit, &file, None).await;
+        assert!(verdict.contains("已接收"), "{verdict}");
+
+        let province = driver.session(&chrome).await;
+        sign_in(&province, &base, "hainan", "Hn-prov-8").await;
+        province.goto(&format!("{base}/city?period=2026-10&region=460000")).await.unwrap();
+        let direct = text_of(&province, "table.direct").await;
+        assert!(
+            direct.contains("五指山市") && direct.contains("按时，待审核") && direct.contains("琼海市"),
+            "{direct}"
+        );
+        let cities = text_of(&province, "table.province").await;
+        assert!(cities.contains("海口市") && !cities.contains("五指山市"), "{cities}");
+        shot(&province, "20-hainan-board").await;
+        province.goto(&format!("{base}/city/469001?period=2026-10")).await.unwrap();
+        wait_for(&province, "form[data-confirm] button").await.click().await.unwrap();
+        province.accept_alert().await.unwrap();
+        assert!(text_of(&province, "p.flash").await.contains("已审核通过"));
+        province.goto(&format!("{base}/city?period=2026-10&region=460000")).await.unwrap();
+        let direct = text_with(&province, "table.direct", "已审核通过").await;
+        assert!(direct.contains("五指山市"), "{direct}");
+        unit.close().await.unwrap();
+        province.close().await.unwrap();
+    });
+}

@@ -35,6 +35,7 @@ impl Server {
         cmd.args(["serve", "--data", s(data), "--listen", "127.0.0.1:0"])
             .args(extra)
             .env_remove("YUEBAO_DATA")
+            .env_remove("YUEBAO_PROVINCE")
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         let mut child = cmd.spawn().unwrap();

@@ -50,6 +50,7 @@ pub fn yuebao_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .current_dir(dir)
         .env_remove("YUEBAO_SCHEMAS")
         .env_remove("YUEBAO_DATA")
+        .env_remove("YUEBAO_PROVINCE")
         .envs(env.iter().copied())
         .output()
         .expect("run yuebao");
@@ -69,6 +70,7 @@ pub fn yuebao_stdin(dir: &Path, args: &[&str], input: &str, env: &[(&str, &str)]
         .args(args)
         .current_dir(dir)
         .env_remove("YUEBAO_DATA")
+        .env_remove("YUEBAO_PROVINCE")
         .env_remove("YUEBAO_IMAP_PASSWORD")
         .env_remove("YUEBAO_SMTP_PASSWORD")
         .envs(env.iter().copied())

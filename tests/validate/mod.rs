@@ -961,3 +961,92 @@ fn findings_beyond_500_of_one_kind_are_counted_not_listed() {
     assert!(i004["message"].as_str().unwrap().contains("I101 共 20 处"), "{i004:#}");
     assert_eq!(f["summary"]["infos"].as_u64().unwrap(), 520 + 1, "{}", f["summary"]);
 }
+
+/// An installation for 北京市, set by `--province` or `YUEBAO_PROVINCE`: its 16 districts
+/// report to the municipality directly. `sample`, `validate`, `template`, `rollup` (one table, a
+/// row per district, the 合计 the sum of theirs), `submit` and `status` work as they do for
+/// Shandong; the data directory is then 北京市's, and a run for Shandong is refused. A province
+/// that does not exist is named in Chinese with the ones that do.
+#[test]
+fn an_installation_for_beijing() {
+    let d = tmp();
+    let env = [("YUEBAO_PROVINCE", "110000")];
+    let run = yuebao_env(d.path(), &["sample", "--period", "2026-10", "-o", "s", "-q"], &env);
+    ok(&run);
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(d.path().join("s")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 16, "{}", run.stdout);
+    ok(&yuebao_env(d.path(), &["validate", "s", "-q"], &env));
+    // The same files are no Shandong county's.
+    let shandong = yuebao_in(d.path(), &["validate", "s", "-q"]);
+    assert_eq!(shandong.code, 1, "{}", shandong.stdout);
+    // The municipality's blank form lists its districts under the county heading.
+    ok(&yuebao_in(
+        d.path(),
+        &["--province", "北京", "template", "--region", "110000", "--period", "2026-10", "-o", "t.xlsx"],
+    ));
+    let (_, range) = crate::workbooks::first_sheet(&d.path().join("t.xlsx"));
+    let text: Vec<String> = range.cells().map(|(_, _, c)| c.to_string()).collect();
+    assert!(text.iter().any(|t| t == "县（市、区）") && text.iter().any(|t| t == "东城区") && text.iter().any(|t| t == "延庆区"));
+    // The rollup: one workbook, a row per district.
+    let run = yuebao_in(
+        d.path(),
+        &["--province", "110000", "rollup", "--period", "2026-10", "s", "-o", "r", "--format", "json"],
+    );
+    ok(&run);
+    let written = std::fs::read_to_string(d.path().join("r/数据/汇总-110000-2026-10.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&written).unwrap();
+    let tables = v["rollup"]["tables"].as_array().unwrap();
+    assert_eq!(tables.len(), 1, "{}", run.stdout);
+    let rows = tables[0]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 16);
+    let beijing = yuebao::schema::Schemas::embedded_for(Some("110000")).unwrap();
+    let mut sum = vec![0i64; 21];
+    for f in &files {
+        let rep = yuebao::validate::validate_file(f, "x", &beijing, &yuebao::validate::Hints::default());
+        let sheet = rep.sheet.expect("read");
+        let row = rows.iter().find(|r| r["code"] == sheet.region.as_str()).unwrap();
+        assert_eq!(row["values"], serde_json::json!(sheet.total.values));
+        for (i, x) in sheet.total.values.iter().enumerate() {
+            sum[i] += x;
+        }
+    }
+    let total: Vec<i64> = tables[0]["total"].as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect();
+    assert_eq!(total, sum);
+    assert!(sum[0] > 0);
+    // Into a store, and the month's standing.
+    let data = d.path().join("data");
+    let mut args = vec!["submit", "--data", s(&data), "--now", "2026-11-03 09:00", "-q"];
+    args.extend(files.iter().map(|f| s(f)));
+    ok(&yuebao_env(d.path(), &args, &env));
+    let run = yuebao_env(
+        d.path(),
+        &[
+            "status",
+            "--data",
+            s(&data),
+            "--period",
+            "2026-10",
+            "--as-of",
+            "2026-11-03 10:00",
+            "--format",
+            "json",
+        ],
+        &env,
+    );
+    ok(&run);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let regions = v["regions"].as_array().unwrap();
+    assert_eq!(regions.len(), 16, "{}", run.stdout);
+    assert!(regions.iter().all(|r| r["state"] == "on_time"), "{}", run.stdout);
+    // The data directory is 北京市's now.
+    let run = yuebao_in(d.path(), &["status", "--data", s(&data), "--period", "2026-10"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("属于 110000 的安装") && run.stderr.contains("--province 110000"),
+        "{}",
+        run.stderr
+    );
+    let run = yuebao_in(d.path(), &["--province", "990000", "regions"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("“990000”不是一个省级行政区划"), "{}", run.stderr);
+}

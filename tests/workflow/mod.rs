@@ -29,7 +29,7 @@ fn upload<'a>(name: &'a str, bytes: &'a [u8], hints: &'a Hints) -> Upload<'a> {
 fn a_month_through_the_api() {
     let d = tmp();
     let schemas = Schemas::embedded().unwrap();
-    let mut store = Data::open(&d.path().join("data"), None).unwrap();
+    let mut store = Data::open(&d.path().join("data"), None, &schemas).unwrap();
     let hints = Hints::default();
     let file = lanshan(d.path(), "2026-10", &lanshan_rows());
     let bytes = std::fs::read(&file).unwrap();
@@ -123,7 +123,7 @@ fn a_month_through_the_api() {
 fn baseline_import_by_role_and_region() {
     let d = tmp();
     let schemas = Schemas::embedded().unwrap();
-    let mut store = Data::open(&d.path().join("data"), None).unwrap();
+    let mut store = Data::open(&d.path().join("data"), None, &schemas).unwrap();
     let now = parse("2026-11-03 10:00").unwrap();
     let lanshan = ("371302".to_string(), 4222);
     let qingdao = ("370202".to_string(), 3000);
@@ -172,7 +172,7 @@ fn a_queued_message_is_sent_by_one_run_at_a_time() {
         b"Subject: x\r\n\r\nx\r\n".to_vec(),
         at("2026-11-26 09:00"),
     );
-    let mut store = Data::open(&data, None).unwrap();
+    let mut store = Data::open(&data, None, &schemas).unwrap();
     let mut wf = Workflow::new(&mut store, &schemas, at("2026-11-26 09:00"));
     assert_eq!(
         wf.remind_by_mail(&op, "371302", "2026-10".parse().unwrap(), std::slice::from_ref(&m)).unwrap(),
@@ -189,14 +189,14 @@ fn a_queued_message_is_sent_by_one_run_at_a_time() {
     assert!(matches!(wf.claim_mail(&reporter, &queued[0]), Err(WorkflowError::MailFromCliOnly)));
     assert!(wf.claim_mail(&op, &queued[0]).unwrap());
     // A second run at the same time finds it taken.
-    let mut other = Data::open(&data, None).unwrap();
+    let mut other = Data::open(&data, None, &schemas).unwrap();
     let mut second = Workflow::new(&mut other, &schemas, at("2026-11-26 09:05"));
     assert!(!second.claim_mail(&op, &queued[0]).unwrap());
     // The first run's attempt failed: it is free again.
     wf.mail_attempt_failed(&op, &queued[0], "连接被拒绝").unwrap();
     assert!(second.claim_mail(&op, &queued[0]).unwrap());
     // That run stopped; twenty minutes on another takes it over, sends it, and it is done.
-    let mut later = Data::open(&data, None).unwrap();
+    let mut later = Data::open(&data, None, &schemas).unwrap();
     let mut third = Workflow::new(&mut later, &schemas, at("2026-11-26 09:30"));
     assert!(third.claim_mail(&op, &queued[0]).unwrap());
     third.mail_sent(&op, &queued[0]).unwrap();
@@ -204,4 +204,121 @@ fn a_queued_message_is_sent_by_one_run_at_a_time() {
     assert!(third.unsent_mail(&op).unwrap().is_empty());
     drop((store, other, later));
     ok(&yuebao(&["verify", "--data", s(&data)]));
+}
+
+/// The sample sheet of `code` for `period`, as a county would hand it in.
+fn sample_sheet(schemas: &Schemas, dir: &std::path::Path, code: &str, period: yuebao::period::Period) -> Vec<u8> {
+    let unit = schemas.regions.get(code).unwrap();
+    let path = dir.join(format!("{code}.xlsx"));
+    yuebao::sample::write_county(schemas, 2016, unit, period, None, &path).unwrap();
+    std::fs::read(path).unwrap()
+}
+
+/// 海南省's month, installed as 海南省: a county under 海口市 hands in and 海口市 reports its
+/// rollup; 五指山市 (a county-level city under the province directly) and 儋州市 (a city without
+/// counties) each hand in their township sheets and answer to the province itself, which
+/// reviews them as a city reviews its counties; 海口市's reviewer may not touch them; the
+/// province chases whoever owes; and the province's 合计 is the sum of every unit's.
+#[test]
+fn a_province_with_units_under_it_directly() {
+    let d = tmp();
+    let schemas = Schemas::embedded_for(Some("460000")).unwrap();
+    assert_eq!(schemas.province().name, "海南省");
+    let mut store = Data::open(&d.path().join("data"), None, &schemas).unwrap();
+    let hints = Hints::default();
+    let period: yuebao::period::Period = "2026-10".parse().unwrap();
+    let province = Actor::new("省", Role::Reviewer, "460000");
+    let haikou = Actor::new("海口", Role::Reviewer, "460100");
+    let wf_at = |t: &str| parse(t).unwrap();
+    let mut wf = Workflow::new(&mut store, &schemas, wf_at("2026-11-03 09:00"));
+
+    // Every unit of 海口市 hands in; its reviewer reports the city's rollup.
+    for c in schemas.regions.children("460100") {
+        let bytes = sample_sheet(&schemas, d.path(), &c.code, period);
+        let reporter = Actor::new("填报", Role::Reporter, &c.code);
+        let out = wf.submit(&reporter, &upload(&format!("{}.xlsx", c.name), &bytes, &hints)).unwrap();
+        assert_eq!(out.region.as_deref(), Some(c.code.as_str()));
+    }
+    let report = wf.report_city(&haikou, "460100", period, None, None, &hints).unwrap();
+    assert_eq!((report.counted, report.expected), (4, 4));
+    // A unit under the province directly, and a city without counties, hand in their own sheets.
+    for code in ["469001", "460400"] {
+        let bytes = sample_sheet(&schemas, d.path(), code, period);
+        let reporter = Actor::new("填报", Role::Reporter, code);
+        let out = wf.submit(&reporter, &upload(&format!("{code}.xlsx"), &bytes, &hints)).unwrap();
+        assert_eq!((out.region.as_deref(), out.version), (Some(code), 1));
+    }
+    // Neither of them reports a rollup: they have nothing below them.
+    assert!(matches!(
+        wf.report_city(&province, "469001", period, None, None, &hints),
+        Err(WorkflowError::NotACity { .. })
+    ));
+    // 海口市's reviewer has no say over 五指山市; the province reviews it.
+    let approve = |region| ReviewRequest {
+        region,
+        period,
+        kind: ReviewKind::Approve,
+        reason: None,
+    };
+    assert!(matches!(wf.review(&haikou, &approve("469001")), Err(WorkflowError::OutOfScope { .. })));
+    wf.review(&province, &approve("469001")).unwrap();
+    wf.review(&province, &approve("460100")).unwrap();
+
+    // What the province receives itself: the cities' 上报 and the direct units' sheets.
+    let hainan = schemas.province();
+    let received = wf.standing(&province, hainan, period, Listing::Cities).unwrap();
+    let of = |code: &str| received.iter().find(|s| s.code == code).unwrap();
+    assert_eq!(received.len(), schemas.regions.children("460000").len());
+    assert!(of("460100").standing.is_approved() && of("469001").standing.is_approved());
+    assert_eq!((of("460400").state, of("460400").standing.is_approved()), (State::OnTime, false));
+    assert_eq!(of("469002").state, State::Missing { overdue_days: None });
+    // After the due date the province chases 琼海市 itself, and 三亚市 (a city) for its 上报.
+    let wf = Workflow::new(&mut store, &schemas, wf_at("2026-11-09 09:00"));
+    let board = wf.board(&province, hainan, period).unwrap();
+    let chased: Vec<&str> = board.chase.iter().map(|c| c.code.as_str()).collect();
+    assert!(chased.contains(&"469002") && chased.contains(&"460200"), "{chased:?}");
+    assert!(
+        !chased.contains(&"469001") && !chased.contains(&"460400") && !chased.contains(&"460100"),
+        "{chased:?}"
+    );
+    assert!(!chased.contains(&"460202"), "a county of 三亚市 is 三亚市's to chase: {chased:?}");
+
+    // The province's rollup: one row per city and per direct unit, each the sum of its units.
+    let rollup = wf.rollup_sources(&province, hainan, period).unwrap().rollup(&wf, hainan, period).unwrap();
+    let top = rollup.tables.iter().find(|t| t.code == "460000").unwrap();
+    let row = |code: &str| top.rows.iter().find(|r| r.code == code).unwrap().values.clone();
+    let total_of = |code: &str| {
+        let bytes = sample_sheet(&schemas, d.path(), code, period);
+        let rep = yuebao::validate::validate_bytes_unguarded(&bytes, "x.xlsx", &schemas, &hints);
+        rep.sheet.unwrap().total.values
+    };
+    assert_eq!(row("469001"), Some(total_of("469001")));
+    assert_eq!(row("460400"), Some(total_of("460400")));
+    let haikou_sum: Vec<i64> = schemas
+        .regions
+        .children("460100")
+        .iter()
+        .map(|c| total_of(&c.code))
+        .fold(vec![0; 21], |acc, v| acc.iter().zip(&v).map(|(a, b)| a + b).collect());
+    assert_eq!(row("460100"), Some(haikou_sum.clone()));
+    let expected: Vec<i64> = [haikou_sum, total_of("469001"), total_of("460400")]
+        .iter()
+        .fold(vec![0; 21], |acc, v| acc.iter().zip(v).map(|(a, b)| a + b).collect());
+    assert_eq!(top.total, expected);
+    assert_eq!(row("469002"), None, "琼海市 has not reported");
+}
+
+/// A data directory belongs to one province: a run set for another is refused, in Chinese,
+/// and nothing is written.
+#[test]
+fn a_store_belongs_to_one_province() {
+    let d = tmp();
+    let data = d.path().join("data");
+    let henan = Schemas::embedded_for(Some("410000")).unwrap();
+    drop(Data::open(&data, None, &henan).unwrap());
+    let shandong = Schemas::embedded().unwrap();
+    let e = Data::open(&data, None, &shandong).err().expect("refused");
+    let text = e.to_string();
+    assert!(text.contains("属于 410000 的安装") && text.contains("--province 410000"), "{text}");
+    assert!(Data::open(&data, None, &henan).is_ok());
 }

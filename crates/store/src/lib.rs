@@ -39,6 +39,10 @@ pub enum StoreError {
     Corrupt { file: PathBuf, id: i64, what: String },
     #[error("数据库 {file} 的审计日志用密钥签名，本次没有提供密钥，不能写入：请用 --audit-key-file（或环境变量 YUEBAO_AUDIT_KEY_FILE）指定密钥文件")]
     AuditKeyNeeded { file: PathBuf },
+    #[error(
+        "数据库 {file} 属于 {stored} 的安装，而本次运行设置的省份是 {wanted}：请用 --province {stored}（或环境变量 YUEBAO_PROVINCE）运行，或换一个数据目录"
+    )]
+    OtherProvince { file: PathBuf, stored: String, wanted: String },
     #[error("{file} 已存在：备份不覆盖已有的文件，请换一个文件名")]
     Exists { file: PathBuf },
 }
@@ -278,6 +282,15 @@ fn migrations() -> Migrations<'static> {
         // A message being sent is claimed first, so that two runs (an `inbox --watch` and a
         // `remind`) never both send it. Not part of the fact: it says who is at work, not what.
         M::up("ALTER TABLE outgoing_mail ADD COLUMN claimed_at TEXT;"),
+        // The province whose cycle the store holds, set by the first run that opens it: a data
+        // directory belongs to one installation, and a run set for another province is refused.
+        M::up(
+            "CREATE TABLE installation (
+                id       INTEGER PRIMARY KEY CHECK (id = 1),
+                province TEXT NOT NULL,
+                set_at   TEXT NOT NULL
+            ) STRICT;",
+        ),
     ])
 }
 
@@ -617,6 +630,60 @@ impl Store {
 
     pub fn file(&self) -> &Path {
         &self.file
+    }
+
+    /// Binds the store to the installation's `province` the first time, or checks that it is
+    /// the one it was bound to. `holds` tells whether a region code belongs to `province`: a
+    /// store from before the binding is bound only if every region it holds does.
+    pub fn bind_province(&mut self, province: &str, holds: impl Fn(&str) -> bool) -> Result<(), StoreError> {
+        let sql = |source| StoreError::Sql {
+            file: self.file.clone(),
+            source,
+        };
+        let stored: Option<String> = self
+            .conn
+            .query_row("SELECT province FROM installation WHERE id = 1", [], |r| r.get(0))
+            .optional()
+            .map_err(sql)?;
+        let other = |stored: String| StoreError::OtherProvince {
+            file: self.file.clone(),
+            stored,
+            wanted: province.to_string(),
+        };
+        if let Some(stored) = stored {
+            return if stored == province { Ok(()) } else { Err(other(stored)) };
+        }
+        let foreign: Option<String> = {
+            let mut q = self
+                .conn
+                .prepare("SELECT DISTINCT region FROM submissions WHERE region IS NOT NULL UNION SELECT DISTINCT region FROM users WHERE region IS NOT NULL AND region <> ''")
+                .map_err(sql)?;
+            let regions = q.query_map([], |r| r.get::<_, String>(0)).map_err(sql)?;
+            let mut found = None;
+            for r in regions {
+                let r = r.map_err(sql)?;
+                if !holds(&r) {
+                    found = Some(r);
+                    break;
+                }
+            }
+            found
+        };
+        if let Some(r) = foreign {
+            return Err(other(format!("{}0000", &r[..2.min(r.len())])));
+        }
+        // Two first runs at once: the one that comes second keeps the first one's binding.
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO installation (id, province, set_at) VALUES (1, ?1, ?2)",
+                params![province, time::now().to_rfc3339()],
+            )
+            .map_err(sql)?;
+        let stored: String = self
+            .conn
+            .query_row("SELECT province FROM installation WHERE id = 1", [], |r| r.get(0))
+            .map_err(sql)?;
+        if stored == province { Ok(()) } else { Err(other(stored)) }
     }
 
     fn sql(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {

@@ -129,7 +129,7 @@ impl Workflow<'_> {
         })?;
         let region = self.region(new.region)?;
         self.may_manage(actor, role, region)?;
-        if role == Role::Reporter && region.level != crate::schema::regions::Level::County {
+        if role == Role::Reporter && !self.schemas.regions.is_leaf(region) {
             return Err(WorkflowError::Account(format!(
                 "填报账号属于县区；{} 不是县区（市、省的报表由审核账号上报）",
                 self.schemas.regions.display(region)

@@ -141,7 +141,7 @@ impl Workflow<'_> {
     /// current version that is not in order.
     pub fn annual_readiness(&self, actor: &Actor, scope: &Region, year: i32) -> Result<Readiness, WorkflowError> {
         self.allow(actor, Action::View, scope)?;
-        if scope.level == Level::County {
+        if self.schemas.regions.is_leaf(scope) {
             return Err(WorkflowError::NotARollupScope {
                 region: self.schemas.regions.display(scope),
             });
@@ -196,7 +196,7 @@ impl Workflow<'_> {
     /// and each city's when `scope` is the province (or only `only`'s), the city's own for a city.
     pub fn annual_books(&self, actor: &Actor, scope: &Region, year_no: i32, last: u32, only: Option<&str>) -> Result<Books, WorkflowError> {
         self.allow(actor, Action::View, scope)?;
-        if scope.level == Level::County {
+        if self.schemas.regions.is_leaf(scope) {
             return Err(WorkflowError::NotARollupScope {
                 region: self.schemas.regions.display(scope),
             });
@@ -205,7 +205,7 @@ impl Workflow<'_> {
         let y = year(self, actor, scope, year_no)?;
         let mut targets = vec![scope];
         if scope.level == Level::Province {
-            targets.extend(self.schemas.regions.children(&scope.code));
+            targets.extend(super::standing::cities_under(self.schemas, scope));
         }
         if let Some(code) = only {
             targets.retain(|r| r.code == code);

@@ -72,7 +72,7 @@ impl Workflow<'_> {
     ) -> Result<CityReport, WorkflowError> {
         let city = self.region(city)?;
         self.allow(actor, Action::Submit, city)?;
-        if city.level != Level::City {
+        if city.parent.is_none() || self.schemas.regions.is_leaf(city) {
             return Err(WorkflowError::NotACity {
                 region: self.schemas.regions.display(city),
             });
@@ -152,8 +152,19 @@ impl Workflow<'_> {
         let allowed = own
             .map(|o| Allowed::of(self.schemas, actor, scope, o, &deadline, reported_before))
             .unwrap_or_default();
-        // A province chases its cities; a city its counties.
-        let owing = if scope.level == Level::Province { &cities } else { &counties };
+        // A province chases its cities and the county-level units it oversees itself (北京市's
+        // districts, 海南省's 五指山市); a city its counties.
+        let direct: Vec<super::RegionStatus>;
+        let owing = if scope.level == Level::Province {
+            direct = cities
+                .iter()
+                .chain(counties.iter().filter(|c| c.city.as_deref() == Some(scope.code.as_str())))
+                .cloned()
+                .collect();
+            &direct
+        } else {
+            &counties
+        };
         Ok(Board {
             chase: super::standing::chase_list(self.schemas, scope, &deadline, owing),
             counts: Counts::of(&counties),

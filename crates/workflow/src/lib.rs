@@ -31,7 +31,6 @@ pub use submit::{MailOrigin, SubmitOutcome, Upload};
 pub use view::{CellChange, Comparison};
 
 use crate::period::Period;
-use crate::schema::regions::Level;
 use crate::schema::{Region, Schemas};
 use crate::store::Store;
 use crate::time::Time;
@@ -58,8 +57,12 @@ pub struct Data(Store);
 impl Data {
     /// Opens (creating, or upgrading in place) the store in `dir`, or the database file `dir`
     /// names, with the audit key that signs what it writes.
-    pub fn open(dir: &std::path::Path, key: Option<data::AuditKey>) -> Result<Data, data::StoreError> {
-        Store::open_keyed(dir, key).map(Data)
+    /// The store belongs to one installation: the first opening binds it to `schemas`'s
+    /// province, and a later one for another province is refused.
+    pub fn open(dir: &std::path::Path, key: Option<data::AuditKey>, schemas: &Schemas) -> Result<Data, data::StoreError> {
+        let mut store = Store::open_keyed(dir, key)?;
+        store.bind_province(&schemas.province().code, |code| schemas.regions.get(code).is_some())?;
+        Ok(Data(store))
     }
 
     /// The database file, for messages.
@@ -154,7 +157,7 @@ impl<'a> Workflow<'a> {
         self.allow(actor, Action::View, scope)?;
         let regions = match level {
             Listing::Counties => self.schemas.regions.counties(&scope.code),
-            Listing::Cities => standing::cities_under(self.schemas, scope),
+            Listing::Cities => standing::received_by(self.schemas, scope),
         };
         // Every region listed, not only the scope asked for (a county's "cities" is its city).
         for r in &regions {
@@ -220,7 +223,7 @@ impl<'a> Workflow<'a> {
     /// What a rollup of `scope` for `period` is made of, from the store.
     pub fn rollup_sources(&self, actor: &Actor, scope: &Region, period: Period) -> Result<sources::Sources, WorkflowError> {
         self.allow(actor, Action::View, scope)?;
-        if scope.level == Level::County {
+        if self.schemas.regions.is_leaf(scope) {
             return Err(WorkflowError::NotARollupScope {
                 region: self.schemas.regions.display(scope),
             });

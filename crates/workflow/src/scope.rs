@@ -150,7 +150,7 @@ pub fn places(schemas: &Schemas, actor: &Actor) -> Vec<Place> {
     let may = |a: Action| own.is_some_and(|r| allowed(schemas, actor, a, r));
     let mut out = Vec::new();
     if actor.role.in_cycle() {
-        if own.is_some_and(|r| r.level == crate::schema::regions::Level::County) {
+        if own.is_some_and(|r| schemas.regions.is_leaf(r)) {
             out.push(Place::County);
         } else {
             out.extend([Place::Board, Place::Year, Place::Annual]);

@@ -12,7 +12,6 @@ use super::review::{ReviewInfo, telling};
 use super::scope::{Action, Actor, allowed};
 use crate::finding::Reason;
 use crate::period::Period;
-use crate::schema::regions::Level;
 use crate::schema::{Region, Schemas};
 use crate::store::{Review, SubStatus, Submission};
 use crate::time::{Time, beijing};
@@ -235,12 +234,33 @@ impl RegionStatus {
     }
 }
 
-/// The cities a status over `scope` covers: all under a province, or the city itself.
+/// The cities a status over `scope` covers, those that 上报 a rollup of their counties: all
+/// under a province, the city itself, or a county's city. A unit that fills the township sheet
+/// itself (a county directly under its province, a city without counties) is no such city.
 pub fn cities_under<'a>(schemas: &'a Schemas, scope: &'a Region) -> Vec<&'a Region> {
-    match scope.level {
-        Level::City => vec![scope],
-        Level::County => scope.parent.as_deref().and_then(|p| schemas.regions.get(p)).into_iter().collect(),
-        Level::Province => schemas.regions.children(&scope.code),
+    let regions = &schemas.regions;
+    if scope.parent.is_none() {
+        return regions.children(&scope.code).into_iter().filter(|c| !regions.is_leaf(c)).collect();
+    }
+    if !regions.is_leaf(scope) {
+        return vec![scope];
+    }
+    scope
+        .parent
+        .as_deref()
+        .and_then(|p| regions.get(p))
+        .filter(|p| p.parent.is_some())
+        .into_iter()
+        .collect()
+}
+
+/// The sheets `scope` receives itself when it is the province: each city's 上报 and the own
+/// sheet of each county-level unit under the province directly; otherwise [`cities_under`].
+pub fn received_by<'a>(schemas: &'a Schemas, scope: &'a Region) -> Vec<&'a Region> {
+    if scope.parent.is_none() {
+        schemas.regions.children(&scope.code)
+    } else {
+        cities_under(schemas, scope)
     }
 }
 
@@ -446,14 +466,14 @@ impl Allowed {
         let locked = status.standing.is_approved();
         let own = actor.region.as_deref() == Some(region.code.as_str());
         let may_review = allowed(schemas, actor, Action::Review, region);
-        if region.level == Level::County && !locked {
+        if schemas.regions.is_leaf(region) && !locked {
             if own && allowed(schemas, actor, Action::Submit, region) {
                 acts.push(Act::Upload { late_reason });
             } else if may_review {
                 acts.push(Act::OnBehalf { late_reason });
             }
         }
-        if region.level == Level::City && !locked && allowed(schemas, actor, Action::Submit, region) {
+        if region.parent.is_some() && !schemas.regions.is_leaf(region) && !locked && allowed(schemas, actor, Action::Submit, region) {
             acts.push(Act::Report { again: reported, late_reason });
         }
         if may_review {

@@ -8,7 +8,6 @@ use super::standing::Timeliness;
 use super::{Action, Actor, Workflow, WorkflowError};
 use crate::finding::{Code, Finding, Severity};
 use crate::period::Period;
-use crate::schema::regions::Level;
 use crate::store::{Channel, NewSubmission, SubStatus};
 use crate::time::{Time, label as time_label};
 use crate::validate::cross::{self, Previous};
@@ -222,7 +221,7 @@ fn check_history(
     let Some(sheet) = rep
         .sheet
         .as_ref()
-        .filter(|sh| schemas.regions.get(&sh.region).is_some_and(|r| r.level == Level::County))
+        .filter(|sh| schemas.regions.get(&sh.region).is_some_and(|r| schemas.regions.is_leaf(r)))
     else {
         return Ok(None);
     };

@@ -33,7 +33,7 @@ impl<'a> Workflow<'a> {
     /// file name, when `actor` may see the region.
     pub fn blank_form(&self, actor: &Actor, region: &Region, period: crate::period::Period) -> Result<(Vec<u8>, String), WorkflowError> {
         self.allow(actor, Action::View, region)?;
-        let rows = if region.level == crate::schema::regions::Level::County { 30 } else { 0 };
+        let rows = if self.schemas.regions.is_leaf(region) { 30 } else { 0 };
         let workbook = |e: rust_xlsxwriter::XlsxError| WorkflowError::Workbook(e.to_string());
         let mut wb = crate::workbook::form::template_workbook(self.schemas, region, period, rows).map_err(workbook)?;
         let bytes = wb.save_to_buffer().map_err(workbook)?;

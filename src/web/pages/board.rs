@@ -28,7 +28,7 @@ pub async fn board(State(st): State<Arc<AppState>>, Page(session): Page, Query(q
     let period = month(&st, q.period.as_deref())?;
     let code = region_or_own(&st, &session, q.region.as_deref())?;
     let scope = city_of(&st, &code)?;
-    if scope.level == Level::County {
+    if st.schemas.regions.is_leaf(scope) {
         return Ok(Redirect::to(&format!("/county?period={period}")).into_response());
     }
     let actor = session.actor.clone();
@@ -206,20 +206,56 @@ fn report_card(city: &Region, period: Period, board: &Board) -> Markup {
 fn province_board(province: &Region, period: Period, board: &Board, done: Option<&str>) -> Markup {
     let c = &board.city_counts;
     let stale = board.reported.iter().filter(|(_, r)| r.as_ref().is_some_and(|r| r.stale)).count();
+    // The county-level units the province oversees itself (a municipality's districts,
+    // 海南省's 五指山市, a city without counties such as 儋州市): reviewed here like a city's counties.
+    let direct: Vec<&crate::workflow::RegionStatus> = board.counties.iter().filter(|r| r.city.as_deref() == Some(province.code.as_str())).collect();
+    let dc = crate::workflow::standing::Counts::of(direct.iter().copied());
+    let has_cities = !board.cities.is_empty();
     html! {
-        h1 { (province.name) " · " (period.label()) "各市上报情况" }
+        h1 { (province.name) " · " (period.label()) (if has_cities { "各市上报情况" } else { "报送情况" }) }
         (layout::month_switcher("/city", period, &format!("&region={}", province.code)))
         @if let Some(d) = done { p.flash role="status" { (done_text(d)) } }
         section.card.summary {
-            p.big {
-                "应报 " strong { (c.expected) } " 个市 · 已上报 " strong { (c.received) }
-                @if c.late > 0 { "（其中迟报 " (c.late) "）" }
-                " · 已审核通过 " strong { (c.approved) } " · 待催报 " strong.days { (c.chase) }
-                @if stale > 0 { " · 上报后县区有变动 " strong.days.late { (stale) } }
+            @if has_cities {
+                p.big {
+                    "应报 " strong { (c.expected) } " 个市 · 已上报 " strong { (c.received) }
+                    @if c.late > 0 { "（其中迟报 " (c.late) "）" }
+                    " · 已审核通过 " strong { (c.approved) } " · 待催报 " strong.days { (c.chase) }
+                    @if stale > 0 { " · 上报后县区有变动 " strong.days.late { (stale) } }
+                }
+            }
+            @if !direct.is_empty() {
+                p.big {
+                    "省直管县（市、区）应报 " strong { (dc.expected) } " 个 · 已接收 " strong { (dc.received) }
+                    @if dc.late > 0 { "（其中迟报 " (dc.late) "）" }
+                    " · 已审核通过 " strong { (dc.approved) } " · 待催报 " strong.days { (dc.chase) }
+                }
             }
             (scope_actions(province, period))
         }
-        section.card {
+        @if !direct.is_empty() {
+            section.card {
+                h2 { "省直管县（市、区）（需要处理的排在前面）" }
+                table.list.board.direct {
+                    thead { tr { th { "县（市、区）" } th { "状态" } th { "首次接收" } th { "迟报天数" } th { "版本数" } th { "最近一版来自" } th { "迟报原因 / 说明 / 问题" } th {} } }
+                    tbody {
+                        @for r in &direct {
+                            tr {
+                                td { a href=(format!("/city/{}?period={period}", r.code)) { (r.name) } }
+                                td { (layout::badge(layout::state_class(r), &r.text())) }
+                                td { (first_accepted(r)) }
+                                td.num { (days_late(r)) }
+                                td.num { (r.versions) }
+                                td.channel { (r.latest.as_ref().map(|b| b.channel_text()).unwrap_or_default()) }
+                                (reasons_cell(r, false))
+                                td { a href=(format!("/city/{}?period={period}", r.code)) { "审核" } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if has_cities { section.card {
             h2 { "各市（需要处理的排在前面）" }
             table.list.board.province {
                 thead { tr { th { "市" } th { "市报表" } th { "上报时间" } th { "迟报天数" } th { "县区实报/应报" } th { "县区待催报" } th { "说明" } th {} } }
@@ -243,7 +279,7 @@ fn province_board(province: &Region, period: Period, board: &Board, done: Option
                     }
                 }
             }
-        }
+        } }
         (chase_list(province, period, &board.chase))
     }
 }

@@ -6,7 +6,6 @@ use super::layout::{self, Who};
 use super::{Page, PageError, month};
 use crate::period::Period;
 use crate::schema::Region;
-use crate::schema::regions::Level;
 use crate::web::AppState;
 use crate::web::common::{download, region_or_own};
 use crate::workflow::Review;
@@ -29,7 +28,7 @@ pub struct MonthQuery {
 pub async fn page(State(st): State<Arc<AppState>>, Page(session): Page, Query(q): Query<MonthQuery>) -> Result<Response, PageError> {
     let period = month(&st, q.period.as_deref())?;
     let own = region_or_own(&st, &session, None)?;
-    let Some(region) = st.schemas.regions.get(&own).filter(|r| r.level == Level::County) else {
+    let Some(region) = st.schemas.regions.get(&own).filter(|r| st.schemas.regions.is_leaf(r)) else {
         return Ok(Redirect::to(&format!("/city?period={period}")).into_response());
     };
     let actor = session.actor.clone();

@@ -135,7 +135,7 @@ pub async fn original(State(st): State<Arc<AppState>>, Page(session): Page, Path
 fn render(st: &AppState, session: &crate::web::auth::Session, s: &Shown<'_>, rep: &FileCheck) -> maud::Markup {
     let who = Who::of(&st.schemas, session);
     let (errors, warnings) = (rep.summary.errors, rep.summary.warnings);
-    let county = |code: &str| st.schemas.regions.get(code).is_some_and(|r| r.level == crate::schema::regions::Level::County);
+    let county = |code: &str| st.schemas.regions.get(code).is_some_and(|r| st.schemas.regions.is_leaf(r));
     let back = match (s.region, s.period) {
         (Some(code), Some(p)) if s.own && county(code) => format!("/county?period={p}"),
         (Some(_), Some(p)) if s.own => format!("/city?period={p}"),

@@ -4,8 +4,8 @@
 //! `schemas/README.md`), for `yuebao regions` beyond the installation's own province and for a
 //! past month (`--as-of`). A municipality's districts and a province's directly administered county-level
 //! units (湖北省's 仙桃市) hang under the province; a prefecture-level city may have no counties
-//! (东莞市). The installation's province still comes from `schemas/regions/`: this list does not
-//! change whose sheets are checked.
+//! (东莞市). An installation for a province without a file in `schemas/regions/` takes its
+//! regions from here (see `Regions::from_divisions`).
 
 use super::SchemaError;
 use super::regions::Level;

@@ -54,6 +54,7 @@ const EMBEDDED_REGIONS: &[(&str, &str)] = &[(
     "schemas/regions/370000-shandong.toml",
     include_str!("../../../../schemas/regions/370000-shandong.toml"),
 )];
+const EMBEDDED_SITE: (&str, &str) = ("schemas/site.toml", include_str!("../../../../schemas/site.toml"));
 const EMBEDDED_CALENDAR: &[(&str, &str)] = &[(
     "schemas/calendar/cn-holidays.toml",
     include_str!("../../../../schemas/calendar/cn-holidays.toml"),
@@ -63,19 +64,48 @@ const EMBEDDED_CALENDAR: &[(&str, &str)] = &[(
 #[derive(Debug, Clone)]
 pub struct Schemas {
     pub forms: Vec<Form>,
+    /// The installation's province and everything below it.
     pub regions: Regions,
     pub calendar: Calendar,
 }
 
+/// `site.toml`: the installation's settings.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Site {
+    province: String,
+}
+
+/// Where each part of the schemas comes from, before the province is chosen.
+struct Sources {
+    forms: Vec<(String, String)>,
+    regions: Vec<(String, String)>,
+    calendar: Vec<(String, String)>,
+    site: (String, String),
+}
+
 impl Schemas {
-    /// The copies built into the binary.
+    /// The copies built into the binary, for the province `site.toml` names (Shandong).
     pub fn embedded() -> Result<Schemas, SchemaError> {
-        let own = |files: &[(&str, &str)]| files.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
-        Schemas::from_sources(own(EMBEDDED_FORMS), own(EMBEDDED_REGIONS), own(EMBEDDED_CALENDAR))
+        Schemas::embedded_for(None)
     }
 
-    /// Reads `dir/forms/*.toml`, `dir/regions/*.toml` and `dir/calendar/*.toml`.
-    pub fn from_dir(dir: &Path) -> Result<Schemas, SchemaError> {
+    /// The copies built into the binary, for `province` (or the one `site.toml` names).
+    pub fn embedded_for(province: Option<&str>) -> Result<Schemas, SchemaError> {
+        let own = |files: &[(&str, &str)]| files.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        let sources = Sources {
+            forms: own(EMBEDDED_FORMS),
+            regions: own(EMBEDDED_REGIONS),
+            calendar: own(EMBEDDED_CALENDAR),
+            site: (EMBEDDED_SITE.0.to_string(), EMBEDDED_SITE.1.to_string()),
+        };
+        Schemas::from_sources(sources, province)
+    }
+
+    /// Reads `dir/forms/*.toml`, `dir/regions/*.toml`, `dir/calendar/*.toml` and `dir/site.toml`
+    /// (the built-in one where the directory has none), for `province` (or the one `site.toml`
+    /// names).
+    pub fn from_dir(dir: &Path, province: Option<&str>) -> Result<Schemas, SchemaError> {
         let read = |sub: &str| -> Result<Vec<(String, String)>, SchemaError> {
             let d = dir.join(sub);
             let io = |e: std::io::Error| SchemaError::Io {
@@ -99,10 +129,33 @@ impl Schemas {
                 })
                 .collect()
         };
-        Schemas::from_sources(read("forms")?, read("regions")?, read("calendar")?)
+        let site_file = dir.join("site.toml");
+        let site = match std::fs::read_to_string(&site_file) {
+            Ok(text) => (site_file.display().to_string(), text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (EMBEDDED_SITE.0.to_string(), EMBEDDED_SITE.1.to_string()),
+            Err(e) => {
+                return Err(SchemaError::Io {
+                    file: site_file.display().to_string(),
+                    message: e.to_string(),
+                });
+            }
+        };
+        let sources = Sources {
+            forms: read("forms")?,
+            regions: read("regions")?,
+            calendar: read("calendar")?,
+            site,
+        };
+        Schemas::from_sources(sources, province)
     }
 
-    fn from_sources(forms: Vec<(String, String)>, regions: Vec<(String, String)>, calendar: Vec<(String, String)>) -> Result<Schemas, SchemaError> {
+    fn from_sources(sources: Sources, province: Option<&str>) -> Result<Schemas, SchemaError> {
+        let Sources {
+            forms,
+            regions,
+            calendar,
+            site,
+        } = sources;
         let forms = forms.iter().map(|(f, t)| Form::parse(f, t)).collect::<Result<Vec<_>, _>>()?;
         if forms.is_empty() {
             return Err(SchemaError::Invalid {
@@ -110,10 +163,11 @@ impl Schemas {
                 message: "没有任何报表模式".into(),
             });
         }
-        let mut reg = Regions::default();
-        for (f, t) in &regions {
-            reg.parse(f, t)?;
-        }
+        let province = match province {
+            Some(p) => p.trim().to_string(),
+            None => parse_toml::<Site>(&site.0, &site.1)?.province,
+        };
+        let reg = installation_regions(&province, &regions)?;
         let mut cal = Calendar::default();
         for (f, t) in &calendar {
             cal.parse(f, t)?;
@@ -125,10 +179,40 @@ impl Schemas {
         })
     }
 
+    /// The installation's province.
+    pub fn province(&self) -> &Region {
+        self.regions.root().expect("the regions always have their province")
+    }
+
     /// The form in use. The project files one form; the first is it.
     pub fn form(&self) -> &Form {
         &self.forms[0]
     }
+}
+
+/// The installation's regions: the `regions/` file whose province is `province`, or else
+/// `province`'s part of the current divisions.
+fn installation_regions(province: &str, files: &[(String, String)]) -> Result<Regions, SchemaError> {
+    for (f, t) in files {
+        let mut one = Regions::default();
+        one.parse(f, t)?;
+        if one.root().is_some_and(|r| r.code == province) {
+            return Ok(one);
+        }
+    }
+    let divisions = divisions::Divisions::embedded()?;
+    Regions::from_divisions(&divisions, province).ok_or_else(|| {
+        let known = divisions
+            .children(divisions::NATION)
+            .iter()
+            .map(|d| format!("{} {}", d.code, d.name))
+            .collect::<Vec<_>>()
+            .join("、");
+        SchemaError::Invalid {
+            file: "site.toml".into(),
+            message: format!("省份代码“{province}”不是省级行政区划的代码；可用的有：{known}"),
+        }
+    })
 }
 
 #[cfg(test)]

@@ -60,13 +60,57 @@ pub enum Resolve {
     Ambiguous(Vec<String>),
 }
 
+/// The regions of one installation: its province (the root), and below it the cities and the
+/// county-level units. A municipality's districts and a province's directly administered
+/// county-level units (海南省's 五指山市) hang under the province; a city may have no counties
+/// (东莞市, 儋州市), and then fills the township sheet itself, as a county does.
 #[derive(Debug, Clone, Default)]
 pub struct Regions {
     list: Vec<Region>,
     by_code: HashMap<String, usize>,
+    /// Each region's children, as indices into `list`, codes ascending.
+    kids: HashMap<String, Vec<usize>>,
 }
 
 impl Regions {
+    fn add(&mut self, r: Region) {
+        let i = self.list.len();
+        if let Some(p) = &r.parent {
+            let kids = self.kids.entry(p.clone()).or_default();
+            let at = kids.partition_point(|&k| self.list[k].code < r.code);
+            kids.insert(at, i);
+        }
+        self.by_code.insert(r.code.clone(), i);
+        self.list.push(r);
+    }
+
+    /// The installation's regions from the list of all divisions: `province` and everything
+    /// below it, as the divisions hang (see [`super::divisions`]).
+    pub fn from_divisions(divisions: &super::divisions::Divisions, province: &str) -> Option<Regions> {
+        let top = divisions.get(province).filter(|d| d.level == Level::Province)?;
+        let mut out = Regions::default();
+        for d in divisions.subtree(&top.code) {
+            out.add(Region {
+                code: d.code.clone(),
+                name: d.name.clone(),
+                level: d.level,
+                parent: (d.code != top.code).then(|| d.parent.clone()),
+            });
+        }
+        Some(out)
+    }
+
+    /// The installation's province: the one region without a parent.
+    pub fn root(&self) -> Option<&Region> {
+        self.list.iter().find(|r| r.parent.is_none())
+    }
+
+    /// Whether `r` fills the township sheet itself: a county-level unit, or a city without
+    /// counties. Everything else hands in a rollup of what is below it.
+    pub fn is_leaf(&self, r: &Region) -> bool {
+        r.parent.is_some() && !self.kids.contains_key(&r.code)
+    }
+
     pub fn parse(&mut self, source: &str, text: &str) -> Result<(), SchemaError> {
         let f: RegionsFile = super::parse_toml(source, text)?;
         let bad = super::invalid(source);
@@ -78,8 +122,7 @@ impl Regions {
             if self.by_code.contains_key(&r.code) {
                 return Err(bad(format!("代码 {} 重复", r.code)));
             }
-            self.by_code.insert(r.code.clone(), self.list.len());
-            self.list.push(r);
+            self.add(r);
             Ok(())
         };
         add(Region {
@@ -129,14 +172,14 @@ impl Regions {
 
     /// The regions directly below `code`, codes ascending.
     pub fn children(&self, code: &str) -> Vec<&Region> {
-        let mut kids: Vec<&Region> = self.list.iter().filter(|r| r.parent.as_deref() == Some(code)).collect();
-        kids.sort_by(|a, b| a.code.cmp(&b.code));
-        kids
+        self.kids.get(code).into_iter().flatten().map(|&i| &self.list[i]).collect()
     }
 
-    /// The counties in `code`'s subtree (the county itself for a county), codes ascending.
+    /// The units in `code`'s subtree that fill the township sheet themselves (see
+    /// [`Regions::is_leaf`]: the counties, and the cities without counties), the unit itself
+    /// for one of them; parents' order, codes ascending.
     pub fn counties(&self, code: &str) -> Vec<&Region> {
-        self.subtree(code).into_iter().filter(|r| r.level == Level::County).collect()
+        self.subtree(code).into_iter().filter(|r| self.is_leaf(r)).collect()
     }
 
     /// Whether `r` is `scope` or lies below it.

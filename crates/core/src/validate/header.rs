@@ -41,7 +41,7 @@ pub(super) fn resolve_region<'a>(fs: &FormSheet, name: &str, schemas: &'a Schema
     // A city named only in the title is weak: the printed form's title names the city.
     let (weak, strong): (Vec<Candidate<'a>>, Vec<Candidate<'a>>) = cands
         .into_iter()
-        .partition(|c| c.kind == HeaderTextKind::Title && c.region.level != Level::County);
+        .partition(|c| c.kind == HeaderTextKind::Title && !schemas.regions.is_leaf(c.region));
     let specific = most_specific(&strong, schemas);
     if let Some(best) = specific.first().copied() {
         let rivals: Vec<&Candidate<'a>> = specific[1..].iter().filter(|c| c.kind == best.kind).collect();
@@ -166,7 +166,7 @@ fn from_header<'a>(
     let chosen = settle(best, outside, fs, schemas, file, out);
     // A city or the province named in passing (`临沂市人社局`) above a sheet of townships does
     // not make it the city's sheet.
-    if chosen.level != Level::County && best.kind != HeaderTextKind::Labeled && !rows_are_children(fs, schemas, chosen) {
+    if !schemas.regions.is_leaf(chosen) && best.kind != HeaderTextKind::Labeled && !rows_are_children(fs, schemas, chosen) {
         out.push(
             Finding::new(
                 Code::UnknownRegion,

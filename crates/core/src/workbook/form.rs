@@ -40,10 +40,22 @@ impl FormDoc {
             title_region: region.name.clone(),
             unit: schemas.regions.display(region),
             period,
-            label_heading: match region.level {
-                Level::County => labels.county.clone(),
-                Level::City => labels.city.clone(),
-                Level::Province => labels.province.clone(),
+            label_heading: if schemas.regions.is_leaf(region) {
+                labels.county.clone()
+            } else if region.level == Level::City {
+                labels.city.clone()
+            } else {
+                // A province's rows are its cities; a municipality's, its districts; where the
+                // province also oversees county-level units itself (海南省), both.
+                let kids = schemas.regions.children(&region.code);
+                match (
+                    kids.iter().any(|k| schemas.regions.is_leaf(k)),
+                    kids.iter().any(|k| !schemas.regions.is_leaf(k)),
+                ) {
+                    (true, false) => labels.city.clone(),
+                    (true, true) => format!("{}、{}", labels.province, labels.city),
+                    _ => labels.province.clone(),
+                }
             },
             rows: Vec::new(),
             with_total: true,
@@ -59,12 +71,11 @@ impl FormDoc {
 pub fn template_doc(schemas: &Schemas, region: &Region, period: Period, rows: u32) -> FormDoc {
     let width = schemas.form().width();
     let mut doc = FormDoc::for_region(schemas, region, period);
-    doc.rows = match region.level {
-        Level::County => (0..rows).map(|_| FormRow::blank("", width)).collect(),
-        Level::City | Level::Province => {
-            let kids = schemas.regions.children(&region.code);
-            kids.iter().map(|k| FormRow::blank(k.name.clone(), width)).collect()
-        }
+    doc.rows = if schemas.regions.is_leaf(region) {
+        (0..rows).map(|_| FormRow::blank("", width)).collect()
+    } else {
+        let kids = schemas.regions.children(&region.code);
+        kids.iter().map(|k| FormRow::blank(k.name.clone(), width)).collect()
     };
     doc.input_validation = true;
     doc

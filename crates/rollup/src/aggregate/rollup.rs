@@ -171,7 +171,7 @@ pub fn plan(schemas: &Schemas, scope: &Region, period: Period, inputs: &[Input],
         };
         key(a).cmp(&key(b))
     });
-    let counties_expected = cities.iter().map(|c| schemas.regions.children(&c.code).len()).sum();
+    let counties_expected = cities.iter().map(|c| units_of(schemas, c).len()).sum();
     let counties_reported = chosen.counted.len();
     let tables = tables(schemas, scope, &cities, &entries, &chosen, &totals, counties_expected, counties_reported);
     let total_problems = check_totals(schemas, &tables);
@@ -195,7 +195,7 @@ fn classify(schemas: &Schemas, scope: &Region, period: Period, i: usize, input: 
     let mut e = Entry {
         code: region.map(|r| r.code.clone()),
         name: region.map(|r| r.name.clone()).unwrap_or_else(|| "地区不明".into()),
-        city: region.filter(|r| r.level == Level::County).and_then(|r| r.parent.clone()),
+        city: region.filter(|r| schemas.regions.is_leaf(r)).and_then(|r| counted_under(schemas, r)),
         status: EntryStatus::Accepted,
         file: Some(rep.file.clone()),
         sha256: input.sha256.clone(),
@@ -293,9 +293,10 @@ fn choose_sources(schemas: &Schemas, cities: &[&Region], entries: &mut [Entry], 
         counted: BTreeSet::new(),
     };
     for city in cities {
-        let counties = schemas.regions.children(&city.code);
+        let counties = units_of(schemas, city);
         let from_counties: Vec<(usize, &Region)> = counties.iter().filter_map(|c| accepted(&c.code, entries).map(|i| (i, *c))).collect();
-        let whole = accepted(&city.code, entries);
+        // A unit under the province directly is its own only county: it has no city sheet.
+        let whole = if schemas.regions.is_leaf(city) { None } else { accepted(&city.code, entries) };
         if let Some(w) = whole
             && !from_counties.is_empty()
         {
@@ -336,10 +337,29 @@ fn choose_sources(schemas: &Schemas, cities: &[&Region], entries: &mut [Entry], 
     chosen
 }
 
+/// The units whose township sheets make up `city`'s figures: its counties, or itself where it
+/// fills the township sheet (a county-level unit under the province, a city without counties).
+fn units_of<'a>(schemas: &'a Schemas, city: &'a Region) -> Vec<&'a Region> {
+    if schemas.regions.is_leaf(city) {
+        vec![city]
+    } else {
+        schemas.regions.children(&city.code)
+    }
+}
+
+/// The row of the province's table a unit's sheet is counted in: its city's, or its own where
+/// it hangs under the province directly.
+fn counted_under(schemas: &Schemas, unit: &Region) -> Option<String> {
+    match unit.parent.as_deref().and_then(|p| schemas.regions.get(p)) {
+        Some(p) if p.parent.is_some() => Some(p.code.clone()),
+        _ => Some(unit.code.clone()),
+    }
+}
+
 /// Regions with nothing handed in at all.
 fn add_missing(schemas: &Schemas, cities: &[&Region], counted: &BTreeSet<String>, entries: &mut Vec<Entry>) {
     for city in cities {
-        for county in schemas.regions.children(&city.code) {
+        for county in units_of(schemas, city) {
             let has_entry = entries.iter().any(|e| e.code.as_deref() == Some(county.code.as_str()));
             if !counted.contains(&county.code) && !has_entry {
                 entries.push(Entry {
@@ -378,7 +398,7 @@ fn tables(
     let has_county_file = |city: &Region| entries.iter().any(|e| e.city.as_deref() == Some(city.code.as_str()) && e.file.is_some());
     let returned = |code: &str| entries.iter().any(|e| e.code.as_deref() == Some(code) && e.status == EntryStatus::Returned);
     for city in cities {
-        if scope.level == Level::Province && !has_county_file(city) {
+        if schemas.regions.is_leaf(city) || (scope.level == Level::Province && !has_county_file(city)) {
             continue;
         }
         let counties = schemas.regions.children(&city.code);
