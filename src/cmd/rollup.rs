@@ -208,7 +208,7 @@ fn summary(rollup: &Rollup, schemas: &Schemas, written: &[PathBuf], annotated: &
     if !by_city.is_empty() {
         out.push_str("\n催报（未报或须重报）：\n");
         for (city, names, all_missing) in by_city {
-            let all = schemas.regions.children(&city).len();
+            let all = schemas.regions.children(&city).iter().filter(|c| schemas.regions.is_leaf(c)).count();
             let city_name = schemas.regions.get(&city).map(|c| c.name.clone()).unwrap_or(city);
             if all_missing && names.len() == all {
                 out.push_str(&format!("  {city_name}：全部 {all} 个县区未报\n"));

@@ -43,6 +43,10 @@ pub enum StoreError {
         "数据库 {file} 属于 {stored} 的安装，而本次运行设置的省份是 {wanted}：请用 --province {stored}（或环境变量 YUEBAO_PROVINCE）运行，或换一个数据目录"
     )]
     OtherProvince { file: PathBuf, stored: String, wanted: String },
+    #[error(
+        "数据库 {file} 中有地区 {region} 的报表或账号，它不属于本次运行设置的省份 {wanted} 的现行区划：请用 --province 设为这个数据目录所属的省份，或换一个数据目录"
+    )]
+    ForeignRegion { file: PathBuf, region: String, wanted: String },
     #[error("{file} 已存在：备份不覆盖已有的文件，请换一个文件名")]
     Exists { file: PathBuf },
 }
@@ -670,7 +674,11 @@ impl Store {
             found
         };
         if let Some(r) = foreign {
-            return Err(other(format!("{}0000", &r[..2.min(r.len())])));
+            return Err(StoreError::ForeignRegion {
+                file: self.file.clone(),
+                region: r,
+                wanted: province.to_string(),
+            });
         }
         // Two first runs at once: the one that comes second keeps the first one's binding.
         self.conn

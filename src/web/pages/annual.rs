@@ -49,7 +49,7 @@ pub async fn page(State(st): State<Arc<AppState>>, Page(session): Page, Query(q)
     let who = Who::of(&st.schemas, &session);
     let mut books = vec![scope];
     if scope.level == Level::Province {
-        books.extend(st.schemas.regions.children(&scope.code));
+        books.extend(crate::workflow::standing::cities_under(&st.schemas, scope));
     }
     Ok(layout::page(
         &format!("{} {year}年年报", scope.name),

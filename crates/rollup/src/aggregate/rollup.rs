@@ -195,7 +195,7 @@ fn classify(schemas: &Schemas, scope: &Region, period: Period, i: usize, input: 
     let mut e = Entry {
         code: region.map(|r| r.code.clone()),
         name: region.map(|r| r.name.clone()).unwrap_or_else(|| "地区不明".into()),
-        city: region.filter(|r| schemas.regions.is_leaf(r)).and_then(|r| counted_under(schemas, r)),
+        city: region.filter(|r| schemas.regions.is_leaf(r)).and_then(|r| r.parent.clone()),
         status: EntryStatus::Accepted,
         file: Some(rep.file.clone()),
         sha256: input.sha256.clone(),
@@ -347,15 +347,6 @@ fn units_of<'a>(schemas: &'a Schemas, city: &'a Region) -> Vec<&'a Region> {
     }
 }
 
-/// The row of the province's table a unit's sheet is counted in: its city's, or its own where
-/// it hangs under the province directly.
-fn counted_under(schemas: &Schemas, unit: &Region) -> Option<String> {
-    match unit.parent.as_deref().and_then(|p| schemas.regions.get(p)) {
-        Some(p) if p.parent.is_some() => Some(p.code.clone()),
-        _ => Some(unit.code.clone()),
-    }
-}
-
 /// Regions with nothing handed in at all.
 fn add_missing(schemas: &Schemas, cities: &[&Region], counted: &BTreeSet<String>, entries: &mut Vec<Entry>) {
     for city in cities {
@@ -365,7 +356,7 @@ fn add_missing(schemas: &Schemas, cities: &[&Region], counted: &BTreeSet<String>
                 entries.push(Entry {
                     code: Some(county.code.clone()),
                     name: county.name.clone(),
-                    city: Some(city.code.clone()),
+                    city: county.parent.clone(),
                     status: EntryStatus::Missing,
                     file: None,
                     sha256: None,
