@@ -90,22 +90,27 @@ fn city_board(city: &Region, period: Period, board: &Board, done: Option<&str>) 
             table.list.board {
                 thead { tr { th { "县区" } th { "状态" } th { "首次接收" } th { "迟报天数" } th { "版本数" } th { "最近一版来自" } th { "迟报原因 / 说明 / 问题" } th {} } }
                 tbody {
-                    @for r in &board.counties {
-                        tr {
-                            td { a href=(format!("/city/{}?period={period}", r.code)) { (r.name) } }
-                            td { (layout::badge(layout::state_class(r), &r.text())) }
-                            td { (first_accepted(r)) }
-                            td.num { (days_late(r)) }
-                            td.num { (r.versions) }
-                            td.channel { (r.latest.as_ref().map(|b| b.channel_text()).unwrap_or_default()) }
-                            (reasons_cell(r, false))
-                            td { a href=(format!("/city/{}?period={period}", r.code)) { "查看" } }
-                        }
-                    }
+                    @for r in &board.counties { (unit_row(r, period, "查看")) }
                 }
             }
         }
         (chase_list(city, period, &board.chase))
+    }
+}
+
+/// One unit's row on a board of the sheets it hands in, with a link `action` to its month.
+fn unit_row(r: &RegionStatus, period: Period, action: &str) -> Markup {
+    html! {
+        tr {
+            td { a href=(format!("/city/{}?period={period}", r.code)) { (r.name) } }
+            td { (layout::badge(layout::state_class(r), &r.text())) }
+            td { (first_accepted(r)) }
+            td.num { (days_late(r)) }
+            td.num { (r.versions) }
+            td.channel { (r.latest.as_ref().map(|b| b.channel_text()).unwrap_or_default()) }
+            (reasons_cell(r, false))
+            td { a href=(format!("/city/{}?period={period}", r.code)) { (action) } }
+        }
     }
 }
 
@@ -239,18 +244,7 @@ fn province_board(province: &Region, period: Period, board: &Board, done: Option
                 table.list.board.direct {
                     thead { tr { th { "县（市、区）" } th { "状态" } th { "首次接收" } th { "迟报天数" } th { "版本数" } th { "最近一版来自" } th { "迟报原因 / 说明 / 问题" } th {} } }
                     tbody {
-                        @for r in &direct {
-                            tr {
-                                td { a href=(format!("/city/{}?period={period}", r.code)) { (r.name) } }
-                                td { (layout::badge(layout::state_class(r), &r.text())) }
-                                td { (first_accepted(r)) }
-                                td.num { (days_late(r)) }
-                                td.num { (r.versions) }
-                                td.channel { (r.latest.as_ref().map(|b| b.channel_text()).unwrap_or_default()) }
-                                (reasons_cell(r, false))
-                                td { a href=(format!("/city/{}?period={period}", r.code)) { "审核" } }
-                            }
-                        }
+                        @for r in &direct { (unit_row(r, period, "审核")) }
                     }
                 }
             }
