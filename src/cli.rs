@@ -369,8 +369,13 @@ pub enum StatusLevel {
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// 报告期，如 2026-10
-    #[arg(long, value_name = "YYYY-MM")]
-    pub period: Period,
+    #[arg(long, value_name = "YYYY-MM", required_unless_present = "annual")]
+    pub period: Option<Period>,
+
+    /// 改看某年的年报报送链：市报省（12 月 10 日前）、省报部（12 月 15 日前）的截止日和剩余天数，
+    /// 以及年报所用各月报表的完整性
+    #[arg(long, value_name = "YEAR", conflicts_with_all = ["period", "level"])]
+    pub annual: Option<i32>,
 
     /// 省、市或县区的代码或名称；默认本安装所属的省（全省）
     #[arg(long, value_name = "CODE")]

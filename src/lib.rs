@@ -29,6 +29,9 @@ pub fn load_schemas(dir: Option<&std::path::Path>, province: Option<&str>) -> an
 /// A province's code from what the user wrote for `--province`.
 fn province_code(text: &str) -> anyhow::Result<String> {
     let t = text.trim();
+    if t == schema::divisions::NATION || t == "全国" {
+        return Ok(schema::divisions::NATION.to_string());
+    }
     let divisions = schema::divisions::Divisions::embedded()?;
     let provinces = divisions.children(schema::divisions::NATION);
     let found: Vec<_> = provinces

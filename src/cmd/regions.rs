@@ -3,9 +3,9 @@
 //! divisions.
 
 use crate::cli::{RegionsArgs, RegionsFormat};
+use crate::schema::Schemas;
 use crate::schema::divisions::{self, History};
 use crate::schema::regions::Resolve;
-use crate::schema::{Level, Schemas};
 use anyhow::anyhow;
 
 pub fn run(args: &RegionsArgs, schemas: &Schemas) -> anyhow::Result<i32> {
@@ -37,15 +37,14 @@ pub fn run(args: &RegionsArgs, schemas: &Schemas) -> anyhow::Result<i32> {
                 ));
             }
             RegionsFormat::Text => {
-                let depth = match r.level {
-                    Level::Province => 0,
-                    Level::City => 1,
-                    Level::County => 2,
-                } - match root.level {
-                    Level::Province => 0,
-                    Level::City => 1,
-                    Level::County => 2,
-                };
+                // Steps below the region asked for: 北京市's districts are one step down.
+                let mut depth = 0;
+                let mut at = r;
+                while at.code != root.code {
+                    let Some(up) = at.parent.as_deref().and_then(|p| regions.get(p)) else { break };
+                    depth += 1;
+                    at = up;
+                }
                 out.push_str(&format!("{}{} {}\n", "  ".repeat(depth), r.code, r.name));
             }
         }

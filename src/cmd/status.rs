@@ -15,18 +15,60 @@ pub fn run(args: &StatusArgs, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
     };
     let mut store = super::open_existing_store(&args.store, schemas)?;
     let wf = Workflow::new(&mut store, schemas, now);
+    let Some(period) = args.period else {
+        let year = args.annual.expect("clap requires --period or --annual");
+        return annual(&wf, scope, year, args.format);
+    };
     let listing = match args.level {
         StatusLevel::County => Listing::Counties,
         StatusLevel::City => Listing::Cities,
     };
-    let doc = wf.status_doc(&Actor::operator(None), scope, args.period, listing)?;
+    let doc = wf.status_doc(&Actor::operator(None), scope, period, listing)?;
     match args.format {
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&doc)?),
         OutputFormat::Text => {
-            let unit = if args.level == StatusLevel::City { "市" } else { "县区" };
+            let unit = match args.level {
+                StatusLevel::City if scope.level == crate::schema::Level::Nation => "省",
+                StatusLevel::City => "市",
+                StatusLevel::County => "县区",
+            };
             print!("{}", text(schemas, scope, &doc, unit))
         }
     }
+    Ok(0)
+}
+
+/// `status --annual YEAR`: the annual chain's steps, then the months still not in order.
+fn annual(wf: &Workflow<'_>, scope: &crate::schema::Region, year: i32, format: OutputFormat) -> anyhow::Result<i32> {
+    let chain = wf.annual_chain(&Actor::operator(None), scope, year)?;
+    if format == OutputFormat::Json {
+        println!("{}", serde_json::to_string_pretty(&chain)?);
+        return Ok(0);
+    }
+    let mut out = format!("{}年年报报送链（{}）：\n", year, wf.schemas.regions.display(scope));
+    for s in &chain.steps {
+        let when = match s.days_left {
+            d if d > 0 => format!("还有 {d} 天"),
+            0 => "今天截止".into(),
+            d => format!("已过 {} 天", -d),
+        };
+        let role = if s.receives { "本级收" } else { "本级报" };
+        out.push_str(&format!("  {} → {}：{}前（{when}；{role}）\n", s.from, s.to, s.due.format("%-m月%-d日")));
+    }
+    let r = &chain.readiness;
+    let version = r.versions.iter().find(|v| v.last == r.current).map(|v| v.name.as_str()).unwrap_or("");
+    if r.gaps.is_empty() {
+        out.push_str(&format!("年报{version}所用的 {} 份月报表都已审核通过。\n", r.checked));
+    } else {
+        out.push_str(&format!("年报{version}所用的 {} 份月报表中尚有 {} 处未就绪：\n", r.checked, r.gaps.len()));
+        for g in r.gaps.iter().take(20) {
+            out.push_str(&format!("  {} {} {}\n", g.period.label(), g.name, g.label));
+        }
+        if r.gaps.len() > 20 {
+            out.push_str(&format!("  ……另有 {} 处（--format json 列出全部）\n", r.gaps.len() - 20));
+        }
+    }
+    print!("{out}");
     Ok(0)
 }
 

@@ -660,3 +660,63 @@ fn a_unit_under_the_province_directly_is_reviewed_by_the_province_in_the_browser
         province.close().await.unwrap();
     });
 }
+
+/// The ministry's portal (`serve --province 000000`): 海南省's reviewer hands in the province
+/// sheet its own installation made, from the province's board; the ministry sees 海南省 among
+/// the 31 provinces on its board, approves it, and chases the rest.
+#[test]
+fn a_province_hands_its_sheet_to_the_ministry_in_the_browser() {
+    let Some((driver_program, chrome)) = browser() else { return };
+    let d = tmp();
+    let data = d.path().join("data");
+    let ministry = [("YUEBAO_PROVINCE", "000000")];
+    for (name, region, password) in [("hainan", "460000", "Hn-prov-8"), ("buzhang", "000000", "Bu-ministry-9")] {
+        let out = super::with_password_env(
+            &data,
+            &["user", "add", name, "--region", region, "--role", "reviewer", "--now", "2026-11-01 08:00"],
+            password,
+            &ministry,
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    // 海南省's own installation makes its sheet.
+    let hainan = [("YUEBAO_PROVINCE", "460000")];
+    ok(&yuebao_env(d.path(), &["sample", "--period", "2026-10", "-o", "s", "-q"], &hainan));
+    ok(&yuebao_env(d.path(), &["rollup", "--period", "2026-10", "s", "-o", "r", "-q"], &hainan));
+    let sheet = d.path().join("r/460000-海南省-2026-10.xlsx");
+    assert!(sheet.is_file());
+    let server = Server::start(&data, &["--now", NOW, "--province", "000000"]);
+    let base = server.url.clone();
+    let driver = Driver::start(&driver_program);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let province = driver.session(&chrome).await;
+        sign_in(&province, &base, "hainan", "Hn-prov-8").await;
+        province.goto(&format!("{base}/city?period=2026-10")).await.unwrap();
+        assert!(text_of(&province, "section.report h2").await.contains("上报部"));
+        wait_for(&province, "details.own-sheet summary").await.click().await.unwrap();
+        let verdict = upload(&province, &sheet, None).await;
+        assert!(verdict.contains("已接收"), "{verdict}");
+        shot(&province, "21-province-to-ministry").await;
+
+        let staff = driver.session(&chrome).await;
+        sign_in(&staff, &base, "buzhang", "Bu-ministry-9").await;
+        staff.goto(&format!("{base}/city?period=2026-10&region=000000")).await.unwrap();
+        let board = text_of(&staff, "table.province").await;
+        assert!(
+            board.contains("海南省") && board.contains("按时，待审核") && board.contains("河北省"),
+            "{board}"
+        );
+        assert!(text_of(&staff, "h1").await.contains("各省上报情况"));
+        shot(&staff, "22-ministry-board").await;
+        staff.goto(&format!("{base}/city/460000?period=2026-10")).await.unwrap();
+        wait_for(&staff, "form[data-confirm] button").await.click().await.unwrap();
+        staff.accept_alert().await.unwrap();
+        assert!(text_of(&staff, "p.flash").await.contains("已审核通过"));
+        staff.goto(&format!("{base}/city?period=2026-10&region=000000")).await.unwrap();
+        let board = text_with(&staff, "table.province", "已审核通过").await;
+        assert!(board.contains("海南省"), "{board}");
+        province.close().await.unwrap();
+        staff.close().await.unwrap();
+    });
+}

@@ -1038,6 +1038,22 @@ fn an_installation_for_beijing() {
     let regions = v["regions"].as_array().unwrap();
     assert_eq!(regions.len(), 16, "{}", run.stdout);
     assert!(regions.iter().all(|r| r["state"] == "on_time"), "{}", run.stdout);
+    // The annual chain as 北京市 takes part in it: its districts report to it, it to the ministry.
+    let run = yuebao_env(
+        d.path(),
+        &["status", "--data", s(&data), "--annual", "2026", "--as-of", "2026-12-03 10:00"],
+        &env,
+    );
+    ok(&run);
+    assert!(
+        run.stdout.contains("各县（市、区） → 北京市：12月10日前（还有 7 天；本级收）"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("北京市 → 部：12月15日前（还有 12 天；本级报）"), "{}", run.stdout);
+    let gaps = annual_gaps(d.path(), &data, "2026-12-03 10:00", &env);
+    assert!(gaps.contains(&("2026-10".into(), "110101".into(), "unreviewed".into())), "{gaps:?}");
+    assert!(gaps.contains(&("2026-09".into(), "110101".into(), "missing".into())), "{gaps:?}");
     // The data directory is 北京市's now.
     let run = yuebao_in(d.path(), &["status", "--data", s(&data), "--period", "2026-10"]);
     assert_eq!(run.code, 2);
@@ -1049,4 +1065,91 @@ fn an_installation_for_beijing() {
     let run = yuebao_in(d.path(), &["--province", "990000", "regions"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("“990000”不是一个省级行政区划"), "{}", run.stderr);
+}
+
+/// The ministry's installation (`--province 000000`) on the sample sheets of 北京市 (a
+/// municipality), 海南省 (county-level units under the province, a city without counties) and
+/// 河南省 (济源市 under the province): every file is accepted; the rollup writes the nation's
+/// workbook (one row per province, headed 省（区、市）), each province's and each city's; the
+/// nation's 合计 is the sum of every county's sheet.
+#[test]
+fn the_ministry_rolls_up_counties_of_several_provinces() {
+    let d = tmp();
+    for p in ["110000", "460000", "410000"] {
+        ok(&yuebao_in(
+            d.path(),
+            &["--province", "000000", "sample", "--period", "2026-10", "--region", p, "-o", "s", "-q"],
+        ));
+    }
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(d.path().join("s")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 16 + 27 + 157);
+    ok(&yuebao_in(d.path(), &["--province", "000000", "validate", "s", "-q"]));
+    let run = yuebao_in(
+        d.path(),
+        &["--province", "全国", "rollup", "--period", "2026-10", "s", "-o", "r", "--format", "json"],
+    );
+    ok(&run);
+    assert!(run.stdout.contains("县区应报 2854，实报 200"), "{}", run.stdout);
+    let written = std::fs::read_to_string(d.path().join("r/数据/汇总-000000-2026-10.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&written).unwrap();
+    let tables = v["rollup"]["tables"].as_array().unwrap();
+    let nation = tables.iter().find(|t| t["code"] == "000000").unwrap();
+    assert_eq!(nation["rows"].as_array().unwrap().len(), 31);
+    // 北京市 and 海南省 and 河南省, and the 17 + 3 cities with counties of 河南省 and 海南省.
+    assert_eq!(tables.len(), 1 + 3 + 17 + 3, "{:?}", tables.iter().map(|t| &t["name"]).collect::<Vec<_>>());
+    let ministry = yuebao::schema::Schemas::embedded_for(Some("000000")).unwrap();
+    let mut sum = vec![0i64; 21];
+    for f in &files {
+        let rep = yuebao::validate::validate_file(f, "x", &ministry, &yuebao::validate::Hints::default());
+        for (i, x) in rep.sheet.expect("read").total.values.iter().enumerate() {
+            sum[i] += x;
+        }
+    }
+    let total: Vec<i64> = nation["total"].as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect();
+    assert_eq!(total, sum);
+    let (_, range) = crate::workbooks::first_sheet(&d.path().join("r/000000-全国-2026-10.xlsx"));
+    let text: Vec<String> = range.cells().map(|(_, _, c)| c.to_string()).collect();
+    assert!(text.iter().any(|t| t == "省（区、市）") && text.iter().any(|t| t == "海南省") && text.iter().any(|t| t.starts_with("山东省")));
+    // 海南省's sheet handed to the ministry's store; the ministry's annual chain is its last step.
+    let data = d.path().join("data");
+    let env = [("YUEBAO_PROVINCE", "000000")];
+    ok(&yuebao_env(
+        d.path(),
+        &["submit", "--data", s(&data), "--now", "2026-11-03 09:00", "-q", "r/460000-海南省-2026-10.xlsx"],
+        &env,
+    ));
+    let run = yuebao_env(
+        d.path(),
+        &["status", "--data", s(&data), "--annual", "2026", "--as-of", "2026-12-16 10:00"],
+        &env,
+    );
+    ok(&run);
+    assert!(run.stdout.contains("各省（区、市） → 部：12月15日前（已过 1 天；本级收）"), "{}", run.stdout);
+    let gaps = annual_gaps(d.path(), &data, "2026-12-16 10:00", &env);
+    assert!(gaps.contains(&("2026-10".into(), "460000".into(), "unreviewed".into())), "{gaps:?}");
+    assert!(gaps.contains(&("2026-10".into(), "110000".into(), "missing".into())), "{gaps:?}");
+    assert_eq!(gaps.len(), 31 * 11, "the ministry answers for the provinces' sheets, not their counties'");
+}
+
+/// `status --annual 2026 --format json`'s gaps as (period, code, kind).
+fn annual_gaps(dir: &std::path::Path, data: &std::path::Path, as_of: &str, env: &[(&str, &str)]) -> Vec<(String, String, String)> {
+    let run = yuebao_env(
+        dir,
+        &["status", "--data", s(data), "--annual", "2026", "--as-of", as_of, "--format", "json"],
+        env,
+    );
+    ok(&run);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    v["readiness"]["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["period"].as_str().unwrap().to_string(),
+                g["code"].as_str().unwrap().to_string(),
+                g["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
 }

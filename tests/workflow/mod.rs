@@ -322,3 +322,99 @@ fn a_store_belongs_to_one_province() {
     assert!(text.contains("属于 410000 的安装") && text.contains("--province 410000"), "{text}");
     assert!(Data::open(&data, None, &henan).is_ok());
 }
+
+/// The ministry's installation (`000000`): 北京市's districts hand their sheets to the ministry's
+/// store and 北京市 上报s their rollup, as a city does to a province; 海南省 hands in the
+/// province sheet its own installation made; the ministry reviews both provinces (a province
+/// may not review itself); the ministry's board lists the provinces and chases those that owe;
+/// the nation's rollup has one row per province and its 合计 is the sum of every unit's sheet.
+#[test]
+fn the_ministry_collects_the_provinces() {
+    let d = tmp();
+    let ministry = Schemas::embedded_for(Some("000000")).unwrap();
+    let hainan_site = Schemas::embedded_for(Some("460000")).unwrap();
+    assert_eq!((ministry.province().name.as_str(), ministry.regions.children("000000").len()), ("全国", 31));
+    let mut store = Data::open(&d.path().join("data"), None, &ministry).unwrap();
+    let hints = Hints::default();
+    let period: yuebao::period::Period = "2026-10".parse().unwrap();
+    let mut wf = Workflow::new(&mut store, &ministry, parse("2026-11-03 09:00").unwrap());
+    let total_of = |schemas: &Schemas, code: &str| {
+        let bytes = sample_sheet(schemas, d.path(), code, period);
+        yuebao::validate::validate_bytes_unguarded(&bytes, "x.xlsx", schemas, &hints)
+            .sheet
+            .unwrap()
+            .total
+            .values
+    };
+    let add = |a: Vec<i64>, b: &Vec<i64>| a.iter().zip(b).map(|(x, y)| x + y).collect::<Vec<i64>>();
+
+    // 北京市: its districts hand in, and its reviewer 上报s the municipality's rollup.
+    let beijing = Actor::new("北京", Role::Reviewer, "110000");
+    let mut beijing_sum = vec![0; 21];
+    for c in ministry.regions.children("110000") {
+        let bytes = sample_sheet(&ministry, d.path(), &c.code, period);
+        wf.submit(&Actor::new("区", Role::Reporter, &c.code), &upload(&format!("{}.xlsx", c.name), &bytes, &hints))
+            .unwrap();
+        beijing_sum = add(beijing_sum, &total_of(&ministry, &c.code));
+    }
+    let report = wf.report_city(&beijing, "110000", period, None, None, &hints).unwrap();
+    assert_eq!((report.counted, report.expected), (16, 16));
+
+    // 海南省 made its sheet in its own installation and hands it in.
+    let hainan_units = hainan_site.regions.counties("460000");
+    let dir = d.path().join("hainan");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut inputs = Vec::new();
+    let mut hainan_sum = vec![0; 21];
+    for u in &hainan_units {
+        let bytes = sample_sheet(&hainan_site, d.path(), &u.code, period);
+        let report = yuebao::validate::validate_bytes_unguarded(&bytes, "x.xlsx", &hainan_site, &hints);
+        hainan_sum = add(hainan_sum, &report.sheet.as_ref().unwrap().total.values);
+        inputs.push(yuebao::aggregate::rollup::Input {
+            report,
+            sha256: None,
+            stored: None,
+        });
+    }
+    let top = hainan_site.province();
+    let rollup = yuebao::aggregate::rollup::plan(&hainan_site, top, period, &inputs, &Default::default()).unwrap();
+    let written = yuebao::workbook::rollup::write_workbooks(&rollup, &hainan_site, &dir, "2026年11月3日").unwrap();
+    let sheet = written.iter().find(|p| p.file_name().unwrap().to_string_lossy().starts_with("460000")).unwrap();
+    let hainan = Actor::new("海南", Role::Reviewer, "460000");
+    let out = wf.submit(&hainan, &upload("海南省10月.xlsx", &std::fs::read(sheet).unwrap(), &hints)).unwrap();
+    assert_eq!(out.region.as_deref(), Some("460000"));
+
+    // The ministry reviews the provinces; a province does not review itself or another.
+    let approve = |region| ReviewRequest {
+        region,
+        period,
+        kind: ReviewKind::Approve,
+        reason: None,
+    };
+    let staff = Actor::new("部", Role::Reviewer, "000000");
+    assert!(matches!(wf.review(&hainan, &approve("460000")), Err(WorkflowError::OutOfScope { .. })));
+    assert!(matches!(wf.review(&beijing, &approve("460000")), Err(WorkflowError::OutOfScope { .. })));
+    wf.review(&staff, &approve("110000")).unwrap();
+    wf.review(&staff, &approve("460000")).unwrap();
+
+    // The ministry's board: the provinces, each 上报's standing; after the due date the ministry
+    // chases the 29 others.
+    let nation = ministry.province();
+    let wf = Workflow::new(&mut store, &ministry, parse("2026-11-09 09:00").unwrap());
+    let board = wf.board(&staff, nation, period).unwrap();
+    assert_eq!(board.cities.len(), 31);
+    let of = |code: &str| board.cities.iter().find(|s| s.code == code).unwrap();
+    assert!(of("110000").standing.is_approved() && of("460000").standing.is_approved());
+    assert_eq!(board.chase.len(), 29, "{:?}", board.chase.iter().map(|c| &c.name).collect::<Vec<_>>());
+    assert!(board.chase.iter().all(|c| c.code.ends_with("0000")));
+
+    // The nation's rollup from the store: a row per province, 合计 the sum of every unit.
+    let rollup = wf.rollup_sources(&staff, nation, period).unwrap().rollup(&wf, nation, period).unwrap();
+    let table = rollup.tables.iter().find(|t| t.code == "000000").unwrap();
+    assert_eq!(table.rows.len(), 31);
+    let row = |code: &str| table.rows.iter().find(|r| r.code == code).unwrap().values.clone();
+    assert_eq!(row("110000"), Some(beijing_sum.clone()));
+    assert_eq!(row("460000"), Some(hainan_sum.clone()));
+    assert_eq!(row("370000"), None);
+    assert_eq!(table.total, add(beijing_sum, &hainan_sum));
+}

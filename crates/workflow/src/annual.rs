@@ -152,8 +152,11 @@ impl Workflow<'_> {
         for m in 1..=current {
             let p = Period::new(year, m).expect("a month");
             let board = self.board(actor, scope, p)?;
-            checked += board.counties.len();
-            for s in &board.counties {
+            // The ministry receives the provinces' sheets: their counties are the provinces' to
+            // answer for.
+            let counties: &[RegionStatus] = if scope.level == Level::Nation { &[] } else { &board.counties };
+            checked += counties.len();
+            for s in counties {
                 if let Some(kind) = gap_of(s) {
                     gaps.push(Gap {
                         code: s.code.clone(),
@@ -166,10 +169,10 @@ impl Workflow<'_> {
                 }
             }
             // The province receives the cities' own sheets (上报) too.
-            if scope.level == Level::Province {
+            if scope.level <= Level::Province {
                 checked += board.cities.len();
-                for (s, (_, r)) in board.cities.iter().zip(&board.reported) {
-                    let kind = gap_of(s).or(r.as_ref().filter(|r| r.stale).map(|_| "stale"));
+                for s in &board.cities {
+                    let kind = gap_of(s).or(board.reported_of(&s.code).filter(|r| r.stale).map(|_| "stale"));
                     if let Some(kind) = kind {
                         gaps.push(Gap {
                             code: s.code.clone(),
@@ -177,7 +180,7 @@ impl Workflow<'_> {
                             city: None,
                             period: p,
                             kind,
-                            label: format!("市报表：{}", kind_label(kind)),
+                            label: format!("{}报表：{}", if scope.level == Level::Nation { "省" } else { "市" }, kind_label(kind)),
                         });
                     }
                 }
@@ -204,7 +207,7 @@ impl Workflow<'_> {
         let last = last.clamp(1, 12);
         let y = year(self, actor, scope, year_no)?;
         let mut targets = vec![scope];
-        if scope.level == Level::Province {
+        if scope.level <= Level::Province {
             targets.extend(super::standing::cities_under(self.schemas, scope));
         }
         if let Some(code) = only {
@@ -269,4 +272,61 @@ impl Workflow<'_> {
 /// A region's table in a rollup, when anything was counted for it.
 fn table_of<'a>(r: &'a Rollup, code: &str) -> Option<&'a Table> {
     r.tables.iter().find(|t| t.code == code && t.rows.iter().any(|x| x.values.is_some()))
+}
+
+/// One step of the annual chain: who sends the year's report to whom, by when.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChainStep {
+    /// `各市`, `各省（区、市）`.
+    pub from: String,
+    /// `省`, `部`.
+    pub to: String,
+    pub due: NaiveDate,
+    /// Days from today to the due date (negative once past).
+    pub days_left: i64,
+    /// Whether the installation receives at this step (else it sends).
+    pub receives: bool,
+}
+
+/// `status --annual`: the chain of the year's annual report as the installation takes part in
+/// it, and how complete the months of its current version are.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnnualChain {
+    pub year: i32,
+    pub steps: Vec<ChainStep>,
+    pub readiness: Readiness,
+}
+
+impl Workflow<'_> {
+    /// The annual chain for `scope` (the installation's province, or the nation at the
+    /// ministry): cities → province by `city_due`, province → ministry by `province_due`.
+    pub fn annual_chain(&self, actor: &Actor, scope: &Region, year: i32) -> Result<AnnualChain, WorkflowError> {
+        let readiness = self.annual_readiness(actor, scope, year)?;
+        let a = &self.schemas.form().annual;
+        let today = crate::time::day(self.now);
+        let step = |from: &str, to: &str, due: &str, receives: bool| {
+            let due = crate::schema::form::Annual::date(due, year).expect("checked at load");
+            ChainStep {
+                from: from.into(),
+                to: to.into(),
+                due,
+                days_left: (due - today).num_days(),
+                receives,
+            }
+        };
+        // Who reports to a province: its cities, and the county-level units under it directly.
+        let kids = self.schemas.regions.children(&scope.code);
+        let (cities, units) = kids.iter().partition::<Vec<&&Region>, _>(|k| !self.schemas.regions.is_leaf(k));
+        let below = match (cities.is_empty(), units.is_empty()) {
+            (false, true) => "各市",
+            (true, false) => "各县（市、区）",
+            _ => "各市和省直管县（市、区）",
+        };
+        let steps = match scope.level {
+            Level::Nation => vec![step("各省（区、市）", "部", &a.province_due, true)],
+            Level::Province => vec![step(below, &scope.name, &a.city_due, true), step(&scope.name, "部", &a.province_due, false)],
+            _ => vec![step(&scope.name, "省", &a.city_due, false)],
+        };
+        Ok(AnnualChain { year, steps, readiness })
+    }
 }

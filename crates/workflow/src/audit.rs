@@ -6,7 +6,6 @@
 
 use super::scope::{Action, Actor, Role};
 use super::{Workflow, WorkflowError};
-use crate::schema::regions::Level;
 use crate::store::audit::{AuditEntry, AuditFilter, NewAudit};
 
 /// What `verify` found (see [`Workflow::verify`]).
@@ -177,7 +176,7 @@ impl Workflow<'_> {
                     what: "审计日志".into(),
                 })?;
             self.allow(actor, Action::Audit, own)?;
-            if own.level != Level::Province {
+            if own.parent.is_some() {
                 let codes: Vec<String> = self.schemas.regions.subtree(&own.code).into_iter().map(|r| r.code.clone()).collect();
                 f.regions = Some(match f.regions {
                     Some(asked) => asked.into_iter().filter(|c| codes.contains(c)).collect(),
@@ -195,7 +194,7 @@ impl Workflow<'_> {
     pub fn verify(&self, actor: &Actor, expect: Option<&(i64, String)>) -> Result<Verification, WorkflowError> {
         if actor.role != Role::Operator {
             let own = actor.region.as_deref().and_then(|c| self.schemas.regions.get(c));
-            if own.is_none_or(|r| r.level != Level::Province) {
+            if own.is_none_or(|r| r.parent.is_some()) {
                 return Err(WorkflowError::OutOfScope {
                     actor: actor.name.clone().unwrap_or_default(),
                     action: "检查",

@@ -11,8 +11,8 @@ use super::standing::{Allowed, Counts, Deadline};
 use super::submit::{SubmitOutcome, Upload};
 use super::{Workflow, WorkflowError};
 use crate::period::Period;
-use crate::schema::Region;
 use crate::schema::regions::Level;
+use crate::schema::{Region, Schemas};
 use crate::store::{Review, SubStatus, Submission};
 use crate::validate::Hints;
 use serde::Serialize;
@@ -143,11 +143,17 @@ impl Workflow<'_> {
             rows
         };
         let deadline = Deadline::of(self.schemas, period, self.now);
-        let reported: Vec<(String, Option<Reported>)> = cities.iter().map(|c| (c.code.clone(), reported_in(self.schemas, c, subs, &reviews))).collect();
+        // A province under the ministry 上报s its own sheet, as a city does to its province.
+        let to_ministry = scope.level == Level::Province && scope.parent.is_some();
+        let mut reported: Vec<(String, Option<Reported>)> = cities.iter().map(|c| (c.code.clone(), reported_in(self.schemas, c, subs, &reviews))).collect();
+        if to_ministry {
+            reported.push((scope.code.clone(), reported_in(self.schemas, scope, subs, &reviews)));
+        }
         let counties = standing(&counties);
         let cities = standing(&cities);
-        // The city's own sheet (a province's board has no sheet of its own to 上报).
-        let own = cities.iter().find(|c| c.code == scope.code);
+        // The city's own sheet (a province's board has none to 上报, but under the ministry).
+        let province_own = if to_ministry { standing(&[scope]) } else { Vec::new() };
+        let own = cities.iter().chain(&province_own).find(|c| c.code == scope.code);
         let reported_before = reported.iter().any(|(c, r)| *c == scope.code && r.is_some());
         let allowed = own
             .map(|o| Allowed::of(self.schemas, actor, scope, o, &deadline, reported_before))
@@ -155,7 +161,7 @@ impl Workflow<'_> {
         // A province chases its cities and the county-level units it oversees itself (北京市's
         // districts, 海南省's 五指山市); a city its counties.
         let direct: Vec<super::RegionStatus>;
-        let owing = if scope.level == Level::Province {
+        let owing = if scope.level <= Level::Province {
             direct = cities
                 .iter()
                 .chain(counties.iter().filter(|c| c.city.as_deref() == Some(scope.code.as_str())))
@@ -198,9 +204,14 @@ pub struct Board {
 }
 
 impl Board {
-    /// The counts of one city's counties (a province's board).
-    pub fn counties_of(&self, city: &str) -> Counts {
-        Counts::of(self.counties.iter().filter(|r| r.city.as_deref() == Some(city)))
+    /// The counts of the counties inside one city (a province's board), or inside one
+    /// province (the ministry's board).
+    pub fn counties_of(&self, schemas: &Schemas, city: &str) -> Counts {
+        Counts::of(
+            self.counties
+                .iter()
+                .filter(|r| schemas.regions.get(&r.code).is_some_and(|x| schemas.regions.within(x, city))),
+        )
     }
 
     /// The latest 上报 of one city.

@@ -215,7 +215,7 @@ pub fn allowed(schemas: &Schemas, actor: &Actor, action: Action, target: &Region
     // Each level reviews the level right below it: the city its counties, the province its
     // cities (and sees the counties without reviewing them).
     let below = target.parent.as_deref() == Some(own.code.as_str());
-    let province = own.level == crate::schema::regions::Level::Province;
+    let province = own.parent.is_none();
     match (actor.role, action) {
         (Role::Reporter | Role::Reviewer | Role::Admin, Action::View) => within,
         (Role::Reporter, Action::Submit) => target.code == own.code,

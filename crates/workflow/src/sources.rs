@@ -43,7 +43,7 @@ pub(super) fn from_month(wf: &Workflow<'_>, scope: &Region, period: Period, mont
     let schemas = wf.schemas;
     // Counties, and cities for the city sheets a province receives.
     let mut regions = schemas.regions.counties(&scope.code);
-    if scope.level == Level::Province {
+    if scope.level <= Level::Province {
         regions.extend(cities_under(schemas, scope));
     }
     let standing = standing_of(schemas, &regions, period, subs, reviews, Some(&month.versions), wf.now);

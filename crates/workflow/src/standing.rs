@@ -12,7 +12,7 @@ use super::review::{ReviewInfo, telling};
 use super::scope::{Action, Actor, allowed};
 use crate::finding::Reason;
 use crate::period::Period;
-use crate::schema::{Region, Schemas};
+use crate::schema::{Level, Region, Schemas};
 use crate::store::{Review, SubStatus, Submission};
 use crate::time::{Time, beijing};
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -239,7 +239,8 @@ impl RegionStatus {
 /// itself (a county directly under its province, a city without counties) is no such city.
 pub fn cities_under<'a>(schemas: &'a Schemas, scope: &'a Region) -> Vec<&'a Region> {
     let regions = &schemas.regions;
-    if scope.parent.is_none() {
+    // The province (or, for the ministry, the nation and each province).
+    if scope.level <= Level::Province {
         return regions.children(&scope.code).into_iter().filter(|c| !regions.is_leaf(c)).collect();
     }
     if !regions.is_leaf(scope) {
@@ -249,7 +250,7 @@ pub fn cities_under<'a>(schemas: &'a Schemas, scope: &'a Region) -> Vec<&'a Regi
         .parent
         .as_deref()
         .and_then(|p| regions.get(p))
-        .filter(|p| p.parent.is_some())
+        .filter(|p| p.level == Level::City)
         .into_iter()
         .collect()
 }
@@ -257,7 +258,7 @@ pub fn cities_under<'a>(schemas: &'a Schemas, scope: &'a Region) -> Vec<&'a Regi
 /// The sheets `scope` receives itself when it is the province: each city's 上报 and the own
 /// sheet of each county-level unit under the province directly; otherwise [`cities_under`].
 pub fn received_by<'a>(schemas: &'a Schemas, scope: &'a Region) -> Vec<&'a Region> {
-    if scope.parent.is_none() {
+    if scope.level <= Level::Province {
         schemas.regions.children(&scope.code)
     } else {
         cities_under(schemas, scope)

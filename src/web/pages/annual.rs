@@ -48,7 +48,7 @@ pub async fn page(State(st): State<Arc<AppState>>, Page(session): Page, Query(q)
     let scope = st.schemas.regions.get(&code).expect("resolved");
     let who = Who::of(&st.schemas, &session);
     let mut books = vec![scope];
-    if scope.level == Level::Province {
+    if scope.level <= Level::Province {
         books.extend(crate::workflow::standing::cities_under(&st.schemas, scope));
     }
     Ok(layout::page(
@@ -62,7 +62,7 @@ pub async fn page(State(st): State<Arc<AppState>>, Page(session): Page, Query(q)
                 a href=(format!("/annual?region={code}&year={}", year + 1)) { (year + 1) "年 ›" }
             }
             (versions_card(&ready))
-            (readiness_card(&ready, scope.level == Level::Province))
+            (readiness_card(&ready, scope.level <= Level::Province))
             section.card.downloads {
                 h2 { "下载年报" }
                 p.muted { "每份年报含年末报表、逐月数据、全年走势图、与上年末比较和各县区报送记录。" }

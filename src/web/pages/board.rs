@@ -43,8 +43,8 @@ pub async fn board(State(st): State<Arc<AppState>>, Page(session): Page, Query(q
         })
         .await?;
     let who = Who::of(&st.schemas, &session);
-    let body = if scope.level == Level::Province {
-        province_board(scope, period, &board, q.done.as_deref())
+    let body = if scope.level <= Level::Province {
+        province_board(&st.schemas, scope, period, &board, q.done.as_deref())
     } else {
         city_board(scope, period, &board, q.done.as_deref())
     };
@@ -146,7 +146,7 @@ fn chase_list(sender: &Region, period: Period, chase: &[Chase]) -> Markup {
             @if chase.is_empty() {
                 p.muted { "各县区都已报送，无需催报。" }
             } @else {
-                p.muted { "复制提醒文字，通过电话、短信或办公系统发给" (if sender.level == Level::Province { "各市" } else { "各县区" }) "。" }
+                p.muted { "复制提醒文字，通过电话、短信或办公系统发给" (match sender.level { Level::Nation => "各省（区、市）", Level::Province => "各市", _ => "各县区" }) "。" }
                 @for (i, r) in chase.iter().enumerate() {
                     @let id = format!("remind-{i}");
                     div.remind {
@@ -164,9 +164,15 @@ fn chase_list(sender: &Region, period: Period, chase: &[Chase]) -> Markup {
 /// counties have changed since, and the form that reports (again).
 fn report_card(city: &Region, period: Period, board: &Board) -> Markup {
     let c = &board.counts;
+    // A city reports to the province (省厅); a province under the ministry's installation to it.
+    let (up, me) = if city.level == Level::Province {
+        ("部", "本省")
+    } else {
+        ("省厅", "本市")
+    };
     html! {
         section.card.report #report {
-            h2 { "上报省厅" }
+            h2 { "上报" (up) }
             @match (board.reported_of(&city.code), &board.own) {
                 (Some(r), Some(o)) => {
                     p {
@@ -174,7 +180,7 @@ fn report_card(city: &Region, period: Period, board: &Board) -> Markup {
                         (layout::badge(layout::state_class(o), &o.text()))
                     }
                     @if let (Standing::Returned, Some(v)) = (o.standing, &o.review) {
-                        p.reason.returned { "省厅退回：" (v.reason.as_deref().unwrap_or("")) }
+                        p.reason.returned { (up) "退回：" (v.reason.as_deref().unwrap_or("")) }
                     }
                     @if r.stale {
                         p.warn.stale { strong { "上报后有县区报表变动，已上报的汇总表已过期。" } "请重新上报。" }
@@ -186,7 +192,7 @@ fn report_card(city: &Region, period: Period, board: &Board) -> Markup {
                 form method="post" action="/report" data-busy="正在汇总并上报…" {
                     input type="hidden" name="region" value=(city.code);
                     input type="hidden" name="period" value=(period.to_string());
-                    p { "将按各县区当前有效的报表生成" (city.name) "汇总表（实报 " (c.received) " / 应报 " (c.expected) "），作为本市" (period.label()) "报表上报省厅。" }
+                    p { "将按各县区当前有效的报表生成" (city.name) "汇总表（实报 " (c.received) " / 应报 " (c.expected) "），作为" (me) (period.label()) "报表上报" (up) "。" }
                     @if late_reason {
                         label.field {
                             span { "迟报原因（已过截止日期，必填）" }
@@ -199,8 +205,14 @@ fn report_card(city: &Region, period: Period, board: &Board) -> Markup {
                     }
                     button.primary type="submit" { @if again { "重新上报" } @else { "上报汇总表" } }
                 }
+                @if city.level == Level::Province {
+                    details.field.own-sheet {
+                        summary { "或上传本省已汇总好的报表（在本省的安装中生成）" }
+                        (layout::upload_form(period, late_reason, None, "上传本省汇总表"))
+                    }
+                }
             } @else if board.own.as_ref().is_some_and(|o| o.standing.is_approved()) {
-                p.muted { "省厅已审核通过本月报表。" }
+                p.muted { (up) "已审核通过本月报表。" }
             }
         }
     }
@@ -208,7 +220,7 @@ fn report_card(city: &Region, period: Period, board: &Board) -> Markup {
 
 /// The province's board: each city's own sheet (上报 or not, on time or late, out of date), the
 /// completeness of its counties inside, what needs action first; the 催报 list of cities.
-fn province_board(province: &Region, period: Period, board: &Board, done: Option<&str>) -> Markup {
+fn province_board(schemas: &crate::schema::Schemas, province: &Region, period: Period, board: &Board, done: Option<&str>) -> Markup {
     let c = &board.city_counts;
     let stale = board.reported.iter().filter(|(_, r)| r.as_ref().is_some_and(|r| r.stale)).count();
     // The county-level units the province oversees itself (a municipality's districts,
@@ -216,14 +228,19 @@ fn province_board(province: &Region, period: Period, board: &Board, done: Option
     let direct: Vec<&crate::workflow::RegionStatus> = board.counties.iter().filter(|r| r.city.as_deref() == Some(province.code.as_str())).collect();
     let dc = crate::workflow::standing::Counts::of(direct.iter().copied());
     let has_cities = !board.cities.is_empty();
+    // The ministry's board lists provinces where a province's lists cities.
+    let unit = if province.level == Level::Nation { "省" } else { "市" };
+    // The ministry receives the provinces' sheets; counties appear only if it holds theirs too.
+    let inside_shown = province.level != Level::Nation || board.counts.received > 0;
     html! {
-        h1 { (province.name) " · " (period.label()) (if has_cities { "各市上报情况" } else { "报送情况" }) }
+        h1 { (province.name) " · " (period.label()) (if has_cities { format!("各{unit}上报情况") } else { "报送情况".into() }) }
         (layout::month_switcher("/city", period, &format!("&region={}", province.code)))
         @if let Some(d) = done { p.flash role="status" { (done_text(d)) } }
+        @if board.own.is_some() { (report_card(province, period, board)) }
         section.card.summary {
             @if has_cities {
                 p.big {
-                    "应报 " strong { (c.expected) } " 个市 · 已上报 " strong { (c.received) }
+                    "应报 " strong { (c.expected) } " 个" (unit) " · 已上报 " strong { (c.received) }
                     @if c.late > 0 { "（其中迟报 " (c.late) "）" }
                     " · 已审核通过 " strong { (c.approved) } " · 待催报 " strong.days { (c.chase) }
                     @if stale > 0 { " · 上报后县区有变动 " strong.days.late { (stale) } }
@@ -250,19 +267,21 @@ fn province_board(province: &Region, period: Period, board: &Board, done: Option
             }
         }
         @if has_cities { section.card {
-            h2 { "各市（需要处理的排在前面）" }
+            h2 { "各" (unit) "（需要处理的排在前面）" }
             table.list.board.province {
-                thead { tr { th { "市" } th { "市报表" } th { "上报时间" } th { "迟报天数" } th { "县区实报/应报" } th { "县区待催报" } th { "说明" } th {} } }
+                thead { tr { th { (unit) } th { (unit) "报表" } th { "上报时间" } th { "迟报天数" } @if inside_shown { th { "县区实报/应报" } th { "县区待催报" } } th { "说明" } th {} } }
                 tbody {
                     @for city in &board.cities {
-                        @let inside = board.counties_of(&city.code);
+                        @let inside = board.counties_of(schemas, &city.code);
                         tr {
                             td { a href=(format!("/city/{}?period={period}", city.code)) { (city.name) } }
                             td { (layout::badge(layout::state_class(city), &city.text())) }
                             td { (first_accepted(city)) }
                             td.num { (days_late(city)) }
-                            td.num { (inside.received) " / " (inside.expected) }
-                            td.num { (inside.chase) }
+                            @if inside_shown {
+                                td.num { (inside.received) " / " (inside.expected) }
+                                td.num { (inside.chase) }
+                            }
                             (reasons_cell(city, board.reported_of(&city.code).is_some_and(|r| r.stale)))
                             td {
                                 a href=(format!("/city/{}?period={period}", city.code)) { "审核" }

@@ -44,7 +44,7 @@ pub async fn page(State(st): State<Arc<AppState>>, Page(session): Page, Query(q)
     if !(2000..=2100).contains(&year) {
         return Err(PageError::Refused(crate::web::ApiError::BadRequest(format!("年份 {year} 不在 2000–2100 之间"))));
     }
-    let listing = if scope.level == Level::Province { Listing::Cities } else { Listing::Counties };
+    let listing = if scope.level <= Level::Province { Listing::Cities } else { Listing::Counties };
     let actor = session.actor.clone();
     let c2 = code.clone();
     let st2 = Arc::clone(&st);

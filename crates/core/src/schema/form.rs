@@ -141,6 +141,13 @@ pub struct RowLabels {
     pub county: String,
     pub city: String,
     pub province: String,
+    /// The nation's sheet (the ministry's), one row per province.
+    #[serde(default = "default_nation_label")]
+    pub nation: String,
+}
+
+fn default_nation_label() -> String {
+    "省（区、市）".into()
 }
 
 #[derive(Debug, Clone, Deserialize)]

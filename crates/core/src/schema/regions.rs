@@ -8,6 +8,8 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
+    /// The whole country: the root of the ministry's installation.
+    Nation,
     Province,
     City,
     County,
@@ -16,6 +18,7 @@ pub enum Level {
 impl Level {
     pub fn as_str(self) -> &'static str {
         match self {
+            Level::Nation => "nation",
             Level::Province => "province",
             Level::City => "city",
             Level::County => "county",
@@ -85,16 +88,26 @@ impl Regions {
     }
 
     /// The installation's regions from the list of all divisions: `province` and everything
-    /// below it, as the divisions hang (see [`super::divisions`]).
+    /// below it, as the divisions hang (see [`super::divisions`]); for the ministry
+    /// (`000000`), 全国 and every division of the country.
     pub fn from_divisions(divisions: &super::divisions::Divisions, province: &str) -> Option<Regions> {
-        let top = divisions.get(province).filter(|d| d.level == Level::Province)?;
         let mut out = Regions::default();
-        for d in divisions.subtree(&top.code) {
+        if province == super::divisions::NATION {
+            out.add(Region {
+                code: province.to_string(),
+                name: "全国".into(),
+                level: Level::Nation,
+                parent: None,
+            });
+        } else {
+            divisions.get(province).filter(|d| d.level == Level::Province)?;
+        }
+        for d in divisions.subtree(province) {
             out.add(Region {
                 code: d.code.clone(),
                 name: d.name.clone(),
                 level: d.level,
-                parent: (d.code != top.code).then(|| d.parent.clone()),
+                parent: (d.code != province).then(|| d.parent.clone()),
             });
         }
         Some(out)

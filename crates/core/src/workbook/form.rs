@@ -44,6 +44,8 @@ impl FormDoc {
                 labels.county.clone()
             } else if region.level == Level::City {
                 labels.city.clone()
+            } else if region.level == Level::Nation {
+                labels.nation.clone()
             } else {
                 // A province's rows are its cities; a municipality's, its districts; where the
                 // province also oversees county-level units itself (海南省), both.

@@ -147,8 +147,17 @@ pub struct Context {
 /// its county sheets or its own sheet, add the regions with nothing, sum the tables with polars,
 /// and check the relations on their totals.
 pub fn plan(schemas: &Schemas, scope: &Region, period: Period, inputs: &[Input], ctx: &Context) -> Result<Rollup, polars::error::PolarsError> {
+    if scope.level == Level::Nation {
+        return plan_nation(schemas, scope, period, inputs, ctx);
+    }
+    let all: Vec<usize> = (0..inputs.len()).collect();
+    plan_of(schemas, scope, period, inputs, &all, ctx)
+}
+
+/// [`plan`] for a province or a city over the inputs `picked` (indices into `inputs`).
+fn plan_of(schemas: &Schemas, scope: &Region, period: Period, inputs: &[Input], picked: &[usize], ctx: &Context) -> Result<Rollup, polars::error::PolarsError> {
     let width = schemas.form().width();
-    let mut entries: Vec<Entry> = inputs.iter().enumerate().map(|(i, input)| classify(schemas, scope, period, i, input)).collect();
+    let mut entries: Vec<Entry> = picked.iter().map(|&i| classify(schemas, scope, period, i, &inputs[i])).collect();
     set_aside_duplicates(&mut entries);
     let cities: Vec<&Region> = match scope.level {
         Level::Province => schemas.regions.children(&scope.code),
@@ -187,6 +196,98 @@ pub fn plan(schemas: &Schemas, scope: &Region, period: Period, inputs: &[Input],
     })
 }
 
+/// The nation's rollup (the ministry's installation): each province rolled up from its counties
+/// (its city and province tables), or, where none of its counties' sheets counts, taken from the
+/// province's own sheet (上报 to the ministry); then the nation's table, one row per province.
+fn plan_nation(schemas: &Schemas, scope: &Region, period: Period, inputs: &[Input], ctx: &Context) -> Result<Rollup, polars::error::PolarsError> {
+    let width = schemas.form().width();
+    let provinces = schemas.regions.children(&scope.code);
+    let province_of = |r: &Region| provinces.iter().position(|p| p.code == r.code || schemas.regions.within(r, &p.code));
+    // Each input to the province it is about: its counties' and cities' sheets, and its own.
+    let mut below: Vec<Vec<usize>> = vec![Vec::new(); provinces.len()];
+    let mut own: Vec<Vec<usize>> = vec![Vec::new(); provinces.len()];
+    let mut rest = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        let region = input.report.region.as_deref().and_then(|c| schemas.regions.get(c));
+        match region.and_then(|r| province_of(r).map(|p| (r, p))) {
+            Some((r, p)) if r.code == provinces[p].code => own[p].push(i),
+            Some((_, p)) => below[p].push(i),
+            None => rest.push(i),
+        }
+    }
+    let mut entries: Vec<Entry> = rest.iter().map(|&i| classify(schemas, scope, period, i, &inputs[i])).collect();
+    let mut tables = Vec::new();
+    let mut rows = Vec::new();
+    let mut contributions = Vec::new();
+    let (mut expected, mut reported) = (0, 0);
+    for (p, province) in provinces.iter().enumerate() {
+        let sub = plan_of(schemas, province, period, inputs, &below[p], ctx)?;
+        let mut sheets: Vec<Entry> = own[p].iter().map(|&i| classify(schemas, scope, period, i, &inputs[i])).collect();
+        set_aside_duplicates(&mut sheets);
+        let whole = sheets.iter().position(|e| e.status == EntryStatus::Accepted);
+        expected += sub.counties_expected;
+        let top = sub.tables.iter().find(|t| t.code == province.code).map(|t| t.total.clone());
+        let values = if sub.counties_reported > 0 {
+            if let Some(w) = whole {
+                sheets[w].status = EntryStatus::Superseded;
+                sheets[w]
+                    .reasons
+                    .push(Reason::Text(format!("同时收到{}的县区报表，按县区报表汇总", province.name)));
+            }
+            reported += sub.counties_reported;
+            tables.extend(sub.tables);
+            entries.extend(sub.entries);
+            top
+        } else {
+            // The province's own sheet stands for its counties, which are not listed one by one.
+            entries.extend(sub.entries.into_iter().filter(|e| e.status != EntryStatus::Missing || whole.is_none()));
+            whole
+                .and_then(|w| sheets[w].report)
+                .and_then(|i| inputs[i].report.sheet.as_ref())
+                .map(|sh| sh.total.values.clone())
+        };
+        if let Some(v) = &values {
+            contributions.push(Contribution {
+                code: province.code.clone(),
+                city: province.code.clone(),
+                values: v.clone(),
+            });
+        }
+        let returned = sheets.iter().any(|e| e.status == EntryStatus::Returned);
+        entries.extend(sheets);
+        rows.push(RegionRow {
+            code: province.code.clone(),
+            name: province.name.clone(),
+            values,
+            returned,
+        });
+    }
+    for e in &mut entries {
+        e.timeliness = e.code.as_deref().and_then(|c| ctx.timeliness.get(c)).cloned();
+    }
+    let totals = roll_up(&[], &contributions, width)?;
+    let counted = rows.iter().filter(|r| r.values.is_some()).count();
+    tables.push(Table {
+        code: scope.code.clone(),
+        name: scope.name.clone(),
+        level: Level::Nation,
+        total: totals.province.clone(),
+        coverage: format!("应报 {} / 实报 {counted}（县区：应报 {expected} / 实报 {reported}）", rows.len()),
+        rows,
+    });
+    let total_problems = check_totals(schemas, &tables);
+    Ok(Rollup {
+        period,
+        scope: scope.code.clone(),
+        entries,
+        tables,
+        total_problems,
+        counties_expected: expected,
+        counties_reported: reported,
+        from_store: ctx.from_store,
+    })
+}
+
 /// What one input is to this rollup: out of scope, rejected (errors, another period, 审核退回),
 /// held (待说明), or a candidate to count.
 fn classify(schemas: &Schemas, scope: &Region, period: Period, i: usize, input: &Input) -> Entry {
@@ -209,7 +310,7 @@ fn classify(schemas: &Schemas, scope: &Region, period: Period, i: usize, input: 
     };
     let stored = input.stored.as_ref();
     // Out of scope first: a file for another region is not this rollup's to reject.
-    if let Some(r) = region.filter(|r| r.level == Level::Province || r.code == scope.code) {
+    if let Some(r) = region.filter(|r| r.parent.is_none() || r.code == scope.code) {
         e.status = EntryStatus::Ignored;
         e.reasons.push(Reason::Text(format!("这是{}本级的汇总表，汇总时只用下级报表", r.name)));
     } else if let Some(r) = region.filter(|r| !schemas.regions.within(r, &scope.code)) {
