@@ -3,10 +3,13 @@
 //!
 //! `floor read DIR…` reads every cell of every sheet of every workbook with calamine.
 //! `floor rollup OUT DIR…` does that, takes each file's last row of figures (its 合计) and
-//! writes one workbook per city and one for the province with rust_xlsxwriter: a row per county
-//! (or city) with its name and 21 figures, and a 合计 row — the data cells of yuebao's rollup,
-//! without the form's header tree, notes and formats. A county's city is its code's first four
-//! digits; the code is the first six digits of its file name, as `yuebao sample` names them.
+//! writes one workbook per city and one per province with rust_xlsxwriter, and one for the
+//! nation when the files span several provinces: a row per county (or city, or province) with
+//! its name and 21 figures, and a 合计 row — the data cells of yuebao's rollup, without the
+//! form's header tree, notes and formats. A county's city is its code's first four digits, its
+//! province the first two; the code is the first six digits of its file name, as `yuebao sample`
+//! names them. (A municipality's districts or a province's directly administered counties make
+//! a stand-in city here, so the floor writes a few more workbooks than yuebao does.)
 //!
 //! Files are read on every core (rayon), as yuebao reads them; `FLOOR_THREADS=1` for one.
 
@@ -101,12 +104,18 @@ fn main() {
                     cities.entry(code.chars().take(4).collect()).or_default().push((code, t));
                 }
             }
-            let province: Rows = cities
-                .iter()
-                .map(|(city, rows)| (format!("{city}00"), (0..21).map(|k| rows.iter().map(|r| r.1[k]).sum()).collect()))
-                .collect();
+            let sum = |rows: &Rows| -> Vec<f64> { (0..21).map(|k| rows.iter().map(|r| r.1[k]).sum()).collect() };
+            let mut provinces: BTreeMap<String, Rows> = BTreeMap::new();
+            for (city, rows) in &cities {
+                provinces.entry(city[..2].to_string()).or_default().push((format!("{city}00"), sum(rows)));
+            }
+            let nation: Rows = provinces.iter().map(|(p, rows)| (format!("{p}0000"), sum(rows))).collect();
+            let several = provinces.len() > 1;
             let mut books: Vec<(PathBuf, Rows)> = cities.into_iter().map(|(c, rows)| (out.join(format!("{c}00.xlsx")), rows)).collect();
-            books.push((out.join("province.xlsx"), province));
+            books.extend(provinces.into_iter().map(|(p, rows)| (out.join(format!("{p}0000.xlsx")), rows)));
+            if several {
+                books.push((out.join("nation.xlsx"), nation));
+            }
             books.par_iter().for_each(|(p, rows)| write(p, rows));
             println!("{} workbooks", books.len());
         }

@@ -3,7 +3,9 @@
 yuebao and its floor (scripts/bench.sh): read every county workbook, find the form's table by
 its row of column numbers 1 … 21, check every figure (a non-negative whole number), the nine
 栏目关系 on every row and the 合计 against the sum of the rows, then roll the accepted sheets of
-one month up into one workbook per city and one for the province.
+one month up into one workbook per city, one per province and, when the files span several
+provinces, one for the nation (a county's city is its code's first four digits, its province
+the first two).
 
 Usage: pandas_rollup.py PERIOD OUT_DIR DIR…   (PERIOD as 2026-10)
 """
@@ -92,16 +94,23 @@ def main():
         if code and when == period and total is not None and not findings:
             cities[code[:4] + "00"][code] = total
     columns = [f"({k})" for k in range(1, WIDTH + 1)]
-    province = {}
-    for city, counties in sorted(cities.items()):
-        frame = pd.DataFrame.from_dict(counties, orient="index", columns=columns)
+    provinces = defaultdict(dict)
+    books = 0
+
+    def book(rows, name):
+        nonlocal books
+        frame = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
         frame.loc["合计"] = frame.sum()
-        frame.to_excel(os.path.join(out, f"{city}-{period}.xlsx"), engine="openpyxl")
-        province[city] = frame.loc["合计"].to_numpy()
-    frame = pd.DataFrame.from_dict(province, orient="index", columns=columns)
-    frame.loc["合计"] = frame.sum()
-    frame.to_excel(os.path.join(out, f"370000-{period}.xlsx"), engine="openpyxl")
-    print(f"{len(paths)} files, {problems} findings, {len(cities) + 1} workbooks")
+        frame.to_excel(os.path.join(out, f"{name}-{period}.xlsx"), engine="openpyxl")
+        books += 1
+        return frame.loc["合计"].to_numpy()
+
+    for city, counties in sorted(cities.items()):
+        provinces[city[:2] + "0000"][city] = book(counties, city)
+    nation = {p: book(rows, p) for p, rows in sorted(provinces.items())}
+    if len(nation) > 1:
+        book(nation, "000000")
+    print(f"{len(paths)} files, {problems} findings, {books} workbooks")
 
 
 if __name__ == "__main__":

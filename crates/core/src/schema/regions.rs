@@ -73,10 +73,40 @@ pub struct Regions {
     by_code: HashMap<String, usize>,
     /// Each region's children, as indices into `list`, codes ascending.
     kids: HashMap<String, Vec<usize>>,
+    /// Every name and short name at once, for [`Regions::resolve`]: a national installation
+    /// has 3,215 regions, and every header text of every file is looked up.
+    names: std::sync::OnceLock<Names>,
+}
+
+/// The automata that find every region's name (and short name) inside a text.
+#[derive(Debug, Clone)]
+struct Names {
+    full: aho_corasick::AhoCorasick,
+    short: aho_corasick::AhoCorasick,
+    /// The region (index into `list`) of each short-name pattern.
+    short_of: Vec<usize>,
+}
+
+impl Names {
+    fn of(list: &[Region]) -> Names {
+        let build = |patterns: Vec<&str>| aho_corasick::AhoCorasick::new(patterns).expect("region names make an automaton");
+        let (short_of, shorts): (Vec<usize>, Vec<&str>) = list
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i, short_name(&r.name)))
+            .filter(|(_, s)| s.chars().count() >= 2)
+            .unzip();
+        Names {
+            full: build(list.iter().map(|r| r.name.as_str()).collect()),
+            short: build(shorts),
+            short_of,
+        }
+    }
 }
 
 impl Regions {
     fn add(&mut self, r: Region) {
+        self.names = std::sync::OnceLock::new();
         let i = self.list.len();
         if let Some(p) = &r.parent {
             let kids = self.kids.entry(p.clone()).or_default();
@@ -258,18 +288,17 @@ impl Regions {
         if let Some(r) = codes.iter().find_map(|c| self.get(c)) {
             return Ok(r);
         }
-        let full: Vec<&Region> = self.list.iter().filter(|r| t.contains(&r.name)).collect();
-        let found = if full.is_empty() {
-            self.list
-                .iter()
-                .filter(|r| {
-                    let short = short_name(&r.name);
-                    short.chars().count() >= 2 && t.contains(short)
-                })
-                .collect()
-        } else {
-            full
+        // Every region whose name occurs in the text (in list order), or else whose short name
+        // of two characters or more does.
+        let names = self.names.get_or_init(|| Names::of(&self.list));
+        let hits = |ac: &aho_corasick::AhoCorasick, of: &dyn Fn(usize) -> usize| {
+            let mut at: Vec<usize> = ac.find_overlapping_iter(t.as_str()).map(|m| of(m.pattern().as_usize())).collect();
+            at.sort_unstable();
+            at.dedup();
+            at.into_iter().map(|i| &self.list[i]).collect::<Vec<&Region>>()
         };
+        let full = hits(&names.full, &|p| p);
+        let found = if full.is_empty() { hits(&names.short, &|p| names.short_of[p]) } else { full };
         self.most_specific(found)
     }
 

@@ -183,17 +183,23 @@ fn plan_of(schemas: &Schemas, scope: &Region, period: Period, inputs: &[Input], 
     let counties_expected = cities.iter().map(|c| units_of(schemas, c).len()).sum();
     let counties_reported = chosen.counted.len();
     let tables = tables(schemas, scope, &cities, &entries, &chosen, &totals, counties_expected, counties_reported);
-    let total_problems = check_totals(schemas, &tables);
-    Ok(Rollup {
+    let counts = (counties_expected, counties_reported);
+    Ok(finish(schemas, scope, period, entries, tables, counts, ctx))
+}
+
+/// The rollup of its entries and tables, with the relations checked on every table's 合计;
+/// `counts` are the counties expected and reported.
+fn finish(schemas: &Schemas, scope: &Region, period: Period, entries: Vec<Entry>, tables: Vec<Table>, counts: (usize, usize), ctx: &Context) -> Rollup {
+    Rollup {
         period,
         scope: scope.code.clone(),
         entries,
+        total_problems: check_totals(schemas, &tables),
         tables,
-        total_problems,
-        counties_expected,
-        counties_reported,
+        counties_expected: counts.0,
+        counties_reported: counts.1,
         from_store: ctx.from_store,
-    })
+    }
 }
 
 /// The nation's rollup (the ministry's installation): each province rolled up from its counties
@@ -202,7 +208,14 @@ fn plan_of(schemas: &Schemas, scope: &Region, period: Period, inputs: &[Input], 
 fn plan_nation(schemas: &Schemas, scope: &Region, period: Period, inputs: &[Input], ctx: &Context) -> Result<Rollup, polars::error::PolarsError> {
     let width = schemas.form().width();
     let provinces = schemas.regions.children(&scope.code);
-    let province_of = |r: &Region| provinces.iter().position(|p| p.code == r.code || schemas.regions.within(r, &p.code));
+    // The province a region lies in: up its parents to the one under the nation.
+    let province_of = |r: &Region| {
+        let mut at = r;
+        while let Some(up) = at.parent.as_deref().and_then(|c| schemas.regions.get(c)).filter(|up| up.parent.is_some()) {
+            at = up;
+        }
+        provinces.iter().position(|p| p.code == at.code)
+    };
     // Each input to the province it is about: its counties' and cities' sheets, and its own.
     let mut below: Vec<Vec<usize>> = vec![Vec::new(); provinces.len()];
     let mut own: Vec<Vec<usize>> = vec![Vec::new(); provinces.len()];
@@ -275,17 +288,7 @@ fn plan_nation(schemas: &Schemas, scope: &Region, period: Period, inputs: &[Inpu
         coverage: format!("应报 {} / 实报 {counted}（县区：应报 {expected} / 实报 {reported}）", rows.len()),
         rows,
     });
-    let total_problems = check_totals(schemas, &tables);
-    Ok(Rollup {
-        period,
-        scope: scope.code.clone(),
-        entries,
-        tables,
-        total_problems,
-        counties_expected: expected,
-        counties_reported: reported,
-        from_store: ctx.from_store,
-    })
+    Ok(finish(schemas, scope, period, entries, tables, (expected, reported), ctx))
 }
 
 /// What one input is to this rollup: out of scope, rejected (errors, another period, 审核退回),
