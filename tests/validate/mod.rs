@@ -1153,3 +1153,28 @@ fn annual_gaps(dir: &std::path::Path, data: &std::path::Path, as_of: &str, env: 
         })
         .collect()
 }
+
+/// A sheet is checked against the divisions of its own month: 莱芜市's 莱城区 (371202) in
+/// October 2018 is a county of 山东省, and was merged into 济南市 in 2019, so its sheet for
+/// October 2026 names no county; 济南市's 莱芜区 (370116), created in November 2018, is not
+/// the region of a sheet for October 2018. Every check is otherwise the same.
+#[test]
+fn a_sheet_is_checked_against_the_divisions_of_its_month() {
+    let d = tmp();
+    let old = county_file(d.path(), "371202", "莱城区", "2018-10", &lanshan_rows());
+    let (code, rep) = validate_json(&old, &[]);
+    assert_eq!(
+        (code, rep["region"].as_str(), rep["region_name"].as_str()),
+        (0, Some("371202"), Some("莱城区")),
+        "{rep}"
+    );
+    let now = county_file(d.path(), "371202", "莱城区", "2026-10", &lanshan_rows());
+    let (code, rep) = validate_json(&now, &[]);
+    assert_eq!(code, 1);
+    assert!(codes(&rep).iter().any(|(c, _)| c == "E003"), "{rep}");
+    let early = county_file(d.path(), "370116", "莱芜区", "2018-10", &lanshan_rows());
+    let (_, rep) = validate_json(&early, &[]);
+    assert_ne!(rep["region"].as_str(), Some("370116"), "{rep}");
+    let later = county_file(d.path(), "370116", "莱芜区", "2019-10", &lanshan_rows());
+    assert_eq!(validate_json(&later, &[]).0, 0);
+}

@@ -113,6 +113,27 @@ impl History {
     }
 }
 
+/// The first month of the latest change among the divisions in force today under `top` (a
+/// province's code, or the nation's for all of them), read straight from the built-in list's
+/// lines: every command asks it once, and parsing the whole list would cost more than the
+/// answer.
+pub fn latest_change(top: &str) -> Option<Period> {
+    let prefix = if top == NATION { "" } else { top.get(..2).unwrap_or(top) };
+    EMBEDDED
+        .lines()
+        .filter(|l| l.starts_with(prefix) && !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut f = l.rsplitn(3, '\t');
+            let (until, since) = (f.next()?, f.next()?);
+            if until.is_empty() && !since.is_empty() {
+                since.parse::<Period>().ok()
+            } else {
+                None
+            }
+        })
+        .max()
+}
+
 /// The divisions of one month.
 #[derive(Debug, Clone, Default)]
 pub struct Divisions {

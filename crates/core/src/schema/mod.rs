@@ -67,6 +67,12 @@ pub struct Schemas {
     /// The installation's province and everything below it.
     pub regions: Regions,
     pub calendar: Calendar,
+    /// The first month of the installation's current divisions (the latest change to them in
+    /// the national list): a sheet for an earlier month is checked against the divisions of its
+    /// own month (莱芜市's 莱城区 in 2018).
+    since: std::sync::OnceLock<Option<crate::period::Period>>,
+    /// The installation's divisions of earlier months, built when a sheet asks for them.
+    past: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<crate::period::Period, Option<std::sync::Arc<Regions>>>>>,
 }
 
 /// `site.toml`: the installation's settings.
@@ -176,7 +182,35 @@ impl Schemas {
             forms,
             regions: reg,
             calendar: cal,
+            since: Default::default(),
+            past: Default::default(),
         })
+    }
+
+    /// The first month of the installation's current divisions: the latest change to them in
+    /// the national list (read once, when first asked).
+    pub fn current_since(&self) -> Option<crate::period::Period> {
+        *self.since.get_or_init(|| divisions::latest_change(&self.province().code))
+    }
+
+    /// These schemas with other regions (those of an earlier month).
+    pub fn with_regions(&self, regions: Regions) -> Schemas {
+        Schemas { regions, ..self.clone() }
+    }
+
+    /// The installation's regions as they were in `month`, when they differ from today's: None
+    /// for a month of the current divisions (or one the national list cannot answer).
+    pub fn regions_at(&self, month: crate::period::Period) -> Option<std::sync::Arc<Regions>> {
+        if self.current_since().is_none_or(|since| month >= since) {
+            return None;
+        }
+        let mut past = self.past.lock().unwrap_or_else(|p| p.into_inner());
+        past.entry(month)
+            .or_insert_with(|| {
+                let then = divisions::History::embedded().ok()?.at(Some(month)).ok()?;
+                Regions::from_divisions(&then, &self.province().code).map(std::sync::Arc::new)
+            })
+            .clone()
     }
 
     /// The installation's province.

@@ -122,10 +122,18 @@ fn validate_inner(bytes: &[u8], name: &str, path: &Path, display: &str, schemas:
     rep.table = Some((fs.sheet.clone(), fs.area));
     rep.subtotal_rows = fs.rows.iter().filter(|r| r.is_subtotal).map(|r| r.row).collect();
     hidden_figures(&book.sheets[fs.loc.sheet], &fs, form, display, &mut rep.findings);
-    let region = header::resolve_region(&fs, name, schemas, hints, display, &mut rep.findings);
-    let period = header::resolve_period(&fs, name, hints, display, &mut rep.findings);
-    rep.region = region.map(|r| r.code.clone());
-    rep.region_name = region.map(|r| r.name.clone());
+    let mut period_findings = Vec::new();
+    let period = header::resolve_period(&fs, name, hints, display, &mut period_findings);
+    // A sheet of a month before the current divisions is checked against its month's (a county
+    // since merged or renamed is no unknown region then).
+    let then = period
+        .and_then(|p| schemas.regions_at(p))
+        .map(|regions| schemas.with_regions((*regions).clone()));
+    let region =
+        header::resolve_region(&fs, name, then.as_ref().unwrap_or(schemas), hints, display, &mut rep.findings).map(|r| (r.code.clone(), r.name.clone()));
+    rep.findings.extend(period_findings);
+    rep.region = region.as_ref().map(|r| r.0.clone());
+    rep.region_name = region.as_ref().map(|r| r.1.clone());
     rep.period = period;
     let mut collector = table::Collector {
         out: &mut rep.findings,
@@ -147,7 +155,7 @@ fn validate_inner(bytes: &[u8], name: &str, path: &Path, display: &str, schemas:
     {
         let sheet = Sheet {
             sheet: fs.sheet.clone(),
-            region: region.code.clone(),
+            region: region.0,
             period,
             rows,
             subtotals,
