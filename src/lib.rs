@@ -32,14 +32,12 @@ fn province_code(text: &str) -> anyhow::Result<String> {
     if t == schema::divisions::NATION || t == "全国" {
         return Ok(schema::divisions::NATION.to_string());
     }
-    let divisions = schema::divisions::Divisions::embedded()?;
-    let provinces = divisions.children(schema::divisions::NATION);
-    let found: Vec<_> = provinces
-        .iter()
-        .filter(|d| d.code == t || d.name == t || (t.chars().count() >= 2 && d.name.starts_with(t)))
+    let found: Vec<_> = schema::divisions::provinces()
+        .into_iter()
+        .filter(|&(code, name)| code == t || name == t || (t.chars().count() >= 2 && name.starts_with(t)))
         .collect();
     match found.as_slice() {
-        [one] => Ok(one.code.clone()),
+        [(code, _)] => Ok(code.to_string()),
         _ => anyhow::bail!("--province “{t}”不是一个省级行政区划：请给 6 位代码（如 410000）或省名（如 河南省）"),
     }
 }

@@ -609,18 +609,8 @@ fn a_unit_under_the_province_directly_is_reviewed_by_the_province_in_the_browser
     let d = tmp();
     let data = d.path().join("data");
     let hainan = [("YUEBAO_PROVINCE", "460000")];
-    for (name, region, role, password) in [
-        ("wuzhishan", "五指山市", "reporter", "Wz-county-7"),
-        ("hainan", "460000", "reviewer", "Hn-prov-8"),
-    ] {
-        let out = super::with_password_env(
-            &data,
-            &["user", "add", name, "--region", region, "--role", role, "--now", "2026-11-01 08:00"],
-            password,
-            &hainan,
-        );
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    }
+    super::add_user_env(&data, "wuzhishan", "五指山市", "reporter", "Wz-county-7", &hainan);
+    super::add_user_env(&data, "hainan", "460000", "reviewer", "Hn-prov-8", &hainan);
     let files = d.path().join("s");
     ok(&yuebao_env(
         d.path(),
@@ -670,15 +660,8 @@ fn a_province_hands_its_sheet_to_the_ministry_in_the_browser() {
     let d = tmp();
     let data = d.path().join("data");
     let ministry = [("YUEBAO_PROVINCE", "000000")];
-    for (name, region, password) in [("hainan", "460000", "Hn-prov-8"), ("buzhang", "000000", "Bu-ministry-9")] {
-        let out = super::with_password_env(
-            &data,
-            &["user", "add", name, "--region", region, "--role", "reviewer", "--now", "2026-11-01 08:00"],
-            password,
-            &ministry,
-        );
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    }
+    super::add_user_env(&data, "hainan", "460000", "reviewer", "Hn-prov-8", &ministry);
+    super::add_user_env(&data, "buzhang", "000000", "reviewer", "Bu-ministry-9", &ministry);
     // 海南省's own installation makes its sheet.
     let hainan = [("YUEBAO_PROVINCE", "460000")];
     ok(&yuebao_env(d.path(), &["sample", "--period", "2026-10", "-o", "s", "-q"], &hainan));

@@ -60,11 +60,18 @@ pub fn with_password_env(data: &Path, args: &[&str], password: &str, env: &[(&st
 
 /// Adds an account with `yuebao user add … --password-stdin`.
 pub fn add_user(data: &Path, name: &str, region: &str, role: &str, password: &str) {
+    add_user_env(data, name, region, role, password, &[]);
+}
+
+/// As [`add_user`], with these environment variables set (`YUEBAO_PROVINCE` for another
+/// installation).
+pub fn add_user_env(data: &Path, name: &str, region: &str, role: &str, password: &str, env: &[(&str, &str)]) {
     // On a clock of its own, so that no entry depends on the day the test runs.
-    let out = with_password(
+    let out = with_password_env(
         data,
         &["user", "add", name, "--region", region, "--role", role, "--now", "2026-11-01 08:00"],
         password,
+        env,
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }

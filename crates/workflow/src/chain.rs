@@ -204,14 +204,23 @@ pub struct Board {
 }
 
 impl Board {
-    /// The counts of the counties inside one city (a province's board), or inside one
-    /// province (the ministry's board).
-    pub fn counties_of(&self, schemas: &Schemas, city: &str) -> Counts {
-        Counts::of(
-            self.counties
-                .iter()
-                .filter(|r| schemas.regions.get(&r.code).is_some_and(|x| schemas.regions.within(x, city))),
-        )
+    /// The counts of the counties inside each of [`Board::cities`] (each city on a province's
+    /// board, each province on the ministry's), by code: every county is placed once, by
+    /// climbing its parents to the row it lies in.
+    pub fn counties_by_city(&self, schemas: &Schemas) -> std::collections::HashMap<&str, Counts> {
+        let rows: std::collections::HashSet<&str> = self.cities.iter().map(|c| c.code.as_str()).collect();
+        let mut inside: std::collections::HashMap<&str, Vec<&super::RegionStatus>> = rows.iter().map(|&c| (c, Vec::new())).collect();
+        for county in &self.counties {
+            let mut at = schemas.regions.get(&county.code);
+            while let Some(r) = at {
+                if let Some(list) = inside.get_mut(r.code.as_str()) {
+                    list.push(county);
+                    break;
+                }
+                at = r.parent.as_deref().and_then(|p| schemas.regions.get(p));
+            }
+        }
+        inside.into_iter().map(|(c, list)| (c, Counts::of(list))).collect()
     }
 
     /// The latest 上报 of one city.

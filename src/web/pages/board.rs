@@ -232,6 +232,7 @@ fn province_board(schemas: &crate::schema::Schemas, province: &Region, period: P
     let unit = if province.level == Level::Nation { "省" } else { "市" };
     // The ministry receives the provinces' sheets; counties appear only if it holds theirs too.
     let inside_shown = province.level != Level::Nation || board.counts.received > 0;
+    let inside_of = board.counties_by_city(schemas);
     html! {
         h1 { (province.name) " · " (period.label()) (if has_cities { format!("各{unit}上报情况") } else { "报送情况".into() }) }
         (layout::month_switcher("/city", period, &format!("&region={}", province.code)))
@@ -272,7 +273,7 @@ fn province_board(schemas: &crate::schema::Schemas, province: &Region, period: P
                 thead { tr { th { (unit) } th { (unit) "报表" } th { "上报时间" } th { "迟报天数" } @if inside_shown { th { "县区实报/应报" } th { "县区待催报" } } th { "说明" } th {} } }
                 tbody {
                     @for city in &board.cities {
-                        @let inside = board.counties_of(schemas, &city.code);
+                        @let inside = inside_of.get(city.code.as_str()).copied().unwrap_or_default();
                         tr {
                             td { a href=(format!("/city/{}?period={period}", city.code)) { (city.name) } }
                             td { (layout::badge(layout::state_class(city), &city.text())) }

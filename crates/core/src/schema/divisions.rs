@@ -113,6 +113,18 @@ impl History {
     }
 }
 
+/// The provinces in force today (code, name), read straight from the built-in list's lines,
+/// for naming the installation's province without parsing the whole list.
+pub fn provinces() -> Vec<(&'static str, &'static str)> {
+    EMBEDDED
+        .lines()
+        .filter_map(|l| match l.split('\t').collect::<Vec<_>>()[..] {
+            [code, "province", name, _, _, ""] => Some((code, name)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The first month of the latest change among the divisions in force today under `top` (a
 /// province's code, or the nation's for all of them), read straight from the built-in list's
 /// lines: every command asks it once, and parsing the whole list would cost more than the
@@ -197,6 +209,9 @@ mod tests {
         let d = Divisions::embedded().unwrap();
         let count = |l: Level| d.list.iter().filter(|x| x.level == l).count();
         assert_eq!(count(Level::Province), 31);
+        // The quick reading of the list's lines agrees with the parsed list.
+        let parsed: Vec<(&str, &str)> = d.children(NATION).iter().map(|p| (p.code.as_str(), p.name.as_str())).collect();
+        assert_eq!(provinces(), parsed);
         assert_eq!(count(Level::City), 333);
         assert!((2800..2900).contains(&count(Level::County)), "{}", count(Level::County));
         // A municipality's districts hang under it directly: no "市辖区" city in between.

@@ -71,8 +71,9 @@ pub struct Schemas {
     /// the national list): a sheet for an earlier month is checked against the divisions of its
     /// own month (莱芜市's 莱城区 in 2018).
     since: std::sync::OnceLock<Option<crate::period::Period>>,
-    /// The installation's divisions of earlier months, built when a sheet asks for them.
-    past: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<crate::period::Period, Option<std::sync::Arc<Regions>>>>>,
+    /// These schemas with the divisions of earlier months, built once when a sheet asks for
+    /// them (shared by the clones of these schemas).
+    past: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<crate::period::Period, Option<std::sync::Arc<Schemas>>>>>,
 }
 
 /// `site.toml`: the installation's settings.
@@ -193,14 +194,10 @@ impl Schemas {
         *self.since.get_or_init(|| divisions::latest_change(&self.province().code))
     }
 
-    /// These schemas with other regions (those of an earlier month).
-    pub fn with_regions(&self, regions: Regions) -> Schemas {
-        Schemas { regions, ..self.clone() }
-    }
-
-    /// The installation's regions as they were in `month`, when they differ from today's: None
-    /// for a month of the current divisions (or one the national list cannot answer).
-    pub fn regions_at(&self, month: crate::period::Period) -> Option<std::sync::Arc<Regions>> {
+    /// These schemas with the installation's regions as they were in `month`, when they differ
+    /// from today's: None for a month of the current divisions (or one the national list cannot
+    /// answer). Built once a month, its region names' automaton with it.
+    pub fn at(&self, month: crate::period::Period) -> Option<std::sync::Arc<Schemas>> {
         if self.current_since().is_none_or(|since| month >= since) {
             return None;
         }
@@ -208,7 +205,13 @@ impl Schemas {
         past.entry(month)
             .or_insert_with(|| {
                 let then = divisions::History::embedded().ok()?.at(Some(month)).ok()?;
-                Regions::from_divisions(&then, &self.province().code).map(std::sync::Arc::new)
+                let regions = Regions::from_divisions(&then, &self.province().code)?;
+                // A cache of its own: it holds no earlier months, and no cycle through this one.
+                Some(std::sync::Arc::new(Schemas {
+                    regions,
+                    past: Default::default(),
+                    ..self.clone()
+                }))
             })
             .clone()
     }
@@ -236,10 +239,9 @@ fn installation_regions(province: &str, files: &[(String, String)]) -> Result<Re
     }
     let divisions = divisions::Divisions::embedded()?;
     Regions::from_divisions(&divisions, province).ok_or_else(|| {
-        let known = divisions
-            .children(divisions::NATION)
+        let known = divisions::provinces()
             .iter()
-            .map(|d| format!("{} {}", d.code, d.name))
+            .map(|(code, name)| format!("{code} {name}"))
             .collect::<Vec<_>>()
             .join("、");
         SchemaError::Invalid {

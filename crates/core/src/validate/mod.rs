@@ -126,11 +126,9 @@ fn validate_inner(bytes: &[u8], name: &str, path: &Path, display: &str, schemas:
     let period = header::resolve_period(&fs, name, hints, display, &mut period_findings);
     // A sheet of a month before the current divisions is checked against its month's (a county
     // since merged or renamed is no unknown region then).
-    let then = period
-        .and_then(|p| schemas.regions_at(p))
-        .map(|regions| schemas.with_regions((*regions).clone()));
+    let then = period.and_then(|p| schemas.at(p));
     let region =
-        header::resolve_region(&fs, name, then.as_ref().unwrap_or(schemas), hints, display, &mut rep.findings).map(|r| (r.code.clone(), r.name.clone()));
+        header::resolve_region(&fs, name, then.as_deref().unwrap_or(schemas), hints, display, &mut rep.findings).map(|r| (r.code.clone(), r.name.clone()));
     rep.findings.extend(period_findings);
     rep.region = region.as_ref().map(|r| r.0.clone());
     rep.region_name = region.as_ref().map(|r| r.1.clone());
