@@ -214,8 +214,12 @@ pub fn export(args: &crate::cli::StoreArgs, dir: &std::path::Path, schemas: &Sch
         let name = s
             .region
             .as_deref()
-            .and_then(|c| schemas.regions.get(c))
-            .map(|r| r.name.clone())
+            .and_then(|c| {
+                // A division no longer in force by its name in its month (莱城区 in 2018).
+                let then = s.period.and_then(|p| schemas.at(p));
+                let at = then.as_deref().unwrap_or(schemas);
+                at.regions.get(c).or_else(|| schemas.regions.get(c)).map(|r| r.name.clone())
+            })
             .unwrap_or_else(|| "地区不明".into());
         let folder = dir
             .join(s.period.map(|p| p.to_string()).unwrap_or_else(|| "报告期不明".into()))

@@ -55,7 +55,8 @@ pub fn run(args: &RegionsArgs, schemas: &Schemas) -> anyhow::Result<i32> {
 
 /// A division outside the installation's province, or the whole country (`000000`, `全国`).
 fn national(args: &RegionsArgs, text: &str) -> anyhow::Result<i32> {
-    let all = History::embedded()?.at(args.as_of)?;
+    let history = History::embedded()?;
+    let all = history.at(args.as_of)?;
     let root = if text == divisions::NATION || text == "全国" {
         None
     } else if let Some(d) = all.get(text) {
@@ -64,6 +65,28 @@ fn national(args: &RegionsArgs, text: &str) -> anyhow::Result<i32> {
         match all.named(text)[..] {
             [d] => Some(d),
             [] => {
+                // A division no longer in force: where its area went, and how to see it.
+                if args.as_of.is_none()
+                    && let Some(gone) = history.successor(text)
+                {
+                    let now = gone
+                        .to
+                        .iter()
+                        .map(|c| all.get(c).map(|d| format!("{}（{c}）", d.name)).unwrap_or_else(|| c.clone()))
+                        .collect::<Vec<_>>();
+                    let until = gone.until.map(|u| format!("（有效至 {}）", u.label())).unwrap_or_default();
+                    let held = if now.is_empty() {
+                        String::new()
+                    } else {
+                        format!("；其区域今天属于 {}", now.join("、"))
+                    };
+                    let last = gone.until.map(|u| u.to_string()).unwrap_or_default();
+                    return Err(anyhow!(
+                        "{text} {} 已不是现行区划{until}：{}{held}。查看当时的区划：yuebao regions {text} --as-of {last}",
+                        gone.from.name,
+                        gone.what
+                    ));
+                }
                 let when = args.as_of.map(|m| format!("{}时", m.label())).unwrap_or_default();
                 return Err(anyhow!("{when}没有地区“{text}”：请使用 6 位区划代码，如 371300（临沂市），全国为 000000"));
             }

@@ -7,6 +7,9 @@ use anyhow::Context;
 use rayon::prelude::*;
 
 pub fn run(args: &SampleArgs, schemas: &Schemas) -> anyhow::Result<i32> {
+    // A month before the current divisions has the counties of its time (莱芜市 in 2018).
+    let then = schemas.at(args.period);
+    let schemas = then.as_deref().unwrap_or(schemas);
     let region = super::region_or_province(schemas, args.region.as_deref())?;
     let counties = schemas.regions.counties(&region.code);
     super::ensure_dir(&args.output)?;

@@ -118,6 +118,8 @@ pub fn render_text(reports: &[FileCheck], schemas: &Schemas, verbose: bool, quie
             .as_deref()
             .and_then(|c| schemas.regions.get(c))
             .map(|r| schemas.regions.display(r))
+            // A division of a past month no longer in force (莱城区 in 2018), as the sheet named it.
+            .or_else(|| Some(format!("{}（{}）", rep.region_name.as_deref()?, rep.region.as_deref()?)))
             .unwrap_or_else(|| "地区不明".into());
         let period = rep.period.map(|p| p.label()).unwrap_or_else(|| "报告期不明".into());
         let verdict = match rep.status {

@@ -703,3 +703,58 @@ fn a_province_hands_its_sheet_to_the_ministry_in_the_browser() {
         staff.close().await.unwrap();
     });
 }
+
+/// 济南市's year 2019 in the browser: 莱芜区's January is the sheet 莱城区 handed in under its
+/// old code (莱芜市 was merged into 济南市 that year), and the page names the change.
+#[test]
+fn a_city_s_year_across_a_change_of_divisions_in_the_browser() {
+    let Some((driver_program, chrome)) = browser() else { return };
+    let d = tmp();
+    let data = d.path().join("data");
+    let now = "2020-01-20 10:00";
+    add_user(&data, "jinan", "济南市", "reviewer", "Jn-city-6");
+    ok(&yuebao_in(
+        d.path(),
+        &["sample", "--region", "371200", "--period", "2019-01", "-o", "jan", "-q"],
+    ));
+    let run = yuebao_in(
+        d.path(),
+        &[
+            "submit",
+            "--data",
+            "data",
+            "jan/371202-莱城区-2019-01.xlsx",
+            "--received-at",
+            "2019-02-01 10:00",
+            "--now",
+            now,
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let server = Server::start(&data, &["--now", now]);
+    let base = server.url.clone();
+    let driver = Driver::start(&driver_program);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let city = driver.session(&chrome).await;
+        sign_in(&city, &base, "jinan", "Jn-city-6").await;
+        city.goto(&format!("{base}/year?year=2019")).await.unwrap();
+        let cells = city.find_all(Locator::Css("table.year td[title^='莱芜区 2019年1月']")).await.unwrap();
+        assert_eq!(cells.len(), 1);
+        assert_eq!(cells[0].text().await.unwrap(), "按时");
+        let gangcheng = city.find(Locator::Css("table.year td[title^='钢城区 2019年1月']")).await.unwrap();
+        assert_eq!(gangcheng.text().await.unwrap(), "未报");
+        let changes = text_of(&city, "section.changes").await;
+        assert!(
+            changes.contains("2018年12月以来的区划变更") && changes.contains("莱城区（371202）") && changes.contains("莱芜区（370116）"),
+            "{changes}"
+        );
+        shot(&city, "23-city-year-across-a-change").await;
+        // The cell opens 莱芜区's January: the upload 莱城区 handed in.
+        cells[0].find(Locator::Css("a")).await.unwrap().click().await.unwrap();
+        let versions = text_of(&city, "table.versions").await;
+        assert!(versions.contains("第 1 版 已接收 2019-02-01 10:00"), "{versions}");
+        assert!(text_of(&city, "section.standing").await.contains("按时"));
+        city.close().await.unwrap();
+    });
+}

@@ -777,3 +777,97 @@ fn a_bad_time_names_its_flag() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("--as-of") && run.stderr.contains("下周"), "{}", run.stderr);
 }
+
+/// A year across a change of divisions (莱芜市's districts went to 济南市 in 2019): the
+/// sheets 莱城区 and 钢城区 handed in under their old codes count as 莱芜区's and 钢城区's of
+/// today, in the month's standing, in the 同比 of the city and of the province (济南市's
+/// December 2018 includes them), and the sheets say so in a note.
+#[test]
+fn a_year_across_a_change_of_divisions_is_compared_in_today_s_divisions() {
+    let d = tmp();
+    let data = d.path().join("data");
+    let now = "2020-01-20 10:00";
+    let sample = |region: &str, period: &str| -> Vec<PathBuf> {
+        let out = d.path().join(format!("{region}-{period}"));
+        ok(&yuebao(&["sample", "--region", region, "--period", period, "-o", s(&out), "-q"]));
+        files_in(&out, "xlsx")
+    };
+    // December 2018: 济南市's counties of the time, and 莱芜市's two (sampled for the month:
+    // 莱芜市 is a city of 山东省 then). The districts 济南市 got in the same window are left out:
+    // one place hands in one sheet.
+    let laiwu = sample("371200", "2018-12");
+    let names: Vec<String> = laiwu.iter().map(|f| f.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["371202-莱城区-2018-12.xlsx", "371203-钢城区-2018-12.xlsx"]);
+    let mut dec18: Vec<PathBuf> = sample("370100", "2018-12")
+        .into_iter()
+        .filter(|f| !f.to_string_lossy().contains("37011"))
+        .collect();
+    dec18.extend(laiwu.iter().cloned());
+    let (code, out) = submit(
+        &data,
+        &dec18.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
+        &["--received-at", "2019-01-03 10:00", "--now", now],
+    );
+    assert_eq!(code, 0, "{out:#?}");
+    assert!(
+        out.iter()
+            .any(|o| o["region"] == "371202" && o["region_name"] == "莱城区" && o["status"] == "accepted"),
+        "{out:#?}"
+    );
+    // January 2019 from 莱城区 alone; December 2019 from 济南市's counties of today.
+    let jan = sample("371200", "2019-01");
+    let lc_jan: Vec<&Path> = jan.iter().filter(|f| f.to_string_lossy().contains("371202")).map(PathBuf::as_path).collect();
+    assert_eq!(submit(&data, &lc_jan, &["--received-at", "2019-02-01 10:00", "--now", now]).0, 0);
+    let dec19 = sample("370100", "2019-12");
+    assert_eq!(
+        submit(
+            &data,
+            &dec19.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
+            &["--received-at", "2020-01-03 10:00", "--now", now]
+        )
+        .0,
+        0
+    );
+
+    // January's standing: 莱芜区 handed in (as 莱城区), 钢城区 did not.
+    let st = status(&data, "2019-01", "370100", now);
+    assert_eq!(county(&st, "370116")["state"], "on_time", "{st:#}");
+    assert_eq!(county(&st, "370117")["state"], "missing", "{st:#}");
+
+    // The city's 同比: 莱芜区's December 2018 is 莱城区's sheet; the city's is every sheet.
+    let out = d.path().join("年报");
+    ok(&yuebao(&["annual", "--year", "2019", "--data", s(&data), "-o", s(&out), "--now", now]));
+    let col5 = |files: &[PathBuf], pick: &dyn Fn(&Path) -> bool| -> i64 { files.iter().filter(|f| pick(f)).map(|f| total_of(f)[4]).sum() };
+    let yoy = sheet(&out.join("370100-济南市-2019年报.xlsx"), "同比");
+    let line = |name: &str| {
+        let (h, _) = yoy.end().unwrap();
+        let r = (0..=h)
+            .find(|&r| text(&yoy, r, 0) == name && text(&yoy, r, 1).starts_with("(5)"))
+            .unwrap_or_else(|| panic!("no (5) of {name}"));
+        (text(&yoy, r, 2), text(&yoy, r, 3))
+    };
+    let lc = col5(&laiwu, &|f| f.to_string_lossy().contains("371202"));
+    let lw19 = col5(&dec19, &|f| f.to_string_lossy().contains("370116"));
+    assert_eq!(line("莱芜区"), (lc.to_string(), lw19.to_string()));
+    let all18 = col5(&dec18, &|_| true);
+    assert_eq!(line("济南市合计"), (all18.to_string(), col5(&dec19, &|_| true).to_string()));
+    let (h, _) = yoy.end().unwrap();
+    let notes: Vec<String> = (0..=h)
+        .map(|r| text(&yoy, r, 0))
+        .filter(|t| t.contains("371202") || t.contains("371200"))
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.contains("莱城区（371202）") && n.contains("莱芜区（370116）")),
+        "{notes:?}"
+    );
+    assert!(text(&yoy, 1, 0).contains("按今天的区划比较"));
+    // The province's: 济南市's December 2018 holds 莱芜市's districts.
+    let yoy = sheet(&out.join("370000-山东省-2019年报.xlsx"), "同比");
+    let (h, _) = yoy.end().unwrap();
+    let r = (0..=h).find(|&r| text(&yoy, r, 0) == "济南市" && text(&yoy, r, 1).starts_with("(5)")).unwrap();
+    assert_eq!(text(&yoy, r, 2), all18.to_string());
+    assert!((0..=h).any(|r| text(&yoy, r, 0).contains("莱芜市（371200）")));
+    // A city without changes says nothing of them.
+    let yoy = sheet(&out.join("371300-临沂市-2019年报.xlsx"), "同比");
+    assert!(!text(&yoy, 1, 0).contains("区划"));
+}

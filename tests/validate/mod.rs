@@ -636,6 +636,16 @@ fn regions_of_the_nation_beyond_the_installation() {
     let gone = yuebao(&["regions", "371200", "--as-of", "2020-10"]);
     assert_eq!(gone.code, 2);
     assert!(gone.stderr.contains("2020年10月时没有地区“371200”"), "{}", gone.stderr);
+    // Asked today, a division no longer in force says what became of it.
+    let gone = yuebao(&["regions", "371202"]);
+    assert_eq!(gone.code, 2);
+    assert!(
+        gone.stderr.contains("371202 莱城区 已不是现行区划（有效至 2019年10月）")
+            && gone.stderr.contains("莱芜区（370116）")
+            && gone.stderr.contains("--as-of 2019-10"),
+        "{}",
+        gone.stderr
+    );
     // Read only its first lines (`| head`): it stops quietly, as a program that got SIGPIPE.
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_yuebao"))
         .args(["regions", "000000"])
@@ -1168,6 +1178,8 @@ fn a_sheet_is_checked_against_the_divisions_of_its_month() {
         (0, Some("371202"), Some("莱城区")),
         "{rep}"
     );
+    let text = yuebao(&["validate", s(&old)]);
+    assert!(text.stdout.contains("莱城区（371202） 2018年10月，通过"), "{}", text.stdout);
     let now = county_file(d.path(), "371202", "莱城区", "2026-10", &lanshan_rows());
     let (code, rep) = validate_json(&now, &[]);
     assert_eq!(code, 1);

@@ -12,6 +12,7 @@ pub mod baseline;
 pub mod chain;
 pub mod contacts;
 mod error;
+pub mod month;
 pub mod policy;
 pub mod review;
 pub mod scope;
@@ -163,15 +164,14 @@ impl<'a> Workflow<'a> {
         for r in &regions {
             self.allow(actor, Action::View, r)?;
         }
-        let month = self.store.period_brief(period)?;
-        let reviews = self.store.period_reviews(period)?;
+        let month = self.read_month(period)?;
         Ok(standing::standing_of(
             self.schemas,
             &regions,
             period,
-            &month.subs,
-            &reviews,
-            Some(&month.versions),
+            &month.brief.subs,
+            &month.reviews,
+            Some(&month.brief.versions),
             self.now,
         ))
     }
@@ -210,8 +210,19 @@ impl<'a> Workflow<'a> {
     /// Every upload and review event of one region and month, oldest first.
     pub fn history(&self, actor: &Actor, region: &Region, period: Period) -> Result<review::History, WorkflowError> {
         self.allow(actor, Action::View, region)?;
-        let submissions = self.store.history(&region.code, period)?;
-        let reviews = self.store.reviews(&region.code, period)?;
+        let mut submissions = self.store.history(&region.code, period)?;
+        let mut reviews = self.store.reviews(&region.code, period)?;
+        // Nothing under today's code in a month before the current divisions: what the division
+        // it replaced handed in is its (莱芜区's January 2019 is 莱城区's; see `month`).
+        if submissions.is_empty() && self.schemas.current_since().is_some_and(|since| period < since) {
+            let brief = self.store.period_brief(period)?;
+            if let Some((old, _)) = month::moves(self.schemas, period, &brief.subs).into_iter().find(|(_, new)| *new == region.code) {
+                submissions = self.store.history(&old, period)?;
+                reviews = self.store.reviews(&old, period)?;
+                submissions.iter_mut().for_each(|s| s.region = Some(region.code.clone()));
+                reviews.iter_mut().for_each(|r| r.region = region.code.clone());
+            }
+        }
         let counting = review::telling_of(&submissions, &reviews).counting.map(|s| s.id);
         Ok(review::History {
             submissions,

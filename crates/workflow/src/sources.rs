@@ -32,9 +32,9 @@ impl Sources {
 
 pub(super) fn from_store(wf: &Workflow<'_>, scope: &Region, period: Period) -> Result<Sources, WorkflowError> {
     // The month brief (see `Store::period_brief`); only the uploads chosen are read whole.
-    let month = wf.store.period_brief(period)?;
-    let reviews = wf.store.period_reviews(period)?;
-    from_month(wf, scope, period, &month, &reviews)
+    // In today's divisions: a sheet of 莱城区 in 2018 is 莱芜区's (see `month`).
+    let month = wf.read_month(period)?;
+    from_month(wf, scope, period, &month.brief, &month.reviews)
 }
 
 /// As [`from_store`], from a month already read (brief, and its reviews).

@@ -364,7 +364,8 @@ pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>, chec
     Ok(SubmitOutcome {
         file: up.display.to_string(),
         id,
-        region_name: region.map(|r| r.name.clone()),
+        // A division no longer in force is named as it was in its month (莱城区 in 2018).
+        region_name: region.map(|r| r.name.clone()).or_else(|| rep.region_name.clone()),
         region: region_code,
         period,
         version,

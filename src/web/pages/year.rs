@@ -69,6 +69,13 @@ pub async fn page(State(st): State<Arc<AppState>>, Page(session): Page, Query(q)
         let c = Counts::of(months.iter().filter_map(|(_, m)| m.iter().find(|r| r.code == code)));
         (c.on_time, c.late, c.owing)
     };
+    // Sheets of divisions since changed are shown under today's (see `workflow::month`).
+    let changes = crate::workflow::month::changes(
+        &st.schemas,
+        &code,
+        Period::new(year - 1, 12).expect("December"),
+        Period::new(year, 12).expect("December"),
+    );
     // A cell opens that region's month: a city's own sheet, or a county's drill-down.
     let link = |code: &str, p: Period| format!("/city/{code}?period={p}");
     Ok(layout::page(
@@ -117,6 +124,13 @@ pub async fn page(State(st): State<Arc<AppState>>, Page(session): Page, Query(q)
                             }
                         }
                     }
+                }
+            }
+            @if !changes.is_empty() {
+                section.card.changes {
+                    h2 { (year - 1) "年12月以来的区划变更" }
+                    p.muted { "表中按今天的区划显示：已撤销区划报送的报表，计入今天管辖其区域的那一个地区。" }
+                    ol { @for c in &changes { li { (c) } } }
                 }
             }
             @if listing == Listing::Cities {

@@ -26,10 +26,14 @@ pub struct Division {
     pub parent: String,
 }
 
+/// One version of a division: it, and its first and last months (None: before the list, or
+/// still in force).
+type Row = (Division, Option<Period>, Option<Period>);
+
 /// Every version of every division, each with its months.
 #[derive(Debug, Clone, Default)]
 pub struct History {
-    rows: Vec<(Division, Option<Period>, Option<Period>)>,
+    rows: Vec<Row>,
 }
 
 impl History {
@@ -89,7 +93,7 @@ impl History {
             Some(m) => since.is_none_or(|s| s <= m) && until.is_none_or(|u| m <= u),
         };
         let mut d = Divisions::default();
-        let mut chosen: Vec<&(Division, Option<Period>, Option<Period>)> = self.rows.iter().filter(|(_, s, u)| valid(s, u)).collect();
+        let mut chosen: Vec<&Row> = self.rows.iter().filter(|(_, s, u)| valid(s, u)).collect();
         chosen.sort_by_key(|(_, since, _)| *since);
         for (division, _, _) in chosen {
             match d.by_code.get(&division.code) {
@@ -111,6 +115,194 @@ impl History {
         }
         Ok(d)
     }
+}
+
+/// What became of a division that is no longer in force: the divisions of today that hold its
+/// area, and in what words. See `schemas/divisions/successions.tsv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Succession {
+    /// The division as it last was.
+    pub from: Division,
+    /// Its last month (both it and what replaced it are valid up to then).
+    pub until: Option<Period>,
+    /// Today's codes that hold its area: one for a rename, a new code or a merger into one
+    /// division; several when it was divided; none when the list does not say.
+    pub to: Vec<String>,
+    /// The change in words (撤销莱城区，设立济南市莱芜区; 更名为…).
+    pub what: String,
+}
+
+const SUCCESSIONS: &str = include_str!("../../../../schemas/divisions/successions.tsv");
+
+/// Follows a chain of changes at most this far (a division renamed, then merged …).
+const CHAIN: usize = 6;
+
+/// A division's name without its kind (济阳县 and 济阳区 are one place under a new kind).
+fn stem(name: &str) -> &str {
+    for kind in ["自治县", "自治旗", "林区", "县", "区", "市", "旗"] {
+        if let Some(s) = name.strip_suffix(kind)
+            && s.chars().count() >= 2
+        {
+            return s;
+        }
+    }
+    name
+}
+
+impl History {
+    /// The successions written by hand (old code → today's codes, the change in words).
+    fn written() -> HashMap<&'static str, (Vec<&'static str>, &'static str)> {
+        SUCCESSIONS
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| match l.split('\t').collect::<Vec<_>>()[..] {
+                [old, to, what] => Some((old, (to.split(',').map(str::trim).filter(|c| !c.is_empty()).collect(), what))),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The last row of `code`, and whether the code is in force today.
+    fn last_of(&self, code: &str) -> Option<(&Row, bool)> {
+        let rows: Vec<_> = self.rows.iter().filter(|(d, _, _)| d.code == code).collect();
+        let current = rows.iter().any(|(_, _, until)| until.is_none());
+        let last = rows.into_iter().max_by_key(|(_, _, until)| until.map_or((1, None), |u| (0, Some(u))))?;
+        Some((last, current))
+    }
+
+    /// What became of `code`: None while it is in force today (under the same code, whatever its
+    /// name) or when the list never had it. A change written in `successions.tsv` wins; else a
+    /// division of the same province and level with the same name, or the same name under
+    /// another kind (县 → 区), that came into force while the old one was ending is taken as
+    /// its new code. A chain of changes is followed to today's codes.
+    pub fn successor(&self, code: &str) -> Option<Succession> {
+        let written = History::written();
+        let ((from, _, until), current) = self.last_of(code)?;
+        if current {
+            return None;
+        }
+        let mut what = String::new();
+        let mut frontier = vec![code.to_string()];
+        let mut to: Vec<String> = Vec::new();
+        for _ in 0..CHAIN {
+            let mut next = Vec::new();
+            for c in frontier.drain(..) {
+                let Some(((d, _, u), current)) = self.last_of(&c) else { continue };
+                if current {
+                    to.push(c);
+                    continue;
+                }
+                let step: Vec<String> = match written.get(c.as_str()) {
+                    Some((codes, words)) => {
+                        if what.is_empty() {
+                            what = words.to_string();
+                        }
+                        codes.iter().map(|x| x.to_string()).collect()
+                    }
+                    None => {
+                        let mut found: Vec<String> = self
+                            .rows
+                            .iter()
+                            .filter(|(n, since, _)| {
+                                n.code != c
+                                    && n.level == d.level
+                                    && n.code[..2] == c[..2]
+                                    && stem(&n.name) == stem(&d.name)
+                                    && since.is_some_and(|s| u.is_some_and(|u| s <= u.next()))
+                            })
+                            .map(|(n, _, _)| n.code.clone())
+                            .collect();
+                        found.sort();
+                        found.dedup();
+                        if found.len() == 1 && what.is_empty() {
+                            let new = self.last_of(&found[0]).map(|((n, _, _), _)| n.name.clone()).unwrap_or_default();
+                            what = if new == d.name {
+                                format!("{}改用代码 {}", d.name, found[0])
+                            } else {
+                                format!("{}改设为{new}", d.name)
+                            };
+                        }
+                        if found.len() == 1 { found } else { Vec::new() }
+                    }
+                };
+                next.extend(step);
+            }
+            frontier = next;
+            if frontier.is_empty() {
+                break;
+            }
+        }
+        to.sort();
+        to.dedup();
+        if what.is_empty() {
+            what = format!("{}已撤销，区划代码表未载明其区域的去向", from.name);
+        }
+        Some(Succession {
+            from: from.clone(),
+            until: *until,
+            to,
+            what,
+        })
+    }
+
+    /// The divisions under `top` (a province's or city's code, or the nation's) that changed
+    /// between the months `from` and `to`: each one valid in `from` that is gone by `to` (with
+    /// where it went), and each that kept its code under a new name. What a comparison of the
+    /// two months must say.
+    pub fn changes(&self, top: &str, from: Period, to: Period) -> Vec<Change> {
+        match (self.at(Some(from)), self.at(Some(to))) {
+            (Ok(then), Ok(now)) => self.changes_between(top, &then, &now),
+            _ => Vec::new(),
+        }
+    }
+
+    /// [`History::changes`] between two months' divisions already built.
+    pub fn changes_between(&self, top: &str, then: &Divisions, now: &Divisions) -> Vec<Change> {
+        let under = |d: &Divisions, code: &str| {
+            let mut c = Some(code.to_string());
+            for _ in 0..4 {
+                match c {
+                    Some(x) if x == top => return true,
+                    Some(x) => c = d.get(&x).map(|v| v.parent.clone()),
+                    None => return false,
+                }
+            }
+            top == NATION
+        };
+        // A change below a province stays in it (the rule and the written list agree).
+        let province = (top != NATION).then(|| &top[..2]);
+        let mut out = Vec::new();
+        for old in then.list.iter().filter(|d| province.is_none_or(|p| d.code.starts_with(p))) {
+            match now.get(&old.code) {
+                Some(new) if new.name != old.name => {
+                    if under(then, &old.code) || under(now, &old.code) {
+                        out.push(Change::Renamed {
+                            code: old.code.clone(),
+                            old: old.name.clone(),
+                            new: new.name.clone(),
+                        });
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    let Some(s) = self.successor(&old.code) else { continue };
+                    if under(then, &old.code) || s.to.iter().any(|c| under(now, c)) {
+                        out.push(Change::Gone(s));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// One change between two months (see [`History::changes`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// The same code under a new name.
+    Renamed { code: String, old: String, new: String },
+    /// A code no longer in force.
+    Gone(Succession),
 }
 
 /// The provinces in force today (code, name), read straight from the built-in list's lines,
@@ -274,6 +466,68 @@ mod tests {
                 assert!(d.len() > 3000, "{year}-{month}");
             }
         }
+    }
+
+    #[test]
+    fn a_division_no_longer_in_force_has_its_successors() {
+        let h = History::embedded().unwrap();
+        let to = |code: &str| h.successor(code).map(|s| s.to);
+        // Written by hand: 莱城区 became 济南市's 莱芜区; 莱芜市 went to 济南市.
+        let lc = h.successor("371202").unwrap();
+        assert_eq!((lc.to.clone(), lc.from.name.as_str()), (vec!["370116".to_string()], "莱城区"));
+        assert!(lc.what.contains("莱芜区"), "{}", lc.what);
+        assert_eq!(to("371200"), Some(vec!["370100".to_string()]));
+        // Found by the rule: the same place under another kind, the same name under a new code.
+        let jy = h.successor("370125").unwrap();
+        assert_eq!((jy.to, jy.what.as_str()), (vec!["370115".to_string()], "济阳县改设为济阳区"));
+        assert_eq!(to("371203"), Some(vec!["370117".to_string()]), "钢城区 moved to 济南市");
+        // Divided, and not said.
+        assert_eq!(to("130421").unwrap().len(), 3);
+        let yc = h.successor("230702").unwrap();
+        assert!(yc.to.is_empty() && yc.what.contains("未载明"), "{yc:?}");
+        // In force today, or never listed: nothing became of it.
+        assert_eq!(to("370102"), None);
+        assert_eq!(to("130502"), None, "邢台市's 桥东区 is 襄都区 under the same code");
+        assert_eq!(to("999999"), None);
+        // Every written change starts from a code no longer in force and ends in today's.
+        let today = h.at(None).unwrap();
+        for (old, (codes, _)) in History::written() {
+            assert!(today.get(old).is_none(), "{old} is still in force");
+            assert!(h.last_of(old).is_some(), "{old} is not in the list");
+            for c in codes {
+                assert!(today.get(c).is_some(), "{old} → {c}, which is not in force");
+            }
+        }
+    }
+
+    #[test]
+    fn a_comparison_across_years_names_the_changes() {
+        let h = History::embedded().unwrap();
+        let m = |s: &str| s.parse::<Period>().unwrap();
+        let gone = |top: &str| -> Vec<(String, Vec<String>)> {
+            h.changes(top, m("2018-12"), m("2019-12"))
+                .into_iter()
+                .filter_map(|c| match c {
+                    Change::Gone(s) => Some((s.from.code, s.to)),
+                    Change::Renamed { .. } => None,
+                })
+                .collect()
+        };
+        let jinan = gone("370100");
+        assert!(jinan.contains(&("371202".into(), vec!["370116".into()])), "{jinan:?}");
+        assert!(jinan.contains(&("371203".into(), vec!["370117".into()])), "{jinan:?}");
+        assert!(gone("370000").iter().any(|(c, _)| c == "371200"));
+        assert!(gone("371300").is_empty(), "临沂市 did not change");
+        // A code kept under a new name.
+        let xingtai = h.changes("130500", m("2018-12"), m("2021-12"));
+        assert!(
+            xingtai.contains(&Change::Renamed {
+                code: "130502".into(),
+                old: "桥东区".into(),
+                new: "襄都区".into()
+            }),
+            "{xingtai:?}"
+        );
     }
 
     #[test]

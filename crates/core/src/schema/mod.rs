@@ -74,6 +74,10 @@ pub struct Schemas {
     /// These schemas with the divisions of earlier months, built once when a sheet asks for
     /// them (shared by the clones of these schemas).
     past: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<crate::period::Period, Option<std::sync::Arc<Schemas>>>>>,
+    /// The national list with its years, read when first asked (what became of a division).
+    history: std::sync::Arc<std::sync::OnceLock<Option<divisions::History>>>,
+    /// The national divisions of the months asked for, built from `history` once each.
+    months: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<crate::period::Period, Option<std::sync::Arc<divisions::Divisions>>>>>,
 }
 
 /// `site.toml`: the installation's settings.
@@ -185,6 +189,8 @@ impl Schemas {
             calendar: cal,
             since: Default::default(),
             past: Default::default(),
+            history: Default::default(),
+            months: Default::default(),
         })
     }
 
@@ -214,6 +220,35 @@ impl Schemas {
                 }))
             })
             .clone()
+    }
+
+    /// What became of the division `code` if it is no longer in force (see
+    /// [`divisions::History::successor`]).
+    pub fn successor(&self, code: &str) -> Option<divisions::Succession> {
+        self.history().and_then(|h| h.successor(code))
+    }
+
+    /// The changes to the divisions under `top` between two months (see
+    /// [`divisions::History::changes`]).
+    pub fn changes(&self, top: &str, from: crate::period::Period, to: crate::period::Period) -> Vec<divisions::Change> {
+        let (Some(h), Some(then), Some(now)) = (self.history(), self.divisions_at(from), self.divisions_at(to)) else {
+            return Vec::new();
+        };
+        h.changes_between(top, &then, &now)
+    }
+
+    /// The national divisions of `month`, built once (an annual report compares the same two
+    /// months for every city).
+    fn divisions_at(&self, month: crate::period::Period) -> Option<std::sync::Arc<divisions::Divisions>> {
+        let mut cache = self.months.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .entry(month)
+            .or_insert_with(|| self.history()?.at(Some(month)).ok().map(std::sync::Arc::new))
+            .clone()
+    }
+
+    fn history(&self) -> Option<&divisions::History> {
+        self.history.get_or_init(|| divisions::History::embedded().ok()).as_ref()
     }
 
     /// The installation's province.

@@ -34,6 +34,9 @@ pub struct AnnualDoc<'a> {
     pub prev_december: Option<&'a Table>,
     pub record: Vec<RecordRow>,
     pub filled_on: String,
+    /// The changes to the divisions since the December before, in words: the figures of the
+    /// year and of that December are read in today's divisions, and these say how.
+    pub changes: Vec<String>,
 }
 
 fn font() -> Format {
@@ -94,6 +97,23 @@ fn figures(table: Option<&Table>, region: &str, code: &str) -> Option<Vec<i64>> 
     }
 }
 
+/// Below a table that compares across years: the changes to the divisions in between.
+fn write_changes(ws: &mut Worksheet, row: u32, doc: &AnnualDoc<'_>) -> Result<(), XlsxError> {
+    if doc.changes.is_empty() {
+        return Ok(());
+    }
+    ws.write_with_format(
+        row,
+        0,
+        format!("注：{}年12月以来{}的区划变更", doc.year - 1, doc.region.name),
+        &font().set_bold(),
+    )?;
+    for (i, line) in doc.changes.iter().enumerate() {
+        ws.write_with_format(row + 1 + i as u32, 0, format!("{}. {line}", i + 1), &font())?;
+    }
+    Ok(())
+}
+
 /// The workbook's bytes (for a download).
 pub fn bytes(schemas: &Schemas, doc: &AnnualDoc<'_>) -> Result<Vec<u8>, XlsxError> {
     workbook(schemas, doc)?.save_to_buffer()
@@ -144,6 +164,7 @@ fn workbook(schemas: &Schemas, doc: &AnnualDoc<'_>) -> Result<Workbook, XlsxErro
         }
     }
     ws.autofilter(2, 0, r - 1, (headers.len() - 1) as u16)?;
+    write_changes(ws, r + 1, doc)?;
     print_setup(ws, 2)?;
 
     // 3. The region's 合计 month by month, and a line chart per key column.
@@ -186,8 +207,15 @@ fn workbook(schemas: &Schemas, doc: &AnnualDoc<'_>) -> Result<Workbook, XlsxErro
     // package that ends in November).
     let ws = wb.add_worksheet().set_name(if last == 12 { "同比" } else { "比上年末" })?;
     ws.write_with_format(0, 0, format!("{}{}年{last}月与{}年12月比较", doc.region.name, doc.year, doc.year - 1), &title())?;
+    let mut said = Vec::new();
     if doc.prev_december.is_none() {
-        ws.write(1, 0, format!("数据库中没有{}年12月的数据，无法计算同比", doc.year - 1))?;
+        said.push(format!("数据库中没有{}年12月的数据，无法计算同比。", doc.year - 1));
+    }
+    if !doc.changes.is_empty() {
+        said.push("两期都按今天的区划比较，其间的区划变更见表下注。".to_string());
+    }
+    if !said.is_empty() {
+        ws.write(1, 0, said.concat())?;
     }
     let heads = [
         "地区".to_string(),
@@ -234,6 +262,7 @@ fn workbook(schemas: &Schemas, doc: &AnnualDoc<'_>) -> Result<Workbook, XlsxErro
         }
     }
     ws.autofilter(2, 0, r - 1, 5)?;
+    write_changes(ws, r + 1, doc)?;
     print_setup(ws, 2)?;
 
     // 5. Each county's reporting record for the year.
