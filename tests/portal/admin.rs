@@ -201,10 +201,10 @@ fn verify_finds_tampering_with_facts_and_the_chain_done_with_the_sqlite3_tool() 
     let data = tamper_store(d.path());
     let v = yuebao(&["verify", "--data", s(&data)]);
     ok(&v);
-    // Five accounts, the first baseline, two uploads, an approval.
-    assert!(v.stdout.contains("审计日志 9 条，哈希链完整"), "{}", v.stdout);
+    // The store's province, five accounts, the first baseline, two uploads, an approval.
+    assert!(v.stdout.contains("审计日志 10 条，哈希链完整"), "{}", v.stdout);
     let head = head_of(&v.stdout);
-    assert_eq!(head, format!("9:{}", audit_json(&data, &[])["entries"][8]["hash"].as_str().unwrap()));
+    assert_eq!(head, format!("10:{}", audit_json(&data, &[])["entries"][9]["hash"].as_str().unwrap()));
     let ids: Vec<(i64, String)> = audit_json(&data, &[])["entries"]
         .as_array()
         .unwrap()
@@ -271,23 +271,31 @@ fn verify_finds_tampering_with_facts_and_the_chain_done_with_the_sqlite3_tool() 
         &[],
         "第 6 条的内容与其摘要不符",
     );
-    case("last", "DELETE FROM audit_log WHERE id = 9", &[], "应有 9 条，现有 8 条");
-    let cut = "DELETE FROM audit_log WHERE id > 6; UPDATE log_chain SET entries = 6, last_id = 6, last_hash = (SELECT hash FROM audit_log WHERE id = 6)";
+    case("last", "DELETE FROM audit_log WHERE id = 10", &[], "应有 10 条，现有 9 条");
+    let cut = "DELETE FROM audit_log WHERE id > 7; UPDATE log_chain SET entries = 7, last_id = 7, last_hash = (SELECT hash FROM audit_log WHERE id = 7)";
     case("cut-tail", cut, &[], "第 1 号审核记录没有对应的审计日志条目");
-    case("cut-tail-expect", cut, &["--expect", &head], "审计日志只有 6 条，少于记下的链尾 9 条");
+    case("cut-tail-expect", cut, &["--expect", &head], "审计日志只有 7 条，少于记下的链尾 10 条");
+    // The store's province changed behind the program's back (a run for that province opens
+    // it, and finds the record disagreeing with its entry).
+    case(
+        "province",
+        "UPDATE installation SET province = '410000'",
+        &["--province", "410000"],
+        "本数据目录所属省份的记录与审计日志第 1 条",
+    );
     case("emptied", "DELETE FROM audit_log; DELETE FROM log_chain;", &[], "审计日志是空的，而库中有");
     // A head kept elsewhere that does not match is said too.
-    let other = format!("9:{}", "0".repeat(64));
+    let other = format!("10:{}", "0".repeat(64));
     let v = yuebao(&["verify", "--data", s(&data), "--expect", &other]);
     assert_eq!(v.code, 1, "{}", v.stdout);
-    assert!(v.stdout.contains("第 9 条与记下的链尾不符"), "{}", v.stdout);
+    assert!(v.stdout.contains("第 10 条与记下的链尾不符"), "{}", v.stdout);
     ok(&yuebao(&["verify", "--data", s(&data), "--expect", &head]));
 
     // The program itself never changes the log: a new entry after verify keeps it whole.
     ok(&yuebao(&["user", "disable", "hedong", "--data", s(&data)]));
     let v = yuebao(&["verify", "--data", s(&data)]);
     ok(&v);
-    assert!(v.stdout.contains("审计日志 10 条"), "{}", v.stdout);
+    assert!(v.stdout.contains("审计日志 11 条"), "{}", v.stdout);
 }
 
 /// With an audit key kept outside the data directory, the entries and the head are signed: a
@@ -316,7 +324,7 @@ fn a_keyed_chain_finds_a_cut_tail_and_refuses_writers_without_the_key() {
     assert!(r.code <= 1, "{}", r.stderr);
     let v = run(&["verify", "--data", s(&data)]);
     ok(&v);
-    assert!(v.stdout.contains("审计日志 4 条"), "{}", v.stdout);
+    assert!(v.stdout.contains("审计日志 5 条"), "{}", v.stdout);
     // Without the key the signed entries are only linked, and it says so.
     let bare = yuebao(&["verify", "--data", s(&data)]);
     ok(&bare);
@@ -334,7 +342,7 @@ fn a_keyed_chain_finds_a_cut_tail_and_refuses_writers_without_the_key() {
     // unbound, only the head's signature tells.
     case(
         "cut",
-        "DELETE FROM audit_log WHERE id = 4; DELETE FROM submissions WHERE id = 1; UPDATE log_chain SET entries = 3, last_id = 3, last_hash = (SELECT hash FROM audit_log WHERE id = 3)",
+        "DELETE FROM audit_log WHERE id = 5; DELETE FROM submissions WHERE id = 1; UPDATE log_chain SET entries = 4, last_id = 4, last_hash = (SELECT hash FROM audit_log WHERE id = 4)",
         "链尾的签名与密钥不符",
     );
     case("unsigned", "UPDATE log_chain SET mac = NULL", "链尾没有用密钥签名");

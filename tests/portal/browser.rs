@@ -646,6 +646,15 @@ fn a_unit_under_the_province_directly_is_reviewed_by_the_province_in_the_browser
         province.goto(&format!("{base}/city?period=2026-10&region=460000")).await.unwrap();
         let direct = text_with(&province, "table.direct", "已审核通过").await;
         assert!(direct.contains("五指山市"), "{direct}");
+        // The 催报 hint and the year view say who hands in to 海南省: cities and units alike.
+        assert!(text_of(&province, "section.chase").await.contains("发给各市和省直管县（市、区）"));
+        province.goto(&format!("{base}/year?region=460000&year=2026")).await.unwrap();
+        assert_eq!(text_of(&province, "h1").await, "海南省 · 2026年各市和省直管县（市、区）上报情况");
+        assert_eq!(text_of(&province, "table.year th").await, "市、县（市、区）");
+        assert!(text_of(&province, "table.year").await.contains("五指山市"));
+        // The unit's locked month names its reviewer: the province.
+        unit.goto(&format!("{base}/county?period=2026-10")).await.unwrap();
+        assert!(text_of(&unit, "p.note").await.contains("请联系省级审核人解锁"));
         unit.close().await.unwrap();
         province.close().await.unwrap();
     });

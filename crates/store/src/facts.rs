@@ -28,6 +28,8 @@ pub enum Subject {
     Mail(String),
     /// A message queued for the relay (a reply or a reminder).
     Outgoing(String),
+    /// The province the data directory belongs to.
+    Installation,
 }
 
 impl Subject {
@@ -41,6 +43,7 @@ impl Subject {
             Subject::Contact(email) => format!("contact:{email}"),
             Subject::Mail(key) => format!("mail:{key}"),
             Subject::Outgoing(key) => format!("outgoing:{key}"),
+            Subject::Installation => "installation:1".to_string(),
         }
     }
 
@@ -54,6 +57,7 @@ impl Subject {
             Some(("contact", email)) => format!("通讯录中的“{email}”"),
             Some(("mail", key)) => format!("邮件“{key}”的处理记录"),
             Some(("outgoing", key)) => format!("待发邮件“{key}”"),
+            Some(("installation", _)) => "本数据目录所属省份的记录".to_string(),
             _ => format!("记录“{key}”"),
         }
     }
@@ -61,7 +65,7 @@ impl Subject {
 
 /// Each table of facts: its subject's kind, and the row's content in a fixed order (the last
 /// column of the SELECT is the subject's key).
-const TABLES: [(&str, &str); 7] = [
+const TABLES: [(&str, &str); 8] = [
     (
         "submission",
         "SELECT s.id, s.region, s.period, s.file_name, s.sha256, s.submitted_by, s.received_at, s.imported_at, s.note, s.status,
@@ -84,6 +88,7 @@ const TABLES: [(&str, &str); 7] = [
         "user",
         "SELECT username, password_hash, role, region, disabled, created_at, password_set_at, username FROM users",
     ),
+    ("installation", "SELECT id, province, set_at, id FROM installation"),
 ];
 
 fn table_of(kind: &str) -> &'static str {
@@ -154,6 +159,7 @@ pub(super) fn fact(conn: &Connection, file: &Path, subject: &Subject) -> Result<
         Subject::Contact(email) => ("contact", " WHERE email = ?1", email.clone().into()),
         Subject::Mail(key) => ("mail", " WHERE key = ?1", key.clone().into()),
         Subject::Outgoing(key) => ("outgoing", " WHERE key = ?1", key.clone().into()),
+        Subject::Installation => ("installation", " WHERE id = ?1", 1i64.into()),
     };
     let sql = format!("{}{filter}", table_of(kind));
     let mut st = conn.prepare_cached(&sql).map_err(sql_err(file))?;
@@ -226,7 +232,13 @@ pub(super) fn check(conn: &Connection, file: &Path) -> Result<Vec<String>, Store
 
 /// Entries for the facts an older store holds without one, written once when the store is
 /// upgraded to bind its facts (marked as backfilled, at `at`).
-pub(super) fn backfill(conn: &Connection, file: &Path, key: Option<&AuditKey>, at: chrono::DateTime<chrono::FixedOffset>) -> Result<usize, StoreError> {
+pub(super) fn backfill(
+    conn: &Connection,
+    file: &Path,
+    key: Option<&AuditKey>,
+    at: chrono::DateTime<chrono::FixedOffset>,
+    only: Option<&str>,
+) -> Result<usize, StoreError> {
     let mut bound: std::collections::HashSet<String> = std::collections::HashSet::new();
     {
         let mut st = conn.prepare("SELECT subject FROM audit_log WHERE subject IS NOT NULL").map_err(sql_err(file))?;
@@ -236,7 +248,7 @@ pub(super) fn backfill(conn: &Connection, file: &Path, key: Option<&AuditKey>, a
         }
     }
     let mut n = 0;
-    for (kind, _) in TABLES {
+    for (kind, _) in TABLES.iter().filter(|(k, _)| only.is_none_or(|o| o == *k)) {
         for (subject, digest) in all_of(conn, file, kind)? {
             if bound.contains(&subject) {
                 continue;

@@ -295,12 +295,17 @@ fn migrations() -> Migrations<'static> {
                 set_at   TEXT NOT NULL
             ) STRICT;",
         ),
+        // The binding becomes a fact of the audit chain (written with an entry from now on; a
+        // store bound before gets its entry when first opened by this version).
+        M::up("SELECT 1;"),
     ])
 }
 
 /// The schema step that binds facts into the audit chain (see `facts`): opening a store that
 /// was older than it writes the backfilled entries.
 const FACTS_BOUND: usize = 8;
+/// The schema step from which the installation's binding has its audit entry.
+const INSTALLATION_BOUND: usize = 13;
 
 /// Upload ?1 (just inserted) taken into its region-month's row: one more version, and the
 /// telling uploads compared with it, so that a submit costs the same after thousands of versions.
@@ -622,10 +627,12 @@ impl Store {
         let mut store = Store { conn, file, key };
         // Only at the upgrade itself: a fact without an entry found later was slipped in.
         if let rusqlite_migration::SchemaVersion::Inside(v) = before
-            && v.get() < FACTS_BOUND
+            && v.get() < INSTALLATION_BOUND
         {
+            // Every fact when the chain began to bind them; since then, only the binding.
+            let only = (v.get() >= FACTS_BOUND).then_some("installation");
             let tx = store.begin()?;
-            facts::backfill(&tx.tx, &tx.file, tx.key.as_ref(), crate::time::now())?;
+            facts::backfill(&tx.tx, &tx.file, tx.key.as_ref(), crate::time::now(), only)?;
             tx.commit()?;
         }
         drop(lock);
@@ -649,8 +656,9 @@ impl Store {
             .query_row("SELECT province FROM installation WHERE id = 1", [], |r| r.get(0))
             .optional()
             .map_err(sql)?;
+        let file = self.file.clone();
         let other = |stored: String| StoreError::OtherProvince {
-            file: self.file.clone(),
+            file: file.clone(),
             stored,
             wanted: province.to_string(),
         };
@@ -680,17 +688,37 @@ impl Store {
                 wanted: province.to_string(),
             });
         }
-        // Two first runs at once: the one that comes second keeps the first one's binding.
-        self.conn
+        // Two first runs at once: the one that comes second keeps the first one's binding. The
+        // binding is a fact of the audit chain, written with its entry.
+        let now = time::now();
+        let tx = self.begin()?;
+        let sql = |source| StoreError::Sql { file: tx.file.clone(), source };
+        let set = tx
+            .tx
             .execute(
                 "INSERT OR IGNORE INTO installation (id, province, set_at) VALUES (1, ?1, ?2)",
-                params![province, time::now().to_rfc3339()],
+                params![province, now.to_rfc3339()],
             )
             .map_err(sql)?;
-        let stored: String = self
-            .conn
+        if set == 1 {
+            let description = format!("本数据目录归属 {province}（第一次打开时记下，此后只供本省的安装使用）");
+            let entry = audit::NewAudit {
+                at: now,
+                action: "install",
+                actor: None,
+                role: None,
+                region: Some(province),
+                address: None,
+                description: &description,
+            };
+            let fact = facts::fact(&tx.tx, &tx.file, &facts::Subject::Installation)?;
+            audit::append(&tx.tx, &tx.file, &entry, Some(&fact), tx.key.as_ref())?;
+        }
+        let stored: String = tx
+            .tx
             .query_row("SELECT province FROM installation WHERE id = 1", [], |r| r.get(0))
             .map_err(sql)?;
+        tx.commit()?;
         if stored == province { Ok(()) } else { Err(other(stored)) }
     }
 
@@ -1546,6 +1574,46 @@ mod tests {
         assert!(store.check_audit(None).unwrap().0.is_empty());
         let ok: i64 = store.conn.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).unwrap();
         assert_eq!(ok, 0);
+    }
+
+    #[test]
+    fn the_province_a_store_belongs_to_is_a_fact_of_the_audit_chain() {
+        // Bound by this version: the binding comes with its entry, and a change to it is seen.
+        let d = tempfile::tempdir().unwrap();
+        let mut store = Store::open(d.path()).unwrap();
+        store.bind_province("370000", |_| true).unwrap();
+        store.bind_province("370000", |_| true).unwrap();
+        let entries = store.audit_entries(&audit::AuditFilter::default()).unwrap();
+        assert_eq!(entries.len(), 1, "bound once");
+        assert_eq!(
+            (entries[0].action.as_str(), entries[0].subject.as_deref(), entries[0].region.as_deref()),
+            ("install", Some("installation:1"), Some("370000"))
+        );
+        assert!(store.check().unwrap().is_empty(), "{:?}", store.check().unwrap());
+        store.conn.execute("UPDATE installation SET province = '410000'", []).unwrap();
+        let said = store.check().unwrap();
+        assert!(said.iter().any(|p| p.contains("本数据目录所属省份的记录")), "{said:?}");
+
+        // Bound by the version before: its entry is written when this version first opens it,
+        // and nothing else is (a fact slipped in since then stays without one).
+        let d = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(d.path().join(DB_FILE)).unwrap();
+        migrations().to_version(&mut conn, INSTALLATION_BOUND - 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO installation (id, province, set_at) VALUES (1, '370000', '2026-12-01T09:00:00+08:00');
+             INSERT INTO baselines (region, value, source, set_at) VALUES ('371302', 100, 'x', '2026-12-01T09:00:00+08:00');",
+        )
+        .unwrap();
+        drop(conn);
+        let store = Store::open(d.path()).unwrap();
+        let entries = store.audit_entries(&audit::AuditFilter::default()).unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(
+            (entries[0].action.as_str(), entries[0].subject.as_deref()),
+            ("backfill", Some("installation:1"))
+        );
+        let said = store.check().unwrap();
+        assert!(said.len() == 1 && said[0].contains("基线记录"), "{said:?}");
     }
 
     #[test]

@@ -321,13 +321,7 @@ impl Workflow<'_> {
             }
         };
         // Who reports to a province: its cities, and the county-level units under it directly.
-        let kids = self.schemas.regions.children(&scope.code);
-        let (cities, units) = kids.iter().partition::<Vec<&&Region>, _>(|k| !self.schemas.regions.is_leaf(k));
-        let below = match (cities.is_empty(), units.is_empty()) {
-            (false, true) => "各市",
-            (true, false) => "各县（市、区）",
-            _ => "各市和省直管县（市、区）",
-        };
+        let below = self.schemas.regions.senders_word(scope);
         let steps = match scope.level {
             Level::Nation => vec![step("各省（区、市）", "部", &a.province_due, true)],
             Level::Province => vec![step(below, &scope.name, &a.city_due, true), step(&scope.name, "部", &a.province_due, false)],

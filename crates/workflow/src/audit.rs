@@ -124,6 +124,8 @@ pub fn action_label(code: &str) -> &str {
     match code {
         // Written by the store when an older one was upgraded (see `store::facts`).
         "backfill" => "升级补记",
+        // Written by the store when a data directory is first bound to its province.
+        "install" => "归属省份",
         _ => Event::of_code(code).map(Event::label).unwrap_or(code),
     }
 }

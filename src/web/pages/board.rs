@@ -46,7 +46,7 @@ pub async fn board(State(st): State<Arc<AppState>>, Page(session): Page, Query(q
     let body = if scope.level <= Level::Province {
         province_board(&st.schemas, scope, period, &board, q.done.as_deref())
     } else {
-        city_board(scope, period, &board, q.done.as_deref())
+        city_board(&st.schemas, scope, period, &board, q.done.as_deref())
     };
     Ok(layout::page(&format!("{} {}", scope.name, period.label()), Some(&who), body).into_response())
 }
@@ -63,7 +63,7 @@ fn first_accepted(r: &RegionStatus) -> String {
     r.first_accepted.map(crate::time::label).unwrap_or_else(|| "—".into())
 }
 
-fn city_board(city: &Region, period: Period, board: &Board, done: Option<&str>) -> Markup {
+fn city_board(schemas: &crate::schema::Schemas, city: &Region, period: Period, board: &Board, done: Option<&str>) -> Markup {
     let c = &board.counts;
     let d = &board.deadline;
     html! {
@@ -94,7 +94,7 @@ fn city_board(city: &Region, period: Period, board: &Board, done: Option<&str>) 
                 }
             }
         }
-        (chase_list(city, period, &board.chase))
+        (chase_list(schemas, city, period, &board.chase))
     }
 }
 
@@ -139,14 +139,14 @@ fn scope_actions(scope: &Region, period: Period) -> Markup {
 }
 
 /// The 催报 list: one reminder per region still owing its sheet, ready to copy into a message.
-fn chase_list(sender: &Region, period: Period, chase: &[Chase]) -> Markup {
+fn chase_list(schemas: &crate::schema::Schemas, sender: &Region, period: Period, chase: &[Chase]) -> Markup {
     html! {
         section.card.chase #chase {
             h2 { "催报（" (chase.len()) "）" }
             @if chase.is_empty() {
                 p.muted { "各县区都已报送，无需催报。" }
             } @else {
-                p.muted { "复制提醒文字，通过电话、短信或办公系统发给" (match sender.level { Level::Nation => "各省（区、市）", Level::Province => "各市", _ => "各县区" }) "。" }
+                p.muted { "复制提醒文字，通过电话、短信或办公系统发给" (schemas.regions.senders_word(sender)) "。" }
                 @for (i, r) in chase.iter().enumerate() {
                     @let id = format!("remind-{i}");
                     div.remind {
@@ -294,7 +294,7 @@ fn province_board(schemas: &crate::schema::Schemas, province: &Region, period: P
                 }
             }
         } }
-        (chase_list(province, period, &board.chase))
+        (chase_list(schemas, province, period, &board.chase))
     }
 }
 

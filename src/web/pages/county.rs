@@ -57,7 +57,7 @@ pub async fn page(State(st): State<Arc<AppState>>, Page(session): Page, Query(q)
                 }
                 (layout::upload_form(period, late_reason, None, "上传并审核"))
             } @else if m.status.standing.is_approved() {
-                p.note { "本月报表已审核通过并锁定；如需修改，请联系市级审核人解锁。" }
+                p.note { "本月报表已审核通过并锁定；如需修改，请联系" (st.schemas.regions.reviewer_word(region)) "解锁。" }
             } @else {
                 p.note { "本账号不能上传本县区报表。" }
             }

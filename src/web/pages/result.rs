@@ -133,6 +133,10 @@ pub async fn original(State(st): State<Arc<AppState>>, Page(session): Page, Path
 }
 
 fn render(st: &AppState, session: &crate::web::auth::Session, s: &Shown<'_>, rep: &FileCheck) -> maud::Markup {
+    let reviewer = s
+        .region
+        .and_then(|c| st.schemas.regions.get(c))
+        .map_or("市级审核人", |r| st.schemas.regions.reviewer_word(r));
     let who = Who::of(&st.schemas, session);
     let (errors, warnings) = (rep.summary.errors, rep.summary.warnings);
     let county = |code: &str| st.schemas.regions.get(code).is_some_and(|r| st.schemas.regions.is_leaf(r));
@@ -162,7 +166,7 @@ fn render(st: &AppState, session: &crate::web::auth::Session, s: &Shown<'_>, rep
         @if s.explainable {
             section.card.explain {
                 h2 { "填写说明后提交（强制上报）" }
-                p { "表中没有错误，只有警告。如核实数据无误，请写明原因后提交，市级审核人会看到这段说明；如数据有误，请改正后重新上传。" }
+                p { "表中没有错误，只有警告。如核实数据无误，请写明原因后提交，" (reviewer) "会看到这段说明；如数据有误，请改正后重新上传。" }
                 form method="post" action=(format!("/submissions/{}/explain", s.id)) {
                     label.field { span { "说明" } textarea name="note" rows="3" required placeholder="例如：本月集中举办技能培训班，已接受培训人数增加" {} }
                     button.primary type="submit" { "提交说明" }

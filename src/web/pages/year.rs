@@ -64,7 +64,16 @@ pub async fn page(State(st): State<Arc<AppState>>, Page(session): Page, Query(q)
         .first()
         .map(|(_, r)| r.iter().map(|x| (x.code.clone(), x.name.clone())).collect())
         .unwrap_or_default();
-    let what = if listing == Listing::Cities { "各市上报" } else { "各县区报送" };
+    let what = if listing == Listing::Cities {
+        format!("{}上报", st.schemas.regions.senders_word(scope))
+    } else {
+        "各县区报送".to_string()
+    };
+    let unit = if listing == Listing::Cities {
+        st.schemas.row_heading(scope)
+    } else {
+        "县区".to_string()
+    };
     let tally = |code: &str| {
         let c = Counts::of(months.iter().filter_map(|(_, m)| m.iter().find(|r| r.code == code)));
         (c.on_time, c.late, c.owing)
@@ -98,7 +107,7 @@ pub async fn page(State(st): State<Arc<AppState>>, Page(session): Page, Query(q)
                 table.list.year {
                     thead {
                         tr {
-                            th { @if listing == Listing::Cities { "市" } @else { "县区" } }
+                            th { (unit) }
                             @for (p, _) in &months { th.num { (p.month) "月" } }
                             th.num { "按时" } th.num { "迟报" } th.num { "缺报" }
                         }

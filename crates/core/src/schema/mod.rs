@@ -251,6 +251,28 @@ impl Schemas {
         self.history.get_or_init(|| divisions::History::embedded().ok()).as_ref()
     }
 
+    /// The heading of the label column of `region`'s sheet: what its rows are (乡镇（街道）
+    /// for a county, 县（市、区） for a city, 市 for a province of cities …).
+    pub fn row_heading(&self, region: &Region) -> String {
+        let labels = &self.form().row_labels;
+        if self.regions.is_leaf(region) {
+            labels.county.clone()
+        } else if region.level == Level::City {
+            labels.city.clone()
+        } else if region.level == Level::Nation {
+            labels.nation.clone()
+        } else {
+            // A province's rows are its cities; a municipality's, its districts; where the
+            // province also oversees county-level units itself (海南省), both.
+            let kids = self.regions.children(&region.code);
+            match (kids.iter().any(|k| self.regions.is_leaf(k)), kids.iter().any(|k| !self.regions.is_leaf(k))) {
+                (true, false) => labels.city.clone(),
+                (true, true) => format!("{}、{}", labels.province, labels.city),
+                _ => labels.province.clone(),
+            }
+        }
+    }
+
     /// The installation's province.
     pub fn province(&self) -> &Region {
         self.regions.root().expect("the regions always have their province")

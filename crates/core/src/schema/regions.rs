@@ -154,6 +154,35 @@ impl Regions {
         r.parent.is_some() && !self.kids.contains_key(&r.code)
     }
 
+    /// Who hands in to `scope`, in words: 各市, 各县（市、区） for a municipality, 各市和省直管县（市、区）
+    /// where a province also oversees county-level units itself, 各省（区、市） for the nation,
+    /// 各县区 for a city.
+    pub fn senders_word(&self, scope: &Region) -> &'static str {
+        match scope.level {
+            Level::Nation => "各省（区、市）",
+            Level::Province => {
+                let kids = self.children(&scope.code);
+                match (kids.iter().any(|k| !self.is_leaf(k)), kids.iter().any(|k| self.is_leaf(k))) {
+                    (true, false) => "各市",
+                    (false, true) => "各县（市、区）",
+                    _ => "各市和省直管县（市、区）",
+                }
+            }
+            _ => "各县区",
+        }
+    }
+
+    /// Who reviews `region`'s sheets, in words: 市级审核人 for a county of a city, 省级 for a
+    /// unit under its province directly or a city, 部 for a province.
+    pub fn reviewer_word(&self, region: &Region) -> &'static str {
+        match region.parent.as_deref().and_then(|p| self.get(p)).map(|p| p.level) {
+            Some(Level::City) => "市级审核人",
+            Some(Level::Province) => "省级审核人",
+            Some(Level::Nation) => "部审核人",
+            _ => "审核人",
+        }
+    }
+
     pub fn parse(&mut self, source: &str, text: &str) -> Result<(), SchemaError> {
         let f: RegionsFile = super::parse_toml(source, text)?;
         let bad = super::invalid(source);
@@ -269,23 +298,7 @@ impl Regions {
     /// alongside used to tell apart shared names such as 市中区.
     pub fn resolve(&self, text: &str) -> Result<&Region, Resolve> {
         let t: String = crate::text::squeeze(text).chars().map(crate::text::halfwidth).collect();
-        let mut codes = Vec::new();
-        let digits: Vec<char> = t.chars().collect();
-        let mut i = 0;
-        while i < digits.len() {
-            if digits[i].is_ascii_digit() {
-                let s = i;
-                while i < digits.len() && digits[i].is_ascii_digit() {
-                    i += 1;
-                }
-                if i - s == 6 {
-                    codes.push(digits[s..i].iter().collect::<String>());
-                }
-            } else {
-                i += 1;
-            }
-        }
-        if let Some(r) = codes.iter().find_map(|c| self.get(c)) {
+        if let Some(r) = six_digits(&t).iter().find_map(|c| self.get(c)) {
             return Ok(r);
         }
         // Every region whose name occurs in the text (in list order), or else whose short name
@@ -300,6 +313,24 @@ impl Regions {
         let full = hits(&names.full, &|p| p);
         let found = if full.is_empty() { hits(&names.short, &|p| names.short_of[p]) } else { full };
         self.most_specific(found)
+    }
+
+    /// A six-digit number in `text` that reads as a division code of this list's province (or,
+    /// for the nation, of any of its provinces) and names none of its regions: a code written
+    /// wrong, or one of another time (莱芜区's 370116 on a sheet of 2018). A text holding one is
+    /// no evidence of its name either.
+    pub fn unknown_code(&self, text: &str) -> Option<String> {
+        let t: String = crate::text::squeeze(text).chars().map(crate::text::halfwidth).collect();
+        let codes = six_digits(&t);
+        if codes.iter().any(|c| self.get(c).is_some()) {
+            return None;
+        }
+        let root = self.root()?;
+        let ours = |c: &str| match root.level {
+            Level::Nation => self.children(&root.code).iter().any(|p| p.code[..2] == c[..2]),
+            _ => root.code[..2] == c[..2],
+        };
+        codes.into_iter().find(|c| ours(c))
     }
 
     fn most_specific<'a>(&'a self, found: Vec<&'a Region>) -> Result<&'a Region, Resolve> {
@@ -335,4 +366,25 @@ fn short_name(name: &str) -> &str {
         .or_else(|| name.strip_suffix('区'))
         .or_else(|| name.strip_suffix('县'))
         .unwrap_or(name)
+}
+
+/// The runs of exactly six digits in `t`.
+fn six_digits(t: &str) -> Vec<String> {
+    let digits: Vec<char> = t.chars().collect();
+    let mut codes = Vec::new();
+    let mut i = 0;
+    while i < digits.len() {
+        if digits[i].is_ascii_digit() {
+            let s = i;
+            while i < digits.len() && digits[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i - s == 6 {
+                codes.push(digits[s..i].iter().collect::<String>());
+            }
+        } else {
+            i += 1;
+        }
+    }
+    codes
 }

@@ -68,6 +68,19 @@ fn candidates<'a>(fs: &FormSheet, schemas: &'a Schemas) -> (Vec<Candidate<'a>>, 
     let mut ambiguous: Vec<(&HeaderText, Vec<String>)> = Vec::new();
     let scope = regions.all().first().map_or(String::new(), |root| format!("{}的", root.name));
     for h in &fs.header {
+        // A code that names no region of the month: neither it nor the name beside it decides
+        // (莱芜区（370116） in 2018 would otherwise be read as 莱芜市 by its short name).
+        if let Some(code) = regions.unknown_code(&h.text) {
+            if h.kind <= HeaderTextKind::Placeholder {
+                let gone = schemas
+                    .successor(&code)
+                    .map(|g| format!("（{code} {}已不是现行区划：{}）", g.from.name, g.what))
+                    .unwrap_or_default();
+                let root = regions.root().map(|r| r.name.as_str()).unwrap_or_default();
+                problems.push((format!("表内填报单位“{}”中的代码 {code} 不是{root}报告期内的区划代码{gone}", h.text), h.pos));
+            }
+            continue;
+        }
         match regions.resolve(&h.text) {
             Ok(region) => cands.push(Candidate {
                 region,
@@ -107,10 +120,15 @@ fn candidates<'a>(fs: &FormSheet, schemas: &'a Schemas) -> (Vec<Candidate<'a>>, 
 /// The file name, then the caller's hint.
 fn outside_sources<'a>(name: &str, hints: &Hints, schemas: &'a Schemas) -> Vec<Outside<'a>> {
     let regions = &schemas.regions;
-    let from_name = regions.resolve(name).ok().map(|region| Outside {
-        region,
-        source: "文件名".to_string(),
-    });
+    let from_name = regions
+        .unknown_code(name)
+        .is_none()
+        .then(|| regions.resolve(name).ok())
+        .flatten()
+        .map(|region| Outside {
+            region,
+            source: "文件名".to_string(),
+        });
     let from_flag = hints.region.as_deref().and_then(|h| regions.resolve(h).ok()).map(|region| Outside {
         region,
         source: hints.region_source().to_string(),

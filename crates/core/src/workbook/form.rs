@@ -3,7 +3,6 @@
 //! the schema. Print-ready: A3 landscape, one page wide, header rows repeated, panes frozen.
 
 use crate::period::Period;
-use crate::schema::regions::Level;
 use crate::schema::{Form, Region, Schemas};
 use crate::text::col_letters;
 use rust_xlsxwriter::{Color, DataValidation, DataValidationRule, Format, FormatAlign, FormatBorder, Formula, Worksheet, XlsxError};
@@ -35,30 +34,11 @@ impl FormDoc {
     /// An empty form for `region`: its title, filing unit, period and row heading; no rows,
     /// no signatures.
     pub fn for_region(schemas: &Schemas, region: &Region, period: Period) -> FormDoc {
-        let labels = &schemas.form().row_labels;
         FormDoc {
             title_region: region.name.clone(),
             unit: schemas.regions.display(region),
             period,
-            label_heading: if schemas.regions.is_leaf(region) {
-                labels.county.clone()
-            } else if region.level == Level::City {
-                labels.city.clone()
-            } else if region.level == Level::Nation {
-                labels.nation.clone()
-            } else {
-                // A province's rows are its cities; a municipality's, its districts; where the
-                // province also oversees county-level units itself (海南省), both.
-                let kids = schemas.regions.children(&region.code);
-                match (
-                    kids.iter().any(|k| schemas.regions.is_leaf(k)),
-                    kids.iter().any(|k| !schemas.regions.is_leaf(k)),
-                ) {
-                    (true, false) => labels.city.clone(),
-                    (true, true) => format!("{}、{}", labels.province, labels.city),
-                    _ => labels.province.clone(),
-                }
-            },
+            label_heading: schemas.row_heading(region),
             rows: Vec::new(),
             with_total: true,
             footer: Vec::new(),
