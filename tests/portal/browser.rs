@@ -708,6 +708,16 @@ fn a_province_hands_its_sheet_to_the_ministry_in_the_browser() {
         staff.goto(&format!("{base}/city?period=2026-10&region=000000")).await.unwrap();
         let board = text_with(&staff, "table.province", "已审核通过").await;
         assert!(board.contains("海南省"), "{board}");
+        // The ministry's year view: a row per province.
+        staff.goto(&format!("{base}/year?region=000000&year=2026")).await.unwrap();
+        assert_eq!(text_of(&staff, "h1").await, "全国 · 2026年各省（区、市）上报情况");
+        assert_eq!(text_of(&staff, "table.year th").await, "省（区、市）");
+        let year = text_of(&staff, "table.year").await;
+        assert!(year.contains("海南省") && year.contains("新疆维吾尔自治区"), "{year}");
+        let row = staff.find(Locator::Css("table.year td[title^='海南省 2026年10月']")).await.unwrap();
+        assert_eq!(row.text().await.unwrap(), "已审");
+        assert!(staff.source().await.unwrap().contains("点击省名看该省各市的全年情况"));
+        shot(&staff, "24-ministry-year").await;
         province.close().await.unwrap();
         staff.close().await.unwrap();
     });

@@ -143,7 +143,11 @@ pub async fn page(State(st): State<Arc<AppState>>, Page(session): Page, Query(q)
                 }
             }
             @if listing == Listing::Cities {
-                p.muted { "点击市名看该市各县区的全年情况；点击单元格看该市当月报表。" }
+                @if scope.level == Level::Nation {
+                    p.muted { "点击省名看该省各市的全年情况；点击单元格看该省当月报表。" }
+                } @else {
+                    p.muted { "点击市名看该市各县区的全年情况；点击单元格看该市当月报表。" }
+                }
             } @else if let Some(parent) = scope.parent.as_deref() {
                 p { a href=(format!("/year?region={parent}&year={year}")) { "‹ 返回上级全年情况" } }
             }
