@@ -654,7 +654,7 @@ fn a_unit_under_the_province_directly_is_reviewed_by_the_province_in_the_browser
         assert!(text_of(&province, "table.year").await.contains("五指山市"));
         // The unit's locked month names its reviewer: the province.
         unit.goto(&format!("{base}/county?period=2026-10")).await.unwrap();
-        assert!(text_of(&unit, "p.note").await.contains("请联系省级审核人解锁"));
+        assert!(text_of(&unit, "p.note").await.contains("请联系海南省审核人解锁"));
         unit.close().await.unwrap();
         province.close().await.unwrap();
     });
@@ -774,6 +774,8 @@ fn a_city_s_year_across_a_change_of_divisions_in_the_browser() {
         let versions = text_of(&city, "table.versions").await;
         assert!(versions.contains("第 1 版 已接收 2019-02-01 10:00"), "{versions}");
         assert!(text_of(&city, "section.standing").await.contains("按时"));
+        // Shown, not acted on: its reviews and lock are 莱城区's.
+        assert!(city.find(Locator::Css("form[data-confirm]")).await.is_err());
         city.close().await.unwrap();
     });
 }

@@ -1198,7 +1198,7 @@ fn a_sheet_is_checked_against_the_divisions_of_its_month() {
             .map(|f| f["message"].as_str().unwrap().to_string())
             .unwrap_or_default()
     };
-    assert!(said(&rep).contains("中的代码 370116 不是山东省报告期内的区划代码"), "{rep}");
+    assert!(said(&rep).contains("中的代码 370116 不是该月山东省的区划代码"), "{rep}");
     // A gone code in a month of today's divisions says what became of it.
     let (_, rep) = validate_json(&now, &[]);
     assert!(said(&rep).contains("371202 莱城区已不是现行区划：撤销莱城区，设立济南市莱芜区"), "{rep}");

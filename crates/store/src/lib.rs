@@ -646,7 +646,7 @@ impl Store {
     /// Binds the store to the installation's `province` the first time, or checks that it is
     /// the one it was bound to. `holds` tells whether a region code belongs to `province`: a
     /// store from before the binding is bound only if every region it holds does.
-    pub fn bind_province(&mut self, province: &str, holds: impl Fn(&str) -> bool) -> Result<(), StoreError> {
+    pub fn bind_province(&mut self, province: &str, name: &str, holds: impl Fn(&str) -> bool) -> Result<(), StoreError> {
         let sql = |source| StoreError::Sql {
             file: self.file.clone(),
             source,
@@ -701,7 +701,7 @@ impl Store {
             )
             .map_err(sql)?;
         if set == 1 {
-            let description = format!("本数据目录归属 {province}（第一次打开时记下，此后只供本省的安装使用）");
+            let description = format!("本数据目录归属{name}（{province}）：第一次打开时记下，此后只供这个安装使用");
             let entry = audit::NewAudit {
                 at: now,
                 action: "install",
@@ -1581,8 +1581,8 @@ mod tests {
         // Bound by this version: the binding comes with its entry, and a change to it is seen.
         let d = tempfile::tempdir().unwrap();
         let mut store = Store::open(d.path()).unwrap();
-        store.bind_province("370000", |_| true).unwrap();
-        store.bind_province("370000", |_| true).unwrap();
+        store.bind_province("370000", "山东省", |_| true).unwrap();
+        store.bind_province("370000", "山东省", |_| true).unwrap();
         let entries = store.audit_entries(&audit::AuditFilter::default()).unwrap();
         assert_eq!(entries.len(), 1, "bound once");
         assert_eq!(

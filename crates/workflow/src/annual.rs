@@ -238,12 +238,7 @@ impl Workflow<'_> {
                 prev_december: table_of(&y.prev_december, &region.code),
                 record: rows,
                 filled_on: filled_on.clone(),
-                changes: super::month::changes(
-                    self.schemas,
-                    &region.code,
-                    Period::new(year_no - 1, 12).expect("December"),
-                    Period::new(year_no, 12).expect("December"),
-                ),
+                changes: super::month::changes(self.schemas, &region.code, Period::new(year_no - 1, 12).expect("December")),
             };
             let bytes = crate::workbook::annual::bytes(self.schemas, &doc).map_err(|e| WorkflowError::Rollup(e.to_string()))?;
             let suffix = if last == 12 { String::new() } else { format!("（1-{last}月）") };

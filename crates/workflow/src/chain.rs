@@ -80,7 +80,9 @@ impl Workflow<'_> {
         self.allow(actor, Action::View, city)?;
         // One reading of the month: the rollup and the digest of what it was made from agree
         // even when a county hands in meanwhile.
-        let super::month::Month { brief: month, reviews } = self.read_month(period)?;
+        // The month as stored: a city's report is of its divisions of the time.
+        let month = self.store.period_brief(period)?;
+        let reviews = self.store.period_reviews(period)?;
         let sources = super::sources::from_month(self, city, period, &month, &reviews)?;
         let expected = sources.standing.len();
         let counted = sources
@@ -133,8 +135,9 @@ impl Workflow<'_> {
         for r in std::iter::once(&scope).chain(&counties).chain(&cities) {
             self.allow(actor, Action::View, r)?;
         }
-        let super::month::Month { brief: month, reviews } = self.read_month(period)?;
-        let subs = &month.subs;
+        // As stored, as the city's report was made (its digest is compared with this month's).
+        let month = self.store.period_brief(period)?;
+        let (subs, reviews) = (&month.subs, self.store.period_reviews(period)?);
         // What needs action first comes first.
         let standing = |regions: &[&Region]| {
             let mut rows = super::standing::standing_of(self.schemas, regions, period, subs, &reviews, Some(&month.versions), self.now);

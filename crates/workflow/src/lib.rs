@@ -62,7 +62,8 @@ impl Data {
     /// province, and a later one for another province is refused.
     pub fn open(dir: &std::path::Path, key: Option<data::AuditKey>, schemas: &Schemas) -> Result<Data, data::StoreError> {
         let mut store = Store::open_keyed(dir, key)?;
-        store.bind_province(&schemas.province().code, |code| schemas.regions.get(code).is_some())?;
+        let province = schemas.province();
+        store.bind_province(&province.code, &province.name, |code| schemas.regions.get(code).is_some())?;
         Ok(Data(store))
     }
 
@@ -197,13 +198,19 @@ impl<'a> Workflow<'a> {
             .expect("one region in, one standing out");
         let deadline = Deadline::of(self.schemas, period, self.now);
         let reported = history.submissions.iter().any(|s| s.basis.is_some());
-        let allowed = Allowed::of(self.schemas, actor, region, &status, &deadline, reported);
+        // What a gone division handed in is shown, not acted on: its reviews and lock are its own.
+        let carried = history.carried_from.is_some();
+        let allowed = if carried {
+            Allowed(Vec::new())
+        } else {
+            Allowed::of(self.schemas, actor, region, &status, &deadline, reported)
+        };
         Ok(RegionMonth {
             status,
             history,
             deadline,
             allowed,
-            reviews: self.allow(actor, Action::Review, region).is_ok(),
+            reviews: !carried && self.allow(actor, Action::Review, region).is_ok(),
         })
     }
 
@@ -212,6 +219,7 @@ impl<'a> Workflow<'a> {
         self.allow(actor, Action::View, region)?;
         let mut submissions = self.store.history(&region.code, period)?;
         let mut reviews = self.store.reviews(&region.code, period)?;
+        let mut carried_from = None;
         // Nothing under today's code in a month before the current divisions: what the division
         // it replaced handed in is its (莱芜区's January 2019 is 莱城区's; see `month`).
         if submissions.is_empty() && self.schemas.current_since().is_some_and(|since| period < since) {
@@ -221,6 +229,7 @@ impl<'a> Workflow<'a> {
                 reviews = self.store.reviews(&old, period)?;
                 submissions.iter_mut().for_each(|s| s.region = Some(region.code.clone()));
                 reviews.iter_mut().for_each(|r| r.region = region.code.clone());
+                carried_from = Some(old);
             }
         }
         let counting = review::telling_of(&submissions, &reviews).counting.map(|s| s.id);
@@ -228,6 +237,7 @@ impl<'a> Workflow<'a> {
             submissions,
             reviews,
             counting,
+            carried_from,
         })
     }
 

@@ -80,7 +80,7 @@ pub(super) fn moves(schemas: &Schemas, period: Period, subs: &[Submission]) -> H
     for old in gone {
         let Some(s) = schemas.successor(old) else { continue };
         let [new] = &s.to[..] else { continue };
-        if own.contains(new.as_str()) || !schemas.regions.get(new).is_some_and(|r| schemas.regions.is_leaf(r)) {
+        if own.contains(new.as_str()) || schemas.merged().contains(new) || !schemas.regions.get(new).is_some_and(|r| schemas.regions.is_leaf(r)) {
             continue;
         }
         to.entry(new.clone()).or_default().push(old.to_string());
@@ -91,9 +91,10 @@ pub(super) fn moves(schemas: &Schemas, period: Period, subs: &[Submission]) -> H
         .collect()
 }
 
-/// The changes to the divisions under `top` between the months `from` and `to`, each as a
-/// sentence for the reader of a comparison across them (what [`carry`] did with their sheets).
-pub fn changes(schemas: &Schemas, top: &str, from: Period, to: Period) -> Vec<String> {
+/// The changes to the divisions under `top` from the month `from` to today, each as a sentence
+/// for the reader of a comparison that reads both in today's divisions (what [`carry`] does
+/// with the sheets of each).
+pub fn changes(schemas: &Schemas, top: &str, from: Period) -> Vec<String> {
     let named = |code: &str| {
         schemas
             .regions
@@ -101,31 +102,24 @@ pub fn changes(schemas: &Schemas, top: &str, from: Period, to: Period) -> Vec<St
             .map(|r| format!("{}（{code}）", r.name))
             .unwrap_or_else(|| code.to_string())
     };
-    let all = schemas.changes(top, from, to);
-    // Today's divisions that each hold the whole area of more than one old one.
-    let mut merged: HashMap<&str, usize> = HashMap::new();
-    for c in &all {
-        if let Change::Gone(s) = c
-            && let [one] = &s.to[..]
-            && schemas.regions.get(one).is_some_and(|r| schemas.regions.is_leaf(r))
-        {
-            *merged.entry(one.as_str()).or_default() += 1;
-        }
-    }
-    all.iter()
+    schemas
+        .changes_since(top, from)
+        .iter()
         .map(|c| match c {
             Change::Renamed { code, old, new } => format!("{old}（{code}）更名为{new}，代码未变，按同一地区比较。"),
             Change::Gone(s) => {
                 let head = format!("{}（{}）：{}。", s.from.name, s.from.code, s.what);
                 match &s.to[..] {
-                    [one] if merged.get(one.as_str()).is_some_and(|&n| n > 1) => {
-                        format!("{head}几处合为{}，旧报表合不成一份，未计入本表：它与所在地区合计的比较不可比。", named(one))
+                    [one] if s.from.level != crate::schema::Level::County => {
+                        format!("{head}它所辖县区的报表按今天的区划计入{}。", named(one))
                     }
-                    [one] if s.from.level != crate::schema::Level::County => format!("{head}它所辖县区的报表按今天的区划计入{}。", named(one)),
-                    [one] => format!("{head}它的报表按{}计入。", named(one)),
+                    [one] if schemas.merged().contains(one) => {
+                        format!("{head}合并前各区划的报表无法合成一份，未计入本表：{}及所在地区合计的比较不可比。", named(one))
+                    }
+                    [one] => format!("{head}它的报表计入{}（当月{}自己也报了的，以它自己的为准）。", named(one), named(one)),
                     [] => format!("{head}它的报表未计入本表：所在地区合计的比较不可比。"),
                     many => format!(
-                        "{head}它的数字分不到{}，报表未计入本表：这几处与所在地区合计的比较不可比。",
+                        "{head}其数据无法拆分到{}，报表未计入本表：这几处及所在地区合计的比较不可比。",
                         many.iter().map(|c| named(c)).collect::<Vec<_>>().join("、")
                     ),
                 }

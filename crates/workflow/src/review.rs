@@ -166,6 +166,9 @@ pub struct History {
     pub reviews: Vec<Review>,
     /// The upload that counts (see [`Telling`]).
     pub counting: Option<i64>,
+    /// The gone division whose uploads these are, shown under today's (see `month`): to read,
+    /// not to act on.
+    pub carried_from: Option<String>,
 }
 
 pub(super) fn review(wf: &mut Workflow<'_>, actor: &Actor, req: &ReviewRequest<'_>) -> Result<ReviewOutcome, WorkflowError> {

@@ -136,7 +136,7 @@ fn render(st: &AppState, session: &crate::web::auth::Session, s: &Shown<'_>, rep
     let reviewer = s
         .region
         .and_then(|c| st.schemas.regions.get(c))
-        .map_or("市级审核人", |r| st.schemas.regions.reviewer_word(r));
+        .map_or_else(|| "市级审核人".to_string(), |r| st.schemas.regions.reviewer_word(r));
     let who = Who::of(&st.schemas, session);
     let (errors, warnings) = (rep.summary.errors, rep.summary.warnings);
     let county = |code: &str| st.schemas.regions.get(code).is_some_and(|r| st.schemas.regions.is_leaf(r));

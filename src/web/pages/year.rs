@@ -79,12 +79,7 @@ pub async fn page(State(st): State<Arc<AppState>>, Page(session): Page, Query(q)
         (c.on_time, c.late, c.owing)
     };
     // Sheets of divisions since changed are shown under today's (see `workflow::month`).
-    let changes = crate::workflow::month::changes(
-        &st.schemas,
-        &code,
-        Period::new(year - 1, 12).expect("December"),
-        Period::new(year, 12).expect("December"),
-    );
+    let changes = crate::workflow::month::changes(&st.schemas, &code, Period::new(year - 1, 12).expect("December"));
     // A cell opens that region's month: a city's own sheet, or a county's drill-down.
     let link = |code: &str, p: Period| format!("/city/{code}?period={p}");
     Ok(layout::page(

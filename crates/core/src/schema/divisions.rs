@@ -245,6 +245,29 @@ impl History {
         })
     }
 
+    /// Whether `code` was a division in some month of the list.
+    pub fn knows(&self, code: &str) -> bool {
+        self.last_of(code).is_some()
+    }
+
+    /// Today's divisions that each took in the whole area of more than one division no longer
+    /// in force (长治市's 城区 and 郊区 became 潞州区): the old ones' sheets of one month cannot
+    /// be one sheet of the new.
+    pub fn merged(&self) -> std::collections::HashSet<String> {
+        let mut gone: Vec<&str> = self.rows.iter().filter(|(_, _, u)| u.is_some()).map(|(d, _, _)| d.code.as_str()).collect();
+        gone.sort();
+        gone.dedup();
+        let mut count: HashMap<String, usize> = HashMap::new();
+        for code in gone {
+            if let Some(Succession { to, .. }) = self.successor(code)
+                && let [one] = &to[..]
+            {
+                *count.entry(one.clone()).or_default() += 1;
+            }
+        }
+        count.into_iter().filter(|(_, n)| *n > 1).map(|(c, _)| c).collect()
+    }
+
     /// The divisions under `top` (a province's or city's code, or the nation's) that changed
     /// between the months `from` and `to`: each one valid in `from` that is gone by `to` (with
     /// where it went), and each that kept its code under a new name. What a comparison of the
@@ -329,10 +352,13 @@ pub fn latest_change(top: &str) -> Option<Period> {
         .filter_map(|l| {
             let mut f = l.rsplitn(3, '\t');
             let (until, since) = (f.next()?, f.next()?);
-            if until.is_empty() && !since.is_empty() {
-                since.parse::<Period>().ok()
-            } else {
-                None
+            // Today's divisions are all in force from the later of: the last one's start, and
+            // the month after the last old one ended (长岛县 lasted until 2020-06, beside the
+            // 蓬莱区 that took it in from 2019-11).
+            match (since, until) {
+                (s, "") if !s.is_empty() => s.parse::<Period>().ok(),
+                (_, u) if !u.is_empty() => u.parse::<Period>().ok().map(|u| u.next()),
+                _ => None,
             }
         })
         .max()
@@ -498,6 +524,20 @@ mod tests {
                 assert!(today.get(c).is_some(), "{old} → {c}, which is not in force");
             }
         }
+    }
+
+    #[test]
+    fn mergers_and_the_first_month_of_today_s_divisions() {
+        let h = History::embedded().unwrap();
+        let merged = h.merged();
+        // 城区 and 郊区 → 潞州区; 蓬莱市 and 长岛县 → 蓬莱区; 冷湖 and 茫崖 → 茫崖市.
+        for code in ["140403", "370614", "632803", "350404"] {
+            assert!(merged.contains(code), "{code}: {merged:?}");
+        }
+        assert!(!merged.contains("370116"), "莱芜区 took in 莱城区 alone");
+        // 山东省's divisions are today's from the month after 长岛县's last (it lasted beside
+        // 蓬莱区 until 2020-06), not from 蓬莱区's first.
+        assert_eq!(latest_change("370000"), Some(Period::new(2020, 7).unwrap()));
     }
 
     #[test]

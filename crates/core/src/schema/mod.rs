@@ -77,8 +77,14 @@ pub struct Schemas {
     /// The national list with its years, read when first asked (what became of a division).
     history: std::sync::Arc<std::sync::OnceLock<Option<divisions::History>>>,
     /// The national divisions of the months asked for, built from `history` once each.
-    months: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<crate::period::Period, Option<std::sync::Arc<divisions::Divisions>>>>>,
+    months: Shared<Option<crate::period::Period>, Option<std::sync::Arc<divisions::Divisions>>>,
+    /// What became of each gone division asked about.
+    successors: Shared<String, Option<divisions::Succession>>,
+    merged: std::sync::Arc<std::sync::OnceLock<std::collections::HashSet<String>>>,
 }
+
+/// A cache the clones of the schemas share.
+type Shared<K, V> = std::sync::Arc<std::sync::Mutex<std::collections::HashMap<K, V>>>;
 
 /// `site.toml`: the installation's settings.
 #[derive(serde::Deserialize)]
@@ -191,6 +197,8 @@ impl Schemas {
             past: Default::default(),
             history: Default::default(),
             months: Default::default(),
+            successors: Default::default(),
+            merged: Default::default(),
         })
     }
 
@@ -225,25 +233,40 @@ impl Schemas {
     /// What became of the division `code` if it is no longer in force (see
     /// [`divisions::History::successor`]).
     pub fn successor(&self, code: &str) -> Option<divisions::Succession> {
-        self.history().and_then(|h| h.successor(code))
+        let mut cache = self.successors.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .entry(code.to_string())
+            .or_insert_with(|| self.history().and_then(|h| h.successor(code)))
+            .clone()
     }
 
-    /// The changes to the divisions under `top` between two months (see
-    /// [`divisions::History::changes`]).
-    pub fn changes(&self, top: &str, from: crate::period::Period, to: crate::period::Period) -> Vec<divisions::Change> {
-        let (Some(h), Some(then), Some(now)) = (self.history(), self.divisions_at(from), self.divisions_at(to)) else {
+    /// Whether `code` was a division in some month since the national list began.
+    pub fn ever_a_division(&self, code: &str) -> bool {
+        self.history().is_some_and(|h| h.knows(code))
+    }
+
+    /// Today's divisions that took in more than one gone division whole (see
+    /// [`divisions::History::merged`]).
+    pub fn merged(&self) -> &std::collections::HashSet<String> {
+        self.merged.get_or_init(|| self.history().map(|h| h.merged()).unwrap_or_default())
+    }
+
+    /// The changes to the divisions under `top` from `from` to today (see
+    /// [`divisions::History::changes`]): a comparison across them reads both in today's.
+    pub fn changes_since(&self, top: &str, from: crate::period::Period) -> Vec<divisions::Change> {
+        let (Some(h), Some(then), Some(now)) = (self.history(), self.divisions_at(Some(from)), self.divisions_at(None)) else {
             return Vec::new();
         };
         h.changes_between(top, &then, &now)
     }
 
-    /// The national divisions of `month`, built once (an annual report compares the same two
-    /// months for every city).
-    fn divisions_at(&self, month: crate::period::Period) -> Option<std::sync::Arc<divisions::Divisions>> {
+    /// The national divisions of `month` (today's for None), built once (an annual report
+    /// compares the same two for every city).
+    fn divisions_at(&self, month: Option<crate::period::Period>) -> Option<std::sync::Arc<divisions::Divisions>> {
         let mut cache = self.months.lock().unwrap_or_else(|p| p.into_inner());
         cache
             .entry(month)
-            .or_insert_with(|| self.history()?.at(Some(month)).ok().map(std::sync::Arc::new))
+            .or_insert_with(|| self.history()?.at(month).ok().map(std::sync::Arc::new))
             .clone()
     }
 

@@ -172,14 +172,15 @@ impl Regions {
         }
     }
 
-    /// Who reviews `region`'s sheets, in words: 市级审核人 for a county of a city, 省级 for a
-    /// unit under its province directly or a city, 部 for a province.
-    pub fn reviewer_word(&self, region: &Region) -> &'static str {
-        match region.parent.as_deref().and_then(|p| self.get(p)).map(|p| p.level) {
-            Some(Level::City) => "市级审核人",
-            Some(Level::Province) => "省级审核人",
-            Some(Level::Nation) => "部审核人",
-            _ => "审核人",
+    /// Who reviews `region`'s sheets, in words: 市级审核人 for a county of a city; the province
+    /// by its name for what is directly under it (北京市审核人 for a district of 北京市,
+    /// 海南省审核人 for 五指山市 or 海口市); 部审核人 for a province.
+    pub fn reviewer_word(&self, region: &Region) -> String {
+        match region.parent.as_deref().and_then(|p| self.get(p)) {
+            Some(p) if p.level == Level::City => "市级审核人".to_string(),
+            Some(p) if p.level == Level::Province => format!("{}审核人", p.name),
+            Some(p) if p.level == Level::Nation => "部审核人".to_string(),
+            _ => "审核人".to_string(),
         }
     }
 

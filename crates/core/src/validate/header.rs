@@ -65,19 +65,22 @@ fn candidates<'a>(fs: &FormSheet, schemas: &'a Schemas) -> (Vec<Candidate<'a>>, 
     let regions = &schemas.regions;
     let mut cands: Vec<Candidate<'a>> = Vec::new();
     let mut problems: Vec<Problem> = Vec::new();
+    let mut distrust: Vec<Problem> = Vec::new();
     let mut ambiguous: Vec<(&HeaderText, Vec<String>)> = Vec::new();
     let scope = regions.all().first().map_or(String::new(), |root| format!("{}的", root.name));
     for h in &fs.header {
-        // A code that names no region of the month: neither it nor the name beside it decides
-        // (莱芜区（370116） in 2018 would otherwise be read as 莱芜市 by its short name).
-        if let Some(code) = regions.unknown_code(&h.text) {
+        // A division code of another time (莱芜区's 370116 on a 2018 sheet): neither it nor the
+        // name beside it decides, nor any other text of the header (莱芜区人社局 would read as
+        // 莱芜市 by its short name). A six-digit number that never was a division code (a typo,
+        // a postal code) is passed over as before.
+        if let Some(code) = regions.unknown_code(&h.text).filter(|c| schemas.ever_a_division(c)) {
             if h.kind <= HeaderTextKind::Placeholder {
                 let gone = schemas
                     .successor(&code)
                     .map(|g| format!("（{code} {}已不是现行区划：{}）", g.from.name, g.what))
                     .unwrap_or_default();
                 let root = regions.root().map(|r| r.name.as_str()).unwrap_or_default();
-                problems.push((format!("表内填报单位“{}”中的代码 {code} 不是{root}报告期内的区划代码{gone}", h.text), h.pos));
+                distrust.push((format!("表内填报单位“{}”中的代码 {code} 不是该月{root}的区划代码{gone}", h.text), h.pos));
             }
             continue;
         }
@@ -114,21 +117,21 @@ fn candidates<'a>(fs: &FormSheet, schemas: &'a Schemas) -> (Vec<Candidate<'a>>, 
             )),
         }
     }
+    if !distrust.is_empty() {
+        // The header is of another time: only the file name or the caller decides.
+        return (Vec::new(), distrust);
+    }
     (cands, problems)
 }
 
 /// The file name, then the caller's hint.
 fn outside_sources<'a>(name: &str, hints: &Hints, schemas: &'a Schemas) -> Vec<Outside<'a>> {
     let regions = &schemas.regions;
-    let from_name = regions
-        .unknown_code(name)
-        .is_none()
-        .then(|| regions.resolve(name).ok())
-        .flatten()
-        .map(|region| Outside {
-            region,
-            source: "文件名".to_string(),
-        });
+    let of_another_time = regions.unknown_code(name).is_some_and(|c| schemas.ever_a_division(&c));
+    let from_name = (!of_another_time).then(|| regions.resolve(name).ok()).flatten().map(|region| Outside {
+        region,
+        source: "文件名".to_string(),
+    });
     let from_flag = hints.region.as_deref().and_then(|h| regions.resolve(h).ok()).map(|region| Outside {
         region,
         source: hints.region_source().to_string(),
