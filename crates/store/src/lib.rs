@@ -647,15 +647,12 @@ impl Store {
     /// the one it was bound to. `holds` tells whether a region code belongs to `province`: a
     /// store from before the binding is bound only if every region it holds does.
     pub fn bind_province(&mut self, province: &str, name: &str, holds: impl Fn(&str) -> bool) -> Result<(), StoreError> {
-        let sql = |source| StoreError::Sql {
-            file: self.file.clone(),
-            source,
-        };
+        let sql = self.sql();
         let stored: Option<String> = self
             .conn
             .query_row("SELECT province FROM installation WHERE id = 1", [], |r| r.get(0))
             .optional()
-            .map_err(sql)?;
+            .map_err(&sql)?;
         let file = self.file.clone();
         let other = |stored: String| StoreError::OtherProvince {
             file: file.clone(),
@@ -669,11 +666,11 @@ impl Store {
             let mut q = self
                 .conn
                 .prepare("SELECT DISTINCT region FROM submissions WHERE region IS NOT NULL UNION SELECT DISTINCT region FROM users WHERE region IS NOT NULL AND region <> ''")
-                .map_err(sql)?;
-            let regions = q.query_map([], |r| r.get::<_, String>(0)).map_err(sql)?;
+                .map_err(&sql)?;
+            let regions = q.query_map([], |r| r.get::<_, String>(0)).map_err(&sql)?;
             let mut found = None;
             for r in regions {
-                let r = r.map_err(sql)?;
+                let r = r.map_err(&sql)?;
                 if !holds(&r) {
                     found = Some(r);
                     break;
@@ -691,15 +688,16 @@ impl Store {
         // Two first runs at once: the one that comes second keeps the first one's binding. The
         // binding is a fact of the audit chain, written with its entry.
         let now = time::now();
+        drop(sql);
         let tx = self.begin()?;
-        let sql = |source| StoreError::Sql { file: tx.file.clone(), source };
+        let sql = tx.sql();
         let set = tx
             .tx
             .execute(
                 "INSERT OR IGNORE INTO installation (id, province, set_at) VALUES (1, ?1, ?2)",
                 params![province, now.to_rfc3339()],
             )
-            .map_err(sql)?;
+            .map_err(&sql)?;
         if set == 1 {
             let description = format!("本数据目录归属{name}（{province}）：第一次打开时记下，此后只供这个安装使用");
             let entry = audit::NewAudit {
@@ -717,7 +715,8 @@ impl Store {
         let stored: String = tx
             .tx
             .query_row("SELECT province FROM installation WHERE id = 1", [], |r| r.get(0))
-            .map_err(sql)?;
+            .map_err(&sql)?;
+        drop(sql);
         tx.commit()?;
         if stored == province { Ok(()) } else { Err(other(stored)) }
     }

@@ -318,7 +318,7 @@ impl Workflow<'_> {
         // Who reports to a province: its cities, and the county-level units under it directly.
         let below = self.schemas.regions.senders_word(scope);
         let steps = match scope.level {
-            Level::Nation => vec![step("各省（区、市）", "部", &a.province_due, true)],
+            Level::Nation => vec![step(below, "部", &a.province_due, true)],
             Level::Province => vec![step(below, &scope.name, &a.city_due, true), step(&scope.name, "部", &a.province_due, false)],
             _ => vec![step(&scope.name, "省", &a.city_due, false)],
         };

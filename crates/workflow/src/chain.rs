@@ -164,11 +164,7 @@ impl Workflow<'_> {
         // districts, 海南省's 五指山市); a city its counties.
         let direct: Vec<super::RegionStatus>;
         let owing = if scope.level <= Level::Province {
-            direct = cities
-                .iter()
-                .chain(counties.iter().filter(|c| c.city.as_deref() == Some(scope.code.as_str())))
-                .cloned()
-                .collect();
+            direct = cities.iter().chain(direct_units(&counties, &scope.code)).cloned().collect();
             &direct
         } else {
             &counties
@@ -205,7 +201,19 @@ pub struct Board {
     pub chase: Vec<super::Chase>,
 }
 
+/// The county-level units among `counties` that `province` oversees itself (a municipality's
+/// districts, 海南省's 五指山市, a city without counties such as 儋州市).
+fn direct_units<'a>(counties: &'a [super::RegionStatus], province: &'a str) -> impl Iterator<Item = &'a super::RegionStatus> {
+    counties.iter().filter(move |c| c.city.as_deref() == Some(province))
+}
+
 impl Board {
+    /// The county-level units on a province's board that it oversees itself (see
+    /// [`direct_units`]), reviewed there like a city's counties.
+    pub fn direct_units<'a>(&'a self, province: &'a str) -> Vec<&'a super::RegionStatus> {
+        direct_units(&self.counties, province).collect()
+    }
+
     /// The counts of the counties inside each of [`Board::cities`] (each city on a province's
     /// board, each province on the ministry's), by code: every county is placed once, by
     /// climbing its parents to the row it lies in.

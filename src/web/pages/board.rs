@@ -225,7 +225,7 @@ fn province_board(schemas: &crate::schema::Schemas, province: &Region, period: P
     let stale = board.reported.iter().filter(|(_, r)| r.as_ref().is_some_and(|r| r.stale)).count();
     // The county-level units the province oversees itself (a municipality's districts,
     // 海南省's 五指山市, a city without counties such as 儋州市): reviewed here like a city's counties.
-    let direct: Vec<&crate::workflow::RegionStatus> = board.counties.iter().filter(|r| r.city.as_deref() == Some(province.code.as_str())).collect();
+    let direct = board.direct_units(&province.code);
     let dc = crate::workflow::standing::Counts::of(direct.iter().copied());
     let has_cities = !board.cities.is_empty();
     // The ministry's board lists provinces where a province's lists cities.

@@ -269,17 +269,9 @@ impl History {
     }
 
     /// The divisions under `top` (a province's or city's code, or the nation's) that changed
-    /// between the months `from` and `to`: each one valid in `from` that is gone by `to` (with
-    /// where it went), and each that kept its code under a new name. What a comparison of the
-    /// two months must say.
-    pub fn changes(&self, top: &str, from: Period, to: Period) -> Vec<Change> {
-        match (self.at(Some(from)), self.at(Some(to))) {
-            (Ok(then), Ok(now)) => self.changes_between(top, &then, &now),
-            _ => Vec::new(),
-        }
-    }
-
-    /// [`History::changes`] between two months' divisions already built.
+    /// between two months' divisions, `then` and `now`: each one valid then that is gone now
+    /// (with where it went), and each that kept its code under a new name. What a comparison of
+    /// the two months must say.
     pub fn changes_between(&self, top: &str, then: &Divisions, now: &Divisions) -> Vec<Change> {
         let under = |d: &Divisions, code: &str| {
             let mut c = Some(code.to_string());
@@ -319,7 +311,7 @@ impl History {
     }
 }
 
-/// One change between two months (see [`History::changes`]).
+/// One change between two months (see [`History::changes_between`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// The same code under a new name.
@@ -544,8 +536,9 @@ mod tests {
     fn a_comparison_across_years_names_the_changes() {
         let h = History::embedded().unwrap();
         let m = |s: &str| s.parse::<Period>().unwrap();
+        let between = |top: &str, from: &str, to: &str| h.changes_between(top, &h.at(Some(m(from))).unwrap(), &h.at(Some(m(to))).unwrap());
         let gone = |top: &str| -> Vec<(String, Vec<String>)> {
-            h.changes(top, m("2018-12"), m("2019-12"))
+            between(top, "2018-12", "2019-12")
                 .into_iter()
                 .filter_map(|c| match c {
                     Change::Gone(s) => Some((s.from.code, s.to)),
@@ -559,7 +552,7 @@ mod tests {
         assert!(gone("370000").iter().any(|(c, _)| c == "371200"));
         assert!(gone("371300").is_empty(), "临沂市 did not change");
         // A code kept under a new name.
-        let xingtai = h.changes("130500", m("2018-12"), m("2021-12"));
+        let xingtai = between("130500", "2018-12", "2021-12");
         assert!(
             xingtai.contains(&Change::Renamed {
                 code: "130502".into(),

@@ -218,7 +218,7 @@ impl Schemas {
         let mut past = self.past.lock().unwrap_or_else(|p| p.into_inner());
         past.entry(month)
             .or_insert_with(|| {
-                let then = divisions::History::embedded().ok()?.at(Some(month)).ok()?;
+                let then = self.divisions_at(Some(month))?;
                 let regions = Regions::from_divisions(&then, &self.province().code)?;
                 // A cache of its own: it holds no earlier months, and no cycle through this one.
                 Some(std::sync::Arc::new(Schemas {
@@ -252,7 +252,7 @@ impl Schemas {
     }
 
     /// The changes to the divisions under `top` from `from` to today (see
-    /// [`divisions::History::changes`]): a comparison across them reads both in today's.
+    /// [`divisions::History::changes_between`]): a comparison across them reads both in today's.
     pub fn changes_since(&self, top: &str, from: crate::period::Period) -> Vec<divisions::Change> {
         let (Some(h), Some(then), Some(now)) = (self.history(), self.divisions_at(Some(from)), self.divisions_at(None)) else {
             return Vec::new();
@@ -287,9 +287,8 @@ impl Schemas {
         } else {
             // A province's rows are its cities; a municipality's, its districts; where the
             // province also oversees county-level units itself (海南省), both.
-            let kids = self.regions.children(&region.code);
-            match (kids.iter().any(|k| self.regions.is_leaf(k)), kids.iter().any(|k| !self.regions.is_leaf(k))) {
-                (true, false) => labels.city.clone(),
+            match self.regions.below_province(&region.code) {
+                (false, true) => labels.city.clone(),
                 (true, true) => format!("{}、{}", labels.province, labels.city),
                 _ => labels.province.clone(),
             }

@@ -160,16 +160,20 @@ impl Regions {
     pub fn senders_word(&self, scope: &Region) -> &'static str {
         match scope.level {
             Level::Nation => "各省（区、市）",
-            Level::Province => {
-                let kids = self.children(&scope.code);
-                match (kids.iter().any(|k| !self.is_leaf(k)), kids.iter().any(|k| self.is_leaf(k))) {
-                    (true, false) => "各市",
-                    (false, true) => "各县（市、区）",
-                    _ => "各市和省直管县（市、区）",
-                }
-            }
+            Level::Province => match self.below_province(&scope.code) {
+                (true, false) => "各市",
+                (false, true) => "各县（市、区）",
+                _ => "各市和省直管县（市、区）",
+            },
             _ => "各县区",
         }
+    }
+
+    /// What hangs under the province `code`: (any city with counties, any unit that fills the
+    /// township sheet itself). 山东省 has only cities, 北京市 only districts, 海南省 both.
+    pub fn below_province(&self, code: &str) -> (bool, bool) {
+        let kids = self.children(code);
+        (kids.iter().any(|k| !self.is_leaf(k)), kids.iter().any(|k| self.is_leaf(k)))
     }
 
     /// Who reviews `region`'s sheets, in words: 市级审核人 for a county of a city; the province

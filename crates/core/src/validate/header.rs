@@ -79,8 +79,7 @@ fn candidates<'a>(fs: &FormSheet, schemas: &'a Schemas) -> (Vec<Candidate<'a>>, 
                     .successor(&code)
                     .map(|g| format!("（{code} {}已不是现行区划：{}）", g.from.name, g.what))
                     .unwrap_or_default();
-                let root = regions.root().map(|r| r.name.as_str()).unwrap_or_default();
-                distrust.push((format!("表内填报单位“{}”中的代码 {code} 不是该月{root}的区划代码{gone}", h.text), h.pos));
+                distrust.push((format!("表内填报单位“{}”中的代码 {code} 不是该月{scope}区划代码{gone}", h.text), h.pos));
             }
             continue;
         }
