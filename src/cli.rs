@@ -65,6 +65,9 @@ pub enum Command {
     /// 第(1)栏基线（2015 年底摸底数）：从文件导入或查看
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// 基础台账（附件2 精准识别卡，每人一行）：逐人审核台账，由台账生成本县区的月报表
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
     /// 收邮件报送：读取 .eml 文件、Maildir 目录或 mbox 文件中的邮件，附件中的报表（含 zip 中的）
     /// 按邮件到达时间和发件人提交，给每位发件人写回信；已处理过的邮件自动跳过
     ///
@@ -244,6 +247,11 @@ pub struct SampleArgs {
     /// 清单同样写入“说明/植入错误.tsv”
     #[arg(long)]
     pub with_warnings: bool,
+
+    /// 同时为每个县区生成模拟的基础台账（附件2，虚构人员：身份证号码校验位正确但顺序码为 900–999，
+    /// 电话为 1700000 号段），写入输出目录的“台账”子目录；按规则清点台账恰好得出该县区当月的模拟报表
+    #[arg(long)]
+    pub register: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -703,6 +711,53 @@ pub enum BaselineCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// 审核台账文件：身份证号码（出生日期、校验位）、性别、户籍县、选项、矛盾、重复，逐格指出
+    ///
+    /// 退出码：0 无错误；1 有错误；2 工具本身运行失败。
+    Check(LedgerArgs),
+    /// 由台账生成本县区某月的报表（每个乡镇一行，法定格式）：按 schemas 中的规则在月末清点在册人员
+    ///
+    /// 台账有错误时不生成（先用 ledger check 改正）。台账不能提供的栏目（第(21)栏“三支一扶”）留空，
+    /// 由县区手工填写。退出码：0 已生成；1 台账有错误或台账自身违反栏目关系；2 工具本身运行失败。
+    Sheet(LedgerSheetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerArgs {
+    /// 台账文件（xlsx、xls、et、ods、csv 等，每人一行，按表头识别各栏）
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// 台账所属的县区（代码或名称，如 371302 或 兰山区）
+    #[arg(long, value_name = "CODE")]
+    pub region: String,
+
+    /// 输出格式
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerSheetArgs {
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+
+    /// 报告期，如 2026-10：按该月最后一天的台账计数
+    #[arg(long, value_name = "YYYY-MM")]
+    pub period: Period,
+
+    /// 输出文件；默认为当前目录下的“代码-县区名-报告期.xlsx”
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// 本县区已填好的一张报表（如当月或上月的）：台账不能提供的栏目（第(21)栏）取自此表，
+    /// 乡镇按此表的行序排列，台账中的乡镇须是此表中的乡镇
+    #[arg(long, value_name = "FILE")]
+    pub hand: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

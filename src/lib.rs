@@ -9,8 +9,8 @@ pub mod web;
 
 // The layers below the front ends: the core (which the command line also uses on its own, for
 // `validate`, `rollup` of files, `template`, `sample`) and the workflow; never the store.
-pub use yuebao_core::{finding, ingest, limits, period, sample, schema, text, time, validate};
-pub use yuebao_rollup::{aggregate, workbook};
+pub use yuebao_core::{finding, ingest, limits, period, register, sample, schema, text, time, validate};
+pub use yuebao_rollup::{aggregate, ledger, workbook};
 pub use yuebao_workflow as workflow;
 
 use anyhow::Context;
@@ -72,6 +72,7 @@ fn command(cli: &cli::Cli, schemas: &Schemas, clock: &cmd::Clock) -> anyhow::Res
         Command::Review(c) => cmd::review::run(c, schemas, clock),
         Command::Report(a) => cmd::report::run(a, schemas, clock),
         Command::Baseline(c) => cmd::baseline::run(c, schemas, clock),
+        Command::Ledger(c) => cmd::ledger::run(c, schemas, clock),
         Command::Inbox(a) => cmd::inbox::run(a, schemas, clock),
         Command::Contacts(c) => cmd::contacts::run(c, schemas, clock),
         Command::Remind(a) => cmd::remind::run(a, schemas, clock),

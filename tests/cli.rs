@@ -2,6 +2,7 @@
 //! `workflow`, the library the front ends call) and reads back what it says and writes.
 
 mod intake;
+mod ledger;
 mod mail;
 mod portal;
 mod review;

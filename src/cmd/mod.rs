@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod deadline;
 pub mod history;
 pub mod inbox;
+pub mod ledger;
 pub mod probe;
 pub mod regions;
 pub mod remind;

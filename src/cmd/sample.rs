@@ -34,6 +34,9 @@ pub fn run(args: &SampleArgs, schemas: &Schemas) -> anyhow::Result<i32> {
         .flatten()
         .collect();
     bar.finish_and_clear();
+    if args.register {
+        registers(args, schemas, &counties)?;
+    }
     println!(
         "已为{}下辖的 {} 个县区生成 {} 模拟报表（种子 {}），写入 {}",
         schemas.regions.display(region),
@@ -58,4 +61,37 @@ pub fn run(args: &SampleArgs, schemas: &Schemas) -> anyhow::Result<i32> {
         println!("植入 {} 处（错误或警告），清单见 {}", planted.len(), manifest.display());
     }
     Ok(0)
+}
+
+/// Each county's synthetic register, whose count at the month's end is its sample sheet, in the
+/// output's 台账 folder (apart from the sheets, so that a directory of sheets stays one).
+fn registers(args: &SampleArgs, schemas: &Schemas, counties: &[&crate::schema::Region]) -> anyhow::Result<()> {
+    let reg = schemas
+        .register()
+        .ok_or_else(|| anyhow::anyhow!("模式目录中没有台账模式（forms/*.register.toml），无法生成台账"))?;
+    let dir = args.output.join("台账");
+    super::ensure_dir(&dir)?;
+    let bar = super::progress(counties.len(), "生成模拟台账", args.quiet);
+    let persons: usize = counties
+        .par_iter()
+        .map(|county| -> anyhow::Result<usize> {
+            let sheet = crate::sample::county_sheet(schemas.form(), args.seed, county, args.period);
+            let city = county
+                .parent
+                .as_deref()
+                .and_then(|p| schemas.regions.get(p))
+                .map(|r| r.name.clone())
+                .unwrap_or_default();
+            let cards = crate::register::sample::register_for(reg, args.seed, county, &city, args.period, &sheet.rows)
+                .map_err(|why| anyhow::anyhow!("{}的模拟报表无法由台账得出：{why}", county.name))?;
+            let path = dir.join(format!("{}-{}-台账.xlsx", county.code, county.name));
+            let title = format!("{}{}（模拟，{}末）", county.name, reg.name, args.period.label());
+            crate::register::sample::write_register(reg, &title, &cards, &path).with_context(|| format!("无法写入 {}", path.display()))?;
+            bar.inc(1);
+            Ok(cards.len())
+        })
+        .sum::<anyhow::Result<usize>>()?;
+    bar.finish_and_clear();
+    println!("已生成 {} 个县区的模拟台账（虚构人员 {persons} 人），写入 {}", counties.len(), dir.display());
+    Ok(())
 }

@@ -96,6 +96,18 @@ codes! {
     LargeChange => "W401" Warning,
     TownshipDropped => "W402" Warning,
     BaselineSet => "I401" Info,
+    RegisterNoHeadings => "E501" Error,
+    RegisterBadId => "E502" Error,
+    RegisterSexMismatch => "E503" Error,
+    RegisterOtherCounty => "E504" Error,
+    RegisterUnknownTownship => "E505" Error,
+    RegisterNotAllowed => "E506" Error,
+    RegisterMissing => "E507" Error,
+    RegisterDuplicate => "E508" Error,
+    RegisterBadDate => "E509" Error,
+    RegisterExclusive => "E510" Error,
+    RegisterContradiction => "W501" Warning,
+    RegisterPhone => "W502" Warning,
 }
 
 impl Code {

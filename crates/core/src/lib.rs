@@ -7,6 +7,7 @@ pub mod finding;
 pub mod ingest;
 pub mod limits;
 pub mod period;
+pub mod register;
 pub mod sample;
 pub mod schema;
 pub mod text;

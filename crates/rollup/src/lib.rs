@@ -3,6 +3,7 @@
 //! from the core so that the core, the store and their tests build while polars does.
 
 pub mod aggregate;
+pub mod ledger;
 
 /// The workbook writers: the core's (the form layout, the annotated copy) and the rollup's.
 pub mod workbook {

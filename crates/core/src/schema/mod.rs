@@ -49,7 +49,15 @@ pub const RETURNED_MARK: &str = "（退回）";
 /// The marks of rows a rollup left blank on purpose, counted as 0 when read back.
 pub const BLANK_ROW_MARKS: [&str; 2] = [MISSING_MARK, RETURNED_MARK];
 
-const EMBEDDED_FORMS: &[(&str, &str)] = &[("schemas/forms/jdlk-jyshbz.toml", include_str!("../../../../schemas/forms/jdlk-jyshbz.toml"))];
+const EMBEDDED_FORMS: &[(&str, &str)] = &[
+    ("schemas/forms/jdlk-jyshbz.toml", include_str!("../../../../schemas/forms/jdlk-jyshbz.toml")),
+    (
+        "schemas/forms/jdlk-jyshbz.register.toml",
+        include_str!("../../../../schemas/forms/jdlk-jyshbz.register.toml"),
+    ),
+];
+/// A form's register (附件2) sits beside it as `<form>.register.toml`.
+const REGISTER_SUFFIX: &str = ".register.toml";
 const EMBEDDED_REGIONS: &[(&str, &str)] = &[(
     "schemas/regions/370000-shandong.toml",
     include_str!("../../../../schemas/regions/370000-shandong.toml"),
@@ -64,6 +72,8 @@ const EMBEDDED_CALENDAR: &[(&str, &str)] = &[(
 #[derive(Debug, Clone)]
 pub struct Schemas {
     pub forms: Vec<Form>,
+    /// The register behind the form (附件2), where the schemas have one.
+    register: Option<std::sync::Arc<crate::register::Register>>,
     /// The installation's province and everything below it.
     pub regions: Regions,
     pub calendar: Calendar,
@@ -173,6 +183,7 @@ impl Schemas {
             calendar,
             site,
         } = sources;
+        let (registers, forms): (Vec<_>, Vec<_>) = forms.iter().partition(|(f, _)| f.ends_with(REGISTER_SUFFIX));
         let forms = forms.iter().map(|(f, t)| Form::parse(f, t)).collect::<Result<Vec<_>, _>>()?;
         if forms.is_empty() {
             return Err(SchemaError::Invalid {
@@ -180,6 +191,17 @@ impl Schemas {
                 message: "没有任何报表模式".into(),
             });
         }
+        let register = match registers.as_slice() {
+            [] => None,
+            [(f, t)] => {
+                let r = crate::register::Register::parse(f, t, forms[0].width())?;
+                if r.form != forms[0].id {
+                    return Err(invalid(f)(format!("台账属于报表“{}”，不是“{}”", r.form, forms[0].id)));
+                }
+                Some(std::sync::Arc::new(r))
+            }
+            _ => return Err(invalid("forms/")("台账模式文件多于一个".into())),
+        };
         let province = match province {
             Some(p) => p.trim().to_string(),
             None => parse_toml::<Site>(&site.0, &site.1)?.province,
@@ -191,6 +213,7 @@ impl Schemas {
         }
         Ok(Schemas {
             forms,
+            register,
             regions: reg,
             calendar: cal,
             since: Default::default(),
@@ -298,6 +321,11 @@ impl Schemas {
     /// The installation's province.
     pub fn province(&self) -> &Region {
         self.regions.root().expect("the regions always have their province")
+    }
+
+    /// The register behind the form (附件2), if the schemas have one.
+    pub fn register(&self) -> Option<&crate::register::Register> {
+        self.register.as_deref()
     }
 
     /// The form in use. The project files one form; the first is it.

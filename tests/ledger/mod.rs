@@ -1,0 +1,392 @@
+//! The register behind the sheet (附件2): `yuebao ledger check` finds every planted mistake at its
+//! cell, `yuebao ledger sheet` derives a county's month from it, and a sample county's register
+//! gives back exactly its sample sheet.
+
+use crate::support::*;
+use calamine::{Data, Reader, open_workbook_auto};
+use rust_xlsxwriter::{Format, Workbook};
+use std::path::{Path, PathBuf};
+
+/// Every row of the first sheet as text (numbers without a fraction as integers).
+fn rows_of(path: &Path) -> Vec<Vec<String>> {
+    let mut wb = open_workbook_auto(path).unwrap();
+    let name = wb.sheet_names()[0].clone();
+    let range = wb.worksheet_range(&name).unwrap();
+    let (r0, c0) = range.start().unwrap();
+    let mut out = vec![vec![]; r0 as usize];
+    for row in range.rows() {
+        let mut v = vec![String::new(); c0 as usize];
+        v.extend(row.iter().map(|d| match d {
+            Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+            Data::Int(i) => i.to_string(),
+            Data::Empty => String::new(),
+            other => other.to_string(),
+        }));
+        out.push(v);
+    }
+    out
+}
+
+/// The townships of a form workbook: each one's label and its 21 cells (no number row, no 合计).
+fn table(path: &Path) -> Vec<(String, Vec<String>)> {
+    rows_of(path)
+        .into_iter()
+        .filter(|r| r.len() > 22 && !["", "甲", "乙", "合计"].contains(&r[1].as_str()) && r[2].parse::<i64>().is_ok())
+        .map(|r| (r[1].clone(), r[2..23].to_vec()))
+        .collect()
+}
+
+#[test]
+fn a_sample_county_s_register_gives_back_exactly_its_sample_sheet() {
+    let dir = tmp();
+    let out = dir.path().join("样例");
+    ok(&yuebao_in(
+        dir.path(),
+        &["sample", "--period", "2026-10", "--region", "371302", "-o", s(&out), "--register", "-q"],
+    ));
+    let sheet = out.join("371302-兰山区-2026-10.xlsx");
+    let register = out.join("台账").join("371302-兰山区-台账.xlsx");
+    assert!(register.is_file(), "{:?}", std::fs::read_dir(&out).unwrap().collect::<Vec<_>>());
+
+    let check = yuebao_in(dir.path(), &["ledger", "check", s(&register), "--region", "371302"]);
+    ok(&check);
+    assert!(check.stdout.contains("错误 0 处，警告 0 处"), "{}", check.stdout);
+
+    // No full 身份证号 or phone of the register is printed by a check.
+    let derived = dir.path().join("由台账.xlsx");
+    let run = yuebao_in(
+        dir.path(),
+        &[
+            "ledger",
+            "sheet",
+            s(&register),
+            "--region",
+            "371302",
+            "--period",
+            "2026-10",
+            "-o",
+            s(&derived),
+            "--hand",
+            s(&sheet),
+        ],
+    );
+    ok(&run);
+    assert!(run.stdout.contains("第(21)栏台账不能提供，取自"), "{}", run.stdout);
+    let want = table(&sheet);
+    let got = table(&derived);
+    assert!(want.len() >= 6, "{want:?}");
+    assert_eq!(got, want, "the derived sheet is the sample sheet, township by township");
+
+    // Without --hand, column (21) is left for the county to fill in, and the rest still agree.
+    let bare = dir.path().join("留空.xlsx");
+    ok(&yuebao_in(
+        dir.path(),
+        &["ledger", "sheet", s(&register), "--region", "371302", "--period", "2026-10", "-o", s(&bare)],
+    ));
+    for ((a, va), (b, vb)) in table(&bare).iter().zip(&want) {
+        assert_eq!(a, b);
+        assert_eq!(&va[..20], &vb[..20], "{a}");
+        assert_eq!(va[20], "", "{a}: column (21) left blank");
+    }
+    // The derived sheet is a sheet like any other: it passes validate.
+    let (code, report) = validate_json(&bare, &[]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["status"], "accepted", "{report}");
+}
+
+/// A register with two heading rows: 户籍地址 over its four parts, and 就业情况 and 社保状况 as
+/// one checkbox column per option. Each row is (cells by heading, what it plants).
+struct Register {
+    headings: Vec<(&'static str, Option<&'static str>)>,
+    rows: Vec<Vec<String>>,
+}
+
+const TOP: &[(&str, Option<&str>)] = &[
+    ("姓名", None),
+    ("性别", None),
+    ("身份证号码", None),
+    ("联系电话", None),
+    ("户籍地址", Some("县（区）")),
+    ("", Some("街道（乡镇）")),
+    ("健康状况", None),
+    ("人员类别", None),
+    ("就业情况", Some("无就业意愿")),
+    ("", Some("有就业意愿")),
+    ("", Some("外出务工")),
+    ("", Some("就地就近就业（县内）")),
+    ("", Some("公益性岗位")),
+    ("社保状况", Some("居民基本养老保险")),
+    ("", Some("居民基本医疗保险")),
+    ("建卡时间", None),
+    ("脱贫销号时间", None),
+];
+
+/// A valid 身份证号 of 兰山区 for a birth date and sequence.
+fn id(birth: &str, seq: u32) -> String {
+    let first = format!("371302{birth}{seq:03}");
+    let w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = first.bytes().zip(w).map(|(b, w)| u32::from(b - b'0') * w).sum();
+    format!("{first}{}", ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'][(sum % 11) as usize])
+}
+
+impl Register {
+    fn new() -> Register {
+        Register {
+            headings: TOP.to_vec(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// A clean working-age man of 岸堤镇 who works away from home, with both insurances.
+    fn good(seq: u32) -> Vec<String> {
+        [
+            "张三",
+            "男",
+            &id("19800101", seq * 2 + 1),
+            "13912345678",
+            "兰山区",
+            "岸堤镇",
+            "健康",
+            "劳动年龄内有劳动能力人口",
+            "",
+            "√",
+            "√",
+            "",
+            "",
+            "√",
+            "√",
+            "2015-06-01",
+            "",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    }
+
+    fn write(&self, path: &Path) {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "兰山区建档立卡贫困人口基础台账").unwrap();
+        let bold = Format::new().set_bold();
+        let mut group_start = 0u16;
+        for (c, (top, sub)) in self.headings.iter().enumerate() {
+            let c = c as u16;
+            match sub {
+                None => {
+                    ws.merge_range(1, c, 2, c, top, &bold).unwrap();
+                }
+                Some(sub) => {
+                    if !top.is_empty() {
+                        group_start = c;
+                        ws.write_string_with_format(1, c, *top, &bold).unwrap();
+                    }
+                    let _ = group_start;
+                    ws.write_string_with_format(2, c, *sub, &bold).unwrap();
+                }
+            }
+        }
+        for (r, row) in self.rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                if !v.is_empty() {
+                    ws.write_string(r as u32 + 3, c as u16, v).unwrap();
+                }
+            }
+        }
+        wb.save(path).unwrap();
+    }
+}
+
+fn check_json(dir: &Path, file: &Path, extra: &[&str]) -> (i32, Vec<serde_json::Value>) {
+    let mut args = vec!["ledger", "check", s(file), "--region", "371302", "--format", "json"];
+    args.extend_from_slice(extra);
+    let run = yuebao_in(dir, &args);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}\n{}\n{}", run.stdout, run.stderr));
+    (run.code, v.as_array().unwrap().clone())
+}
+
+#[test]
+fn a_register_with_planted_errors_gets_every_planted_finding_at_its_cell() {
+    let dir = tmp();
+    let mut reg = Register::new();
+    // Row 4 (the first person) is clean; each later row plants one mistake.
+    reg.rows.push(Register::good(1));
+    let mut plant = |f: &dyn Fn(&mut Vec<String>)| {
+        let mut row = Register::good(reg.rows.len() as u32 + 1);
+        f(&mut row);
+        reg.rows.push(row);
+    };
+    plant(&|r| {
+        r[2] = {
+            let mut s = r[2].clone();
+            let last = if s.ends_with('0') { '1' } else { '0' };
+            s.pop();
+            s.push(last);
+            s
+        }
+    }); // 5: check character
+    plant(&|r| r[2] = id("19801301", 5)); // 6: no 13th month
+    plant(&|r| r[1] = "女".into()); // 7: sex against the odd sequence
+    plant(&|r| r[4] = "罗庄区".into()); // 8: another county
+    plant(&|r| r[6] = "很好".into()); // 9: not an allowed 健康状况
+    plant(&|r| r[0] = String::new()); // 10: 姓名 missing
+    plant(&|r| r[2] = id("19800101", 3)); // 11: the same person as row 5's number? no: as row 4's sequence 3
+    plant(&|r| r[15] = "去年春天".into()); // 12: no date
+    plant(&|r| r[8] = "√".into()); // 13: 无就业意愿 and 有就业意愿 together
+    plant(&|r| r[6] = "丧失劳动能力".into()); // 14: unable, yet working away
+    plant(&|r| r[3] = "12345".into()); // 15: no phone number
+    plant(&|r| r[2] = id("19500101", 7)); // 16: 76 years old, yet 劳动年龄内
+    plant(&|r| r[10] = "有".into()); // 17: 有 is a yes; clean
+    plant(&|r| r[11] = "可能".into()); // 18: not a checkbox mark
+    let file = dir.path().join("兰山区台账.xlsx");
+    reg.write(&file);
+
+    let (code, findings) = check_json(dir.path(), &file, &[]);
+    assert_eq!(code, 1);
+    let got: Vec<(String, String)> = findings
+        .iter()
+        .map(|f| (f["cell"].as_str().unwrap_or("").to_string(), f["code"].as_str().unwrap().to_string()))
+        .collect();
+    let want = [
+        ("C5", "E502"),
+        ("C6", "E502"),
+        ("B7", "E503"),
+        ("E8", "E504"),
+        ("G9", "E506"),
+        ("A10", "E507"),
+        ("C11", "E508"),
+        ("P12", "E509"),
+        ("I13", "E510"),
+        ("I14", "W501"),
+        ("D15", "W502"),
+        ("H16", "W501"),
+        ("L18", "E506"),
+    ];
+    for (cell, code) in want {
+        assert!(got.contains(&(cell.to_string(), code.to_string())), "{code} at {cell} missing from {got:?}");
+    }
+    assert_eq!(got.len(), want.len(), "nothing else: {got:?}");
+    // Messages are Chinese, name the file and sheet, and never print a whole valid number.
+    let text = serde_json::to_string(&findings).unwrap();
+    assert!(!text.contains(&id("19800101", 3)), "a full 身份证号 in the findings");
+    let dup = findings.iter().find(|f| f["code"] == "E508").unwrap();
+    assert!(dup["message"].as_str().unwrap().contains("与第 4 行重复"), "{dup}");
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["file"].as_str().unwrap().ends_with("兰山区台账.xlsx") && f["sheet"].is_string())
+    );
+
+    // The sheet is not derived from a register with errors.
+    let run = yuebao_in(dir.path(), &["ledger", "sheet", s(&file), "--region", "371302", "--period", "2026-10"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stderr.contains("台账有错误，未生成报表"), "{}", run.stderr);
+}
+
+#[test]
+fn townships_are_checked_against_the_county_s_own_sheet() {
+    let dir = tmp();
+    let sheet = lanshan(dir.path(), "2026-10", &lanshan_rows());
+    let townships: Vec<&str> = lanshan_rows().iter().map(|(n, _)| *n).collect();
+    let mut reg = Register::new();
+    let mut a = Register::good(1);
+    a[5] = townships[0].to_string();
+    let mut b = Register::good(2);
+    b[5] = "不存在镇".into();
+    reg.rows = vec![a, b];
+    let file = dir.path().join("台账.xlsx");
+    reg.write(&file);
+    let run = yuebao_in(
+        dir.path(),
+        &["ledger", "sheet", s(&file), "--region", "371302", "--period", "2026-10", "--hand", s(&sheet)],
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("F5: E505") && run.stdout.contains("“不存在镇”不是兰山区的乡镇（街道）"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// Writes a one-row-heading register of `cards`: (township, birth, seq, 建卡时间, 销号, 返贫).
+fn dated(path: &Path, cards: &[(&str, &str, u32, &str, &str, &str)]) {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let head = [
+        "姓名",
+        "身份证号码",
+        "街道（乡镇）",
+        "人员类别",
+        "就业情况",
+        "建卡时间",
+        "脱贫销号时间",
+        "返贫挂号时间",
+    ];
+    for (c, h) in head.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, (town, birth, seq, carded, removed, back)) in cards.iter().enumerate() {
+        let row = [
+            "李四".to_string(),
+            id(birth, *seq),
+            town.to_string(),
+            "劳动年龄内有劳动能力人口".into(),
+            "外出务工（县外）".into(),
+            carded.to_string(),
+            removed.to_string(),
+            back.to_string(),
+        ];
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(r as u32 + 1, c as u16, v).unwrap();
+            }
+        }
+    }
+    wb.save(path).unwrap();
+}
+
+fn derive(dir: &Path, file: &Path, period: &str) -> (Run, Vec<(String, Vec<String>)>) {
+    let out: PathBuf = dir.join(format!("{period}.xlsx"));
+    let run = yuebao_in(dir, &["ledger", "sheet", s(file), "--region", "371302", "--period", period, "-o", s(&out)]);
+    let t = if out.is_file() { table(&out) } else { Vec::new() };
+    (run, t)
+}
+
+#[test]
+fn any_month_is_counted_from_the_register_at_its_end() {
+    let dir = tmp();
+    let file = dir.path().join("台账.xlsx");
+    dated(
+        &file,
+        &[
+            // Carded in 2015, left 2026-09-15, came back 2026-11-03.
+            ("岸堤镇", "19800101", 1, "2015-03-01", "2026-09-15", "2026-11-03"),
+            // Turns 16 on 2026-10-31: of working age at October's end, not at September's.
+            ("岸堤镇", "20101031", 3, "2015-03-01", "", ""),
+            // Carded in 2016: not in the 摸底数 (1), but in the register.
+            ("岸堤镇", "19900505", 5, "2016-02-01", "", ""),
+        ],
+    );
+    let col = |t: &Vec<(String, Vec<String>)>, n: usize| t[0].1[n - 1].clone();
+    let (run, aug) = derive(dir.path(), &file, "2026-08");
+    // (1) = 2 carded by 2015 < (2) = 2 working age (the 2016 card and the first one): holds.
+    assert_eq!(
+        (col(&aug, 1), col(&aug, 2), col(&aug, 5)),
+        ("2".into(), "2".into(), "2".into()),
+        "{}",
+        run.stdout
+    );
+    let (_, sep) = derive(dir.path(), &file, "2026-09");
+    assert_eq!((col(&sep, 2), col(&sep, 5)), ("1".into(), "1".into()), "gone on 09-15");
+    let (run, oct) = derive(dir.path(), &file, "2026-10");
+    assert_eq!(col(&oct, 2), "2", "the boy of 16 counts");
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let (run, nov) = derive(dir.path(), &file, "2026-11");
+    // Back on 11-03: three of working age, but only two were carded by 2015: (1) ≥ (2) broken,
+    // and the person behind it is named, masked.
+    assert_eq!((col(&nov, 1), col(&nov, 2)), ("2".into(), "3".into()));
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("违反") && run.stdout.contains("台账本身如此"), "{}", run.stdout);
+    let masked = format!("第 4 行 371302********{}", &id("19900505", 5)[14..]);
+    assert!(run.stdout.contains(&masked), "{masked} in {}", run.stdout);
+    assert!(!run.stdout.contains(&id("19900505", 5)));
+}
