@@ -719,10 +719,16 @@ pub enum LedgerCommand {
     ///
     /// 退出码：0 无错误；1 有错误；2 工具本身运行失败。
     Check(LedgerArgs),
+    /// 把县区的整本台账导入数据库：与库中已有的比较，新建卡、变动、脱贫销号、返贫挂号都记为带日期的事件，
+    /// 任何一个月末的台账都可复原。身份证号码、电话、姓名等个人信息加密保存（密钥放在数据目录之外）
+    ///
+    /// 台账有错误时不导入。退出码：0 已导入；1 台账有错误；2 工具本身运行失败。
+    Import(LedgerImportArgs),
     /// 由台账生成本县区某月的报表（每个乡镇一行，法定格式）：按 schemas 中的规则在月末清点在册人员
     ///
-    /// 台账有错误时不生成（先用 ledger check 改正）。台账不能提供的栏目（第(21)栏“三支一扶”）留空，
-    /// 由县区手工填写。退出码：0 已生成；1 台账有错误或台账自身违反栏目关系；2 工具本身运行失败。
+    /// 给出台账文件时由该文件生成，否则由数据库中导入的台账生成（不需要密钥）。台账不能提供的栏目
+    /// （第(21)栏“三支一扶”）取自 --hand 的报表或数据库中本县区当月的报表，都没有则留空由县区手工填写。
+    /// 退出码：0 已生成；1 台账有错误或台账自身违反栏目关系；2 工具本身运行失败。
     Sheet(LedgerSheetArgs),
 }
 
@@ -741,10 +747,40 @@ pub struct LedgerArgs {
     pub format: OutputFormat,
 }
 
+/// The personal-data key.
 #[derive(Debug, Args)]
-pub struct LedgerSheetArgs {
+pub struct KeyArgs {
+    /// 个人信息密钥文件（放在数据目录之外，与数据分开备份）：台账中的身份证号码、电话、姓名用它加密；
+    /// 不给时使用用户配置目录中的 yuebao/personal.key，第一次使用时自动生成
+    #[arg(long = "key-file", env = "YUEBAO_KEY_FILE", value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerImportArgs {
     #[command(flatten)]
     pub ledger: LedgerArgs,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    #[command(flatten)]
+    pub key: KeyArgs,
+
+    /// 导入人（如 兰山区人社局 张三）
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerSheetArgs {
+    /// 台账文件；不给时用数据库中导入的台账
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// 县区（代码或名称，如 371302 或 兰山区）
+    #[arg(long, value_name = "CODE")]
+    pub region: String,
 
     /// 报告期，如 2026-10：按该月最后一天的台账计数
     #[arg(long, value_name = "YYYY-MM")]
@@ -758,6 +794,13 @@ pub struct LedgerSheetArgs {
     /// 乡镇按此表的行序排列，台账中的乡镇须是此表中的乡镇
     #[arg(long, value_name = "FILE")]
     pub hand: Option<PathBuf>,
+
+    /// 输出格式（审核意见）
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Debug, Args)]

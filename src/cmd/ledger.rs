@@ -1,40 +1,30 @@
-//! `yuebao ledger`: a county's register (附件2) checked person by person, and its monthly sheet
-//! derived from it.
+//! `yuebao ledger`: a county's register (附件2) checked person by person, imported into the
+//! store with its personal fields sealed, and its monthly sheet derived from it.
 
-use crate::cli::{LedgerArgs, LedgerCommand, LedgerSheetArgs, OutputFormat};
+use crate::cli::{KeyArgs, LedgerArgs, LedgerCommand, LedgerImportArgs, LedgerSheetArgs, OutputFormat};
 use crate::finding::{Finding, Severity, Summary};
 use crate::limits::Limits;
 use crate::register::read::Expect;
 use crate::register::{Register, RegisterSheet, idcard, read_register};
 use crate::schema::{Region, Schemas};
 use crate::workbook::form::{FormDoc, FormRow, write_form};
+use crate::workflow::ledger::{DerivedRow, PersonalKey};
+use crate::workflow::{Actor, Workflow};
 use anyhow::Context;
+use std::path::{Path, PathBuf};
 
 pub fn run(c: &LedgerCommand, schemas: &Schemas, clock: &super::Clock) -> anyhow::Result<i32> {
     match c {
         LedgerCommand::Check(a) => check(a, schemas, clock),
+        LedgerCommand::Import(a) => import(a, schemas, clock),
         LedgerCommand::Sheet(a) => sheet(a, schemas, clock),
-    }
-}
-
-/// A register is larger than a monthly sheet: a county's tens of thousands of persons, forty
-/// columns each. It is read under limits of its own, still bounded.
-pub fn register_limits() -> Limits {
-    Limits {
-        file_mb: 500,
-        read_mb: 500,
-        entry_mb: 8192,
-        inflated_mb: 8192,
-        cells: 100_000_000,
-        seconds: 600,
-        memory_mb: 8192,
     }
 }
 
 fn register(schemas: &Schemas) -> anyhow::Result<&Register> {
     schemas
         .register()
-        .ok_or_else(|| anyhow::anyhow!("模式目录中没有台账模式（forms/*.register.toml），无法审核台账"))
+        .ok_or_else(|| anyhow::anyhow!("模式目录中没有台账模式（forms/*.register.toml），无法处理台账"))
 }
 
 fn county<'a>(schemas: &'a Schemas, text: &str) -> anyhow::Result<&'a Region> {
@@ -45,31 +35,52 @@ fn county<'a>(schemas: &'a Schemas, text: &str) -> anyhow::Result<&'a Region> {
     Ok(r)
 }
 
-/// The county's own sheet named by `--hand`: its townships in order and their figures.
-fn hand_sheet(path: &std::path::Path, county: &Region, schemas: &Schemas) -> anyhow::Result<crate::validate::Sheet> {
-    let hints = super::hints(Some(county.code.clone()), None, crate::limits::Limits::default());
-    let check = crate::validate::validate_file(path, &path.display().to_string(), schemas, &hints);
-    let sheet = check.figures.ok_or_else(|| {
-        let why = check.findings.first().map(|f| f.line()).unwrap_or_default();
-        anyhow::anyhow!("--hand {} 读不出报表：{why}", path.display())
-    })?;
-    if sheet.region != county.code {
-        anyhow::bail!("--hand {} 是{}的报表，不是{}的", path.display(), sheet.region, schemas.regions.display(county));
+/// The personal-data key: `--key-file` / `YUEBAO_KEY_FILE`, or the one in the user's
+/// configuration directory, made there on first use. Never inside the data directory.
+pub fn personal_key(args: &KeyArgs, data: &Path) -> anyhow::Result<PersonalKey> {
+    let (path, given) = match &args.key_file {
+        Some(p) => (p.clone(), true),
+        None => {
+            let base = std::env::var_os("XDG_CONFIG_HOME")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".config")))
+                .ok_or_else(|| anyhow::anyhow!("找不到用户配置目录（HOME 未设置）：请用 --key-file 指定个人信息密钥文件"))?;
+            (base.join("yuebao").join("personal.key"), false)
+        }
+    };
+    let abs = |p: &Path| std::fs::canonicalize(p).or_else(|_| std::path::absolute(p)).unwrap_or_else(|_| p.to_path_buf());
+    let key_dir = abs(path.parent().unwrap_or(Path::new(".")));
+    if key_dir.starts_with(abs(data)) {
+        anyhow::bail!(
+            "个人信息密钥文件 {} 在数据目录 {} 之内：密钥须与数据分开存放，请放在别处（--key-file）",
+            path.display(),
+            data.display()
+        );
     }
-    Ok(sheet)
+    if path.exists() {
+        return PersonalKey::read(&path).map_err(anyhow::Error::msg);
+    }
+    if given {
+        anyhow::bail!(
+            "个人信息密钥文件 {} 不存在：第一次使用时不给 --key-file，程序会在用户配置目录中生成一个",
+            path.display()
+        );
+    }
+    let key = PersonalKey::create(&path).map_err(anyhow::Error::msg)?;
+    eprintln!(
+        "已生成个人信息密钥 {}：请把它复制到数据目录之外的其他介质上备份；遗失后台账中的身份证号码、电话和姓名无法还原（人数统计不受影响）",
+        path.display()
+    );
+    Ok(key)
 }
 
 /// Reads and checks the register file; the findings name the file as the user wrote it.
-fn read(args: &LedgerArgs, schemas: &Schemas, clock: &super::Clock) -> anyhow::Result<(RegisterSheet, String)> {
-    read_with(args, schemas, clock, None)
-}
-
-fn read_with(args: &LedgerArgs, schemas: &Schemas, clock: &super::Clock, townships: Option<&[String]>) -> anyhow::Result<(RegisterSheet, String)> {
+fn read(file: &Path, county: &Region, schemas: &Schemas, clock: &super::Clock, townships: Option<&[String]>) -> anyhow::Result<(RegisterSheet, String)> {
     let reg = register(schemas)?;
-    let county = county(schemas, &args.region)?;
-    let name = args.file.display().to_string();
-    let limits = register_limits();
-    let book = crate::ingest::load(&args.file, &limits)
+    let name = file.display().to_string();
+    let limits = Limits::register();
+    let book = crate::ingest::load(file, &limits)
         .and_then(|bytes| crate::ingest::isolate::read(&name, &bytes, &limits))
         .map_err(|why| anyhow::anyhow!("{name}：{}", why.message(&limits)))?
         .book;
@@ -93,26 +104,78 @@ fn print_findings(findings: &[Finding], format: OutputFormat) -> anyhow::Result<
     Ok(())
 }
 
-fn summary_line(sheet: &RegisterSheet, name: &str) -> String {
-    let s = Summary::of(&sheet.findings);
-    format!(
-        "{name}（工作表 {}）：{} 人，错误 {} 处，警告 {} 处",
-        sheet.sheet,
-        sheet.cards.len(),
-        s.errors,
-        s.warnings
-    )
+fn summary_line(findings: &[Finding], persons: usize, name: &str) -> String {
+    let s = Summary::of(findings);
+    format!("{name}：{persons} 人，错误 {} 处，警告 {} 处", s.errors, s.warnings)
 }
 
-fn check(args: &LedgerArgs, schemas: &Schemas, clock: &super::Clock) -> anyhow::Result<i32> {
-    let (sheet, name) = read(args, schemas, clock)?;
-    print_findings(&sheet.findings, args.format)?;
-    let line = summary_line(&sheet, &name);
-    match args.format {
+/// A line for the terminal: on standard output as text, on standard error beside JSON.
+fn say(format: OutputFormat, line: &str) {
+    match format {
         OutputFormat::Text => println!("{line}"),
         OutputFormat::Json => eprintln!("{line}"),
     }
+}
+
+fn check(args: &LedgerArgs, schemas: &Schemas, clock: &super::Clock) -> anyhow::Result<i32> {
+    let county = county(schemas, &args.region)?;
+    let (sheet, name) = read(&args.file, county, schemas, clock, None)?;
+    print_findings(&sheet.findings, args.format)?;
+    say(args.format, &summary_line(&sheet.findings, sheet.cards.len(), &name));
     Ok(i32::from(sheet.has_errors()))
+}
+
+fn import(args: &LedgerImportArgs, schemas: &Schemas, clock: &super::Clock) -> anyhow::Result<i32> {
+    let county = county(schemas, &args.ledger.region)?;
+    let dir = crate::workflow::data::data_dir(args.store.dir.as_deref());
+    let key = personal_key(&args.key, &dir)?;
+    let file = &args.ledger.file;
+    let bytes = crate::ingest::load(file, &Limits::register()).map_err(|why| anyhow::anyhow!("{}：{}", file.display(), why.message(&Limits::register())))?;
+    let mut data = super::open_store(&args.store, schemas)?;
+    let mut wf = Workflow::new(&mut data, schemas, clock.now);
+    let name = file.display().to_string();
+    let out = match wf.import_register(&Actor::operator(args.by.as_deref()), county, &name, &bytes, &key) {
+        Ok(o) => o,
+        Err(e) => return super::refused(e),
+    };
+    let format = args.ledger.format;
+    print_findings(&out.findings, format)?;
+    match out.import_id {
+        None => {
+            say(format, &summary_line(&out.findings, 0, &name));
+            eprintln!("台账有错误，未导入：请改正后再导入（数据库中的台账不变）");
+            Ok(1)
+        }
+        Some(id) => {
+            say(
+                format,
+                &format!(
+                    "已导入{}台账（第 {id} 次导入）：{} 人；新建卡 {}，变动 {}，返贫挂号 {}，脱贫销号 {}",
+                    schemas.regions.display(county),
+                    out.persons,
+                    out.added,
+                    out.changed,
+                    out.returned,
+                    out.removed
+                ),
+            );
+            Ok(0)
+        }
+    }
+}
+
+/// The county's own sheet named by `--hand`: its townships in order and their figures.
+fn hand_sheet(path: &Path, county: &Region, schemas: &Schemas) -> anyhow::Result<crate::validate::Sheet> {
+    let hints = super::hints(Some(county.code.clone()), None, Limits::default());
+    let check = crate::validate::validate_file(path, &path.display().to_string(), schemas, &hints);
+    let sheet = check.figures.ok_or_else(|| {
+        let why = check.findings.first().map(|f| f.line()).unwrap_or_default();
+        anyhow::anyhow!("--hand {} 读不出报表：{why}", path.display())
+    })?;
+    if sheet.region != county.code {
+        anyhow::bail!("--hand {} 是{}的报表，不是{}的", path.display(), sheet.region, schemas.regions.display(county));
+    }
+    Ok(sheet)
 }
 
 fn sheet(args: &LedgerSheetArgs, schemas: &Schemas, clock: &super::Clock) -> anyhow::Result<i32> {
@@ -120,49 +183,122 @@ fn sheet(args: &LedgerSheetArgs, schemas: &Schemas, clock: &super::Clock) -> any
     // A month before today's divisions is counted in the divisions of its own time.
     let then = schemas.at(args.period);
     let schemas = then.as_deref().unwrap_or(schemas);
-    let county = county(schemas, &args.ledger.region)?;
+    let county = county(schemas, &args.region)?;
     let hand = args.hand.as_deref().map(|p| hand_sheet(p, county, schemas)).transpose()?;
     let order: Vec<String> = hand.iter().flat_map(|h| h.rows.iter().map(|r| r.label.clone())).collect();
-    let (sheet, name) = read_with(&args.ledger, schemas, clock, hand.as_ref().map(|_| order.as_slice()))?;
-    if sheet.has_errors() {
-        print_findings(&sheet.findings, args.ledger.format)?;
-        eprintln!("{}", summary_line(&sheet, &name));
-        eprintln!("台账有错误，未生成报表：请改正后再生成（yuebao ledger check 列出全部问题）");
-        return Ok(1);
-    }
-    let mut rows = crate::ledger::derive(reg, &sheet.cards, args.period, &order).map_err(|e| anyhow::anyhow!("清点台账失败：{e}"))?;
-    if let Some(h) = &hand {
-        for row in &mut rows {
-            let Some(filled) = h.rows.iter().find(|r| r.label == row.township) else {
-                continue;
-            };
-            for c in reg.hand_columns() {
-                row.values[c - 1] = filled.values.get(c - 1).copied();
-            }
-        }
-    }
-    let form = schemas.form();
     let day = crate::ledger::period_end(args.period);
-    // The form's relations on each township's counts (a hand-filled column counts as 0): what
-    // the register itself breaks, with the persons concerned.
-    let mut broken = Vec::new();
-    for row in &rows {
-        let values: Vec<i64> = row.values.iter().map(|v| v.unwrap_or(0)).collect();
-        for rule in &form.rules {
-            if let Some((l, r)) = rule.check(&values) {
-                let persons = crate::register::breaking(reg, rule, &sheet.cards, &row.township, day);
-                broken.push((row.township.clone(), rule.violation(l, r), persons));
+    let id = reg.index(crate::register::keys::ID).expect("the register has 身份证号码");
+    // (rows, persons, broken relations with the persons named where the file is at hand)
+    let (mut rows, persons, source, broken, stored_hand) = match &args.file {
+        Some(file) => {
+            let (sheet, name) = read(file, county, schemas, clock, hand.as_ref().map(|_| order.as_slice()))?;
+            if sheet.has_errors() {
+                print_findings(&sheet.findings, args.format)?;
+                eprintln!("{}", summary_line(&sheet.findings, sheet.cards.len(), &name));
+                eprintln!("台账有错误，未生成报表：请改正后再生成（yuebao ledger check 列出全部问题）");
+                return Ok(1);
             }
+            let warnings = sheet.findings.iter().filter(|f| f.severity == Severity::Warning).count();
+            if warnings > 0 {
+                say(args.format, &format!("台账有 {warnings} 处警告（yuebao ledger check 列出），按台账所写计数"));
+            }
+            let rows = crate::ledger::derive(reg, &sheet.cards, args.period, &order).map_err(|e| anyhow::anyhow!("清点台账失败：{e}"))?;
+            let mut broken = Vec::new();
+            for row in &rows {
+                let values: Vec<i64> = row.values.iter().map(|v| v.unwrap_or(0)).collect();
+                for rule in &schemas.form().rules {
+                    if let Some((l, r)) = rule.check(&values) {
+                        let who: Vec<String> = crate::register::breaking(reg, rule, &sheet.cards, &row.township, day)
+                            .iter()
+                            .map(|c| format!("第 {} 行 {}", c.row + 1, idcard::mask(c.text(id))))
+                            .collect();
+                        broken.push((row.township.clone(), rule.violation(l, r), who.len(), who));
+                    }
+                }
+            }
+            (rows, sheet.cards.len(), format!("台账 {name}"), broken, None)
         }
-    }
+        None => {
+            let mut data = super::open_existing_store(&args.store, schemas)?;
+            let wf = Workflow::new(&mut data, schemas, clock.now);
+            let derived = match wf.derived_sheet(&Actor::operator(None), county, args.period) {
+                Ok(Some(d)) => d,
+                Ok(None) => anyhow::bail!("数据库中没有{}的台账：请先用 yuebao ledger import 导入", schemas.regions.display(county)),
+                Err(e) => return super::refused(e),
+            };
+            let mut rows = derived.rows;
+            if !order.is_empty() {
+                rows = reorder(rows, &order);
+            }
+            let broken = derived.broken.into_iter().map(|(t, s, n)| (t, s, n, Vec::new())).collect();
+            (rows, derived.persons, "数据库中的台账".to_string(), broken, derived.hand_from)
+        }
+    };
+    let hand_from = match &hand {
+        Some(h) => {
+            fill_hand(reg, &mut rows, h);
+            args.hand.as_ref().map(|p| p.display().to_string())
+        }
+        None => stored_hand,
+    };
     let out = args
         .output
         .clone()
-        .unwrap_or_else(|| std::path::PathBuf::from(crate::workbook::file_name(county, args.period)));
+        .unwrap_or_else(|| PathBuf::from(crate::workbook::file_name(county, args.period)));
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         super::ensure_dir(dir)?;
     }
-    let mut doc = FormDoc::for_region(schemas, county, args.period);
+    write_sheet(schemas, county, args.period, &rows, &out)?;
+    say(
+        args.format,
+        &format!(
+            "已由{source}（{persons} 人，{} 个乡镇）生成{}{}报表：{}",
+            rows.len(),
+            schemas.regions.display(county),
+            args.period.label(),
+            out.display()
+        ),
+    );
+    let hand_cols: Vec<String> = reg.hand_columns().iter().map(|c| format!("第({c})栏")).collect();
+    if !hand_cols.is_empty() {
+        match hand_from {
+            Some(p) => say(args.format, &format!("{}台账不能提供，取自 {p}", hand_cols.join("、"))),
+            None => say(args.format, &format!("{}台账不能提供，已留空，请手工填写", hand_cols.join("、"))),
+        }
+    }
+    for (town, what, n, who) in &broken {
+        say(args.format, &format!("{town}：{what}（台账本身如此，涉及 {n} 人）"));
+        if !who.is_empty() {
+            let more = if who.len() > 20 { format!(" 等 {} 人", who.len()) } else { String::new() };
+            say(
+                args.format,
+                &format!("  涉及：{}{more}", who.iter().take(20).cloned().collect::<Vec<_>>().join("，")),
+            );
+        }
+    }
+    Ok(i32::from(!broken.is_empty()))
+}
+
+/// Rows in the order of `order` (the county's sheet), the others after.
+fn reorder(mut rows: Vec<DerivedRow>, order: &[String]) -> Vec<DerivedRow> {
+    rows.sort_by_key(|r| order.iter().position(|o| *o == r.township).unwrap_or(usize::MAX));
+    rows
+}
+
+/// The columns the register cannot give, from the county's own sheet.
+fn fill_hand(reg: &Register, rows: &mut [DerivedRow], hand: &crate::validate::Sheet) {
+    for row in rows {
+        let Some(filled) = hand.rows.iter().find(|r| r.label == row.township) else {
+            continue;
+        };
+        for c in reg.hand_columns() {
+            row.values[c - 1] = filled.values.get(c - 1).copied();
+        }
+    }
+}
+
+fn write_sheet(schemas: &Schemas, county: &Region, period: crate::period::Period, rows: &[DerivedRow], out: &Path) -> anyhow::Result<()> {
+    let mut doc = FormDoc::for_region(schemas, county, period);
     doc.rows = rows
         .iter()
         .map(|r| FormRow {
@@ -173,43 +309,8 @@ fn sheet(args: &LedgerSheetArgs, schemas: &Schemas, clock: &super::Clock) -> any
         .collect();
     doc.input_validation = true;
     let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet().set_name(args.period.label())?;
-    write_form(ws, form, &doc)?;
-    wb.save(&out).with_context(|| format!("无法写入 {}", out.display()))?;
-    let warnings = sheet.findings.iter().filter(|f| f.severity == Severity::Warning).count();
-    println!(
-        "已由台账 {name}（{} 人，{} 个乡镇）生成{}{}报表：{}",
-        sheet.cards.len(),
-        rows.len(),
-        schemas.regions.display(county),
-        args.period.label(),
-        out.display()
-    );
-    let hand_cols: Vec<String> = reg.hand_columns().iter().map(|c| format!("第({c})栏")).collect();
-    match (&args.hand, hand_cols.is_empty()) {
-        (_, true) => {}
-        (Some(p), false) => println!("{}台账不能提供，取自 {}", hand_cols.join("、"), p.display()),
-        (None, false) => println!("{}台账不能提供，已留空，请手工填写", hand_cols.join("、")),
-    }
-    if warnings > 0 {
-        println!("台账有 {warnings} 处警告（yuebao ledger check 列出），按台账所写计数");
-    }
-    for (town, what, persons) in &broken {
-        println!("{town}：{what}（台账本身如此）");
-        if !persons.is_empty() {
-            let id = reg.index(crate::register::keys::ID).expect("the register has 身份证号码");
-            let shown: Vec<String> = persons
-                .iter()
-                .take(20)
-                .map(|c| format!("第 {} 行 {}", c.row + 1, idcard::mask(c.text(id))))
-                .collect();
-            let more = if persons.len() > 20 {
-                format!(" 等 {} 人", persons.len())
-            } else {
-                String::new()
-            };
-            println!("  涉及：{}{more}", shown.join("，"));
-        }
-    }
-    Ok(i32::from(!broken.is_empty()))
+    let ws = wb.add_worksheet().set_name(period.label())?;
+    write_form(ws, schemas.form(), &doc)?;
+    wb.save(out).with_context(|| format!("无法写入 {}", out.display()))?;
+    Ok(())
 }

@@ -74,7 +74,9 @@ impl From<WorkflowError> for ApiError {
             | WorkflowError::NotARollupScope { .. }
             | WorkflowError::NoBaselineColumn
             | WorkflowError::NotACity { .. } => ApiError::BadRequest(m),
-            WorkflowError::ReceivedInFuture { .. } | WorkflowError::Account(_) | WorkflowError::Contact(_) => ApiError::BadRequest(m),
+            WorkflowError::ReceivedInFuture { .. } | WorkflowError::Account(_) | WorkflowError::Contact(_) | WorkflowError::Register(_) => {
+                ApiError::BadRequest(m)
+            }
             WorkflowError::Locked { .. } | WorkflowError::CannotReview { .. } => ApiError::Conflict(m),
             WorkflowError::ReasonRequired { .. } | WorkflowError::OnBehalfMismatch { .. } | WorkflowError::OnBehalfOfOwn => ApiError::Unprocessable(m),
             WorkflowError::NotPending { .. } => ApiError::Conflict(m),

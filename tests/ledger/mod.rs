@@ -390,3 +390,295 @@ fn any_month_is_counted_from_the_register_at_its_end() {
     assert!(run.stdout.contains(&masked), "{masked} in {}", run.stdout);
     assert!(!run.stdout.contains(&id("19900505", 5)));
 }
+
+/// Runs `yuebao` in `dir` with a configuration directory of its own (where the personal-data key
+/// is made on first use), at `now`.
+fn keyed(dir: &Path, now: &str, args: &[&str]) -> Run {
+    let config = dir.join("config");
+    let mut all = args.to_vec();
+    all.extend(["--now", now]);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_yuebao"))
+        .args(&all)
+        .current_dir(dir)
+        .env_remove("YUEBAO_KEY_FILE")
+        .env_remove("YUEBAO_DATA")
+        .env("XDG_CONFIG_HOME", &config)
+        .output()
+        .unwrap();
+    Run::from(out)
+}
+
+/// Every byte of the data directory (the database and its write-ahead log).
+fn data_bytes(data: &Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for e in std::fs::read_dir(data).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            all.extend(std::fs::read(&p).unwrap());
+        }
+    }
+    all
+}
+
+/// The needles found in `hay`, in one pass.
+fn found_in(hay: &[u8], needles: &[String]) -> Vec<String> {
+    let ac = aho_corasick::AhoCorasick::new(needles).unwrap();
+    let mut hits: Vec<String> = ac.find_iter(hay).map(|m| needles[m.pattern().as_usize()].clone()).collect();
+    hits.dedup();
+    hits
+}
+
+#[test]
+fn an_imported_register_gives_back_its_sheet_and_the_store_holds_no_number() {
+    let dir = tmp();
+    let out = dir.path().join("样例");
+    ok(&yuebao_in(
+        dir.path(),
+        &["sample", "--period", "2026-10", "--region", "371302", "-o", s(&out), "--register", "-q"],
+    ));
+    let sheet = out.join("371302-兰山区-2026-10.xlsx");
+    let register = out.join("台账").join("371302-兰山区-台账.xlsx");
+    let data = dir.path().join("data");
+    // The county's sheet of the month is in the store: its townships and column (21) count.
+    let (code, _) = submit(&data, &[&sheet], &[]);
+    assert_eq!(code, 0);
+
+    let run = keyed(
+        dir.path(),
+        "2026-11-03 09:00",
+        &["ledger", "import", s(&register), "--region", "371302", "--data", s(&data)],
+    );
+    ok(&run);
+    let key = dir.path().join("config").join("yuebao").join("personal.key");
+    assert!(
+        key.is_file() && run.stderr.contains("已生成个人信息密钥") && run.stderr.contains("备份"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("新建卡 14"), "{}", run.stdout);
+
+    let derived = dir.path().join("由库.xlsx");
+    let run = keyed(
+        dir.path(),
+        "2026-11-03 09:00",
+        &[
+            "ledger",
+            "sheet",
+            "--region",
+            "371302",
+            "--period",
+            "2026-10",
+            "--data",
+            s(&data),
+            "-o",
+            s(&derived),
+        ],
+    );
+    ok(&run);
+    assert!(run.stdout.contains("取自 数据库中兰山区（371302）2026年10月的报表"), "{}", run.stdout);
+    assert_eq!(table(&derived), table(&sheet), "the store's register gives back the sample sheet");
+
+    // No 身份证号, phone number or name of the register is in any byte of the data directory.
+    let rows = rows_of(&register);
+    let head = &rows[1];
+    let col = |h: &str| head.iter().position(|x| x == h).unwrap();
+    let bytes = data_bytes(&data);
+    let needles: Vec<String> = rows
+        .iter()
+        .skip(2)
+        .flat_map(|p| ["身份证号码", "联系电话"].map(|h| p[col(h)].clone()))
+        .collect();
+    assert!(needles.len() > 20_000, "every person's number and phone");
+    assert_eq!(found_in(&bytes, &needles), Vec::<String>::new(), "numbers found in the store");
+    // Names are sealed too (a name of two characters may occur by chance in other text; the
+    // full names of three characters may not).
+    let names: Vec<String> = rows.iter().skip(2).map(|p| p[col("姓名")].clone()).filter(|n| n.chars().count() == 3).collect();
+    assert_eq!(found_in(&bytes, &names), Vec::<String>::new(), "names found in the store");
+    // Counting needs no key: without it the sheet is the same.
+    std::fs::remove_file(&key).unwrap();
+    let again = dir.path().join("无密钥.xlsx");
+    ok(&yuebao_in(
+        dir.path(),
+        &[
+            "ledger",
+            "sheet",
+            "--region",
+            "371302",
+            "--period",
+            "2026-10",
+            "--data",
+            s(&data),
+            "-o",
+            s(&again),
+        ],
+    ));
+    assert_eq!(table(&again), table(&sheet));
+    // Another key is refused, not used.
+    let run = keyed(
+        dir.path(),
+        "2026-11-04 09:00",
+        &["ledger", "import", s(&register), "--region", "371302", "--data", s(&data)],
+    );
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("个人信息密钥与数据库中台账所用的不同"), "{}", run.stderr);
+    // A key inside the data directory is refused.
+    let inside = data.join("personal.key");
+    let run = yuebao_in(
+        dir.path(),
+        &[
+            "ledger",
+            "import",
+            s(&register),
+            "--region",
+            "371302",
+            "--data",
+            s(&data),
+            "--key-file",
+            s(&inside),
+        ],
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("在数据目录") && run.stderr.contains("之内"), "{}", run.stderr);
+
+    // The import and every person's event are bound into the audit chain.
+    ok(&yuebao_in(dir.path(), &["verify", "--data", s(&data)]));
+    let db = rusqlite::Connection::open(data.join("yuebao.sqlite3")).unwrap();
+    db.execute("UPDATE register_events SET kind = '变动' WHERE id = 7", []).unwrap();
+    drop(db);
+    let run = yuebao_in(dir.path(), &["verify", "--data", s(&data)]);
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stdout.contains("台账导入") || run.stderr.contains("台账导入"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+}
+
+#[test]
+fn a_re_import_records_its_differences_as_dated_events_and_a_past_month_stays_as_it_was() {
+    let dir = tmp();
+    let data = dir.path().join("data");
+    let v1 = dir.path().join("台账1.xlsx");
+    dated(
+        &v1,
+        &[
+            ("岸堤镇", "19800101", 1, "2015-03-01", "", ""),
+            ("岸堤镇", "19810101", 3, "2015-03-01", "", ""),
+            ("岸堤镇", "19820101", 5, "2015-03-01", "", ""),
+        ],
+    );
+    let run = keyed(
+        dir.path(),
+        "2026-10-20 09:00",
+        &["ledger", "import", s(&v1), "--region", "371302", "--data", s(&data)],
+    );
+    ok(&run);
+    assert!(run.stdout.contains("3 人；新建卡 3"), "{}", run.stdout);
+    let sheet = |period: &str| -> Vec<String> {
+        let out = dir.path().join(format!("{period}.xlsx"));
+        keyed(
+            dir.path(),
+            "2026-12-01 09:00",
+            &["ledger", "sheet", "--region", "371302", "--period", period, "--data", s(&data), "-o", s(&out)],
+        )
+        .with_code_at_most(1);
+        table(&out)[0].1.clone()
+    };
+    let october = sheet("2026-10");
+    assert_eq!((october[1].as_str(), october[4].as_str()), ("3", "3"));
+
+    // November: the second person is gone from the file (脱贫销号 on the day of the import), a
+    // fourth was carded on 11-10 (not in the 摸底数).
+    let v2 = dir.path().join("台账2.xlsx");
+    dated(
+        &v2,
+        &[
+            ("岸堤镇", "19800101", 1, "2015-03-01", "", ""),
+            ("岸堤镇", "19820101", 5, "2015-03-01", "", ""),
+            ("岸堤镇", "19830101", 7, "2026-11-10", "", ""),
+        ],
+    );
+    let run = keyed(
+        dir.path(),
+        "2026-11-20 09:00",
+        &["ledger", "import", s(&v2), "--region", "371302", "--data", s(&data)],
+    );
+    ok(&run);
+    assert!(run.stdout.contains("新建卡 1") && run.stdout.contains("脱贫销号 1"), "{}", run.stdout);
+    let again = dir.path().join("same.xlsx");
+    dated(
+        &again,
+        &[
+            ("岸堤镇", "19800101", 1, "2015-03-01", "", ""),
+            ("岸堤镇", "19820101", 5, "2015-03-01", "", ""),
+            ("岸堤镇", "19830101", 7, "2026-11-10", "", ""),
+        ],
+    );
+    let run = keyed(
+        dir.path(),
+        "2026-11-21 09:00",
+        &["ledger", "import", s(&again), "--region", "371302", "--data", s(&data)],
+    );
+    assert!(
+        run.stdout.contains("新建卡 0，变动 0，返贫挂号 0，脱贫销号 0"),
+        "the same register again changes nothing: {}",
+        run.stdout
+    );
+
+    assert_eq!(sheet("2026-10"), october, "October is derived again exactly");
+    let november = sheet("2026-11");
+    // (1) the 2015 cards, all three, one since gone; (2) three in the register.
+    assert_eq!((november[0].as_str(), november[1].as_str()), ("3", "3"));
+
+    // The person who left comes back: 返贫挂号, and November still says what it said.
+    let v3 = dir.path().join("台账3.xlsx");
+    dated(
+        &v3,
+        &[
+            ("岸堤镇", "19800101", 1, "2015-03-01", "", ""),
+            ("岸堤镇", "19810101", 3, "2015-03-01", "2026-11-20", "2026-12-02"),
+            ("岸堤镇", "19820101", 5, "2015-03-01", "", ""),
+            ("岸堤镇", "19830101", 7, "2026-11-10", "", ""),
+        ],
+    );
+    let run = keyed(
+        dir.path(),
+        "2026-12-03 09:00",
+        &["ledger", "import", s(&v3), "--region", "371302", "--data", s(&data)],
+    );
+    assert!(run.stdout.contains("返贫挂号 1"), "{}", run.stdout);
+    assert_eq!(sheet("2026-11"), november);
+    assert_eq!(sheet("2026-12")[1], "4");
+}
+
+#[test]
+fn a_register_with_errors_is_not_imported() {
+    let dir = tmp();
+    let data = dir.path().join("data");
+    let mut reg = Register::new();
+    reg.rows.push(Register::good(1));
+    let mut bad = Register::good(2);
+    bad[1] = "女".into();
+    reg.rows.push(bad);
+    let file = dir.path().join("台账.xlsx");
+    reg.write(&file);
+    let run = keyed(
+        dir.path(),
+        "2026-11-03 09:00",
+        &["ledger", "import", s(&file), "--region", "371302", "--data", s(&data)],
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("B5: E503") && run.stderr.contains("未导入"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    let run = yuebao_in(
+        dir.path(),
+        &["ledger", "sheet", "--region", "371302", "--period", "2026-10", "--data", s(&data)],
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("数据库中没有兰山区（371302）的台账"), "{}", run.stderr);
+}

@@ -53,6 +53,22 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// A county's register is larger than a monthly sheet: tens of thousands of persons, some
+    /// forty columns each. It is read under limits of its own, still bounded.
+    pub fn register() -> Limits {
+        Limits {
+            file_mb: 500,
+            read_mb: 500,
+            entry_mb: 8192,
+            inflated_mb: 8192,
+            cells: 100_000_000,
+            seconds: 600,
+            memory_mb: 8192,
+        }
+    }
+}
+
 /// Which limit a file went over; its Chinese name and the configured value make the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

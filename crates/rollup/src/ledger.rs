@@ -7,7 +7,7 @@
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 use yuebao_core::period::Period;
-use yuebao_core::register::rule::Rule;
+use yuebao_core::register::rule::{Rule, birth_month};
 use yuebao_core::register::{Card, Register, keys};
 
 /// A township's derived counts; `None` for a column filled in by hand.
@@ -84,7 +84,10 @@ fn frame(reg: &Register, cards: &[Card], atoms: &[Rule]) -> PolarsResult<DataFra
         Column::new("carded".into(), date(keys::CARDED, i32::MAX)),
         Column::new("removed".into(), date(keys::REMOVED, i32::MAX)),
         Column::new("returned".into(), date(keys::RETURNED, i32::MAX)),
-        Column::new("birth".into(), cards.iter().map(|c| c.birth.map(ymd).unwrap_or(0)).collect::<Vec<_>>()),
+        Column::new(
+            "birth".into(),
+            cards.iter().map(|c| c.birth.map(|b| ymd(birth_month(b))).unwrap_or(0)).collect::<Vec<_>>(),
+        ),
         Column::new("male".into(), cards.iter().map(|c| c.male.unwrap_or(false)).collect::<Vec<_>>()),
         Column::new("known".into(), cards.iter().map(|c| c.birth.is_some()).collect::<Vec<_>>()),
     ];

@@ -30,6 +30,8 @@ pub enum Subject {
     Outgoing(String),
     /// The province the data directory belongs to.
     Installation,
+    /// An import of a county's register, with every event it wrote.
+    RegisterImport(i64),
 }
 
 impl Subject {
@@ -44,6 +46,7 @@ impl Subject {
             Subject::Mail(key) => format!("mail:{key}"),
             Subject::Outgoing(key) => format!("outgoing:{key}"),
             Subject::Installation => "installation:1".to_string(),
+            Subject::RegisterImport(id) => format!("register_import:{id}"),
         }
     }
 
@@ -58,6 +61,7 @@ impl Subject {
             Some(("mail", key)) => format!("邮件“{key}”的处理记录"),
             Some(("outgoing", key)) => format!("待发邮件“{key}”"),
             Some(("installation", _)) => "本数据目录所属省份的记录".to_string(),
+            Some(("register_import", id)) => format!("第 {id} 次台账导入（及其写入的全部人员记录）"),
             _ => format!("记录“{key}”"),
         }
     }
@@ -65,7 +69,7 @@ impl Subject {
 
 /// Each table of facts: its subject's kind, and the row's content in a fixed order (the last
 /// column of the SELECT is the subject's key).
-const TABLES: [(&str, &str); 8] = [
+const TABLES: [(&str, &str); 9] = [
     (
         "submission",
         "SELECT s.id, s.region, s.period, s.file_name, s.sha256, s.submitted_by, s.received_at, s.imported_at, s.note, s.status,
@@ -89,6 +93,14 @@ const TABLES: [(&str, &str); 8] = [
         "SELECT username, password_hash, role, region, disabled, created_at, password_set_at, username FROM users",
     ),
     ("installation", "SELECT id, province, set_at, id FROM installation"),
+    (
+        "register_import",
+        "SELECT i.id, i.region, i.at, i.by, i.file_name, i.sha256, i.key_id, i.persons, i.added, i.changed, i.removed,
+                (SELECT group_concat(e.id || ',' || p.region || ',' || p.person || ',' || e.day || ',' || e.kind || ',' || e.state || ',' || hex(e.sealed), ';' ORDER BY e.id)
+                 FROM register_events e JOIN register_persons p ON p.id = e.person_id WHERE e.import_id = i.id),
+                i.id
+         FROM register_imports i",
+    ),
 ];
 
 fn table_of(kind: &str) -> &'static str {
@@ -160,6 +172,7 @@ pub(super) fn fact(conn: &Connection, file: &Path, subject: &Subject) -> Result<
         Subject::Mail(key) => ("mail", " WHERE key = ?1", key.clone().into()),
         Subject::Outgoing(key) => ("outgoing", " WHERE key = ?1", key.clone().into()),
         Subject::Installation => ("installation", " WHERE id = ?1", 1i64.into()),
+        Subject::RegisterImport(id) => ("register_import", " WHERE i.id = ?1", (*id).into()),
     };
     let sql = format!("{}{filter}", table_of(kind));
     let mut st = conn.prepare_cached(&sql).map_err(sql_err(file))?;
@@ -216,6 +229,17 @@ pub(super) fn check(conn: &Connection, file: &Path) -> Result<Vec<String>, Store
         .map(|(id, key)| format!("审计日志第 {id} 条记录的{}已不存在：该记录已被删除", Subject::named(&key)))
         .collect();
     let mut problems = Vec::new();
+    // A person's event outside every import is covered by no digest: said on its own.
+    let stray: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM register_events WHERE import_id NOT IN (SELECT id FROM register_imports)",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(sql_err(file))?;
+    if stray > 0 {
+        problems.push(format!("台账中有 {stray} 条人员记录不属于任何一次导入：它们是在本程序之外写入的"));
+    }
     let log_entries: i64 = conn.query_row("SELECT COUNT(*) FROM audit_log", [], |r| r.get(0)).map_err(sql_err(file))?;
     if log_entries == 0 && facts > 0 {
         problems.push(format!("审计日志是空的，而库中有 {facts} 条记录：审计日志已被清空"));

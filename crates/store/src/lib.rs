@@ -5,6 +5,8 @@
 pub mod accounts;
 pub mod audit;
 pub mod facts;
+pub mod personal;
+pub mod register;
 
 // The core's modules, named as the store's code has always named them.
 use yuebao_core::{finding, period, text, time, validate};
@@ -298,6 +300,45 @@ fn migrations() -> Migrations<'static> {
         // The binding becomes a fact of the audit chain (written with an entry from now on; a
         // store bound before gets its entry when first opened by this version).
         M::up("SELECT 1;"),
+        // The registers behind the sheets (附件2): each import of a county's register, each
+        // person by a keyed digest of the 身份证号 (no number stored), and each person's dated
+        // events (建卡, 变动, 脱贫销号, 返贫挂号) with the card's state from that day: what the
+        // rules count in the clear, the personal fields sealed. An import is a fact of the audit
+        // chain whose digest covers every event it wrote.
+        M::up(
+            "CREATE TABLE register_imports (
+                id        INTEGER PRIMARY KEY,
+                region    TEXT NOT NULL,
+                at        TEXT NOT NULL,
+                by        TEXT,
+                file_name TEXT NOT NULL,
+                sha256    TEXT NOT NULL,
+                key_id    TEXT NOT NULL,
+                persons   INTEGER NOT NULL,
+                added     INTEGER NOT NULL,
+                changed   INTEGER NOT NULL,
+                removed   INTEGER NOT NULL
+            ) STRICT;
+            CREATE INDEX register_imports_by_region ON register_imports (region, id);
+            CREATE TABLE register_persons (
+                id     INTEGER PRIMARY KEY,
+                region TEXT NOT NULL,
+                person TEXT NOT NULL,
+                UNIQUE (region, person)
+            ) STRICT;
+            CREATE INDEX register_persons_by_person ON register_persons (person);
+            CREATE TABLE register_events (
+                id        INTEGER PRIMARY KEY,
+                person_id INTEGER NOT NULL REFERENCES register_persons (id),
+                import_id INTEGER NOT NULL REFERENCES register_imports (id),
+                day       TEXT NOT NULL,
+                kind      TEXT NOT NULL,
+                state     TEXT NOT NULL,
+                sealed    BLOB NOT NULL
+            ) STRICT;
+            CREATE INDEX register_events_by_person ON register_events (person_id, day, id);
+            CREATE INDEX register_events_by_import ON register_events (import_id, id);",
+        ),
     ])
 }
 

@@ -43,10 +43,12 @@ pub enum Event {
     Backup,
     Contact,
     Mail,
+    /// A county's register imported.
+    Register,
 }
 
 impl Event {
-    pub const ALL: [Event; 18] = [
+    pub const ALL: [Event; 19] = [
         Event::Login,
         Event::LoginFailed,
         Event::Logout,
@@ -65,6 +67,7 @@ impl Event {
         Event::Backup,
         Event::Contact,
         Event::Mail,
+        Event::Register,
     ];
 
     pub fn code(self) -> &'static str {
@@ -87,6 +90,7 @@ impl Event {
             Event::Backup => "backup",
             Event::Contact => "contact",
             Event::Mail => "mail",
+            Event::Register => "register",
         }
     }
 
@@ -110,6 +114,7 @@ impl Event {
             Event::Backup => "备份",
             Event::Contact => "通讯录",
             Event::Mail => "收邮件",
+            Event::Register => "台账",
         }
     }
 

@@ -52,6 +52,8 @@ pub enum WorkflowError {
     MailFromCliOnly,
     #[error("{region}不是市：只有市把所辖县区的汇总表上报到省")]
     NotACity { region: String },
+    #[error("台账：{0}")]
+    Register(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("汇总计算失败：{0}")]

@@ -12,6 +12,7 @@ pub mod baseline;
 pub mod chain;
 pub mod contacts;
 mod error;
+pub mod ledger;
 pub mod month;
 pub mod policy;
 pub mod review;

@@ -7,6 +7,7 @@ pub mod idcard;
 pub mod read;
 pub mod rule;
 pub mod sample;
+pub mod state;
 
 pub use read::{Card, Sheet as RegisterSheet, read_register};
 pub use rule::Rule;

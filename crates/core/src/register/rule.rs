@@ -64,7 +64,7 @@ impl At<'_> {
         } else {
             self.register.working_age.female
         };
-        let age = super::idcard::age_on(birth, self.day);
+        let age = super::idcard::age_on(birth_month(birth), self.day);
         age >= band.from as i32 && age < band.to as i32
     }
 
@@ -86,6 +86,13 @@ impl At<'_> {
             Rule::Not(r) => !self.counts(r, card),
         }
     }
+}
+
+/// Ages are counted at a month's end by the birth month alone (a birthday in the month counts,
+/// 29 February in a February of 28 days too): the store keeps no more of the birth date.
+pub fn birth_month(birth: chrono::NaiveDate) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    birth.with_day(1).expect("every month has a first day")
 }
 
 #[derive(Debug, Clone, PartialEq)]
