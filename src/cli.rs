@@ -730,6 +730,17 @@ pub enum LedgerCommand {
     /// （第(21)栏“三支一扶”）取自 --hand 的报表或数据库中本县区当月的报表，都没有则留空由县区手工填写。
     /// 退出码：0 已生成；1 台账有错误或台账自身违反栏目关系；2 工具本身运行失败。
     Sheet(LedgerSheetArgs),
+    /// 跨县区重复人员：同一身份证号码同时在两个县区的台账中（只列县区和人数，不列人员）
+    Duplicates {
+        /// 市或省（代码或名称）；默认本安装所属的省
+        #[arg(long, value_name = "CODE")]
+        region: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+        /// 输出格式
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -18,6 +18,7 @@ pub fn run(c: &LedgerCommand, schemas: &Schemas, clock: &super::Clock) -> anyhow
         LedgerCommand::Check(a) => check(a, schemas, clock),
         LedgerCommand::Import(a) => import(a, schemas, clock),
         LedgerCommand::Sheet(a) => sheet(a, schemas, clock),
+        LedgerCommand::Duplicates { region, store, format } => duplicates(region.as_deref(), store, *format, schemas, clock),
     }
 }
 
@@ -313,4 +314,28 @@ fn write_sheet(schemas: &Schemas, county: &Region, period: crate::period::Period
     write_form(ws, schemas.form(), &doc)?;
     wb.save(out).with_context(|| format!("无法写入 {}", out.display()))?;
     Ok(())
+}
+
+fn duplicates(region: Option<&str>, store: &crate::cli::StoreArgs, format: OutputFormat, schemas: &Schemas, clock: &super::Clock) -> anyhow::Result<i32> {
+    let scope = super::region_or_province(schemas, region)?;
+    let mut data = super::open_existing_store(store, schemas)?;
+    let wf = Workflow::new(&mut data, schemas, clock.now);
+    let pairs = match wf.register_duplicates(&Actor::operator(None), scope) {
+        Ok(p) => p,
+        Err(e) => return super::refused(e),
+    };
+    match format {
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&pairs)?),
+        OutputFormat::Text if pairs.is_empty() => println!("{}：各县区台账之间没有重复人员", schemas.regions.display(scope)),
+        OutputFormat::Text => {
+            println!(
+                "{}：以下县区的台账中有同一人（按身份证号码），请两地核实后各自更正台账：",
+                schemas.regions.display(scope)
+            );
+            for d in &pairs {
+                println!("  {} 与 {}：重复 {} 人", d.a_name, d.b_name, d.persons);
+            }
+        }
+    }
+    Ok(0)
 }

@@ -682,3 +682,106 @@ fn a_register_with_errors_is_not_imported() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("数据库中没有兰山区（371302）的台账"), "{}", run.stderr);
 }
+
+#[test]
+fn a_sheet_that_disagrees_with_its_register_is_flagged_cell_by_cell() {
+    let dir = tmp();
+    let out = dir.path().join("样例");
+    ok(&yuebao_in(
+        dir.path(),
+        &["sample", "--period", "2026-10", "--region", "371302", "-o", s(&out), "--register", "-q"],
+    ));
+    let sheet = out.join("371302-兰山区-2026-10.xlsx");
+    let register = out.join("台账").join("371302-兰山区-台账.xlsx");
+    let data = dir.path().join("data");
+    ok(&keyed(
+        dir.path(),
+        "2026-11-02 09:00",
+        &["ledger", "import", s(&register), "--region", "371302", "--data", s(&data)],
+    ));
+
+    // The sample sheet is what the register gives: accepted, and the board says 台账一致.
+    let (code, outs) = submit(&data, &[&sheet], &["--now", "2026-11-03 10:00"]);
+    assert_eq!((code, outs[0]["status"].as_str()), (0, Some("accepted")), "{outs:?}");
+    let st = status(&data, "2026-10", "371300", "2026-11-03 11:00");
+    assert_eq!(county(&st, "371302")["effective"]["register_diffs"], 0, "{st:#}");
+
+    // Two cells typed over: each is a warning at its cell, and the sheet waits for a 说明.
+    let mut rows: Vec<(String, Vec<i64>)> = table(&sheet)
+        .into_iter()
+        .map(|(l, v)| (l, v.iter().map(|x| x.parse().unwrap()).collect()))
+        .collect();
+    rows[1].1[4] -= 2;
+    rows[2].1[17] += 5;
+    let (town1, want5, got5) = (rows[1].0.clone(), rows[1].1[4], rows[1].1[4] + 2);
+    let typed: Vec<(&str, Vec<i64>)> = rows.iter().map(|(l, v)| (l.as_str(), v.clone())).collect();
+    let edited = lanshan(&dir.path().join("改"), "2026-10", &typed);
+    let (code, outs) = submit(&data, &[&edited], &["--now", "2026-11-04 10:00"]);
+    assert_eq!((code, outs[0]["status"].as_str()), (1, Some("pending")), "{outs:?}");
+    let w503: Vec<&serde_json::Value> = outs[0]["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "W503").collect();
+    assert_eq!(w503.len(), 2, "{w503:?}");
+    let msg = format!("第(5)栏 报表 {want5} 人，台账外出务工 {got5} 人");
+    let five = w503.iter().find(|f| f["column"] == 5).unwrap();
+    assert_eq!(five["message"], msg.as_str());
+    assert_eq!(five["row_label"], town1.as_str());
+    assert!(five["cell"].as_str().unwrap().starts_with('G'), "column (5) is G in the fixture: {five}");
+    // With a 说明 it counts, and the board says how many cells differ.
+    let (code, _) = submit(
+        &data,
+        &[&edited],
+        &["--now", "2026-11-04 10:05", "--note", "台账 11 月 2 日后有两人返乡，报表已按实际填写"],
+    );
+    assert_eq!(code, 0);
+    let st = status(&data, "2026-10", "371300", "2026-11-04 11:00");
+    assert_eq!(county(&st, "371302")["effective"]["register_diffs"], 2, "{st:#}");
+    // A county without a register is not compared.
+    let (_, outs) = submit(
+        &data,
+        &[&county_file(&dir.path().join("罗庄"), "371311", "罗庄区", "2026-10", &luozhuang_rows())],
+        &["--now", "2026-11-04 10:00"],
+    );
+    assert!(outs[0]["findings"].as_array().unwrap().iter().all(|f| f["code"] != "W503"));
+}
+
+#[test]
+fn one_person_in_two_registers_is_counted_for_the_city_without_being_named() {
+    let dir = tmp();
+    let data = dir.path().join("data");
+    let a = dir.path().join("兰山.xlsx");
+    dated(
+        &a,
+        &[("岸堤镇", "19800101", 1, "2015-03-01", "", ""), ("岸堤镇", "19810101", 3, "2015-03-01", "", "")],
+    );
+    let b = dir.path().join("罗庄.xlsx");
+    dated(
+        &b,
+        &[
+            ("盛庄街道", "19800101", 1, "2015-03-01", "", ""),
+            ("盛庄街道", "19900101", 9, "2015-03-01", "", ""),
+        ],
+    );
+    for (f, code) in [(&a, "371302"), (&b, "371311")] {
+        ok(&keyed(
+            dir.path(),
+            "2026-11-02 09:00",
+            &["ledger", "import", s(f), "--region", code, "--data", s(&data)],
+        ));
+    }
+    let run = yuebao_in(dir.path(), &["ledger", "duplicates", "--region", "371300", "--data", s(&data)]);
+    ok(&run);
+    assert!(run.stdout.contains("兰山区（371302） 与 罗庄区（371311）：重复 1 人"), "{}", run.stdout);
+    assert!(!run.stdout.contains("19800101"), "no person is named");
+    // A county is not told.
+    let run = yuebao_in(dir.path(), &["ledger", "duplicates", "--region", "371302", "--data", s(&data)]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("只给市、省查看"), "{}", run.stderr);
+    // Once 罗庄区's register no longer lists the person, there is none.
+    dated(&b, &[("盛庄街道", "19900101", 9, "2015-03-01", "", "")]);
+    ok(&keyed(
+        dir.path(),
+        "2026-11-10 09:00",
+        &["ledger", "import", s(&b), "--region", "371311", "--data", s(&data)],
+    ));
+    let run = yuebao_in(dir.path(), &["ledger", "duplicates", "--data", s(&data)]);
+    assert!(run.stdout.contains("没有重复人员"), "{}", run.stdout);
+}

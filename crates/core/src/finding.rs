@@ -108,6 +108,7 @@ codes! {
     RegisterExclusive => "E510" Error,
     RegisterContradiction => "W501" Warning,
     RegisterPhone => "W502" Warning,
+    RegisterMismatch => "W503" Warning,
 }
 
 impl Code {

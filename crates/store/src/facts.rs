@@ -74,7 +74,7 @@ const TABLES: [(&str, &str); 9] = [
         "submission",
         "SELECT s.id, s.region, s.period, s.file_name, s.sha256, s.submitted_by, s.received_at, s.imported_at, s.note, s.status,
                 s.version, s.errors, s.warnings, s.findings, s.on_behalf_of, s.late_reason, s.basis,
-                (SELECT x.sheet FROM sheets x WHERE x.submission_id = s.id), s.channel, s.sender, s.mail_key, s.id
+                (SELECT x.sheet FROM sheets x WHERE x.submission_id = s.id), s.channel, s.sender, s.mail_key, s.register_diffs, s.id
          FROM submissions s",
     ),
     ("contact", "SELECT email, region, name, set_at, set_by, email FROM contacts"),
@@ -118,6 +118,15 @@ fn bound_columns(kind: &str) -> usize {
     }
 }
 
+/// How many of a kind's last columns join its digest only when they hold something (the
+/// register comparison of an upload, added after its mail columns).
+fn optional_tail(kind: &str) -> usize {
+    match kind {
+        "submission" => 1,
+        _ => 0,
+    }
+}
+
 fn digest_of(kind: &str, row: &rusqlite::Row<'_>, columns: usize) -> rusqlite::Result<String> {
     let mut values = vec![serde_json::Value::from(kind)];
     for i in 0..columns {
@@ -130,6 +139,12 @@ fn digest_of(kind: &str, row: &rusqlite::Row<'_>, columns: usize) -> rusqlite::R
         });
     }
     let bound = bound_columns(kind).min(columns);
+    // The columns added last join only when they hold something, each on its own.
+    for _ in 0..optional_tail(kind) {
+        if values.len() > 1 + bound && values.last().is_some_and(serde_json::Value::is_null) {
+            values.pop();
+        }
+    }
     if values[1 + bound..].iter().all(serde_json::Value::is_null) {
         values.truncate(1 + bound);
     }

@@ -339,6 +339,9 @@ fn migrations() -> Migrations<'static> {
             CREATE INDEX register_events_by_person ON register_events (person_id, day, id);
             CREATE INDEX register_events_by_import ON register_events (import_id, id);",
         ),
+        // A county sheet of a month its register covers is compared with the register, cell by
+        // cell: how many cells differ (NULL: no register to compare with), for the boards.
+        M::up("ALTER TABLE submissions ADD COLUMN register_diffs INTEGER;"),
     ])
 }
 
@@ -505,6 +508,9 @@ pub struct Submission {
     pub channel: Option<Channel>,
     /// The address an e-mailed sheet came from.
     pub sender: Option<String>,
+    /// How many cells differ from the county's register of the month (None: no register
+    /// covers it).
+    pub register_diffs: Option<i64>,
 }
 
 /// What `submit` hands to the store.
@@ -532,6 +538,8 @@ pub struct NewSubmission<'a> {
     /// For an e-mailed sheet: its Message-ID (or a digest of its headers) and the attachment's
     /// SHA-256, which a second reading of the mailbox finds here.
     pub mail_key: Option<&'a str>,
+    /// Cells that differ from the county's register (None: no register covers the month).
+    pub register_diffs: Option<i64>,
 }
 
 /// A reviewer's decision on a region's sheet for a month.
@@ -611,10 +619,10 @@ pub struct MonthBrief {
     pub versions: HashMap<String, usize>,
 }
 
-const COLUMNS: &str = "id, region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, findings, (SELECT x.sheet FROM sheets x WHERE x.submission_id = submissions.id), on_behalf_of, late_reason, basis, channel, sender";
+const COLUMNS: &str = "id, region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, findings, (SELECT x.sheet FROM sheets x WHERE x.submission_id = submissions.id), on_behalf_of, late_reason, basis, channel, sender, register_diffs";
 /// [`COLUMNS`] without the two that grow: the findings (read as none) and the figures. What a
 /// month's standing needs of every version, at a fraction of the reading.
-const BRIEF_COLUMNS: &str = "id, region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, '[]', NULL, on_behalf_of, late_reason, basis, channel, sender";
+const BRIEF_COLUMNS: &str = "id, region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, '[]', NULL, on_behalf_of, late_reason, basis, channel, sender, register_diffs";
 const REVIEW_COLUMNS: &str = "id, region, period, action, submission_id, by, at, reason";
 
 impl Store {
@@ -1113,8 +1121,8 @@ impl Txn<'_> {
         let (errors, warnings) = (s.summary.errors as i64, s.summary.warnings as i64);
         self.tx
             .execute(
-                "INSERT INTO submissions (region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, findings, on_behalf_of, late_reason, basis, channel, sender, mail_key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                "INSERT INTO submissions (region, period, file_name, sha256, submitted_by, received_at, imported_at, note, status, version, errors, warnings, findings, on_behalf_of, late_reason, basis, channel, sender, mail_key, register_diffs)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
                 params![
                     s.region,
                     s.period.map(|p| p.to_string()),
@@ -1134,7 +1142,8 @@ impl Txn<'_> {
                     s.basis,
                     s.channel.as_str(),
                     s.sender,
-                    s.mail_key
+                    s.mail_key,
+                    s.register_diffs
                 ],
             )
             .map_err(&sql)?;
@@ -1302,7 +1311,7 @@ fn query_submissions(conn: &Connection, file: &Path, sql: &str, args: impl rusql
                     r.get::<_, Option<String>>(16)?,
                     r.get::<_, Option<String>>(17)?,
                 ),
-                (r.get::<_, Option<String>>(18)?, r.get::<_, Option<String>>(19)?),
+                (r.get::<_, Option<String>>(18)?, r.get::<_, Option<String>>(19)?, r.get::<_, Option<i64>>(20)?),
             ))
         })
         .map_err(err)?;
@@ -1321,7 +1330,7 @@ fn query_submissions(conn: &Connection, file: &Path, sql: &str, args: impl rusql
             (version, errors, warnings),
             findings,
             (sheet, on_behalf_of, late_reason, basis),
-            (channel, sender),
+            (channel, sender, register_diffs),
         ) = row.map_err(err)?;
         let corrupt = |what: String| StoreError::Corrupt {
             file: file.to_path_buf(),
@@ -1354,6 +1363,7 @@ fn query_submissions(conn: &Connection, file: &Path, sql: &str, args: impl rusql
                 .map(|c| Channel::parse(&c).ok_or_else(|| corrupt(format!("报送渠道“{c}”无法识别"))))
                 .transpose()?,
             sender,
+            register_diffs,
         });
     }
     Ok(out)

@@ -125,6 +125,25 @@ impl Store {
             .map_err(self.sql())
     }
 
+    /// Persons in two registers at once (by the digest of their 身份证号), as they stand now:
+    /// each pair of regions with how many they share. No person is named.
+    pub fn register_duplicate_pairs(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "WITH latest AS (
+                     SELECT p.person, p.region FROM register_persons p
+                     JOIN register_events e ON e.id = (
+                         SELECT x.id FROM register_events x WHERE x.person_id = p.id ORDER BY x.day DESC, x.id DESC LIMIT 1)
+                     WHERE e.kind != '脱贫销号')
+                 SELECT a.region, b.region, COUNT(*) FROM latest a JOIN latest b ON a.person = b.person AND a.region < b.region
+                 GROUP BY a.region, b.region ORDER BY a.region, b.region",
+            )
+            .map_err(self.sql())?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(self.sql())?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(self.sql())
+    }
+
     /// The regions that hold a register.
     pub fn register_regions(&self) -> Result<Vec<String>, StoreError> {
         let mut st = self
@@ -137,9 +156,22 @@ impl Store {
 }
 
 impl Txn<'_> {
-    /// Each person of `region` as the register stands now (inside this transaction).
-    pub fn register_states(&self, region: &str) -> Result<Vec<PersonState>, StoreError> {
-        states(&self.tx, Some(region), None).map_err(self.sql())
+    /// Each person of `region` as the register stood at the end of `day` (now, when None),
+    /// inside this transaction.
+    pub fn register_states(&self, region: &str, day: Option<&str>) -> Result<Vec<PersonState>, StoreError> {
+        states(&self.tx, Some(region), day).map_err(self.sql())
+    }
+
+    /// Whether `region`'s register was imported on or after `day` (YYYY-MM-DD): it covers the
+    /// month that begins then.
+    pub fn register_covers(&self, region: &str, day: &str) -> Result<bool, StoreError> {
+        self.tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM register_imports WHERE region = ?1 AND at >= ?2)",
+                params![region, day],
+                |r| r.get(0),
+            )
+            .map_err(self.sql())
     }
 
     pub fn add_register_import(&self, i: &NewImport<'_>) -> Result<i64, StoreError> {

@@ -137,7 +137,7 @@ impl<'a> Workflow<'a> {
         let now = self.now;
         let sha = crate::text::sha256_hex(bytes);
         let tx = self.store.begin()?;
-        let before: HashMap<String, PersonState> = tx.register_states(&region.code)?.into_iter().map(|s| (s.person.clone(), s)).collect();
+        let before: HashMap<String, PersonState> = tx.register_states(&region.code, None)?.into_iter().map(|s| (s.person.clone(), s)).collect();
         let import = tx.add_register_import(&NewImport {
             region: &region.code,
             at: &crate::time::stamp(now),
@@ -285,6 +285,128 @@ impl<'a> Workflow<'a> {
             hand_from,
         }))
     }
+}
+
+/// Persons found in the registers of two counties at once, as a city or the province sees
+/// them: the two counties and how many persons they share, never who.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Duplicate {
+    pub a: String,
+    pub a_name: String,
+    pub b: String,
+    pub b_name: String,
+    pub persons: i64,
+}
+
+impl Workflow<'_> {
+    /// The pairs of counties whose registers share persons, where at least one of the two is
+    /// within `scope`: for the reviewers of a city or the province (a county sees none, not
+    /// even that its persons are elsewhere).
+    pub fn register_duplicates(&self, actor: &Actor, scope: &Region) -> Result<Vec<Duplicate>, WorkflowError> {
+        self.allow(actor, Action::View, scope)?;
+        if self.schemas.regions.is_leaf(scope) {
+            return Err(WorkflowError::Register("跨县区重复人员只给市、省查看".into()));
+        }
+        let name = |c: &str| {
+            self.schemas
+                .regions
+                .get(c)
+                .map(|r| self.schemas.regions.display(r))
+                .unwrap_or_else(|| c.to_string())
+        };
+        let within = |c: &str| self.schemas.regions.get(c).is_some_and(|r| self.schemas.regions.within(r, &scope.code));
+        Ok(self
+            .store
+            .register_duplicate_pairs()?
+            .into_iter()
+            .filter(|(a, b, _)| within(a) || within(b))
+            .map(|(a, b, persons)| Duplicate {
+                a_name: name(&a),
+                b_name: name(&b),
+                a,
+                b,
+                persons,
+            })
+            .collect())
+    }
+}
+
+/// A county's sheet of a month its register covers (imported on or after the month's first
+/// day), against the register at the month's end: every cell that differs is a warning (W503)
+/// at its cell, and a township the register has and the sheet lacks is one too. Returns how
+/// many there are; None when no register covers the month.
+pub(super) fn compare_with_register(
+    tx: &crate::store::Txn<'_>,
+    schemas: &crate::schema::Schemas,
+    rep: &mut crate::validate::FileCheck,
+    display: &str,
+) -> Result<Option<i64>, WorkflowError> {
+    use crate::finding::Code;
+    let Some(reg) = schemas.register() else { return Ok(None) };
+    let Some(sheet) = rep
+        .sheet
+        .as_ref()
+        .filter(|sh| schemas.regions.get(&sh.region).is_some_and(|r| schemas.regions.is_leaf(r)))
+    else {
+        return Ok(None);
+    };
+    let first = sheet.period.first_day().format("%Y-%m-%d").to_string();
+    if !tx.register_covers(&sheet.region, &first)? {
+        return Ok(None);
+    }
+    let end = yuebao_rollup::ledger::period_end(sheet.period);
+    let states = tx.register_states(&sheet.region, Some(&end.format("%Y-%m-%d").to_string()))?;
+    let cards: Vec<Card> = states.iter().map(|s| card_of(reg, s)).collect();
+    let order: Vec<String> = sheet.rows.iter().map(|r| r.label.clone()).collect();
+    let rows = yuebao_rollup::ledger::derive(reg, &cards, sheet.period, &order).map_err(|e| WorkflowError::Rollup(e.to_string()))?;
+    let form = schemas.form();
+    let mut found = Vec::new();
+    for row in &rows {
+        let Some(filed) = sheet.rows.iter().find(|r| r.label == row.township) else {
+            let n = row.values[0].unwrap_or(0).max(row.values[1].unwrap_or(0));
+            found.push(
+                Finding::new(
+                    Code::RegisterMismatch,
+                    display,
+                    format!(
+                        "台账中有{}（第(1)栏 {}，第(2)栏 {} 人），报表没有这一行",
+                        row.township,
+                        row.values[0].unwrap_or(0),
+                        row.values[1].unwrap_or(0)
+                    ),
+                )
+                .in_sheet(&sheet.sheet)
+                .value("台账", n),
+            );
+            continue;
+        };
+        for d in &reg.derive {
+            let (Some(counted), Some(&written)) = (row.values[d.column - 1], filed.values.get(d.column - 1)) else {
+                continue;
+            };
+            if counted == written {
+                continue;
+            }
+            let says = if d.says.is_empty() { form.column_name(d.column) } else { d.says.as_str() };
+            let mut f = Finding::new(
+                Code::RegisterMismatch,
+                display,
+                format!("第({})栏 报表 {written} 人，台账{says} {counted} 人", d.column),
+            )
+            .row(&row.township)
+            .column(d.column, form.column_name(d.column))
+            .value("报表", written)
+            .value("台账", counted);
+            f = match filed.row {
+                Some(r) => f.at(&sheet.sheet, (r, sheet.first_col + d.column as u32 - 1)),
+                None => f.in_sheet(&sheet.sheet),
+            };
+            found.push(f);
+        }
+    }
+    let n = found.len() as i64;
+    rep.findings.extend(found);
+    Ok(Some(n))
 }
 
 /// A stored state as a card for counting: the clear part only, with the day the person left

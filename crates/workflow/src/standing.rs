@@ -156,6 +156,10 @@ pub struct Brief {
     pub channel: Option<crate::store::Channel>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sender: Option<String>,
+    /// Cells that differ from the county's register of the month; None when no register
+    /// covers it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub register_diffs: Option<i64>,
 }
 
 impl Brief {
@@ -169,7 +173,16 @@ impl Brief {
             by: s.submitted_by.clone(),
             channel: s.channel,
             sender: s.sender.clone(),
+            register_diffs: s.register_diffs,
         }
+    }
+
+    /// 台账一致, 台账不一致（3 处）, or nothing when no register covers the month.
+    pub fn register_text(&self) -> Option<String> {
+        self.register_diffs.map(|n| match n {
+            0 => "台账一致".to_string(),
+            n => format!("台账不一致（{n} 处）"),
+        })
     }
 
     /// `邮件 lanshan@…`, `门户`, `命令行`; empty for uploads stored before channels were kept.
@@ -637,6 +650,7 @@ mod tests {
             basis: None,
             channel: None,
             sender: None,
+            register_diffs: None,
         }
     }
 
@@ -858,6 +872,7 @@ mod tests {
                         basis: rng.random_range(0..4u32).eq(&0).then_some("digest"),
                         channel: crate::store::Channel::Cli,
                         sender: None,
+                        register_diffs: None,
                         mail_key: None,
                     })
                     .unwrap();

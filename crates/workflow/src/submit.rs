@@ -261,6 +261,7 @@ pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>, chec
         refuse_if_locked(&tx, schemas, r, p)?;
     }
     let baseline_to_set = check_history(&tx, schemas, &mut rep, up.display)?;
+    let register_diffs = super::ledger::compare_with_register(&tx, schemas, &mut rep, up.display)?;
     let errors = rep.findings.iter().any(|f| f.severity == Severity::Error);
     let unexplained = rep.findings.iter().any(|f| f.code.needs_explanation());
     let status = if errors || rep.sheet.is_none() {
@@ -328,6 +329,7 @@ pub(super) fn submit(wf: &mut Workflow<'_>, actor: &Actor, up: &Upload<'_>, chec
         channel: up.channel,
         sender: up.mail.map(|m| m.sender),
         mail_key: up.mail.map(|m| m.key),
+        register_diffs,
     };
     let (id, version) = tx.insert(&new)?;
     let whose = match (region, period) {

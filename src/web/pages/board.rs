@@ -88,7 +88,7 @@ fn city_board(schemas: &crate::schema::Schemas, city: &Region, period: Period, b
         section.card {
             h2 { "各县区（需要处理的排在前面）" }
             table.list.board {
-                thead { tr { th { "县区" } th { "状态" } th { "首次接收" } th { "迟报天数" } th { "版本数" } th { "最近一版来自" } th { "迟报原因 / 说明 / 问题" } th {} } }
+                thead { tr { th { "县区" } th { "状态" } th { "首次接收" } th { "迟报天数" } th { "版本数" } th { "最近一版来自" } th { "台账" } th { "迟报原因 / 说明 / 问题" } th {} } }
                 tbody {
                     @for r in &board.counties { (unit_row(r, period, "查看")) }
                 }
@@ -108,6 +108,13 @@ fn unit_row(r: &RegionStatus, period: Period, action: &str) -> Markup {
             td.num { (days_late(r)) }
             td.num { (r.versions) }
             td.channel { (r.latest.as_ref().map(|b| b.channel_text()).unwrap_or_default()) }
+            td.register {
+                @match r.effective.as_ref().and_then(|b| b.register_text()) {
+                    Some(t) if t == "台账一致" => span.ok { (t) },
+                    Some(t) => span.warn { (t) },
+                    None => span.muted { "—" },
+                }
+            }
             (reasons_cell(r, false))
             td { a href=(format!("/city/{}?period={period}", r.code)) { (action) } }
         }
@@ -260,7 +267,7 @@ fn province_board(schemas: &crate::schema::Schemas, province: &Region, period: P
             section.card {
                 h2 { "省直管县（市、区）（需要处理的排在前面）" }
                 table.list.board.direct {
-                    thead { tr { th { "县（市、区）" } th { "状态" } th { "首次接收" } th { "迟报天数" } th { "版本数" } th { "最近一版来自" } th { "迟报原因 / 说明 / 问题" } th {} } }
+                    thead { tr { th { "县（市、区）" } th { "状态" } th { "首次接收" } th { "迟报天数" } th { "版本数" } th { "最近一版来自" } th { "台账" } th { "迟报原因 / 说明 / 问题" } th {} } }
                     tbody {
                         @for r in &direct { (unit_row(r, period, "审核")) }
                     }

@@ -91,6 +91,8 @@ pub struct Derivation {
     pub column: usize,
     /// The rule as written in the schema, for the README and messages.
     pub text: String,
+    /// What the column counts, in a sentence (外出务工).
+    pub says: String,
     /// None for a column the county fills in by hand.
     pub rule: Option<Rule>,
 }
@@ -101,6 +103,8 @@ struct RawDerive {
     column: usize,
     #[serde(default)]
     rule: Option<String>,
+    #[serde(default)]
+    says: Option<String>,
     #[serde(default)]
     hand: bool,
 }
@@ -194,7 +198,12 @@ impl Register {
                 (None, true) => ("手工填报".to_string(), None),
                 _ => return Err(bad(format!("第{}栏须写 rule 或 hand = true（二者之一）", d.column))),
             };
-            derive.push(Derivation { column: d.column, text, rule });
+            derive.push(Derivation {
+                column: d.column,
+                text,
+                says: d.says.unwrap_or_default(),
+                rule,
+            });
         }
         if derive.len() != width {
             return Err(bad(format!("derive 列出 {} 栏，报表有 {width} 栏", derive.len())));
