@@ -495,6 +495,9 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub store: StoreArgs,
 
+    #[command(flatten)]
+    pub key: KeyArgs,
+
     /// 监听的地址和端口；端口为 0 时由系统选择，启动后打印实际地址
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: String,
@@ -556,6 +559,16 @@ pub enum UserCommand {
     /// 重新启用已停用的账号
     Enable {
         name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// 授权县区的填报或审核账号查看台账个人信息的完整内容（身份证号码、电话、姓名）；--revoke 收回。
+    /// 未授权的账号只看到遮蔽后的号码；每次查看完整内容都记入审计日志
+    Grant {
+        name: String,
+        /// 收回授权
+        #[arg(long)]
+        revoke: bool,
         #[command(flatten)]
         store: StoreArgs,
     },

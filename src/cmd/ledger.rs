@@ -36,9 +36,9 @@ fn county<'a>(schemas: &'a Schemas, text: &str) -> anyhow::Result<&'a Region> {
     Ok(r)
 }
 
-/// The personal-data key: `--key-file` / `YUEBAO_KEY_FILE`, or the one in the user's
-/// configuration directory, made there on first use. Never inside the data directory.
-pub fn personal_key(args: &KeyArgs, data: &Path) -> anyhow::Result<PersonalKey> {
+/// Where the personal-data key is: `--key-file` / `YUEBAO_KEY_FILE` (given: true), or the one in
+/// the user's configuration directory. Never inside the data directory.
+pub fn key_path(args: &KeyArgs, data: &Path) -> anyhow::Result<(PathBuf, bool)> {
     let (path, given) = match &args.key_file {
         Some(p) => (p.clone(), true),
         None => {
@@ -59,8 +59,14 @@ pub fn personal_key(args: &KeyArgs, data: &Path) -> anyhow::Result<PersonalKey> 
             data.display()
         );
     }
+    Ok((path, given))
+}
+
+/// The key at `path`; when there is none there, a new one if `create` (never for a path the
+/// user gave), with the advice to keep a copy apart from the data.
+pub fn key_at(path: &Path, given: bool, create: bool) -> anyhow::Result<Option<PersonalKey>> {
     if path.exists() {
-        return PersonalKey::read(&path).map_err(anyhow::Error::msg);
+        return PersonalKey::read(path).map(Some).map_err(anyhow::Error::msg);
     }
     if given {
         anyhow::bail!(
@@ -68,12 +74,21 @@ pub fn personal_key(args: &KeyArgs, data: &Path) -> anyhow::Result<PersonalKey> 
             path.display()
         );
     }
-    let key = PersonalKey::create(&path).map_err(anyhow::Error::msg)?;
+    if !create {
+        return Ok(None);
+    }
+    let key = PersonalKey::create(path).map_err(anyhow::Error::msg)?;
     eprintln!(
         "已生成个人信息密钥 {}：请把它复制到数据目录之外的其他介质上备份；遗失后台账中的身份证号码、电话和姓名无法还原（人数统计不受影响）",
         path.display()
     );
-    Ok(key)
+    Ok(Some(key))
+}
+
+/// The personal-data key for an import: made on first use where none was given.
+pub fn personal_key(args: &KeyArgs, data: &Path) -> anyhow::Result<PersonalKey> {
+    let (path, given) = key_path(args, data)?;
+    Ok(key_at(&path, given, true)?.expect("made when missing"))
 }
 
 /// Reads and checks the register file; the findings name the file as the user wrote it.
@@ -298,7 +313,8 @@ fn fill_hand(reg: &Register, rows: &mut [DerivedRow], hand: &crate::validate::Sh
     }
 }
 
-fn write_sheet(schemas: &Schemas, county: &Region, period: crate::period::Period, rows: &[DerivedRow], out: &Path) -> anyhow::Result<()> {
+/// The derived sheet as a workbook in the mandated layout.
+pub fn sheet_workbook(schemas: &Schemas, county: &Region, period: crate::period::Period, rows: &[DerivedRow]) -> anyhow::Result<rust_xlsxwriter::Workbook> {
     let mut doc = FormDoc::for_region(schemas, county, period);
     doc.rows = rows
         .iter()
@@ -312,7 +328,13 @@ fn write_sheet(schemas: &Schemas, county: &Region, period: crate::period::Period
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet().set_name(period.label())?;
     write_form(ws, schemas.form(), &doc)?;
-    wb.save(out).with_context(|| format!("无法写入 {}", out.display()))?;
+    Ok(wb)
+}
+
+fn write_sheet(schemas: &Schemas, county: &Region, period: crate::period::Period, rows: &[DerivedRow], out: &Path) -> anyhow::Result<()> {
+    sheet_workbook(schemas, county, period, rows)?
+        .save(out)
+        .with_context(|| format!("无法写入 {}", out.display()))?;
     Ok(())
 }
 

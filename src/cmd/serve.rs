@@ -19,6 +19,15 @@ pub fn run(args: &ServeArgs, schemas: &Schemas, now: Option<&str>) -> anyhow::Re
     );
     state.policy = policy;
     state.audit_key = key;
+    // The personal-data key is read (or made) when a register is first imported or shown.
+    state.key_path = match super::ledger::key_path(&args.key, &state.data) {
+        Ok(p) => Some(p),
+        Err(e) if args.key.key_file.is_some() => return Err(e),
+        Err(e) => {
+            eprintln!("注意：{e}；门户不能导入或显示台账人员");
+            None
+        }
+    };
     for url in &args.public_url {
         let o = crate::web::Origin::parse(url)
             .ok_or_else(|| anyhow::anyhow!("--public-url “{url}”不是网址：应写作 http://10.1.2.3:8080 或 https://yuebao.example.gov.cn"))?;

@@ -28,6 +28,7 @@ pub fn run(cmd: &UserCommand, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
         | UserCommand::List { store }
         | UserCommand::Disable { store, .. }
         | UserCommand::Enable { store, .. }
+        | UserCommand::Grant { store, .. }
         | UserCommand::Passwd { store, .. } => store,
     };
     let mut store = super::open_store(store_args, schemas)?;
@@ -86,6 +87,13 @@ pub fn run(cmd: &UserCommand, schemas: &Schemas, clock: &Clock) -> anyhow::Resul
         UserCommand::Enable { name, .. } => {
             wf.set_disabled(&me, name, false)?;
             println!("已启用账号 {name}");
+        }
+        UserCommand::Grant { name, revoke, .. } => {
+            wf.set_personal_grant(&me, name, !revoke)?;
+            match revoke {
+                false => println!("已授权账号 {name} 查看台账个人信息（每次查看都记入审计日志）"),
+                true => println!("已收回账号 {name} 查看台账个人信息的授权"),
+            }
         }
         UserCommand::Passwd {
             name,

@@ -49,6 +49,9 @@ pub struct AppState {
     pub origins: Vec<auth::Origin>,
     /// The portal serves HTTPS itself (`--tls-cert`): every answer carries HSTS.
     pub https: bool,
+    /// Where the personal-data key is (and whether the user named it), and the key once read.
+    pub key_path: Option<(PathBuf, bool)>,
+    pub personal: std::sync::Mutex<Option<Arc<crate::workflow::ledger::PersonalKey>>>,
 }
 
 /// Idle connections kept for reuse; more are opened under load and closed after.
@@ -68,6 +71,8 @@ impl AppState {
             audit_key: None,
             origins: Vec::new(),
             https: false,
+            key_path: None,
+            personal: std::sync::Mutex::new(None),
         }
     }
 

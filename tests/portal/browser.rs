@@ -779,3 +779,105 @@ fn a_city_s_year_across_a_change_of_divisions_in_the_browser() {
         city.close().await.unwrap();
     });
 }
+
+/// The register in the browser: a county account granted the sight of the cards imports its
+/// register, sees the month counted from it and its persons masked, opens one card in full,
+/// hands in the month's sheet and sees it agree with the register; the city sees 台账一致 on
+/// its board and no person anywhere.
+#[test]
+fn a_county_keeps_its_register_in_the_browser() {
+    let Some((driver_program, chrome)) = browser() else { return };
+    let d = tmp();
+    let data = d.path().join("data");
+    accounts(&data);
+    ok(&yuebao(&["user", "grant", "lanshan", "--data", s(&data), "--now", NOW]));
+    let files = d.path().join("样例");
+    ok(&yuebao(&[
+        "sample",
+        "--period",
+        "2026-10",
+        "--region",
+        "371302",
+        "-o",
+        s(&files),
+        "--register",
+        "-q",
+    ]));
+    let register = files.join("台账").join("371302-兰山区-台账.xlsx");
+    let sheet = files.join("371302-兰山区-2026-10.xlsx");
+    // No key yet: the portal makes it in the user's configuration directory at the first import.
+    let home = d.path().join("home");
+    let server = Server::start_env(&data, &["--now", NOW], &[("XDG_CONFIG_HOME", s(&home))]);
+    let base = server.url.clone();
+    let driver = Driver::start(&driver_program);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let county = driver.session(&chrome).await;
+        sign_in(&county, &base, "lanshan", "Ls-county-1").await;
+        county.find(Locator::LinkText("台账")).await.unwrap().click().await.unwrap();
+        wait_for(&county, "input[type=file][name=file]")
+            .await
+            .send_keys(&register.display().to_string())
+            .await
+            .unwrap();
+        county
+            .find(Locator::XPath("//button[contains(., '导入并审核')]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let flash = text_with(&county, "p.flash", "已导入台账").await;
+        assert!(flash.contains("新建卡"), "{flash}");
+        assert!(home.join("yuebao").join("personal.key").is_file(), "the key made on first use");
+        let derived = text_of(&county, "table.derived").await;
+        let first_town = table_first_label(&sheet);
+        assert!(derived.contains(&first_town), "{derived}");
+        let people = text_of(&county, "table.people").await;
+        assert!(people.contains("371302********"), "masked: {people}");
+        shot(&county, "31-county-register").await;
+        county
+            .find(Locator::XPath("//button[contains(., '查看完整信息')]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let card = text_of(&county, "table.card").await;
+        assert!(card.contains("身份证号码 371302") && !card.contains("********"), "{card}");
+        shot(&county, "32-county-card-in-full").await;
+
+        // The month's sheet handed in agrees with the register.
+        county.goto(&format!("{base}/county?period=2026-10")).await.unwrap();
+        assert!(upload(&county, &sheet, None).await.contains("已接收"));
+
+        let city = driver.session(&chrome).await;
+        sign_in(&city, &base, "linyi", "Ly-city-4").await;
+        city.goto(&format!("{base}/city?period=2026-10")).await.unwrap();
+        let board = text_with(&city, "table.board", "台账一致").await;
+        assert!(board.contains("兰山区"), "{board}");
+        shot(&city, "33-city-board-register").await;
+        city.find(Locator::LinkText("台账")).await.unwrap().click().await.unwrap();
+        let page = text_of(&city, "main").await;
+        assert!(page.contains("没有重复人员") && !page.contains("371302********"), "{page}");
+        county.close().await.unwrap();
+        city.close().await.unwrap();
+    });
+}
+
+/// The first township of a county workbook.
+fn table_first_label(path: &Path) -> String {
+    use calamine::Reader;
+    let mut wb = calamine::open_workbook_auto(path).unwrap();
+    let name = wb.sheet_names()[0].clone();
+    let range = wb.worksheet_range(&name).unwrap();
+    let mut after_numbers = false;
+    for row in range.rows() {
+        let label = row.get(1).map(|c| c.to_string()).unwrap_or_default();
+        if after_numbers && !label.is_empty() {
+            return label;
+        }
+        after_numbers |= label == "乙" || label == "甲";
+    }
+    panic!("no township in {}", path.display());
+}

@@ -5,6 +5,7 @@ mod admin;
 mod annual;
 mod browser;
 mod chain;
+mod ledger;
 mod matrix;
 mod pages;
 mod tls;
@@ -31,11 +32,18 @@ impl Drop for Server {
 impl Server {
     /// Starts the portal on the store in `data`, at a fixed `now` when given.
     pub fn start(data: &Path, extra: &[&str]) -> Server {
+        Server::start_env(data, extra, &[])
+    }
+
+    /// As [`Server::start`], with these environment variables set.
+    pub fn start_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_yuebao"));
         cmd.args(["serve", "--data", s(data), "--listen", "127.0.0.1:0"])
             .args(extra)
             .env_remove("YUEBAO_DATA")
             .env_remove("YUEBAO_PROVINCE")
+            .env_remove("YUEBAO_KEY_FILE")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         let mut child = cmd.spawn().unwrap();

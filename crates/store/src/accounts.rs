@@ -23,10 +23,12 @@ pub struct User {
     /// The password was set by an administrator and must be changed at the next login.
     pub must_change: bool,
     pub password_set_at: Option<String>,
+    /// May see the register's personal information in full: who granted it and when.
+    pub personal_grant: Option<String>,
 }
 
-const USER_COLUMNS: &str = "id, username, password_hash, role, region, disabled, created_at, must_change, password_set_at";
-const USER_FIELDS: usize = 9;
+const USER_COLUMNS: &str = "id, username, password_hash, role, region, disabled, created_at, must_change, password_set_at, personal_grant";
+const USER_FIELDS: usize = 10;
 
 fn user_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
@@ -39,6 +41,7 @@ fn user_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         created_at: r.get(6)?,
         must_change: r.get::<_, i64>(7)? != 0,
         password_set_at: r.get(8)?,
+        personal_grant: r.get(9)?,
     })
 }
 
@@ -88,6 +91,14 @@ impl Store {
     pub fn set_disabled(&mut self, username: &str, disabled: bool, audit: &NewAudit<'_>) -> Result<bool, StoreError> {
         self.change_user(username, audit, |tx| {
             tx.execute("UPDATE users SET disabled = ?2 WHERE username = ?1", params![username, disabled as i64])
+        })
+    }
+
+    /// Grants (Some: who and when) or withdraws (None) the sight of the register's personal
+    /// information, with the entry that records it (bound to the row).
+    pub fn set_personal_grant(&mut self, username: &str, grant: Option<&str>, audit: &NewAudit<'_>) -> Result<bool, StoreError> {
+        self.change_user(username, audit, |tx| {
+            tx.execute("UPDATE users SET personal_grant = ?2 WHERE username = ?1", params![username, grant])
         })
     }
 

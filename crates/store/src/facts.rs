@@ -90,7 +90,7 @@ const TABLES: [(&str, &str); 9] = [
     ("baseline", "SELECT id, region, value, source, set_at, set_by, id FROM baselines"),
     (
         "user",
-        "SELECT username, password_hash, role, region, disabled, created_at, password_set_at, username FROM users",
+        "SELECT username, password_hash, role, region, disabled, created_at, password_set_at, personal_grant, username FROM users",
     ),
     ("installation", "SELECT id, province, set_at, id FROM installation"),
     (
@@ -122,7 +122,7 @@ fn bound_columns(kind: &str) -> usize {
 /// register comparison of an upload, added after its mail columns).
 fn optional_tail(kind: &str) -> usize {
     match kind {
-        "submission" => 1,
+        "submission" | "user" => 1,
         _ => 0,
     }
 }

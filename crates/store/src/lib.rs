@@ -342,6 +342,9 @@ fn migrations() -> Migrations<'static> {
         // A county sheet of a month its register covers is compared with the register, cell by
         // cell: how many cells differ (NULL: no register to compare with), for the boards.
         M::up("ALTER TABLE submissions ADD COLUMN register_diffs INTEGER;"),
+        // Who may see the register's personal information in full (a county's own reporter or
+        // reviewer, granted by an administrator): NULL for no one, else who granted it and when.
+        M::up("ALTER TABLE users ADD COLUMN personal_grant TEXT;"),
     ])
 }
 

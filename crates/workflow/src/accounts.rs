@@ -41,6 +41,7 @@ pub fn actor_of(user: &User) -> Actor {
         role: Role::of_code(&user.role).unwrap_or(Role::Auditor),
         region: Some(user.region.clone()),
         address: None,
+        personal: user.personal_grant.is_some(),
     }
 }
 
@@ -75,6 +76,10 @@ pub enum AccountAct {
     Disable,
     /// Set a temporary password.
     Reset,
+    /// Grant the sight of the register's personal information (a county's reporter or reviewer).
+    GrantPersonal,
+    /// Withdraw it.
+    RevokePersonal,
 }
 
 /// The roles of the accounts a manager of `role` may create and change: a 系统管理员 those of
@@ -178,11 +183,19 @@ impl Workflow<'_> {
                     && self
                         .region(&u.region)
                         .is_ok_and(|r| self.may_manage(actor, Role::of_code(&u.role).unwrap_or(Role::Auditor), r).is_ok());
-                let acts = match (managed, u.disabled) {
+                let mut acts = match (managed, u.disabled) {
                     (false, _) => Vec::new(),
                     (true, true) => vec![AccountAct::Enable, AccountAct::Reset],
                     (true, false) => vec![AccountAct::Disable, AccountAct::Reset],
                 };
+                let county = self.schemas.regions.get(&u.region).is_some_and(|r| self.schemas.regions.is_leaf(r));
+                let cycle = matches!(Role::of_code(&u.role), Some(Role::Reporter | Role::Reviewer));
+                if managed && county && cycle {
+                    acts.push(match u.personal_grant {
+                        None => AccountAct::GrantPersonal,
+                        Some(_) => AccountAct::RevokePersonal,
+                    });
+                }
                 (u, acts)
             })
             .collect())
@@ -205,6 +218,29 @@ impl Workflow<'_> {
         if disabled {
             self.store.end_sessions_of(username, self.now)?;
         }
+        Ok(())
+    }
+
+    /// Grants (or withdraws) the sight of the register's personal information in full: only to a
+    /// county's own reporter or reviewer, by whoever manages that account.
+    pub fn set_personal_grant(&mut self, actor: &Actor, username: &str, on: bool) -> Result<(), WorkflowError> {
+        let user = self.managed(actor, username)?;
+        let county = self.schemas.regions.get(&user.region).is_some_and(|r| self.schemas.regions.is_leaf(r));
+        let role = Role::of_code(&user.role);
+        if on && !(county && matches!(role, Some(Role::Reporter | Role::Reviewer))) {
+            return Err(WorkflowError::Account(format!(
+                "只有县区的填报、审核账号可以授权查看台账个人信息；“{username}”不是"
+            )));
+        }
+        let by = actor.name.clone().unwrap_or_else(|| "命令行".into());
+        let grant = on.then(|| format!("{by} {}", crate::time::label(self.now)));
+        let text = if on {
+            format!("授权账号“{username}”查看台账个人信息（身份证号码、电话、姓名）")
+        } else {
+            format!("收回账号“{username}”查看台账个人信息的授权")
+        };
+        let entry = super::audit::entry(actor, Event::PersonalGrant, Some(&user.region), &text, self.now);
+        self.store.set_personal_grant(username, grant.as_deref(), &entry)?;
         Ok(())
     }
 

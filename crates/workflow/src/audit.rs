@@ -45,10 +45,16 @@ pub enum Event {
     Mail,
     /// A county's register imported.
     Register,
+    /// The sight of the register's personal information granted or withdrawn.
+    PersonalGrant,
+    /// A person's card seen in full.
+    Unmask,
+    /// A list of persons exported, with its reason.
+    PersonalExport,
 }
 
 impl Event {
-    pub const ALL: [Event; 19] = [
+    pub const ALL: [Event; 22] = [
         Event::Login,
         Event::LoginFailed,
         Event::Logout,
@@ -68,6 +74,9 @@ impl Event {
         Event::Contact,
         Event::Mail,
         Event::Register,
+        Event::PersonalGrant,
+        Event::Unmask,
+        Event::PersonalExport,
     ];
 
     pub fn code(self) -> &'static str {
@@ -91,6 +100,9 @@ impl Event {
             Event::Contact => "contact",
             Event::Mail => "mail",
             Event::Register => "register",
+            Event::PersonalGrant => "personal_grant",
+            Event::Unmask => "unmask",
+            Event::PersonalExport => "personal_export",
         }
     }
 
@@ -115,6 +127,9 @@ impl Event {
             Event::Contact => "通讯录",
             Event::Mail => "收邮件",
             Event::Register => "台账",
+            Event::PersonalGrant => "个人信息授权",
+            Event::Unmask => "查看个人信息",
+            Event::PersonalExport => "导出人员名单",
         }
     }
 

@@ -446,3 +446,174 @@ impl ImportOutcome {
         }
     }
 }
+
+/// One person as a list shows them: masked, whoever looks.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PersonRow {
+    /// The person's number in the store (for asking to see the card in full).
+    pub id: i64,
+    pub township: String,
+    /// `371302********123X`; empty when the key cannot open the record.
+    pub id_masked: String,
+    /// `张*`.
+    pub name_masked: String,
+    /// `170****1234`.
+    pub phone_masked: String,
+    /// 建卡, 变动, 脱贫销号 or 返贫挂号, and since when.
+    pub kind: String,
+    pub day: String,
+}
+
+/// A card in full, for an account granted the sight of it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FullCard {
+    pub id: i64,
+    pub fields: Vec<(String, String)>,
+}
+
+fn mask_name(name: &str) -> String {
+    let mut c = name.chars();
+    match c.next() {
+        Some(first) => format!("{first}{}", "*".repeat(c.count().max(1))),
+        None => String::new(),
+    }
+}
+
+impl Workflow<'_> {
+    /// Whether `actor` may see `region`'s person lists: the county's own accounts that hand in
+    /// or review its sheets, and the operator. Cities and the province see counts only.
+    fn own_county(&self, actor: &Actor, region: &Region) -> Result<(), WorkflowError> {
+        use super::Role;
+        let own = actor.region.as_deref() == Some(region.code.as_str()) && matches!(actor.role, Role::Reporter | Role::Reviewer | Role::Admin);
+        if actor.role == Role::Operator || own {
+            return Ok(());
+        }
+        Err(WorkflowError::OutOfScope {
+            actor: actor.describe(self.schemas),
+            action: "查看",
+            what: format!("地区 {} 的台账人员名单（市、省只看人数和差异）", region.code),
+        })
+    }
+
+    fn personal_granted(&self, actor: &Actor, region: &Region) -> Result<(), WorkflowError> {
+        self.own_county(actor, region)?;
+        if !actor.personal {
+            return Err(WorkflowError::OutOfScope {
+                actor: actor.describe(self.schemas),
+                action: "查看",
+                what: "台账个人信息的完整内容（须经系统管理员授权）".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The imports of `region`'s register, oldest first (what, when, by whom, how many).
+    pub fn register_imports(&self, actor: &Actor, region: &Region) -> Result<Vec<crate::store::register::RegisterImport>, WorkflowError> {
+        self.allow(actor, Action::View, region)?;
+        Ok(self.store.register_imports(&region.code)?)
+    }
+
+    /// `region`'s persons as the register stands now, masked, by township; at most `limit`.
+    pub fn register_people(&self, actor: &Actor, region: &Region, key: Option<&PersonalKey>, limit: usize) -> Result<(usize, Vec<PersonRow>), WorkflowError> {
+        let reg = self.the_register()?;
+        self.own_county(actor, region)?;
+        let states = self.store.register_states(&region.code, None)?;
+        let town = reg.index(keys::TOWNSHIP).expect("the register has 街道（乡镇）");
+        let total = states.len();
+        let rows = states
+            .iter()
+            .take(limit)
+            .map(|s| {
+                let opened = key.and_then(|k| k.open(&s.sealed)).map(|b| String::from_utf8_lossy(&b).into_owned());
+                let card = state::card(reg, &s.state, opened.as_deref());
+                let text = |k: &str| reg.index(k).map(|i| card.text(i).to_string()).unwrap_or_default();
+                PersonRow {
+                    id: s.person_id,
+                    township: card.text(town).to_string(),
+                    id_masked: yuebao_core::register::idcard::mask(&text(keys::ID)),
+                    name_masked: mask_name(&text(keys::NAME)),
+                    phone_masked: yuebao_core::register::idcard::mask_phone(&text(keys::PHONE)),
+                    kind: s.kind.clone(),
+                    day: s.day.clone(),
+                }
+            })
+            .collect();
+        Ok((total, rows))
+    }
+
+    /// One person's card in full, for an account granted it; the sight is audited (the entry
+    /// names the person masked).
+    pub fn unmask_person(&mut self, actor: &Actor, region: &Region, person: i64, key: &PersonalKey) -> Result<FullCard, WorkflowError> {
+        let reg = self.the_register()?;
+        self.personal_granted(actor, region)?;
+        let s = self
+            .store
+            .register_states(&region.code, None)?
+            .into_iter()
+            .find(|s| s.person_id == person)
+            .ok_or_else(|| WorkflowError::Register(format!("{}的台账中没有第 {person} 号人员", region.name)))?;
+        let opened = key
+            .open(&s.sealed)
+            .ok_or_else(|| WorkflowError::Register("个人信息密钥打不开这条记录（密钥不对或已遗失）".into()))?;
+        let card = state::card(reg, &s.state, Some(&String::from_utf8_lossy(&opened)));
+        let masked = reg
+            .index(keys::ID)
+            .map(|i| yuebao_core::register::idcard::mask(card.text(i)))
+            .unwrap_or_default();
+        let text = format!("查看{}台账第 {person} 号人员（{masked}）的完整信息", self.schemas.regions.display(region));
+        self.store.audit(&entry(actor, Event::Unmask, Some(&region.code), &text, self.now))?;
+        Ok(FullCard {
+            id: person,
+            fields: reg
+                .fields
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.key.clone(), shown(reg, &card, i)))
+                .filter(|(_, v)| !v.is_empty())
+                .collect(),
+        })
+    }
+
+    /// Every person of `region`'s register in full, for an account granted it, with the reason
+    /// the export is made (audited with it): the headings and one row per person.
+    pub fn export_people(&mut self, actor: &Actor, region: &Region, reason: &str, key: &PersonalKey) -> Result<(Vec<String>, Vec<Vec<String>>), WorkflowError> {
+        let reg = self.the_register()?;
+        self.personal_granted(actor, region)?;
+        if reason.trim().is_empty() {
+            return Err(WorkflowError::ReasonRequired { what: "导出人员名单" });
+        }
+        let states = self.store.register_states(&region.code, None)?;
+        let mut rows = Vec::with_capacity(states.len());
+        for s in states.iter().filter(|s| s.kind != kind::REMOVED) {
+            let opened = key.open(&s.sealed).map(|b| String::from_utf8_lossy(&b).into_owned());
+            let card = state::card(reg, &s.state, opened.as_deref());
+            rows.push((0..reg.fields.len()).map(|i| shown(reg, &card, i)).collect());
+        }
+        let text = format!(
+            "导出{}台账人员名单 {} 人，理由：{}",
+            self.schemas.regions.display(region),
+            rows.len(),
+            reason.trim()
+        );
+        self.store.audit(&entry(actor, Event::PersonalExport, Some(&region.code), &text, self.now))?;
+        Ok((reg.fields.iter().map(|f| f.key.clone()).collect(), rows))
+    }
+}
+
+/// A field of a card as text: options joined by 、, dates as 2015-10-08, yes/no as 是/否.
+fn shown(reg: &Register, card: &Card, i: usize) -> String {
+    match &card.values[i] {
+        Value::Empty => String::new(),
+        Value::Text(t) => t.clone(),
+        Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+        Value::Set(bits) => reg.fields[i]
+            .options
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| bits & (1 << k) != 0)
+            .map(|(_, o)| o.as_str())
+            .collect::<Vec<_>>()
+            .join("、"),
+        Value::Yes(b) => if *b { "是" } else { "否" }.to_string(),
+    }
+}

@@ -74,6 +74,10 @@ pub struct Actor {
     /// Where the request came from (the portal's client address), for the audit log.
     #[serde(skip)]
     pub address: Option<String>,
+    /// Granted the sight of the register's personal information in full (a county's own
+    /// reporter or reviewer); the operator on the command line has it.
+    #[serde(skip)]
+    pub personal: bool,
 }
 
 impl Actor {
@@ -84,6 +88,7 @@ impl Actor {
             role: Role::Operator,
             region: None,
             address: None,
+            personal: true,
         }
     }
 
@@ -102,6 +107,7 @@ impl Actor {
             role,
             region: Some(region.to_string()),
             address: None,
+            personal: false,
         }
     }
 
@@ -136,6 +142,8 @@ pub enum Place {
     Year,
     /// The annual report.
     Annual,
+    /// The register behind the sheets: a county's own, or a city's duplicates.
+    Ledger,
     /// Accounts of the region.
     Users,
     /// The audit log.
@@ -151,9 +159,9 @@ pub fn places(schemas: &Schemas, actor: &Actor) -> Vec<Place> {
     let mut out = Vec::new();
     if actor.role.in_cycle() {
         if own.is_some_and(|r| schemas.regions.is_leaf(r)) {
-            out.push(Place::County);
+            out.extend([Place::County, Place::Ledger]);
         } else {
-            out.extend([Place::Board, Place::Year, Place::Annual]);
+            out.extend([Place::Board, Place::Year, Place::Annual, Place::Ledger]);
         }
     }
     if may(Action::ManageUsers) {

@@ -141,6 +141,7 @@ fn users_page(st: &AppState, session: &Session, (users, contacts): &Managed, fla
                                     @if u.disabled { (layout::badge("rejected", "已停用")) }
                                     @else if u.must_change { (layout::badge("pending", "待本人改密码")) }
                                     @else { (layout::badge("ok", "正常")) }
+                                    @if u.personal_grant.is_some() { " " (layout::badge("pending", "可查看个人信息")) }
                                 }
                                 td { (u.created_at.get(..16).unwrap_or(&u.created_at).replace('T', " ")) }
                                 td.actions {
@@ -158,6 +159,14 @@ fn users_page(st: &AppState, session: &Session, (users, contacts): &Managed, fla
                                                 form method="post" action=(format!("/users/{}/disable", u.username)) data-confirm=(format!("停用账号 {}？其会话立即失效。", u.username)) {
                                                     button.danger type="submit" { "停用" }
                                                 }
+                                            }
+                                            AccountAct::GrantPersonal => {
+                                                form method="post" action=(format!("/users/{}/grant", u.username)) data-confirm=(format!("授权 {} 查看台账个人信息的完整内容？每次查看都记入审计日志。", u.username)) {
+                                                    button type="submit" { "授权查看个人信息" }
+                                                }
+                                            }
+                                            AccountAct::RevokePersonal => {
+                                                form method="post" action=(format!("/users/{}/revoke", u.username)) { button type="submit" { "收回个人信息授权" } }
                                             }
                                             AccountAct::Reset => {
                                                 form method="post" action=(format!("/users/{}/reset", u.username)) {
@@ -254,6 +263,8 @@ pub async fn users(State(st): State<Arc<AppState>>, Page(session): Page, Query(q
         "disable" => "已停用账号，其会话已失效。",
         "enable" => "已启用账号。",
         "reset" => "已重设密码，该账号下次登录时须修改。",
+        "grant" => "已授权该账号查看台账个人信息（每次查看记入审计日志）。",
+        "revoke" => "已收回该账号查看台账个人信息的授权。",
         "contact" => "已登记到通讯录。",
         _ => "已完成。",
     });
@@ -322,6 +333,8 @@ pub async fn user_action(
                 "disable" => wf.set_disabled(&actor, &name, true)?,
                 "enable" => wf.set_disabled(&actor, &name, false)?,
                 "reset" => wf.set_password(&actor, &name, f.password.as_deref().unwrap_or(""), true)?,
+                "grant" => wf.set_personal_grant(&actor, &name, true)?,
+                "revoke" => wf.set_personal_grant(&actor, &name, false)?,
                 _ => return Err(crate::web::ApiError::NotFound("没有这个操作".into())),
             }
             Ok(())

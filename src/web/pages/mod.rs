@@ -9,6 +9,7 @@ mod annual;
 mod board;
 mod county;
 mod layout;
+mod ledger;
 mod login;
 mod result;
 mod year;
@@ -22,6 +23,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use std::sync::Arc;
+
+/// A county's register is larger than its sheet: tens of thousands of rows.
+const LEDGER_CAP: usize = 200 * 1024 * 1024;
 
 pub fn routes(upload_cap: usize) -> Router<Arc<AppState>> {
     Router::new()
@@ -49,6 +53,11 @@ pub fn routes(upload_cap: usize) -> Router<Arc<AppState>> {
         .route("/users/contacts", post(admin::add_contact))
         .route("/users/{name}/{action}", post(admin::user_action))
         .route("/audit", get(admin::audit))
+        .route("/ledger", get(ledger::page))
+        .route("/ledger/upload", post(ledger::upload).layer(DefaultBodyLimit::max(LEDGER_CAP)))
+        .route("/ledger/sheet", get(ledger::sheet))
+        .route("/ledger/unmask", post(ledger::unmask))
+        .route("/ledger/export", post(ledger::export))
         .route(
             "/static/app.css",
             get(|| async { asset(include_str!("../static/app.css"), "text/css; charset=utf-8") }),
