@@ -8,7 +8,7 @@ OUT ?= out
 # `make test`, so polars is compiled once for both rather than twice.
 BIN = $(or $(CARGO_TARGET_DIR),target)/debug/yuebao
 
-.PHONY: run serve test build lint fmt bench bench-national bench-intake bench-portal bench-soak fuzz fuzz-inputs sample-data clean
+.PHONY: run serve test build lint fmt bench bench-national bench-register bench-intake bench-portal bench-soak fuzz fuzz-inputs sample-data clean
 
 build:
 	$(CARGO) build --all-targets
@@ -63,6 +63,11 @@ bench:
 # stored, beside the floor and the pandas pipeline; then eleven more months (release build).
 bench-national:
 	bash scripts/bench-national.sh
+
+# The registers behind the sheets at Shandong's size: about 3 million persons imported, every
+# county's month and year counted from the store (release build).
+bench-register:
+	bash scripts/bench-register.sh
 
 # The portal under load: 20 reporters uploading for 30 s, then the boards (release build).
 bench-portal:

@@ -782,8 +782,18 @@ pub struct KeyArgs {
 
 #[derive(Debug, Args)]
 pub struct LedgerImportArgs {
-    #[command(flatten)]
-    pub ledger: LedgerArgs,
+    /// 台账文件，或一个目录（其中每个表格文件是一个县区的台账，县区取自文件名开头的区划代码或县区名，
+    /// 如 370102-历下区-台账.xlsx；各文件同时读取审核，逐个导入）
+    #[arg(value_name = "FILE|DIR")]
+    pub input: PathBuf,
+
+    /// 台账所属的县区（代码或名称）；导入目录时不用
+    #[arg(long, value_name = "CODE")]
+    pub region: Option<String>,
+
+    /// 输出格式
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
 
     #[command(flatten)]
     pub store: StoreArgs,

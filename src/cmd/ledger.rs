@@ -142,42 +142,123 @@ fn check(args: &LedgerArgs, schemas: &Schemas, clock: &super::Clock) -> anyhow::
 }
 
 fn import(args: &LedgerImportArgs, schemas: &Schemas, clock: &super::Clock) -> anyhow::Result<i32> {
-    let county = county(schemas, &args.ledger.region)?;
+    use rayon::prelude::*;
     let dir = crate::workflow::data::data_dir(args.store.dir.as_deref());
     let key = personal_key(&args.key, &dir)?;
-    let file = &args.ledger.file;
-    let bytes = crate::ingest::load(file, &Limits::register()).map_err(|why| anyhow::anyhow!("{}：{}", file.display(), why.message(&Limits::register())))?;
+    // The files and the county of each.
+    let files: Vec<(PathBuf, &Region)> = if args.input.is_dir() {
+        if args.region.is_some() {
+            anyhow::bail!("导入目录时，各县区取自文件名：不用 --region");
+        }
+        let mut v = Vec::new();
+        for f in super::expand_inputs(std::slice::from_ref(&args.input))? {
+            let name = f.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let county = name
+                .get(..6)
+                .and_then(|c| schemas.regions.get(c))
+                .or_else(|| schemas.regions.resolve(&name).ok())
+                .filter(|r| schemas.regions.is_leaf(r))
+                .ok_or_else(|| anyhow::anyhow!("{}：文件名中没有县区的代码或名称（如 370102-历下区-台账.xlsx）", f.display()))?;
+            v.push((f, county));
+        }
+        v
+    } else {
+        let region = args.region.as_deref().ok_or_else(|| anyhow::anyhow!("请用 --region 给出台账所属的县区"))?;
+        vec![(args.input.clone(), county(schemas, region)?)]
+    };
     let mut data = super::open_store(&args.store, schemas)?;
     let mut wf = Workflow::new(&mut data, schemas, clock.now);
-    let name = file.display().to_string();
-    let out = match wf.import_register(&Actor::operator(args.by.as_deref()), county, &name, &bytes, &key) {
-        Ok(o) => o,
-        Err(e) => return super::refused(e),
-    };
-    let format = args.ledger.format;
-    print_findings(&out.findings, format)?;
-    match out.import_id {
-        None => {
-            say(format, &summary_line(&out.findings, 0, &name));
-            eprintln!("台账有错误，未导入：请改正后再导入（数据库中的台账不变）");
-            Ok(1)
+    if files.len() > 1 {
+        wf.prepare_bulk_load()?;
+    }
+    let actor = Actor::operator(args.by.as_deref());
+    let today = clock.now.date_naive();
+    let format = args.format;
+    let bar = super::progress(files.len(), "导入台账", format == OutputFormat::Json);
+    let mut refused = 0;
+    let mut totals = (0usize, 0usize, 0usize, 0usize, 0usize);
+    // As many files read and checked at once as there are cores; each stored in its own
+    // transaction, one after another, and dropped before the next ones are read.
+    for chunk in files.chunks(rayon::current_num_threads().max(1)) {
+        let mut townships = Vec::new();
+        for (_, county) in chunk {
+            townships.push(match wf.townships(county) {
+                Ok(t) => t,
+                Err(e) => return super::refused(e),
+            });
         }
-        Some(id) => {
-            say(
-                format,
-                &format!(
-                    "已导入{}台账（第 {id} 次导入）：{} 人；新建卡 {}，变动 {}，返贫挂号 {}，脱贫销号 {}",
-                    schemas.regions.display(county),
-                    out.persons,
-                    out.added,
-                    out.changed,
-                    out.returned,
-                    out.removed
-                ),
-            );
-            Ok(0)
+        let checked: Vec<anyhow::Result<crate::workflow::ledger::CheckedRegister>> = chunk
+            .par_iter()
+            .zip(townships.par_iter())
+            .map(|((f, county), towns)| {
+                let limits = Limits::register();
+                let bytes = crate::ingest::load(f, &limits).map_err(|why| anyhow::anyhow!("{}：{}", f.display(), why.message(&limits)))?;
+                Ok(crate::workflow::ledger::check_register(
+                    schemas,
+                    county,
+                    towns.as_deref(),
+                    &f.display().to_string(),
+                    &bytes,
+                    today,
+                )?)
+            })
+            .collect();
+        for ((_, county), c) in chunk.iter().zip(checked) {
+            let c = c?;
+            let name = c.file.clone();
+            let out = match wf.import_checked(&actor, county, c, &key) {
+                Ok(o) => o,
+                Err(e) => return super::refused(e),
+            };
+            bar.inc(1);
+            print_findings(&out.findings, format)?;
+            match out.import_id {
+                None => {
+                    refused += 1;
+                    say(format, &summary_line(&out.findings, 0, &name));
+                    eprintln!("{name}：台账有错误，未导入（数据库中的台账不变）");
+                }
+                Some(id) => {
+                    totals = (
+                        totals.0 + out.persons,
+                        totals.1 + out.added,
+                        totals.2 + out.changed,
+                        totals.3 + out.returned,
+                        totals.4 + out.removed,
+                    );
+                    say(
+                        format,
+                        &format!(
+                            "已导入{}台账（第 {id} 次导入）：{} 人；新建卡 {}，变动 {}，返贫挂号 {}，脱贫销号 {}",
+                            schemas.regions.display(county),
+                            out.persons,
+                            out.added,
+                            out.changed,
+                            out.returned,
+                            out.removed
+                        ),
+                    );
+                }
+            }
         }
     }
+    bar.finish_and_clear();
+    if files.len() > 1 {
+        say(
+            format,
+            &format!(
+                "共 {} 个文件：导入 {} 个（{} 人；新建卡 {}，变动 {}，返贫挂号 {}，脱贫销号 {}），未导入 {refused} 个",
+                files.len(),
+                files.len() - refused,
+                totals.0,
+                totals.1,
+                totals.2,
+                totals.3,
+                totals.4
+            ),
+        );
+    }
+    Ok(i32::from(refused > 0))
 }
 
 /// The county's own sheet named by `--hand`: its townships in order and their figures.
@@ -199,6 +280,13 @@ fn sheet(args: &LedgerSheetArgs, schemas: &Schemas, clock: &super::Clock) -> any
     // A month before today's divisions is counted in the divisions of its own time.
     let then = schemas.at(args.period);
     let schemas = then.as_deref().unwrap_or(schemas);
+    let scope = super::region_arg(schemas, &args.region)?;
+    if !schemas.regions.is_leaf(scope) {
+        if args.file.is_some() || args.hand.is_some() {
+            anyhow::bail!("台账文件和 --hand 属于一个县区：--region 请给县区；给市或省时由数据库中各县区的台账生成各县区的报表");
+        }
+        return sheets(args, scope, schemas, clock);
+    }
     let county = county(schemas, &args.region)?;
     let hand = args.hand.as_deref().map(|p| hand_sheet(p, county, schemas)).transpose()?;
     let order: Vec<String> = hand.iter().flat_map(|h| h.rows.iter().map(|r| r.label.clone())).collect();
@@ -293,6 +381,50 @@ fn sheet(args: &LedgerSheetArgs, schemas: &Schemas, clock: &super::Clock) -> any
         }
     }
     Ok(i32::from(!broken.is_empty()))
+}
+
+/// Every county under `scope` with a register in the store: its sheet for the month, one
+/// workbook each in the output directory.
+fn sheets(args: &LedgerSheetArgs, scope: &Region, schemas: &Schemas, clock: &super::Clock) -> anyhow::Result<i32> {
+    let started = std::time::Instant::now();
+    let mut data = super::open_existing_store(&args.store, schemas)?;
+    let wf = Workflow::new(&mut data, schemas, clock.now);
+    let all = match wf.derived_sheets(&Actor::operator(None), scope, args.period) {
+        Ok(a) => a,
+        Err(e) => return super::refused(e),
+    };
+    let counted = started.elapsed();
+    let dir = args.output.clone().unwrap_or_else(|| PathBuf::from("."));
+    super::ensure_dir(&dir)?;
+    let mut persons = 0;
+    let mut broken = 0;
+    for (code, d) in &all {
+        let county = schemas.regions.get(code).expect("a region of the installation");
+        write_sheet(
+            schemas,
+            county,
+            args.period,
+            &d.rows,
+            &dir.join(crate::workbook::file_name(county, args.period)),
+        )?;
+        persons += d.persons;
+        for (town, what, n) in &d.broken {
+            say(args.format, &format!("{}{town}：{what}（台账本身如此，涉及 {n} 人）", county.name));
+            broken += 1;
+        }
+    }
+    say(
+        args.format,
+        &format!(
+            "已由数据库中的台账生成{}下 {} 个县区的{}报表（{persons} 人，清点用时 {:.2} 秒），写入 {}",
+            schemas.regions.display(scope),
+            all.len(),
+            args.period.label(),
+            counted.as_secs_f64(),
+            dir.display()
+        ),
+    );
+    Ok(i32::from(broken > 0))
 }
 
 /// Rows in the order of `order` (the county's sheet), the others after.

@@ -785,3 +785,57 @@ fn one_person_in_two_registers_is_counted_for_the_city_without_being_named() {
     let run = yuebao_in(dir.path(), &["ledger", "duplicates", "--data", s(&data)]);
     assert!(run.stdout.contains("没有重复人员"), "{}", run.stdout);
 }
+
+#[test]
+fn a_directory_of_registers_is_imported_and_a_city_s_counties_are_counted_at_once() {
+    let dir = tmp();
+    let out = dir.path().join("样例");
+    ok(&yuebao_in(
+        dir.path(),
+        &["sample", "--period", "2026-10", "--region", "371300", "-o", s(&out), "--register", "-q"],
+    ));
+    // Two counties' registers in a folder of their own, named as `sample` names them.
+    let regs = dir.path().join("两县");
+    std::fs::create_dir_all(&regs).unwrap();
+    for f in ["371302-兰山区-台账.xlsx", "371311-罗庄区-台账.xlsx"] {
+        std::fs::copy(out.join("台账").join(f), regs.join(f)).unwrap();
+    }
+    let data = dir.path().join("data");
+    let run = keyed(dir.path(), "2026-11-02 09:00", &["ledger", "import", s(&regs), "--data", s(&data)]);
+    ok(&run);
+    assert!(run.stdout.contains("共 2 个文件：导入 2 个"), "{}", run.stdout);
+    let sheets = dir.path().join("各县");
+    let run = keyed(
+        dir.path(),
+        "2026-11-03 09:00",
+        &[
+            "ledger",
+            "sheet",
+            "--region",
+            "临沂市",
+            "--period",
+            "2026-10",
+            "--data",
+            s(&data),
+            "-o",
+            s(&sheets),
+        ],
+    );
+    ok(&run);
+    assert!(run.stdout.contains("临沂市（371300）下 2 个县区"), "{}", run.stdout);
+    for f in ["371302-兰山区-2026-10.xlsx", "371311-罗庄区-2026-10.xlsx"] {
+        // Without the county's sheet in the store, the townships come in the register's order.
+        let (mut got, mut want) = (table(&sheets.join(f)), table(&out.join(f)));
+        got.sort();
+        want.sort();
+        assert_eq!(got.len(), want.len());
+        for ((a, va), (b, vb)) in got.iter().zip(&want) {
+            assert_eq!((a, &va[..20]), (b, &vb[..20]), "{f}");
+        }
+    }
+    // A file whose name names no county is refused before anything is stored.
+    std::fs::copy(out.join("台账").join("371302-兰山区-台账.xlsx"), regs.join("台账.xlsx")).unwrap();
+    let run = keyed(dir.path(), "2026-11-04 09:00", &["ledger", "import", s(&regs), "--data", s(&data)]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("文件名中没有县区的代码或名称"), "{}", run.stderr);
+}

@@ -70,7 +70,7 @@ fn states(conn: &rusqlite::Connection, region: Option<&str>, day: Option<&str>) 
              SELECT x.id FROM register_events x WHERE x.person_id = p.id AND (?2 IS NULL OR x.day <= ?2)
              ORDER BY x.day DESC, x.id DESC LIMIT 1)
          WHERE (?1 IS NULL OR p.region = ?1)
-         ORDER BY p.id"
+         ORDER BY p.region, p.id"
     );
     let mut st = conn.prepare_cached(&sql)?;
     st.query_map(params![region, day], state_row)?.collect()
@@ -81,6 +81,25 @@ impl Store {
     /// it stands now; persons carded later are not there.
     pub fn register_states(&self, region: &str, day: Option<&str>) -> Result<Vec<PersonState>, StoreError> {
         states(&self.conn, Some(region), day).map_err(self.sql())
+    }
+
+    /// What counting needs of each person of `region` at the end of `day`: the kind and day of
+    /// the latest event and its clear state (no digest, nothing sealed).
+    pub fn register_counting(&self, region: &str, day: &str) -> Result<Vec<(String, String, String)>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT e.kind, e.day, e.state FROM register_persons p
+                 JOIN register_events e ON e.id = (
+                     SELECT x.id FROM register_events x WHERE x.person_id = p.id AND x.day <= ?2
+                     ORDER BY x.day DESC, x.id DESC LIMIT 1)
+                 WHERE p.region = ?1",
+            )
+            .map_err(self.sql())?;
+        let rows = st
+            .query_map(params![region, day], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(self.sql())?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(self.sql())
     }
 
     /// Every person of every register as it stands now.
@@ -142,6 +161,12 @@ impl Store {
             .map_err(self.sql())?;
         let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(self.sql())?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(self.sql())
+    }
+
+    /// A larger page cache for a bulk load (a province's registers are millions of rows, and
+    /// each index insert lands on a page of its own): `mb` megabytes, for this connection.
+    pub fn bulk_cache(&self, mb: i64) -> Result<(), StoreError> {
+        self.conn.pragma_update(None, "cache_size", -mb * 1024).map_err(self.sql())
     }
 
     /// The regions that hold a register.

@@ -101,6 +101,19 @@ impl<'a> Workflow<'a> {
     /// the card's 变动时间 (or today), each missing one is 脱贫销号 today, in one transaction
     /// bound into the audit chain.
     pub fn import_register(&mut self, actor: &Actor, region: &Region, file: &str, bytes: &[u8], key: &PersonalKey) -> Result<ImportOutcome, WorkflowError> {
+        self.county_of(actor, region, Action::Submit)?;
+        let townships = self.townships(region)?;
+        let checked = check_register(self.schemas, region, townships.as_deref(), file, bytes, crate::time::day(self.now))?;
+        self.import_checked(actor, region, checked, key)
+    }
+
+    /// Lets the store keep more of its pages in memory while registers are loaded.
+    pub fn prepare_bulk_load(&self) -> Result<(), WorkflowError> {
+        Ok(self.store.bulk_cache(256)?)
+    }
+
+    /// Stores a register [`check_register`] read (see [`Workflow::import_register`]).
+    pub fn import_checked(&mut self, actor: &Actor, region: &Region, checked: CheckedRegister, key: &PersonalKey) -> Result<ImportOutcome, WorkflowError> {
         let reg = self.the_register()?;
         self.county_of(actor, region, Action::Submit)?;
         if let Some(used) = self.store.register_key_id()?
@@ -111,31 +124,17 @@ impl<'a> Workflow<'a> {
                 key.id()
             )));
         }
-        let limits = yuebao_core::limits::Limits::register();
-        let book = match yuebao_core::ingest::isolate::read(file, bytes, &limits) {
-            Ok(l) => l.book,
-            Err(why) => {
-                let f = Finding::new(why.code(), file, why.message(&limits));
-                return Ok(ImportOutcome::refused(file, vec![f]));
-            }
-        };
-        let townships = self.townships(region)?;
-        let today = crate::time::day(self.now);
-        let expect = Expect {
-            county: region,
-            townships: townships.as_deref(),
-            today,
-        };
-        let sheet = read_register(&book, file, reg, &expect);
+        let CheckedRegister { file, sha256: sha, sheet } = checked;
+        let file = file.as_str();
         if sheet.has_errors() {
             return Ok(ImportOutcome::refused(file, sheet.findings));
         }
+        let today = crate::time::day(self.now);
         let id_ix = reg.index(keys::ID).expect("the register has 身份证号码");
         let date_of = |c: &Card, k: &str| reg.index(k).and_then(|i| c.date(i));
         let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
         let today_s = day(today);
         let now = self.now;
-        let sha = crate::text::sha256_hex(bytes);
         let tx = self.store.begin()?;
         let before: HashMap<String, PersonState> = tx.register_states(&region.code, None)?.into_iter().map(|s| (s.person.clone(), s)).collect();
         let import = tx.add_register_import(&NewImport {
@@ -247,17 +246,43 @@ impl<'a> Workflow<'a> {
     /// The sheet `region`'s register gives for `period`: township by township in the order of
     /// the county's sheets, and the relations the register itself breaks. None without a register.
     pub fn derived_sheet(&self, actor: &Actor, region: &Region, period: Period) -> Result<Option<Derived>, WorkflowError> {
-        let reg = self.the_register()?;
         let end = yuebao_rollup::ledger::period_end(period);
         let Some(cards) = self.register_cards(actor, region, end)? else {
             return Ok(None);
         };
+        self.derive_county(region, &cards, period).map(Some)
+    }
+
+    /// The sheets of every county under `scope` that keeps a register, for `period`: county by
+    /// county, each read from the store with what counting needs only, its cards decoded on
+    /// every core, and dropped before the next.
+    pub fn derived_sheets(&self, actor: &Actor, scope: &Region, period: Period) -> Result<Vec<(String, Derived)>, WorkflowError> {
+        use rayon::prelude::*;
+        let reg = self.the_register()?;
+        self.allow(actor, Action::View, scope)?;
+        let day = yuebao_rollup::ledger::period_end(period).format("%Y-%m-%d").to_string();
+        let mut out = Vec::new();
+        for code in self.store.register_regions()? {
+            let Some(region) = self.schemas.regions.get(&code).filter(|r| self.schemas.regions.within(r, &scope.code)) else {
+                continue;
+            };
+            let rows = self.store.register_counting(&code, &day)?;
+            let cards: Vec<Card> = rows.par_iter().map(|(kind, day, state)| counted(reg, kind, day, state)).collect();
+            drop(rows);
+            out.push((code.clone(), self.derive_county(region, &cards, period)?));
+        }
+        Ok(out)
+    }
+
+    fn derive_county(&self, region: &Region, cards: &[Card], period: Period) -> Result<Derived, WorkflowError> {
+        let reg = self.the_register()?;
+        let end = yuebao_rollup::ledger::period_end(period);
         let counting = self.counting_sheet(region, period)?;
         let order = match &counting {
             Some(s) => s.rows.iter().map(|r| r.label.clone()).collect(),
             None => self.townships(region)?.unwrap_or_default(),
         };
-        let mut rows = yuebao_rollup::ledger::derive(reg, &cards, period, &order).map_err(|e| WorkflowError::Rollup(e.to_string()))?;
+        let mut rows = yuebao_rollup::ledger::derive(reg, cards, period, &order).map_err(|e| WorkflowError::Rollup(e.to_string()))?;
         let hand_from = counting.as_ref().map(|sheet| {
             for row in &mut rows {
                 if let Some(filled) = sheet.rows.iter().find(|r| r.label == row.township) {
@@ -273,17 +298,17 @@ impl<'a> Workflow<'a> {
             let values: Vec<i64> = row.values.iter().map(|v| v.unwrap_or(0)).collect();
             for rule in &self.schemas.form().rules {
                 if let Some((l, r)) = rule.check(&values) {
-                    let n = yuebao_core::register::breaking(reg, rule, &cards, &row.township, end).len();
+                    let n = yuebao_core::register::breaking(reg, rule, cards, &row.township, end).len();
                     broken.push((row.township.clone(), rule.violation(l, r), n));
                 }
             }
         }
-        Ok(Some(Derived {
+        Ok(Derived {
             persons: cards.len(),
             rows,
             broken,
             hand_from,
-        }))
+        })
     }
 }
 
@@ -409,17 +434,68 @@ pub(super) fn compare_with_register(
     Ok(Some(n))
 }
 
+/// A register file read and checked, not yet stored.
+pub struct CheckedRegister {
+    pub file: String,
+    pub sha256: String,
+    pub sheet: yuebao_core::register::RegisterSheet,
+}
+
+/// Reads and checks a county's register file (no store involved: files are checked on every
+/// core, then stored one after another). A file that cannot be read is a finding.
+pub fn check_register(
+    schemas: &crate::schema::Schemas,
+    region: &Region,
+    townships: Option<&[String]>,
+    file: &str,
+    bytes: &[u8],
+    today: chrono::NaiveDate,
+) -> Result<CheckedRegister, WorkflowError> {
+    let reg = schemas
+        .register()
+        .ok_or_else(|| WorkflowError::Register("模式目录中没有台账模式（forms/*.register.toml）".into()))?;
+    let limits = yuebao_core::limits::Limits::register();
+    let sha256 = crate::text::sha256_hex(bytes);
+    let sheet = match yuebao_core::ingest::isolate::read(file, bytes, &limits) {
+        Ok(l) => read_register(
+            &l.book,
+            file,
+            reg,
+            &Expect {
+                county: region,
+                townships,
+                today,
+            },
+        ),
+        Err(why) => yuebao_core::register::RegisterSheet {
+            sheet: String::new(),
+            cards: Vec::new(),
+            findings: vec![Finding::new(why.code(), file, why.message(&limits))],
+            found: Vec::new(),
+        },
+    };
+    Ok(CheckedRegister {
+        file: file.to_string(),
+        sha256,
+        sheet,
+    })
+}
+
 /// A stored state as a card for counting: the clear part only, with the day the person left
 /// when that is the state's event.
 fn card_of(reg: &Register, s: &PersonState) -> Card {
-    let mut c = state::card(reg, &s.state, None);
-    let day = chrono::NaiveDate::parse_from_str(&s.day, "%Y-%m-%d").ok();
+    counted(reg, &s.kind, &s.day, &s.state)
+}
+
+fn counted(reg: &Register, kind: &str, day: &str, state: &str) -> Card {
+    let mut c = state::card(reg, state, None);
+    let day = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").ok();
     let set = |c: &mut Card, k: &str, v: Option<chrono::NaiveDate>| {
         if let (Some(i), Some(d)) = (reg.index(k), v) {
             c.values[i] = Value::Date(d);
         }
     };
-    match s.kind.as_str() {
+    match kind {
         kind::REMOVED => {
             set(&mut c, keys::REMOVED, day);
             if let Some(i) = reg.index(keys::RETURNED) {

@@ -130,6 +130,8 @@ pub struct Register {
     pub fields: Vec<Field>,
     /// One per column of the form, in column order.
     pub derive: Vec<Derivation>,
+    /// Each field's index by its key.
+    by_key: std::collections::HashMap<String, usize>,
 }
 
 /// The fields the program itself relies on, by their keys in the schema.
@@ -208,7 +210,9 @@ impl Register {
         if derive.len() != width {
             return Err(bad(format!("derive 列出 {} 栏，报表有 {width} 栏", derive.len())));
         }
+        let by_key = raw.fields.iter().enumerate().map(|(i, f)| (f.key.clone(), i)).collect();
         Ok(Register {
+            by_key,
             form: raw.form,
             name: raw.name,
             baseline_date,
@@ -223,7 +227,7 @@ impl Register {
     }
 
     pub fn index(&self, key: &str) -> Option<usize> {
-        self.fields.iter().position(|f| f.key == key)
+        self.by_key.get(key).copied()
     }
 
     /// The columns the county fills in by hand.

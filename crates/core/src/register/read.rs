@@ -209,24 +209,34 @@ fn option_bit(f: &Field, heading: &str) -> Option<u32> {
     f.options.iter().position(|o| norm(o) == h || short(o).is_some_and(|s| s == h)).map(|i| 1 << i)
 }
 
+/// A field's options prepared once for reading many cells: normalised, longest first, with
+/// their texts before the bracket.
+struct Matcher {
+    full: Vec<(u32, String)>,
+    short: Vec<(u32, String)>,
+}
+
+impl Matcher {
+    fn of(f: &Field) -> Matcher {
+        let mut full: Vec<(u32, String)> = f.options.iter().enumerate().map(|(i, o)| (1 << i, norm(o))).collect();
+        full.sort_by_key(|(_, o)| std::cmp::Reverse(o.chars().count()));
+        let short = f.options.iter().enumerate().filter_map(|(i, o)| short(o).map(|s| (1 << i, s))).collect();
+        Matcher { full, short }
+    }
+}
+
 /// The options written in one cell of a field's own column, or the text that is none of them.
-fn options_in(f: &Field, text: &str) -> Result<u32, String> {
+fn options_in(f: &Field, m: &Matcher, text: &str) -> Result<u32, String> {
     let mut rest = norm(text);
     let mut set = 0u32;
-    let mut by_len: Vec<(usize, String)> = f.options.iter().enumerate().map(|(i, o)| (i, norm(o))).collect();
-    by_len.sort_by_key(|(_, o)| std::cmp::Reverse(o.chars().count()));
-    for (i, o) in &by_len {
-        if rest.contains(o.as_str()) {
-            set |= 1 << i;
-            rest = rest.replace(o.as_str(), "、");
-        }
+    // The usual cell is exactly one option.
+    if let Some((bit, _)) = m.full.iter().find(|(_, o)| *o == rest) {
+        return Ok(*bit);
     }
-    for (i, o) in f.options.iter().enumerate() {
-        if let Some(s) = short(o)
-            && rest.contains(s.as_str())
-        {
-            set |= 1 << i;
-            rest = rest.replace(s.as_str(), "、");
+    for (bit, o) in m.full.iter().chain(&m.short) {
+        if rest.contains(o.as_str()) {
+            set |= bit;
+            rest = rest.replace(o.as_str(), "、");
         }
     }
     for token in rest.split(['、', ',', '，', ';', '；', '/', '|', '+']).filter(|t| !t.is_empty()) {
@@ -305,6 +315,7 @@ fn read_sheet(grid: &Grid, file: &str, reg: &Register, expect: &Expect<'_>, data
     let (id_ix, town_ix, county_ix, sex_ix) = (ix(keys::ID), ix(keys::TOWNSHIP), reg.index(keys::COUNTY), reg.index(keys::SEX));
     let townships: Option<Vec<String>> = expect.townships.map(|t| t.iter().map(|s| norm(s)).collect());
     let county_names = county_names(expect.county);
+    let matchers: Vec<Matcher> = reg.fields.iter().map(Matcher::of).collect();
     let mut cards = Vec::new();
     let mut seen: HashMap<String, u32> = HashMap::new();
     let last = grid.last_row().unwrap_or(0);
@@ -378,7 +389,7 @@ fn read_sheet(grid: &Grid, file: &str, reg: &Register, expect: &Expect<'_>, data
                                     Value::Empty
                                 }
                             },
-                            Kind::Choice | Kind::Multi => match options_in(f, &text) {
+                            Kind::Choice | Kind::Multi => match options_in(f, &matchers[i], &text) {
                                 Ok(set) => Value::Set(set),
                                 Err(token) => {
                                     findings.push(at(

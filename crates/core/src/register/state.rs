@@ -60,14 +60,95 @@ pub fn personal(reg: &Register, card: &Card) -> String {
     Json::Object(object(reg, card, true)).to_string()
 }
 
-fn value_of(reg: &Register, i: usize, j: &Json) -> Value {
-    let f = &reg.fields[i];
-    match (f.kind, j) {
-        (Kind::Date, Json::String(s)) => NaiveDate::parse_from_str(s, "%Y-%m-%d").map(Value::Date).unwrap_or(Value::Empty),
-        (Kind::Choice | Kind::Multi, Json::Array(v)) => Value::Set(v.iter().filter_map(|o| o.as_str().and_then(|o| f.bit(o))).fold(0, |a, b| a | b)),
-        (Kind::Yesno, Json::Bool(b)) => Value::Yes(*b),
-        (_, Json::String(s)) => Value::Text(s.clone()),
-        _ => Value::Empty,
+/// "2015-10-08" (or "1980-01" with `day` 1) without a format parser: stored dates are ours.
+fn ymd(s: &str, day: Option<u32>) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<u32> { s.get(r)?.parse().ok() };
+    match (b.len(), day) {
+        (10, None) => NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?),
+        (7, Some(d)) => NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, d),
+        _ => None,
+    }
+}
+
+/// Reads one stored part straight into a card's values: no JSON tree in between (a province's
+/// register is millions of these).
+struct Into<'a> {
+    reg: &'a Register,
+    card: &'a mut Card,
+}
+
+struct Field<'a> {
+    reg: &'a Register,
+    i: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Into<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Into<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a stored card")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                BIRTH => {
+                    let s: std::borrow::Cow<'de, str> = map.next_value()?;
+                    self.card.birth = ymd(&s, Some(1));
+                }
+                MALE => self.card.male = Some(map.next_value()?),
+                k => match self.reg.index(k) {
+                    Some(i) => self.card.values[i] = map.next_value_seed(Field { reg: self.reg, i })?,
+                    None => {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                },
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Field<'_> {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Field<'_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a stored field")
+    }
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Value, E> {
+        Ok(match self.reg.fields[self.i].kind {
+            Kind::Date => ymd(s, None).map(Value::Date).unwrap_or(Value::Empty),
+            _ => Value::Text(s.to_string()),
+        })
+    }
+    fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<Value, E> {
+        Ok(match self.reg.fields[self.i].kind {
+            Kind::Yesno => Value::Yes(b),
+            _ => Value::Empty,
+        })
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let f = &self.reg.fields[self.i];
+        let mut bits = 0;
+        while let Some(o) = seq.next_element::<std::borrow::Cow<'de, str>>()? {
+            bits |= f.bit(&o).unwrap_or(0);
+        }
+        Ok(match f.kind {
+            Kind::Choice | Kind::Multi => Value::Set(bits),
+            _ => Value::Empty,
+        })
     }
 }
 
@@ -75,26 +156,19 @@ fn value_of(reg: &Register, i: usize, j: &Json) -> Value {
 /// date is the first day of the birth month: ages are counted at a month's end, where only the
 /// month tells.
 pub fn card(reg: &Register, clear: &str, personal: Option<&str>) -> Card {
-    let mut values = vec![Value::Empty; reg.fields.len()];
-    let mut birth = None;
-    let mut male = None;
+    use serde::de::DeserializeSeed;
+    let mut card = Card {
+        row: 0,
+        values: vec![Value::Empty; reg.fields.len()],
+        birth: None,
+        male: None,
+    };
     for part in std::iter::once(clear).chain(personal) {
-        let Ok(Json::Object(m)) = serde_json::from_str::<Json>(part) else { continue };
-        for (k, j) in &m {
-            match k.as_str() {
-                BIRTH => {
-                    birth = j.as_str().and_then(|s| NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d").ok());
-                }
-                MALE => male = j.as_bool(),
-                _ => {
-                    if let Some(i) = reg.index(k) {
-                        values[i] = value_of(reg, i, j);
-                    }
-                }
-            }
-        }
+        let mut de = serde_json::Deserializer::from_str(part);
+        // A part that cannot be read leaves what it held empty (as a lost key does).
+        let _ = Into { reg, card: &mut card }.deserialize(&mut de);
     }
-    Card { row: 0, values, birth, male }
+    card
 }
 
 #[cfg(test)]
