@@ -39,14 +39,8 @@ fn table(path: &Path) -> Vec<(String, Vec<String>)> {
 #[test]
 fn a_sample_county_s_register_gives_back_exactly_its_sample_sheet() {
     let dir = tmp();
-    let out = dir.path().join("样例");
-    ok(&yuebao_in(
-        dir.path(),
-        &["sample", "--period", "2026-10", "--region", "371302", "-o", s(&out), "--register", "-q"],
-    ));
-    let sheet = out.join("371302-兰山区-2026-10.xlsx");
-    let register = out.join("台账").join("371302-兰山区-台账.xlsx");
-    assert!(register.is_file(), "{:?}", std::fs::read_dir(&out).unwrap().collect::<Vec<_>>());
+    let (sheet, register) = sample_register(dir.path(), "371302", "兰山区", "2026-10");
+    assert!(register.is_file());
 
     let check = yuebao_in(dir.path(), &["ledger", "check", s(&register), "--region", "371302"]);
     ok(&check);
@@ -408,6 +402,11 @@ fn keyed(dir: &Path, now: &str, args: &[&str]) -> Run {
     Run::from(out)
 }
 
+/// `ledger import FILE --region 兰山区 --data DATA` at `now`, with a key of the test's own.
+fn import_at(dir: &Path, now: &str, file: &Path, data: &Path) -> Run {
+    keyed(dir, now, &["ledger", "import", s(file), "--region", "371302", "--data", s(data)])
+}
+
 /// Every byte of the data directory (the database and its write-ahead log).
 fn data_bytes(data: &Path) -> Vec<u8> {
     let mut all = Vec::new();
@@ -431,23 +430,13 @@ fn found_in(hay: &[u8], needles: &[String]) -> Vec<String> {
 #[test]
 fn an_imported_register_gives_back_its_sheet_and_the_store_holds_no_number() {
     let dir = tmp();
-    let out = dir.path().join("样例");
-    ok(&yuebao_in(
-        dir.path(),
-        &["sample", "--period", "2026-10", "--region", "371302", "-o", s(&out), "--register", "-q"],
-    ));
-    let sheet = out.join("371302-兰山区-2026-10.xlsx");
-    let register = out.join("台账").join("371302-兰山区-台账.xlsx");
+    let (sheet, register) = sample_register(dir.path(), "371302", "兰山区", "2026-10");
     let data = dir.path().join("data");
     // The county's sheet of the month is in the store: its townships and column (21) count.
     let (code, _) = submit(&data, &[&sheet], &[]);
     assert_eq!(code, 0);
 
-    let run = keyed(
-        dir.path(),
-        "2026-11-03 09:00",
-        &["ledger", "import", s(&register), "--region", "371302", "--data", s(&data)],
-    );
+    let run = import_at(dir.path(), "2026-11-03 09:00", &register, &data);
     ok(&run);
     let key = dir.path().join("config").join("yuebao").join("personal.key");
     assert!(
@@ -514,11 +503,7 @@ fn an_imported_register_gives_back_its_sheet_and_the_store_holds_no_number() {
     ));
     assert_eq!(table(&again), table(&sheet));
     // Another key is refused, not used.
-    let run = keyed(
-        dir.path(),
-        "2026-11-04 09:00",
-        &["ledger", "import", s(&register), "--region", "371302", "--data", s(&data)],
-    );
+    let run = import_at(dir.path(), "2026-11-04 09:00", &register, &data);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("个人信息密钥与数据库中台账所用的不同"), "{}", run.stderr);
     // A key inside the data directory is refused.
@@ -568,11 +553,7 @@ fn a_re_import_records_its_differences_as_dated_events_and_a_past_month_stays_as
             ("岸堤镇", "19820101", 5, "2015-03-01", "", ""),
         ],
     );
-    let run = keyed(
-        dir.path(),
-        "2026-10-20 09:00",
-        &["ledger", "import", s(&v1), "--region", "371302", "--data", s(&data)],
-    );
+    let run = import_at(dir.path(), "2026-10-20 09:00", &v1, &data);
     ok(&run);
     assert!(run.stdout.contains("3 人；新建卡 3"), "{}", run.stdout);
     let sheet = |period: &str| -> Vec<String> {
@@ -599,11 +580,7 @@ fn a_re_import_records_its_differences_as_dated_events_and_a_past_month_stays_as
             ("岸堤镇", "19830101", 7, "2026-11-10", "", ""),
         ],
     );
-    let run = keyed(
-        dir.path(),
-        "2026-11-20 09:00",
-        &["ledger", "import", s(&v2), "--region", "371302", "--data", s(&data)],
-    );
+    let run = import_at(dir.path(), "2026-11-20 09:00", &v2, &data);
     ok(&run);
     assert!(run.stdout.contains("新建卡 1") && run.stdout.contains("脱贫销号 1"), "{}", run.stdout);
     let again = dir.path().join("same.xlsx");
@@ -615,11 +592,7 @@ fn a_re_import_records_its_differences_as_dated_events_and_a_past_month_stays_as
             ("岸堤镇", "19830101", 7, "2026-11-10", "", ""),
         ],
     );
-    let run = keyed(
-        dir.path(),
-        "2026-11-21 09:00",
-        &["ledger", "import", s(&again), "--region", "371302", "--data", s(&data)],
-    );
+    let run = import_at(dir.path(), "2026-11-21 09:00", &again, &data);
     assert!(
         run.stdout.contains("新建卡 0，变动 0，返贫挂号 0，脱贫销号 0"),
         "the same register again changes nothing: {}",
@@ -642,11 +615,7 @@ fn a_re_import_records_its_differences_as_dated_events_and_a_past_month_stays_as
             ("岸堤镇", "19830101", 7, "2026-11-10", "", ""),
         ],
     );
-    let run = keyed(
-        dir.path(),
-        "2026-12-03 09:00",
-        &["ledger", "import", s(&v3), "--region", "371302", "--data", s(&data)],
-    );
+    let run = import_at(dir.path(), "2026-12-03 09:00", &v3, &data);
     assert!(run.stdout.contains("返贫挂号 1"), "{}", run.stdout);
     assert_eq!(sheet("2026-11"), november);
     assert_eq!(sheet("2026-12")[1], "4");
@@ -663,11 +632,7 @@ fn a_register_with_errors_is_not_imported() {
     reg.rows.push(bad);
     let file = dir.path().join("台账.xlsx");
     reg.write(&file);
-    let run = keyed(
-        dir.path(),
-        "2026-11-03 09:00",
-        &["ledger", "import", s(&file), "--region", "371302", "--data", s(&data)],
-    );
+    let run = import_at(dir.path(), "2026-11-03 09:00", &file, &data);
     assert_eq!(run.code, 1);
     assert!(
         run.stdout.contains("B5: E503") && run.stderr.contains("未导入"),
@@ -686,19 +651,9 @@ fn a_register_with_errors_is_not_imported() {
 #[test]
 fn a_sheet_that_disagrees_with_its_register_is_flagged_cell_by_cell() {
     let dir = tmp();
-    let out = dir.path().join("样例");
-    ok(&yuebao_in(
-        dir.path(),
-        &["sample", "--period", "2026-10", "--region", "371302", "-o", s(&out), "--register", "-q"],
-    ));
-    let sheet = out.join("371302-兰山区-2026-10.xlsx");
-    let register = out.join("台账").join("371302-兰山区-台账.xlsx");
+    let (sheet, register) = sample_register(dir.path(), "371302", "兰山区", "2026-10");
     let data = dir.path().join("data");
-    ok(&keyed(
-        dir.path(),
-        "2026-11-02 09:00",
-        &["ledger", "import", s(&register), "--region", "371302", "--data", s(&data)],
-    ));
+    ok(&import_at(dir.path(), "2026-11-02 09:00", &register, &data));
 
     // The sample sheet is what the register gives: accepted, and the board says 台账一致.
     let (code, outs) = submit(&data, &[&sheet], &["--now", "2026-11-03 10:00"]);

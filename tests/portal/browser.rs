@@ -791,20 +791,7 @@ fn a_county_keeps_its_register_in_the_browser() {
     let data = d.path().join("data");
     accounts(&data);
     ok(&yuebao(&["user", "grant", "lanshan", "--data", s(&data), "--now", NOW]));
-    let files = d.path().join("样例");
-    ok(&yuebao(&[
-        "sample",
-        "--period",
-        "2026-10",
-        "--region",
-        "371302",
-        "-o",
-        s(&files),
-        "--register",
-        "-q",
-    ]));
-    let register = files.join("台账").join("371302-兰山区-台账.xlsx");
-    let sheet = files.join("371302-兰山区-2026-10.xlsx");
+    let (sheet, register) = sample_register(d.path(), "371302", "兰山区", "2026-10");
     // No key yet: the portal makes it in the user's configuration directory at the first import.
     let home = d.path().join("home");
     let server = Server::start_env(&data, &["--now", NOW], &[("XDG_CONFIG_HOME", s(&home))]);

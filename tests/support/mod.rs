@@ -670,3 +670,16 @@ pub fn history(data: &Path, region: &str, period: &str) -> Vec<Value> {
         .unwrap()
         .clone()
 }
+
+/// `yuebao sample --register` for one county's month: its sheet and its synthetic register.
+pub fn sample_register(dir: &Path, code: &str, name: &str, period: &str) -> (PathBuf, PathBuf) {
+    let out = dir.join("样例");
+    ok(&yuebao_in(
+        dir,
+        &["sample", "--period", period, "--region", code, "-o", s(&out), "--register", "-q"],
+    ));
+    (
+        out.join(format!("{code}-{name}-{period}.xlsx")),
+        out.join("台账").join(format!("{code}-{name}-台账.xlsx")),
+    )
+}

@@ -368,11 +368,7 @@ pub(super) fn compare_with_register(
 ) -> Result<Option<i64>, WorkflowError> {
     use crate::finding::Code;
     let Some(reg) = schemas.register() else { return Ok(None) };
-    let Some(sheet) = rep
-        .sheet
-        .as_ref()
-        .filter(|sh| schemas.regions.get(&sh.region).is_some_and(|r| schemas.regions.is_leaf(r)))
-    else {
+    let Some(sheet) = super::submit::county_sheet(schemas, rep) else {
         return Ok(None);
     };
     let first = sheet.period.first_day().format("%Y-%m-%d").to_string();

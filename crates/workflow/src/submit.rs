@@ -207,6 +207,13 @@ fn refuse_if_locked(tx: &crate::store::Txn<'_>, schemas: &crate::schema::Schemas
     }
 }
 
+/// The sheet of an upload when it is a county's own (one that fills the township sheet).
+pub(super) fn county_sheet<'a>(schemas: &crate::schema::Schemas, rep: &'a crate::validate::FileCheck) -> Option<&'a crate::validate::Sheet> {
+    rep.sheet
+        .as_ref()
+        .filter(|sh| schemas.regions.get(&sh.region).is_some_and(|r| schemas.regions.is_leaf(r)))
+}
+
 /// A county sheet against the county's history (the baseline, last month's counting sheet);
 /// returns the baseline to set when this is the county's first sheet: (region, value, column).
 fn check_history(
@@ -218,11 +225,7 @@ fn check_history(
     let form = schemas.form();
     // Only a county's own sheet has a history of its own: a city sheet's figures move with how
     // many of its counties it covers.
-    let Some(sheet) = rep
-        .sheet
-        .as_ref()
-        .filter(|sh| schemas.regions.get(&sh.region).is_some_and(|r| schemas.regions.is_leaf(r)))
-    else {
+    let Some(sheet) = county_sheet(schemas, rep) else {
         return Ok(None);
     };
     let baseline = tx.baseline(&sheet.region)?;

@@ -268,14 +268,20 @@ fn private(mut res: Response) -> Response {
     res
 }
 
-/// `POST /ledger/unmask`: one card in full, for an account granted it (audited).
-pub async fn unmask(State(st): State<Arc<AppState>>, Page(session): Page, Form(f): Form<UnmaskForm>) -> Result<Response, PageError> {
-    let county = own_county(&st, &session)
+/// What a request for personal information needs: the account's own county and the key.
+fn personal_request(st: &AppState, session: &crate::web::auth::Session) -> Result<(crate::schema::Region, Arc<PersonalKey>), ApiError> {
+    let county = own_county(st, session)
         .ok_or_else(|| ApiError::Forbidden("台账人员信息只给本县区查看".into()))?
         .clone();
     let key = st
         .personal_key(false)?
         .ok_or_else(|| ApiError::NotFound("还没有个人信息密钥：台账尚未导入".into()))?;
+    Ok((county, key))
+}
+
+/// `POST /ledger/unmask`: one card in full, for an account granted it (audited).
+pub async fn unmask(State(st): State<Arc<AppState>>, Page(session): Page, Form(f): Form<UnmaskForm>) -> Result<Response, PageError> {
+    let (county, key) = personal_request(&st, &session)?;
     let actor = session.actor.clone();
     let c = county.clone();
     let card = st.with_workflow(move |wf| Ok(wf.unmask_person(&actor, &c, f.person, &key)?)).await?;
@@ -291,12 +297,7 @@ pub async fn unmask(State(st): State<Arc<AppState>>, Page(session): Page, Form(f
 
 /// `POST /ledger/export`: the list in full, with a reason (audited).
 pub async fn export(State(st): State<Arc<AppState>>, Page(session): Page, Form(f): Form<ExportForm>) -> Result<Response, PageError> {
-    let county = own_county(&st, &session)
-        .ok_or_else(|| ApiError::Forbidden("台账人员名单只给本县区导出".into()))?
-        .clone();
-    let key = st
-        .personal_key(false)?
-        .ok_or_else(|| ApiError::NotFound("还没有个人信息密钥：台账尚未导入".into()))?;
+    let (county, key) = personal_request(&st, &session)?;
     let actor = session.actor.clone();
     let c = county.clone();
     let (head, rows) = st.with_workflow(move |wf| Ok(wf.export_people(&actor, &c, &f.reason, &key)?)).await?;
