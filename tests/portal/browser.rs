@@ -834,9 +834,17 @@ fn a_county_keeps_its_register_in_the_browser() {
         assert!(card.contains("身份证号码 371302") && !card.contains("********"), "{card}");
         shot(&county, "32-county-card-in-full").await;
 
-        // The month's sheet handed in agrees with the register.
+        // The county starts its month from the sheet the register gives: downloaded from the
+        // page's link, column (21) typed in as the county's own sheet has it, handed in.
+        county.goto(&format!("{base}/ledger?period=2026-10")).await.unwrap();
+        let href = wait_for(&county, "a[href^='/ledger/sheet']").await.attr("href").await.unwrap().unwrap();
+        let derived = fetch_bytes(&county, href).await;
+        let started = d.path().join("由台账开始.xlsx");
+        std::fs::write(&started, &derived).unwrap();
+        let finished = with_column_21(&started, &sheet, &d.path().join("填好").join("371302-兰山区-2026-10.xlsx"));
         county.goto(&format!("{base}/county?period=2026-10")).await.unwrap();
-        assert!(upload(&county, &sheet, None).await.contains("已接收"));
+        let verdict = upload(&county, &finished, None).await;
+        assert!(verdict.contains("已接收"), "{verdict}");
 
         let city = driver.session(&chrome).await;
         sign_in(&city, &base, "linyi", "Ly-city-4").await;
@@ -850,6 +858,44 @@ fn a_county_keeps_its_register_in_the_browser() {
         county.close().await.unwrap();
         city.close().await.unwrap();
     });
+}
+
+/// A county workbook like `started` (a sheet from the register, column (21) blank) with column
+/// (21) of each township as `filled` has it, written to `out` as a county would save it.
+fn with_column_21(started: &Path, filled: &Path, out: &Path) -> PathBuf {
+    use calamine::{Data, Reader};
+    let read = |p: &Path| -> Vec<(String, Vec<i64>)> {
+        let mut wb = calamine::open_workbook_auto(p).unwrap();
+        let name = wb.sheet_names()[0].clone();
+        let range = wb.worksheet_range(&name).unwrap();
+        range
+            .rows()
+            .filter_map(|r| {
+                let label = r.get(1).map(|c| c.to_string()).unwrap_or_default();
+                let first = match r.get(2) {
+                    Some(Data::Float(f)) => Some(*f as i64),
+                    Some(Data::Int(i)) => Some(*i),
+                    _ => None,
+                }?;
+                let values = (0..21)
+                    .map(|k| match r.get(2 + k) {
+                        Some(Data::Float(f)) => *f as i64,
+                        Some(Data::Int(i)) => *i,
+                        _ => 0,
+                    })
+                    .collect::<Vec<_>>();
+                (!["", "甲", "乙", "合计"].contains(&label.as_str()) && first >= 0).then_some((label, values))
+            })
+            .collect()
+    };
+    let mut rows = read(started);
+    let own = read(filled);
+    for (label, v) in &mut rows {
+        let theirs = own.iter().find(|(l, _)| l == label).expect("the same townships");
+        v[20] = theirs.1[20];
+    }
+    let typed: Vec<(&str, Vec<i64>)> = rows.iter().map(|(l, v)| (l.as_str(), v.clone())).collect();
+    lanshan(out.parent().unwrap(), "2026-10", &typed)
 }
 
 /// The first township of a county workbook.
