@@ -116,3 +116,11 @@ echo "== yuebao contacts import $mail/通讯录.csv --data $data"
 "$bin" contacts import "$mail/通讯录.csv" --data "$data" --now "2026-12-01 09:00"
 echo "== yuebao inbox $mail/收件箱.mbox --outbox $out/回信 --data $data --now \"2026-12-10 08:00\""
 "$bin" inbox "$mail/收件箱.mbox" --outbox "$out/回信" --data "$data" --now "2026-12-10 08:00" || [ $? -eq 1 ]
+echo
+# The register behind 兰山区's sheets (附件2): synthetic persons, imported with their personal
+# fields sealed (the key made in $out/配置, apart from the data), the month counted from it.
+echo "== yuebao sample --register --region 兰山区 → yuebao ledger import → yuebao ledger sheet"
+rm -rf "$out/台账样例"
+"$bin" sample --period 2026-10 --region 371302 -o "$out/台账样例" --register -q
+XDG_CONFIG_HOME="$out/配置" "$bin" ledger import "$out/台账样例/台账/371302-兰山区-台账.xlsx" --region 371302 --data "$data" --now "2026-11-02 09:00"
+"$bin" ledger sheet --region 371302 --period 2026-10 --data "$data" -o "$out/由台账生成-兰山区-2026-10.xlsx"
