@@ -82,12 +82,16 @@ echo "== yuebao review return --region 兰山区 --period 2026-10 --reason … -
 "$bin" review return --data "$data" --region 兰山区 --period 2026-10 --by "$reviewer" --now "2026-11-06 10:00" \
   --reason "第(5)栏转移就业人数与就业台账不符，请核实后重报"
 echo "== yuebao submit 兰山区（核实后重报）--now \"2026-11-06 15:30\""
-"$bin" submit --data "$data" --by "兰山区统计员" --now "2026-11-06 15:30" "$lanshan" | head -n 1
+# Its first line only; read from a file, not a pipe (`head` closing early would kill the submit
+# with SIGPIPE under pipefail).
+"$bin" submit --data "$data" --by "兰山区统计员" --now "2026-11-06 15:30" "$lanshan" >"$out/重报结果.txt"
+head -n 1 "$out/重报结果.txt"
 echo "== yuebao review approve --region 兰山区、罗庄区 --period 2026-10 --now \"2026-11-07 09:00\""
 "$bin" review approve --data "$data" --region 兰山区 --period 2026-10 --by "$reviewer" --now "2026-11-07 09:00"
 "$bin" review approve --data "$data" --region 罗庄区 --period 2026-10 --by "$reviewer" --now "2026-11-07 09:05"
 echo "== yuebao submit 兰山区 again: the month is locked"
-"$bin" submit --data "$data" --by "兰山区统计员" --now "2026-11-08 09:00" "$lanshan" 2>&1 | head -n 1 || true
+"$bin" submit --data "$data" --by "兰山区统计员" --now "2026-11-08 09:00" "$lanshan" >"$out/锁定结果.txt" 2>&1 || true
+head -n 1 "$out/锁定结果.txt"
 echo
 
 total=$(grep -c ' → ' "$log" || true)
