@@ -8,7 +8,7 @@ use crate::register::read::Expect;
 use crate::register::{Register, RegisterSheet, idcard, read_register};
 use crate::schema::{Region, Schemas};
 use crate::workbook::form::{FormDoc, FormRow, write_form};
-use crate::workflow::ledger::{DerivedRow, PersonalKey};
+use crate::workflow::ledger::{DerivedRow, Hand, PersonalKey, derive_cards};
 use crate::workflow::{Actor, Workflow};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
@@ -23,9 +23,7 @@ pub fn run(c: &LedgerCommand, schemas: &Schemas, clock: &super::Clock) -> anyhow
 }
 
 fn register(schemas: &Schemas) -> anyhow::Result<&Register> {
-    schemas
-        .register()
-        .ok_or_else(|| anyhow::anyhow!("模式目录中没有台账模式（forms/*.register.toml），无法处理台账"))
+    Ok(crate::workflow::ledger::register_of(schemas)?)
 }
 
 fn county<'a>(schemas: &'a Schemas, text: &str) -> anyhow::Result<&'a Region> {
@@ -288,14 +286,18 @@ fn sheet(args: &LedgerSheetArgs, schemas: &Schemas, clock: &super::Clock) -> any
         return sheets(args, scope, schemas, clock);
     }
     let county = county(schemas, &args.region)?;
-    let hand = args.hand.as_deref().map(|p| hand_sheet(p, county, schemas)).transpose()?;
-    let order: Vec<String> = hand.iter().flat_map(|h| h.rows.iter().map(|r| r.label.clone())).collect();
-    let day = crate::ledger::period_end(args.period);
+    let hand_sheet = args.hand.as_deref().map(|p| hand_sheet(p, county, schemas)).transpose()?;
+    let hand = hand_sheet.as_ref().zip(args.hand.as_ref()).map(|(sheet, p)| Hand {
+        sheet,
+        from: p.display().to_string(),
+    });
     let id = reg.index(crate::register::keys::ID).expect("the register has 身份证号码");
-    // (rows, persons, broken relations with the persons named where the file is at hand)
-    let (mut rows, persons, source, broken, stored_hand) = match &args.file {
+    // (rows, persons, broken relations with the persons named where the file is at hand, where
+    // the hand columns came from)
+    let (rows, persons, source, broken, hand_from) = match &args.file {
         Some(file) => {
-            let (sheet, name) = read(file, county, schemas, clock, hand.as_ref().map(|_| order.as_slice()))?;
+            let towns: Option<Vec<String>> = hand_sheet.as_ref().map(|h| h.rows.iter().map(|r| r.label.clone()).collect());
+            let (sheet, name) = read(file, county, schemas, clock, towns.as_deref())?;
             if sheet.has_errors() {
                 print_findings(&sheet.findings, args.format)?;
                 eprintln!("{}", summary_line(&sheet.findings, sheet.cards.len(), &name));
@@ -306,44 +308,30 @@ fn sheet(args: &LedgerSheetArgs, schemas: &Schemas, clock: &super::Clock) -> any
             if warnings > 0 {
                 say(args.format, &format!("台账有 {warnings} 处警告（yuebao ledger check 列出），按台账所写计数"));
             }
-            let rows = crate::ledger::derive(reg, &sheet.cards, args.period, &order).map_err(|e| anyhow::anyhow!("清点台账失败：{e}"))?;
-            let mut broken = Vec::new();
-            for row in &rows {
-                let values: Vec<i64> = row.values.iter().map(|v| v.unwrap_or(0)).collect();
-                for rule in &schemas.form().rules {
-                    if let Some((l, r)) = rule.check(&values) {
-                        let who: Vec<String> = crate::register::breaking(reg, rule, &sheet.cards, &row.township, day)
-                            .iter()
-                            .map(|c| format!("第 {} 行 {}", c.row + 1, idcard::mask(c.text(id))))
-                            .collect();
-                        broken.push((row.township.clone(), rule.violation(l, r), who.len(), who));
-                    }
-                }
-            }
-            (rows, sheet.cards.len(), format!("台账 {name}"), broken, None)
+            let (rows, broken) = match derive_cards(schemas, &sheet.cards, args.period, &[], hand_sheet.as_ref()) {
+                Ok(d) => d,
+                Err(e) => return super::refused(e),
+            };
+            let broken = broken
+                .into_iter()
+                .map(|b| {
+                    let who: Vec<String> = b.cards.iter().map(|c| format!("第 {} 行 {}", c.row + 1, idcard::mask(c.text(id)))).collect();
+                    (b.township, b.what, who.len(), who)
+                })
+                .collect::<Vec<_>>();
+            (rows, sheet.cards.len(), format!("台账 {name}"), broken, hand.map(|h| h.from))
         }
         None => {
             let mut data = super::open_existing_store(&args.store, schemas)?;
             let wf = Workflow::new(&mut data, schemas, clock.now);
-            let derived = match wf.derived_sheet(&Actor::operator(None), county, args.period) {
+            let derived = match wf.derived_sheet(&Actor::operator(None), county, args.period, hand) {
                 Ok(Some(d)) => d,
                 Ok(None) => anyhow::bail!("数据库中没有{}的台账：请先用 yuebao ledger import 导入", schemas.regions.display(county)),
                 Err(e) => return super::refused(e),
             };
-            let mut rows = derived.rows;
-            if !order.is_empty() {
-                rows = reorder(rows, &order);
-            }
             let broken = derived.broken.into_iter().map(|(t, s, n)| (t, s, n, Vec::new())).collect();
-            (rows, derived.persons, "数据库中的台账".to_string(), broken, derived.hand_from)
+            (derived.rows, derived.persons, "数据库中的台账".to_string(), broken, derived.hand_from)
         }
-    };
-    let hand_from = match &hand {
-        Some(h) => {
-            fill_hand(reg, &mut rows, h);
-            args.hand.as_ref().map(|p| p.display().to_string())
-        }
-        None => stored_hand,
     };
     let out = args
         .output
@@ -425,24 +413,6 @@ fn sheets(args: &LedgerSheetArgs, scope: &Region, schemas: &Schemas, clock: &sup
         ),
     );
     Ok(i32::from(broken > 0))
-}
-
-/// Rows in the order of `order` (the county's sheet), the others after.
-fn reorder(mut rows: Vec<DerivedRow>, order: &[String]) -> Vec<DerivedRow> {
-    rows.sort_by_key(|r| order.iter().position(|o| *o == r.township).unwrap_or(usize::MAX));
-    rows
-}
-
-/// The columns the register cannot give, from the county's own sheet.
-fn fill_hand(reg: &Register, rows: &mut [DerivedRow], hand: &crate::validate::Sheet) {
-    for row in rows {
-        let Some(filled) = hand.rows.iter().find(|r| r.label == row.township) else {
-            continue;
-        };
-        for c in reg.hand_columns() {
-            row.values[c - 1] = filled.values.get(c - 1).copied();
-        }
-    }
 }
 
 /// The derived sheet as a workbook in the mandated layout.

@@ -66,9 +66,7 @@ pub fn run(args: &SampleArgs, schemas: &Schemas) -> anyhow::Result<i32> {
 /// Each county's synthetic register, whose count at the month's end is its sample sheet, in the
 /// output's 台账 folder (apart from the sheets, so that a directory of sheets stays one).
 fn registers(args: &SampleArgs, schemas: &Schemas, counties: &[&crate::schema::Region]) -> anyhow::Result<()> {
-    let reg = schemas
-        .register()
-        .ok_or_else(|| anyhow::anyhow!("模式目录中没有台账模式（forms/*.register.toml），无法生成台账"))?;
+    let reg = crate::workflow::ledger::register_of(schemas)?;
     let dir = args.output.join("台账");
     super::ensure_dir(&dir)?;
     let bar = super::progress(counties.len(), "生成模拟台账", args.quiet);

@@ -61,26 +61,31 @@ fn state_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PersonState> {
     })
 }
 
-/// The latest event of each person of `region` (every region when None) on or before `day`
-/// (ever, when None).
-fn states(conn: &rusqlite::Connection, region: Option<&str>, day: Option<&str>) -> rusqlite::Result<Vec<PersonState>> {
+/// The latest event of each person of `region` on or before `day` (ever, when None); of one
+/// person only when `person` is given.
+fn states(conn: &rusqlite::Connection, region: &str, day: Option<&str>, person: Option<i64>) -> rusqlite::Result<Vec<PersonState>> {
     let sql = format!(
         "SELECT {STATE_COLUMNS} FROM register_persons p
          JOIN register_events e ON e.id = (
              SELECT x.id FROM register_events x WHERE x.person_id = p.id AND (?2 IS NULL OR x.day <= ?2)
              ORDER BY x.day DESC, x.id DESC LIMIT 1)
-         WHERE (?1 IS NULL OR p.region = ?1)
-         ORDER BY p.region, p.id"
+         WHERE p.region = ?1 AND (?3 IS NULL OR p.id = ?3)
+         ORDER BY p.id"
     );
     let mut st = conn.prepare_cached(&sql)?;
-    st.query_map(params![region, day], state_row)?.collect()
+    st.query_map(params![region, day, person], state_row)?.collect()
 }
 
 impl Store {
     /// Each person of `region`'s register as it stood at the end of `day` (YYYY-MM-DD), or as
     /// it stands now; persons carded later are not there.
     pub fn register_states(&self, region: &str, day: Option<&str>) -> Result<Vec<PersonState>, StoreError> {
-        states(&self.conn, Some(region), day).map_err(self.sql())
+        states(&self.conn, region, day, None).map_err(self.sql())
+    }
+
+    /// One person of `region`'s register as it stands now.
+    pub fn register_person_state(&self, region: &str, person: i64) -> Result<Option<PersonState>, StoreError> {
+        Ok(states(&self.conn, region, None, Some(person)).map_err(self.sql())?.pop())
     }
 
     /// What counting needs of each person of `region` at the end of `day`: the kind and day of
@@ -100,11 +105,6 @@ impl Store {
             .query_map(params![region, day], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .map_err(self.sql())?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(self.sql())
-    }
-
-    /// Every person of every register as it stands now.
-    pub fn register_all_states(&self) -> Result<Vec<PersonState>, StoreError> {
-        states(&self.conn, None, None).map_err(self.sql())
     }
 
     /// The imports of `region`'s register, oldest first.
@@ -184,7 +184,7 @@ impl Txn<'_> {
     /// Each person of `region` as the register stood at the end of `day` (now, when None),
     /// inside this transaction.
     pub fn register_states(&self, region: &str, day: Option<&str>) -> Result<Vec<PersonState>, StoreError> {
-        states(&self.tx, Some(region), day).map_err(self.sql())
+        states(&self.tx, region, day, None).map_err(self.sql())
     }
 
     /// Whether `region`'s register was imported on or after `day` (YYYY-MM-DD): it covers the

@@ -55,9 +55,7 @@ pub struct Derived {
 
 impl<'a> Workflow<'a> {
     fn the_register(&self) -> Result<&'a Register, WorkflowError> {
-        self.schemas
-            .register()
-            .ok_or_else(|| WorkflowError::Register("模式目录中没有台账模式（forms/*.register.toml）".into()))
+        register_of(self.schemas)
     }
 
     fn county_of(&self, actor: &Actor, region: &Region, action: Action) -> Result<(), WorkflowError> {
@@ -245,12 +243,12 @@ impl<'a> Workflow<'a> {
 
     /// The sheet `region`'s register gives for `period`: township by township in the order of
     /// the county's sheets, and the relations the register itself breaks. None without a register.
-    pub fn derived_sheet(&self, actor: &Actor, region: &Region, period: Period) -> Result<Option<Derived>, WorkflowError> {
+    pub fn derived_sheet(&self, actor: &Actor, region: &Region, period: Period, hand: Option<Hand<'_>>) -> Result<Option<Derived>, WorkflowError> {
         let end = yuebao_rollup::ledger::period_end(period);
         let Some(cards) = self.register_cards(actor, region, end)? else {
             return Ok(None);
         };
-        self.derive_county(region, &cards, period).map(Some)
+        self.derive_county(region, &cards, period, hand).map(Some)
     }
 
     /// The sheets of every county under `scope` that keeps a register, for `period`: county by
@@ -269,47 +267,99 @@ impl<'a> Workflow<'a> {
             let rows = self.store.register_counting(&code, &day)?;
             let cards: Vec<Card> = rows.par_iter().map(|(kind, day, state)| counted(reg, kind, day, state)).collect();
             drop(rows);
-            out.push((code.clone(), self.derive_county(region, &cards, period)?));
+            out.push((code.clone(), self.derive_county(region, &cards, period, None)?));
         }
         Ok(out)
     }
 
-    fn derive_county(&self, region: &Region, cards: &[Card], period: Period) -> Result<Derived, WorkflowError> {
-        let reg = self.the_register()?;
-        let end = yuebao_rollup::ledger::period_end(period);
-        let counting = self.counting_sheet(region, period)?;
-        let order = match &counting {
-            Some(s) => s.rows.iter().map(|r| r.label.clone()).collect(),
+    /// A county's cards counted, borrowing from `hand` (else from the county's sheet of the
+    /// month in the store) the townships' order and the columns the register cannot give.
+    fn derive_county(&self, region: &Region, cards: &[Card], period: Period, hand: Option<Hand<'_>>) -> Result<Derived, WorkflowError> {
+        let counting = match hand {
+            Some(_) => None,
+            None => self.counting_sheet(region, period)?,
+        };
+        let stored = counting.as_ref().map(|sheet| Hand {
+            sheet,
+            from: format!("数据库中{}{}的报表", self.schemas.regions.display(region), period.label()),
+        });
+        let hand = hand.or(stored);
+        let order = match &hand {
+            Some(_) => Vec::new(),
             None => self.townships(region)?.unwrap_or_default(),
         };
-        let mut rows = yuebao_rollup::ledger::derive(reg, cards, period, &order).map_err(|e| WorkflowError::Rollup(e.to_string()))?;
-        let hand_from = counting.as_ref().map(|sheet| {
-            for row in &mut rows {
-                if let Some(filled) = sheet.rows.iter().find(|r| r.label == row.township) {
-                    for c in reg.hand_columns() {
-                        row.values[c - 1] = filled.values.get(c - 1).copied();
-                    }
-                }
-            }
-            format!("数据库中{}{}的报表", self.schemas.regions.display(region), period.label())
-        });
-        let mut broken = Vec::new();
-        for row in &rows {
-            let values: Vec<i64> = row.values.iter().map(|v| v.unwrap_or(0)).collect();
-            for rule in &self.schemas.form().rules {
-                if let Some((l, r)) = rule.check(&values) {
-                    let n = yuebao_core::register::breaking(reg, rule, cards, &row.township, end).len();
-                    broken.push((row.township.clone(), rule.violation(l, r), n));
-                }
-            }
-        }
+        let (rows, broken) = derive_cards(self.schemas, cards, period, &order, hand.as_ref().map(|h| h.sheet))?;
         Ok(Derived {
             persons: cards.len(),
             rows,
-            broken,
-            hand_from,
+            broken: broken.into_iter().map(|b| (b.township, b.what, b.cards.len())).collect(),
+            hand_from: hand.map(|h| h.from),
         })
     }
+}
+
+/// The schemas' register, or why there is none.
+pub fn register_of(schemas: &crate::schema::Schemas) -> Result<&Register, WorkflowError> {
+    schemas
+        .register()
+        .ok_or_else(|| WorkflowError::Register("模式目录中没有台账模式（forms/*.register.toml）".into()))
+}
+
+/// A county's own sheet a derived sheet borrows from, and where it came from (for the sentence
+/// that says so).
+#[derive(Clone)]
+pub struct Hand<'a> {
+    pub sheet: &'a crate::validate::Sheet,
+    pub from: String,
+}
+
+/// A relation of the form the register itself breaks in one township, and the cards behind it.
+pub struct Broken<'c> {
+    pub township: String,
+    pub what: String,
+    pub cards: Vec<&'c Card>,
+}
+
+/// Counts `cards` into a county's sheet for `period`: the townships in the order of `hand`'s
+/// rows (else of `order`, then any other), the columns the register cannot give from `hand`, and
+/// the form's relations the counts break, with the cards behind each.
+pub fn derive_cards<'c>(
+    schemas: &crate::schema::Schemas,
+    cards: &'c [Card],
+    period: Period,
+    order: &[String],
+    hand: Option<&crate::validate::Sheet>,
+) -> Result<(Vec<DerivedRow>, Vec<Broken<'c>>), WorkflowError> {
+    let reg = register_of(schemas)?;
+    let order: Vec<String> = match hand {
+        Some(h) => h.rows.iter().map(|r| r.label.clone()).collect(),
+        None => order.to_vec(),
+    };
+    let mut rows = yuebao_rollup::ledger::derive(reg, cards, period, &order).map_err(|e| WorkflowError::Rollup(e.to_string()))?;
+    if let Some(h) = hand {
+        for row in &mut rows {
+            if let Some(filled) = h.rows.iter().find(|r| r.label == row.township) {
+                for c in reg.hand_columns() {
+                    row.values[c - 1] = filled.values.get(c - 1).copied();
+                }
+            }
+        }
+    }
+    let end = yuebao_rollup::ledger::period_end(period);
+    let mut broken = Vec::new();
+    for row in &rows {
+        let values: Vec<i64> = row.values.iter().map(|v| v.unwrap_or(0)).collect();
+        for rule in &schemas.form().rules {
+            if let Some((l, r)) = rule.check(&values) {
+                broken.push(Broken {
+                    township: row.township.clone(),
+                    what: rule.violation(l, r),
+                    cards: yuebao_core::register::breaking(reg, rule, cards, &row.township, end),
+                });
+            }
+        }
+    }
+    Ok((rows, broken))
 }
 
 /// Persons found in the registers of two counties at once, as a city or the province sees
@@ -447,9 +497,7 @@ pub fn check_register(
     bytes: &[u8],
     today: chrono::NaiveDate,
 ) -> Result<CheckedRegister, WorkflowError> {
-    let reg = schemas
-        .register()
-        .ok_or_else(|| WorkflowError::Register("模式目录中没有台账模式（forms/*.register.toml）".into()))?;
+    let reg = register_of(schemas)?;
     let limits = yuebao_core::limits::Limits::register();
     let sha256 = crate::text::sha256_hex(bytes);
     let sheet = match yuebao_core::ingest::isolate::read(file, bytes, &limits) {
@@ -467,7 +515,6 @@ pub fn check_register(
             sheet: String::new(),
             cards: Vec::new(),
             findings: vec![Finding::new(why.code(), file, why.message(&limits))],
-            found: Vec::new(),
         },
     };
     Ok(CheckedRegister {
@@ -620,9 +667,7 @@ impl Workflow<'_> {
         self.personal_granted(actor, region)?;
         let s = self
             .store
-            .register_states(&region.code, None)?
-            .into_iter()
-            .find(|s| s.person_id == person)
+            .register_person_state(&region.code, person)?
             .ok_or_else(|| WorkflowError::Register(format!("{}的台账中没有第 {person} 号人员", region.name)))?;
         let opened = key
             .open(&s.sealed)

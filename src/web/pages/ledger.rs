@@ -98,7 +98,7 @@ pub async fn page(State(st): State<Arc<AppState>>, Page(session): Page, Query(q)
         .with_workflow(move |wf| {
             let county = st2.schemas.regions.get(&code).expect("the account's county");
             let imports = wf.register_imports(&actor, county)?;
-            let derived = wf.derived_sheet(&actor, county, period)?;
+            let derived = wf.derived_sheet(&actor, county, period, None)?;
             let people = wf.register_people(&actor, county, key.as_deref(), LISTED)?;
             Ok((imports, derived, people))
         })
@@ -254,7 +254,7 @@ pub async fn sheet(State(st): State<Arc<AppState>>, Page(session): Page, Query(q
     let actor = session.actor.clone();
     let c = county.clone();
     let derived = st
-        .with_workflow(move |wf| Ok(wf.derived_sheet(&actor, &c, period)?))
+        .with_workflow(move |wf| Ok(wf.derived_sheet(&actor, &c, period, None)?))
         .await?
         .ok_or_else(|| ApiError::NotFound("还没有导入台账".into()))?;
     let mut wb = crate::cmd::ledger::sheet_workbook(&st.schemas, &county, period, &derived.rows).map_err(|e| ApiError::Internal(e.to_string()))?;

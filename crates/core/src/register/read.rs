@@ -74,8 +74,6 @@ pub struct Sheet {
     pub sheet: String,
     pub cards: Vec<Card>,
     pub findings: Vec<Finding>,
-    /// The fields found, by index, with the heading cell that named them (for messages).
-    pub found: Vec<usize>,
 }
 
 impl Sheet {
@@ -137,7 +135,6 @@ pub fn read_register(book: &Book, file: &str, reg: &Register, expect: &Expect<'_
             file,
             format!("没有找到台账的表头：表头行须有 {} 等栏目（每人一行）", needed.join("、")),
         )],
-        found: Vec::new(),
     }
 }
 
@@ -308,7 +305,6 @@ fn read_sheet(grid: &Grid, file: &str, reg: &Register, expect: &Expect<'_>, data
             sheet,
             cards: Vec::new(),
             findings,
-            found: Vec::new(),
         };
     }
     let ix = |k: &str| reg.index(k).expect("the schema has the fields the program relies on");
@@ -530,8 +526,7 @@ fn read_sheet(grid: &Grid, file: &str, reg: &Register, expect: &Expect<'_>, data
     if cards.is_empty() {
         findings.push(Finding::new(Code::RegisterNoHeadings, file, "台账表头下没有任何人员".to_string()).in_sheet(&sheet));
     }
-    let found = (0..reg.fields.len()).filter(|i| places[*i].is_some()).collect();
-    Sheet { sheet, cards, findings, found }
+    Sheet { sheet, cards, findings }
 }
 
 /// The county's names as a 户籍 column may write them: 兰山区, 兰山, 371302.
