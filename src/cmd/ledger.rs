@@ -4,8 +4,7 @@
 use crate::cli::{KeyArgs, LedgerArgs, LedgerCommand, LedgerImportArgs, LedgerSheetArgs, OutputFormat};
 use crate::finding::{Finding, Severity, Summary};
 use crate::limits::Limits;
-use crate::register::read::Expect;
-use crate::register::{Register, RegisterSheet, idcard, read_register};
+use crate::register::{Register, RegisterSheet, idcard};
 use crate::schema::{Region, Schemas};
 use crate::workbook::form::{FormDoc, FormRow, write_form};
 use crate::workflow::ledger::{DerivedRow, Hand, PersonalKey, derive_cards};
@@ -89,21 +88,14 @@ pub fn personal_key(args: &KeyArgs, data: &Path) -> anyhow::Result<PersonalKey> 
     Ok(key_at(&path, given, true)?.expect("made when missing"))
 }
 
-/// Reads and checks the register file; the findings name the file as the user wrote it.
+/// Reads and checks the register file as an import would; the findings name the file as the
+/// user wrote it.
 fn read(file: &Path, county: &Region, schemas: &Schemas, clock: &super::Clock, townships: Option<&[String]>) -> anyhow::Result<(RegisterSheet, String)> {
-    let reg = register(schemas)?;
     let name = file.display().to_string();
     let limits = Limits::register();
-    let book = crate::ingest::load(file, &limits)
-        .and_then(|bytes| crate::ingest::isolate::read(&name, &bytes, &limits))
-        .map_err(|why| anyhow::anyhow!("{name}：{}", why.message(&limits)))?
-        .book;
-    let expect = Expect {
-        county,
-        townships,
-        today: clock.now.date_naive(),
-    };
-    Ok((read_register(&book, &name, reg, &expect), name))
+    let bytes = crate::ingest::load(file, &limits).map_err(|why| anyhow::anyhow!("{name}：{}", why.message(&limits)))?;
+    let checked = crate::workflow::ledger::check_register(schemas, county, townships, &name, &bytes, clock.now.date_naive())?;
+    Ok((checked.sheet, name))
 }
 
 fn print_findings(findings: &[Finding], format: OutputFormat) -> anyhow::Result<()> {
@@ -175,38 +167,45 @@ fn import(args: &LedgerImportArgs, schemas: &Schemas, clock: &super::Clock) -> a
     let bar = super::progress(files.len(), "导入台账", format == OutputFormat::Json);
     let mut refused = 0;
     let mut totals = (0usize, 0usize, 0usize, 0usize, 0usize);
-    // As many files read and checked at once as there are cores; each stored in its own
-    // transaction, one after another, and dropped before the next ones are read.
-    for chunk in files.chunks(rayon::current_num_threads().max(1)) {
-        let mut townships = Vec::new();
-        for (_, county) in chunk {
-            townships.push(match wf.townships(county) {
-                Ok(t) => t,
-                Err(e) => return super::refused(e),
-            });
-        }
-        let checked: Vec<anyhow::Result<crate::workflow::ledger::CheckedRegister>> = chunk
-            .par_iter()
-            .zip(townships.par_iter())
-            .map(|((f, county), towns)| {
-                let limits = Limits::register();
-                let bytes = crate::ingest::load(f, &limits).map_err(|why| anyhow::anyhow!("{}：{}", f.display(), why.message(&limits)))?;
-                Ok(crate::workflow::ledger::check_register(
-                    schemas,
-                    county,
-                    towns.as_deref(),
-                    &f.display().to_string(),
-                    &bytes,
-                    today,
-                )?)
-            })
-            .collect();
-        for ((_, county), c) in chunk.iter().zip(checked) {
+    let mut townships = Vec::with_capacity(files.len());
+    for (_, county) in &files {
+        townships.push(match wf.townships(county) {
+            Ok(t) => t,
+            Err(e) => return super::refused(e),
+        });
+    }
+    // The files are read and checked on every core, a few at a time and in their order, while
+    // this thread stores the ones read before (each in its own transaction); at most a few
+    // read registers wait in memory.
+    let read = |(f, county): &(PathBuf, &Region), towns: &Option<Vec<String>>| -> anyhow::Result<crate::workflow::ledger::CheckedRegister> {
+        let limits = Limits::register();
+        let bytes = crate::ingest::load(f, &limits).map_err(|why| anyhow::anyhow!("{}：{}", f.display(), why.message(&limits)))?;
+        let mut checked = crate::workflow::ledger::check_register(schemas, county, towns.as_deref(), &f.display().to_string(), &bytes, today)?;
+        checked.seal(schemas, &key)?;
+        Ok(checked)
+    };
+    let batch = rayon::current_num_threads().max(1);
+    let (send, receive) = std::sync::mpsc::sync_channel(batch);
+    // Some(code) when a file stopped the import early.
+    let stopped = std::thread::scope(|scope| -> anyhow::Result<Option<i32>> {
+        let files = &files;
+        let townships = &townships;
+        scope.spawn(move || {
+            for (chunk, towns) in files.chunks(batch).zip(townships.chunks(batch)) {
+                let checked: Vec<_> = chunk.par_iter().zip(towns.par_iter()).map(|(f, t)| read(f, t)).collect();
+                for c in checked {
+                    if send.send(c).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        for ((_, county), c) in files.iter().zip(receive.iter()) {
             let c = c?;
             let name = c.file.clone();
             let out = match wf.import_checked(&actor, county, c, &key) {
                 Ok(o) => o,
-                Err(e) => return super::refused(e),
+                Err(e) => return super::refused(e).map(Some),
             };
             bar.inc(1);
             print_findings(&out.findings, format)?;
@@ -239,6 +238,10 @@ fn import(args: &LedgerImportArgs, schemas: &Schemas, clock: &super::Clock) -> a
                 }
             }
         }
+        Ok(None)
+    })?;
+    if let Some(code) = stopped {
+        return Ok(code);
     }
     bar.finish_and_clear();
     if files.len() > 1 {

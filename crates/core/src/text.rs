@@ -47,7 +47,7 @@ pub fn parse_a1(text: &str) -> Option<(u32, u32)> {
 /// The SHA-256 of `bytes` in lower-case hex, as uploads are identified everywhere.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// An address as the book keeps it: trimmed, lower case, `mailto:` and angle brackets removed.

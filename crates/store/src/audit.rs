@@ -126,7 +126,7 @@ impl AuditKey {
         use hmac::{KeyInit, Mac};
         let mut m = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
         m.update(text.as_bytes());
-        m.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+        hex::encode(m.finalize().into_bytes())
     }
 }
 

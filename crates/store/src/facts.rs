@@ -95,10 +95,9 @@ const TABLES: [(&str, &str); 9] = [
     ("installation", "SELECT id, province, set_at, id FROM installation"),
     (
         "register_import",
+        // The events' column is written by `write_events` as it is hashed (see there).
         "SELECT i.id, i.region, i.at, i.by, i.file_name, i.sha256, i.key_id, i.persons, i.added, i.changed, i.removed,
-                (SELECT group_concat(e.id || ',' || p.region || ',' || p.person || ',' || e.day || ',' || e.kind || ',' || e.state || ',' || hex(e.sealed), ';' ORDER BY e.id)
-                 FROM register_events e JOIN register_persons p ON p.id = e.person_id WHERE e.import_id = i.id),
-                i.id
+                NULL, i.layout, i.id
          FROM register_imports i",
     ),
 ];
@@ -114,6 +113,9 @@ fn table_of(kind: &str) -> &'static str {
 fn bound_columns(kind: &str) -> usize {
     match kind {
         "submission" => 18,
+        // The layout of the compact records came later (the events' records join the digest
+        // only where they are, inside the events' part).
+        "register_import" => 12,
         _ => usize::MAX,
     }
 }
@@ -127,28 +129,132 @@ fn optional_tail(kind: &str) -> usize {
     }
 }
 
-fn digest_of(kind: &str, row: &rusqlite::Row<'_>, columns: usize) -> rusqlite::Result<String> {
-    let mut values = vec![serde_json::Value::from(kind)];
-    for i in 0..columns {
-        values.push(match row.get_ref(i)? {
-            ValueRef::Null => serde_json::Value::Null,
-            ValueRef::Integer(n) => n.into(),
-            ValueRef::Real(x) => x.into(),
-            ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
-            ValueRef::Blob(b) => b.iter().map(|x| format!("{x:02x}")).collect::<String>().into(),
-        });
+/// The column of an import's row that holds its events (see [`write_events`]).
+const EVENTS_COLUMN: usize = 11;
+
+/// An import's events as one text, written into `hash` as a JSON string: each event as
+/// `id,region,person,day,kind,state,SEALED` (blobs in upper-case hex) and `,CARD` where it has
+/// a compact record, joined by `;` in the order of their ids; `null` for an import without
+/// events. For the first imports (no compact records) this is what they were bound with,
+/// `group_concat(e.id || ',' || p.region || ',' || p.person || ',' || e.day || ',' || e.kind
+/// || ',' || e.state || ',' || hex(e.sealed), ';' ORDER BY e.id)`, streamed here instead of
+/// built as one text of many megabytes.
+fn write_events(conn: &Connection, import: i64, hash: &mut Hashing) -> rusqlite::Result<()> {
+    let mut st = conn.prepare_cached(
+        "SELECT e.id, p.region, p.person, e.day, e.kind, e.state, e.sealed, e.card
+         FROM register_events e JOIN register_persons p ON p.id = e.person_id WHERE e.import_id = ?1 ORDER BY e.id",
+    )?;
+    let mut rows = st.query([import])?;
+    let mut first = true;
+    let mut hexed = String::new();
+    while let Some(r) = rows.next()? {
+        hash.put(if first { b"\"" } else { b";" });
+        first = false;
+        hash.put(r.get::<_, i64>(0)?.to_string().as_bytes());
+        for i in 1..=5 {
+            hash.put(b",");
+            hash.escaped(&String::from_utf8_lossy(r.get_ref(i)?.as_bytes()?));
+        }
+        for i in 6..=7 {
+            let Some(blob) = r.get_ref(i)?.as_blob_or_null()? else { continue };
+            hash.put(b",");
+            hexed.clear();
+            hexed.extend(blob.iter().flat_map(|b| {
+                const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+                [DIGITS[usize::from(b >> 4)] as char, DIGITS[usize::from(b & 15)] as char]
+            }));
+            hash.put(hexed.as_bytes());
+        }
     }
+    hash.put(if first { b"null" } else { b"\"" });
+    Ok(())
+}
+
+fn digest_of(conn: &Connection, kind: &str, row: &rusqlite::Row<'_>, columns: usize) -> rusqlite::Result<String> {
+    let values = (0..columns).map(|i| row.get_ref(i)).collect::<rusqlite::Result<Vec<ValueRef<'_>>>>()?;
+    let null = |v: &ValueRef<'_>| matches!(v, ValueRef::Null);
+    let mut n = columns;
     let bound = bound_columns(kind).min(columns);
     // The columns added last join only when they hold something, each on its own.
     for _ in 0..optional_tail(kind) {
-        if values.len() > 1 + bound && values.last().is_some_and(serde_json::Value::is_null) {
-            values.pop();
+        if n > bound && null(&values[n - 1]) {
+            n -= 1;
         }
     }
-    if values[1 + bound..].iter().all(serde_json::Value::is_null) {
-        values.truncate(1 + bound);
+    if values[bound..n].iter().all(null) {
+        n = bound;
     }
-    Ok(crate::text::sha256_hex(serde_json::Value::Array(values).to_string().as_bytes()))
+    // The JSON array [kind, columns…] (blobs in hex), hashed as it is written: an import's
+    // events make one column of megabytes.
+    let mut hash = Hashing(<sha2::Sha256 as sha2::Digest>::new());
+    let json = |h: &mut Hashing, v: &dyn erased::Json| v.write(h);
+    hash.put(b"[");
+    json(&mut hash, &kind);
+    for (i, v) in values[..n].iter().enumerate() {
+        hash.put(b",");
+        if kind == "register_import" && i == EVENTS_COLUMN {
+            let ValueRef::Integer(import) = values[0] else {
+                return Err(rusqlite::Error::InvalidColumnType(0, "id".into(), values[0].data_type()));
+            };
+            write_events(conn, import, &mut hash)?;
+            continue;
+        }
+        match v {
+            ValueRef::Null => hash.put(b"null"),
+            ValueRef::Integer(i) => json(&mut hash, i),
+            ValueRef::Real(x) => json(&mut hash, x),
+            ValueRef::Text(t) => match std::str::from_utf8(t) {
+                Ok(s) => json(&mut hash, &s),
+                Err(_) => json(&mut hash, &String::from_utf8_lossy(t).as_ref()),
+            },
+            ValueRef::Blob(b) => json(&mut hash, &hex::encode(b).as_str()),
+        }
+    }
+    hash.put(b"]");
+    Ok(hex::encode(sha2::Digest::finalize(hash.0)))
+}
+
+/// A writer that hashes what is written to it.
+struct Hashing(sha2::Sha256);
+
+impl Hashing {
+    fn put(&mut self, bytes: &[u8]) {
+        sha2::Digest::update(&mut self.0, bytes);
+    }
+
+    /// `text` as it stands inside a JSON string (serde_json's escapes, without the quotes).
+    fn escaped(&mut self, text: &str) {
+        if !text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+            self.put(text.as_bytes());
+            return;
+        }
+        let quoted = serde_json::to_string(text).unwrap_or_default();
+        self.put(&quoted.as_bytes()[1..quoted.len() - 1]);
+    }
+}
+
+impl std::io::Write for Hashing {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.put(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// One value written as serde_json writes it inside an array.
+mod erased {
+    pub trait Json {
+        fn write(&self, out: &mut super::Hashing);
+    }
+
+    impl<T: serde::Serialize> Json for T {
+        fn write(&self, out: &mut super::Hashing) {
+            // Writing into a hash does not fail, and these values always serialise.
+            let _ = serde_json::to_writer(out, self);
+        }
+    }
 }
 
 fn sql_err(file: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
@@ -170,7 +276,7 @@ fn all_of(conn: &Connection, file: &Path, kind: &'static str) -> Result<Vec<(Str
                 ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
                 _ => String::new(),
             };
-            Ok((format!("{kind}:{key}"), digest_of(kind, r, columns)?))
+            Ok((format!("{kind}:{key}"), digest_of(conn, kind, r, columns)?))
         })
         .map_err(sql_err(file))?;
     rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql_err(file))
@@ -192,7 +298,7 @@ pub(super) fn fact(conn: &Connection, file: &Path, subject: &Subject) -> Result<
     let sql = format!("{}{filter}", table_of(kind));
     let mut st = conn.prepare_cached(&sql).map_err(sql_err(file))?;
     let columns = st.column_count() - 1;
-    let digest = st.query_row([arg], |r| digest_of(kind, r, columns)).map_err(sql_err(file))?;
+    let digest = st.query_row([arg], |r| digest_of(conn, kind, r, columns)).map_err(sql_err(file))?;
     Ok(Fact {
         subject: subject.key(),
         digest,
@@ -255,6 +361,26 @@ pub(super) fn check(conn: &Connection, file: &Path) -> Result<Vec<String>, Store
     if stray > 0 {
         problems.push(format!("台账中有 {stray} 条人员记录不属于任何一次导入：它们是在本程序之外写入的"));
     }
+    // Each person's current state, which counting reads, is a copy of the person's latest
+    // event (which the digests cover): one that differs was changed outside this program.
+    let astray: i64 = conn
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM register_persons p WHERE NOT EXISTS (
+                         SELECT 1 FROM register_current c JOIN register_events e ON e.id = c.event_id
+                         WHERE c.person_id = p.id AND c.region = p.region AND e.person_id = p.id
+                           AND c.day = e.day AND c.kind = e.kind AND c.import_id = e.import_id
+                           AND c.card IS e.card AND (c.card IS NOT NULL OR c.state = e.state)
+                           AND e.id = (SELECT x.id FROM register_events x WHERE x.person_id = p.id ORDER BY x.day DESC, x.id DESC LIMIT 1)))
+                  + (SELECT COUNT(*) FROM register_current c WHERE NOT EXISTS (SELECT 1 FROM register_persons p WHERE p.id = c.person_id))",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(sql_err(file))?;
+    if astray > 0 {
+        problems.push(format!(
+            "台账中有 {astray} 人的当前状态与其最新的一条记录不符：它是在本程序之外改动的（按月统计会因此出错）"
+        ));
+    }
     let log_entries: i64 = conn.query_row("SELECT COUNT(*) FROM audit_log", [], |r| r.get(0)).map_err(sql_err(file))?;
     if log_entries == 0 && facts > 0 {
         problems.push(format!("审计日志是空的，而库中有 {facts} 条记录：审计日志已被清空"));
@@ -312,4 +438,96 @@ pub(super) fn backfill(
         }
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The digest as first defined: the JSON array built whole, then hashed. The streaming
+    /// digest must give the same for every kind of column, or every bound fact would change.
+    fn whole(kind: &str, row: &rusqlite::Row<'_>, columns: usize) -> String {
+        let mut values = vec![serde_json::Value::from(kind)];
+        for i in 0..columns {
+            values.push(match row.get_ref(i).unwrap() {
+                ValueRef::Null => serde_json::Value::Null,
+                ValueRef::Integer(n) => n.into(),
+                ValueRef::Real(x) => x.into(),
+                ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
+                ValueRef::Blob(b) => b.iter().map(|x| format!("{x:02x}")).collect::<String>().into(),
+            });
+        }
+        let bound = bound_columns(kind).min(columns);
+        for _ in 0..optional_tail(kind) {
+            if values.len() > 1 + bound && values.last().is_some_and(serde_json::Value::is_null) {
+                values.pop();
+            }
+        }
+        if values[1 + bound..].iter().all(serde_json::Value::is_null) {
+            values.truncate(1 + bound);
+        }
+        crate::text::sha256_hex(serde_json::Value::Array(values).to_string().as_bytes())
+    }
+
+    #[test]
+    fn the_streaming_digest_is_the_digest_as_defined() {
+        let conn = Connection::open_in_memory().unwrap();
+        let rows = [
+            "SELECT 1, 'a\"b\\c\n\u{1}兰山区', -2.5, x'00ff10', NULL, CAST(x'ff41' AS TEXT), 1e300 * 1e300, NULL",
+            "SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL",
+            "SELECT 7, '', 0.1, x'', 'tail', NULL, NULL, 3",
+        ];
+        for sql in rows {
+            for kind in ["submission", "user", "register_import", "review"] {
+                let mut st = conn.prepare(sql).unwrap();
+                let (a, b) = st
+                    .query_row([], |r| {
+                        let columns = r.as_ref().column_count();
+                        Ok((whole(kind, r, columns), digest_of(&conn, kind, r, columns).unwrap()))
+                    })
+                    .unwrap();
+                assert_eq!(a, b, "{kind}: {sql}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_imports_events_are_digested_as_first_defined() {
+        let d = tempfile::tempdir().unwrap();
+        let store = crate::Store::open(d.path()).unwrap();
+        let conn = &store.conn;
+        conn.execute_batch(
+            "INSERT INTO register_imports (id, region, at, by, file_name, sha256, key_id, persons, added, changed, removed, layout)
+                 VALUES (1, '371302', '2026-11-02T09:00:00+08:00', NULL, 'a.xlsx', 'ab', 'k1', 2, 2, 0, 0, NULL),
+                        (2, '371302', '2026-11-20T09:00:00+08:00', 'x', 'b.xlsx', 'cd', 'k1', 2, 0, 1, 0, '[{\"key\":\"性别\"}]'),
+                        (3, '371302', '2026-11-21T09:00:00+08:00', 'x', 'c.xlsx', 'ef', 'k1', 2, 0, 0, 0, '[]');
+             INSERT INTO register_persons (id, region, person) VALUES (1, '371302', 'aa11'), (2, '371302', 'bb22');
+             INSERT INTO register_events (id, person_id, import_id, day, kind, state, sealed, card) VALUES
+                 (1, 1, 1, '2015-10-08', '建卡', '{\"街道（乡镇）\":\"岸堤镇\",\"就业情况\":[\"外出务工（县外）\"],\"x\":\"a\\\\b\\n\"}', x'00ff', NULL),
+                 (2, 2, 1, '2016-01-02', '建卡', '{}', x'', NULL),
+                 (3, 1, 2, '2026-11-20', '变动', '', x'0102', x'0aB0ff');",
+        )
+        .unwrap();
+        let sql = |card: &str| {
+            format!(
+                "SELECT i.id, i.region, i.at, i.by, i.file_name, i.sha256, i.key_id, i.persons, i.added, i.changed, i.removed,
+                    (SELECT group_concat(e.id || ',' || p.region || ',' || p.person || ',' || e.day || ',' || e.kind || ',' || e.state || ',' || hex(e.sealed){card}, ';' ORDER BY e.id)
+                     FROM register_events e JOIN register_persons p ON p.id = e.person_id WHERE e.import_id = i.id),
+                    i.layout, i.id
+                 FROM register_imports i WHERE i.id = ?1"
+            )
+        };
+        let digest = |sql: &str, import: i64| {
+            conn.query_row(sql, [import], |r| Ok(whole("register_import", r, r.as_ref().column_count() - 1)))
+                .unwrap()
+        };
+        let first = sql("");
+        let compact = sql(" || CASE WHEN e.card IS NULL THEN '' ELSE ',' || hex(e.card) END");
+        for import in 1..=3 {
+            let now = fact(conn, d.path(), &Subject::RegisterImport(import)).unwrap().digest;
+            assert_eq!(digest(&compact, import), now, "import {import}");
+        }
+        // An import of the first version keeps the digest its entry recorded.
+        assert_eq!(digest(&first, 1), fact(conn, d.path(), &Subject::RegisterImport(1)).unwrap().digest);
+    }
 }

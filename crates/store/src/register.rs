@@ -4,6 +4,14 @@
 use super::{Store, StoreError, Txn};
 use rusqlite::{OptionalExtension, params};
 
+/// The card's clear fields as stored: a compact record, read by the layout of the import that
+/// wrote it, or JSON as the first imports wrote it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoredClear {
+    Compact(Vec<u8>),
+    Json(String),
+}
+
 /// One person's state at a day: the latest event on or before it.
 #[derive(Debug, Clone)]
 pub struct PersonState {
@@ -15,10 +23,20 @@ pub struct PersonState {
     pub day: String,
     /// 建卡, 变动, 脱贫销号 or 返贫挂号.
     pub kind: String,
-    /// The card's clear fields (JSON).
-    pub state: String,
+    /// The import that wrote it (whose layout reads `clear`).
+    pub import_id: i64,
+    pub clear: StoredClear,
     /// The personal fields, sealed.
     pub sealed: Vec<u8>,
+}
+
+/// What counting needs of a person at a day: no digest, nothing sealed.
+#[derive(Debug, Clone)]
+pub struct CountedState {
+    pub day: String,
+    pub kind: String,
+    pub import_id: i64,
+    pub clear: StoredClear,
 }
 
 /// One import of a county's register.
@@ -45,9 +63,35 @@ pub struct NewImport<'a> {
     pub file_name: &'a str,
     pub sha256: &'a str,
     pub key_id: &'a str,
+    /// The clear fields' keys and options, by which its compact records are read.
+    pub layout: &'a str,
 }
 
-const STATE_COLUMNS: &str = "p.id, p.person, p.region, e.day, e.kind, e.state, e.sealed";
+/// A person an import adds: the keyed digest of the 身份证号 and the first events.
+pub struct NewPerson<'a> {
+    pub person: &'a str,
+    pub events: Vec<NewEvent<'a>>,
+}
+
+/// One event an import writes for a person.
+pub struct NewEvent<'a> {
+    pub day: &'a str,
+    pub kind: &'a str,
+    /// The clear fields, compact.
+    pub card: &'a [u8],
+    pub sealed: &'a [u8],
+}
+
+fn clear_of(r: &rusqlite::Row<'_>, json: usize) -> rusqlite::Result<StoredClear> {
+    Ok(match r.get::<_, Option<Vec<u8>>>(json + 1)? {
+        Some(card) => StoredClear::Compact(card),
+        None => StoredClear::Json(r.get::<_, Option<String>>(json)?.unwrap_or_default()),
+    })
+}
+
+/// The columns of a person's state, from `p` (the person), `c` (the state) and `e` (its event,
+/// for the sealed part).
+const STATE_COLUMNS: &str = "p.id, p.person, c.region, c.day, c.kind, c.import_id, c.state, c.card, e.sealed";
 
 fn state_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PersonState> {
     Ok(PersonState {
@@ -56,55 +100,95 @@ fn state_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PersonState> {
         region: r.get(2)?,
         day: r.get(3)?,
         kind: r.get(4)?,
-        state: r.get(5)?,
-        sealed: r.get(6)?,
+        import_id: r.get(5)?,
+        clear: clear_of(r, 6)?,
+        sealed: r.get(8)?,
     })
 }
 
-/// The latest event of each person of `region` on or before `day` (ever, when None); of one
-/// person only when `person` is given.
-fn states(conn: &rusqlite::Connection, region: &str, day: Option<&str>, person: Option<i64>) -> rusqlite::Result<Vec<PersonState>> {
-    let sql = format!(
-        "SELECT {STATE_COLUMNS} FROM register_persons p
-         JOIN register_events e ON e.id = (
-             SELECT x.id FROM register_events x WHERE x.person_id = p.id AND (?2 IS NULL OR x.day <= ?2)
-             ORDER BY x.day DESC, x.id DESC LIMIT 1)
-         WHERE p.region = ?1 AND (?3 IS NULL OR p.id = ?3)
-         ORDER BY p.id"
-    );
-    let mut st = conn.prepare_cached(&sql)?;
-    st.query_map(params![region, day, person], state_row)?.collect()
+/// The persons of `region` (`?1`) as they stood at the end of day `?2`, as `c` (day, kind,
+/// import_id, state, card, person_id, event_id): the current state when it began on or before
+/// the day (the region's persons in one sweep), else the person's latest event on or before the
+/// day; persons carded later are not there.
+fn at_day(columns: &str, joins: &str) -> String {
+    format!(
+        "SELECT {columns} FROM register_current c {joins}
+         WHERE c.region = ?1 AND c.day <= ?2
+         UNION ALL
+         SELECT {columns} FROM (
+             SELECT x.day, x.kind, x.import_id, x.state, x.card, x.person_id, x.id AS event_id, l.region
+             FROM register_current l JOIN register_events x ON x.id = (
+                 SELECT y.id FROM register_events y WHERE y.person_id = l.person_id AND y.day <= ?2
+                 ORDER BY y.day DESC, y.id DESC LIMIT 1)
+             WHERE l.region = ?1 AND l.day > ?2) c {joins}"
+    )
+}
+
+/// What a state needs besides the current table: the person's digest and the sealed part.
+const STATE_JOINS: &str = "JOIN register_persons p ON p.id = c.person_id JOIN register_events e ON e.id = c.event_id";
+
+/// Each person of `region` as the register stood at the end of `day` (now, when None), by id.
+fn states(conn: &rusqlite::Connection, region: &str, day: Option<&str>) -> rusqlite::Result<Vec<PersonState>> {
+    match day {
+        Some(day) => {
+            let mut st = conn.prepare_cached(&format!("{} ORDER BY 1", at_day(STATE_COLUMNS, STATE_JOINS)))?;
+            st.query_map(params![region, day], state_row)?.collect()
+        }
+        None => {
+            let mut st = conn.prepare_cached(&format!(
+                "SELECT {STATE_COLUMNS} FROM register_current c {STATE_JOINS} WHERE c.region = ?1 ORDER BY 1"
+            ))?;
+            st.query_map([region], state_row)?.collect()
+        }
+    }
+}
+
+fn layouts(conn: &rusqlite::Connection, region: &str) -> rusqlite::Result<Vec<(i64, Option<String>)>> {
+    let mut st = conn.prepare_cached("SELECT id, layout FROM register_imports WHERE region = ?1 ORDER BY id")?;
+    st.query_map([region], |r| Ok((r.get(0)?, r.get(1)?)))?.collect()
 }
 
 impl Store {
     /// Each person of `region`'s register as it stood at the end of `day` (YYYY-MM-DD), or as
     /// it stands now; persons carded later are not there.
     pub fn register_states(&self, region: &str, day: Option<&str>) -> Result<Vec<PersonState>, StoreError> {
-        states(&self.conn, region, day, None).map_err(self.sql())
+        states(&self.conn, region, day).map_err(self.sql())
     }
 
     /// One person of `region`'s register as it stands now.
     pub fn register_person_state(&self, region: &str, person: i64) -> Result<Option<PersonState>, StoreError> {
-        Ok(states(&self.conn, region, None, Some(person)).map_err(self.sql())?.pop())
-    }
-
-    /// What counting needs of each person of `region` at the end of `day`: the kind and day of
-    /// the latest event and its clear state (no digest, nothing sealed).
-    pub fn register_counting(&self, region: &str, day: &str) -> Result<Vec<(String, String, String)>, StoreError> {
         let mut st = self
             .conn
-            .prepare_cached(
-                "SELECT e.kind, e.day, e.state FROM register_persons p
-                 JOIN register_events e ON e.id = (
-                     SELECT x.id FROM register_events x WHERE x.person_id = p.id AND x.day <= ?2
-                     ORDER BY x.day DESC, x.id DESC LIMIT 1)
-                 WHERE p.region = ?1",
-            )
+            .prepare_cached(&format!(
+                "SELECT {STATE_COLUMNS} FROM register_current c {STATE_JOINS} WHERE c.region = ?1 AND c.person_id = ?2"
+            ))
+            .map_err(self.sql())?;
+        st.query_row(params![region, person], state_row).optional().map_err(self.sql())
+    }
+
+    /// What counting needs of each person of `region` at the end of `day`.
+    pub fn register_counting(&self, region: &str, day: &str) -> Result<Vec<CountedState>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(&at_day("c.day, c.kind, c.import_id, c.state, c.card", ""))
             .map_err(self.sql())?;
         let rows = st
-            .query_map(params![region, day], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_map(params![region, day], |r| {
+                Ok(CountedState {
+                    day: r.get(0)?,
+                    kind: r.get(1)?,
+                    import_id: r.get(2)?,
+                    clear: clear_of(r, 3)?,
+                })
+            })
             .map_err(self.sql())?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(self.sql())
+    }
+
+    /// The layout each import of `region`'s register wrote its compact records with (None for
+    /// the first imports, which wrote JSON).
+    pub fn register_layouts(&self, region: &str) -> Result<Vec<(i64, Option<String>)>, StoreError> {
+        layouts(&self.conn, region).map_err(self.sql())
     }
 
     /// The imports of `region`'s register, oldest first.
@@ -151,10 +235,8 @@ impl Store {
             .conn
             .prepare_cached(
                 "WITH latest AS (
-                     SELECT p.person, p.region FROM register_persons p
-                     JOIN register_events e ON e.id = (
-                         SELECT x.id FROM register_events x WHERE x.person_id = p.id ORDER BY x.day DESC, x.id DESC LIMIT 1)
-                     WHERE e.kind != '脱贫销号')
+                     SELECT p.person, c.region FROM register_current c JOIN register_persons p ON p.id = c.person_id
+                     WHERE c.kind != '脱贫销号')
                  SELECT a.region, b.region, COUNT(*) FROM latest a JOIN latest b ON a.person = b.person AND a.region < b.region
                  GROUP BY a.region, b.region ORDER BY a.region, b.region",
             )
@@ -163,10 +245,16 @@ impl Store {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(self.sql())
     }
 
-    /// A larger page cache for a bulk load (a province's registers are millions of rows, and
-    /// each index insert lands on a page of its own): `mb` megabytes, for this connection.
+    /// Settings for a bulk load, for this connection: a larger page cache (a province's
+    /// registers are millions of rows, and each index insert lands on a page of its own) of
+    /// `mb` megabytes, and the log copied into the database every `mb` megabytes rather than
+    /// after every county's transaction (each commit is still synced).
     pub fn bulk_cache(&self, mb: i64) -> Result<(), StoreError> {
-        self.conn.pragma_update(None, "cache_size", -mb * 1024).map_err(self.sql())
+        self.conn.pragma_update(None, "cache_size", -mb * 1024).map_err(self.sql())?;
+        let page: i64 = self.conn.pragma_query_value(None, "page_size", |r| r.get(0)).map_err(self.sql())?;
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", mb * 1024 * 1024 / page.max(512))
+            .map_err(self.sql())
     }
 
     /// The regions that hold a register.
@@ -184,7 +272,12 @@ impl Txn<'_> {
     /// Each person of `region` as the register stood at the end of `day` (now, when None),
     /// inside this transaction.
     pub fn register_states(&self, region: &str, day: Option<&str>) -> Result<Vec<PersonState>, StoreError> {
-        states(&self.tx, region, day, None).map_err(self.sql())
+        states(&self.tx, region, day).map_err(self.sql())
+    }
+
+    /// The layouts of `region`'s imports (see [`Store::register_layouts`]), inside this transaction.
+    pub fn register_layouts(&self, region: &str) -> Result<Vec<(i64, Option<String>)>, StoreError> {
+        layouts(&self.tx, region).map_err(self.sql())
     }
 
     /// Whether `region`'s register was imported on or after `day` (YYYY-MM-DD): it covers the
@@ -202,9 +295,9 @@ impl Txn<'_> {
     pub fn add_register_import(&self, i: &NewImport<'_>) -> Result<i64, StoreError> {
         self.tx
             .execute(
-                "INSERT INTO register_imports (region, at, by, file_name, sha256, key_id, persons, added, changed, removed)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0, 0, 0)",
-                params![i.region, i.at, i.by, i.file_name, i.sha256, i.key_id],
+                "INSERT INTO register_imports (region, at, by, file_name, sha256, key_id, persons, added, changed, removed, layout)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0, 0, 0, ?7)",
+                params![i.region, i.at, i.by, i.file_name, i.sha256, i.key_id, i.layout],
             )
             .map_err(self.sql())?;
         Ok(self.tx.last_insert_rowid())
@@ -221,28 +314,45 @@ impl Txn<'_> {
         Ok(())
     }
 
-    /// The id of `person` in `region`'s register, adding it the first time.
-    pub fn register_person(&self, region: &str, person: &str) -> Result<i64, StoreError> {
+    /// Adds persons to `region`'s register, each with its first events (in order: the last is
+    /// its current state).
+    pub fn add_register_persons(&self, region: &str, import_id: i64, persons: &[NewPerson<'_>]) -> Result<(), StoreError> {
         let mut ins = self
             .tx
-            .prepare_cached("INSERT OR IGNORE INTO register_persons (region, person) VALUES (?1, ?2)")
+            .prepare_cached("INSERT INTO register_persons (region, person) VALUES (?1, ?2)")
             .map_err(self.sql())?;
-        if ins.execute(params![region, person]).map_err(self.sql())? == 1 {
-            return Ok(self.tx.last_insert_rowid());
+        for p in persons {
+            ins.execute(params![region, p.person]).map_err(self.sql())?;
+            let pid = self.tx.last_insert_rowid();
+            self.add_register_events(region, pid, import_id, &p.events)?;
         }
-        let mut st = self
-            .tx
-            .prepare_cached("SELECT id FROM register_persons WHERE region = ?1 AND person = ?2")
-            .map_err(self.sql())?;
-        st.query_row(params![region, person], |r| r.get(0)).map_err(self.sql())
+        Ok(())
     }
 
-    pub fn add_register_event(&self, person_id: i64, import_id: i64, day: &str, kind: &str, state: &str, sealed: &[u8]) -> Result<(), StoreError> {
-        let mut st = self
+    /// Adds events to a person of `region`'s register (in order: the last is the person's
+    /// current state).
+    pub fn add_register_events(&self, region: &str, person_id: i64, import_id: i64, events: &[NewEvent<'_>]) -> Result<(), StoreError> {
+        let mut ins = self
             .tx
-            .prepare_cached("INSERT INTO register_events (person_id, import_id, day, kind, state, sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+            .prepare_cached("INSERT INTO register_events (person_id, import_id, day, kind, state, card, sealed) VALUES (?1, ?2, ?3, ?4, '', ?5, ?6)")
             .map_err(self.sql())?;
-        st.execute(params![person_id, import_id, day, kind, state, sealed]).map_err(self.sql())?;
+        for e in events {
+            ins.execute(params![person_id, import_id, e.day, e.kind, e.card, e.sealed])
+                .map_err(self.sql())?;
+        }
+        let Some(e) = events.last() else { return Ok(()) };
+        let event_id = self.tx.last_insert_rowid();
+        let mut current = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO register_current (region, person_id, event_id, day, kind, import_id, card, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL)
+                 ON CONFLICT (region, person_id) DO UPDATE SET event_id = excluded.event_id, day = excluded.day, kind = excluded.kind,
+                     import_id = excluded.import_id, card = excluded.card, state = NULL",
+            )
+            .map_err(self.sql())?;
+        current
+            .execute(params![region, person_id, event_id, e.day, e.kind, import_id, e.card])
+            .map_err(self.sql())?;
         Ok(())
     }
 }

@@ -10,7 +10,7 @@ use crate::finding::Finding;
 use crate::period::Period;
 use crate::schema::Region;
 use crate::store::facts::Subject;
-use crate::store::register::{NewImport, PersonState};
+use crate::store::register::{NewEvent, NewImport, NewPerson, PersonState, StoredClear};
 use std::collections::HashMap;
 use yuebao_core::register::read::{Expect, Value};
 use yuebao_core::register::{Card, Register, keys, read_register, state};
@@ -122,19 +122,28 @@ impl<'a> Workflow<'a> {
                 key.id()
             )));
         }
-        let CheckedRegister { file, sha256: sha, sheet } = checked;
+        let mut checked = checked;
+        checked.seal(self.schemas, key)?;
+        let CheckedRegister {
+            file,
+            sha256: sha,
+            sheet,
+            sealed,
+        } = checked;
         let file = file.as_str();
         if sheet.has_errors() {
             return Ok(ImportOutcome::refused(file, sheet.findings));
         }
+        let stored = sealed.map(|(_, s)| s).unwrap_or_default();
         let today = crate::time::day(self.now);
-        let id_ix = reg.index(keys::ID).expect("the register has 身份证号码");
         let date_of = |c: &Card, k: &str| reg.index(k).and_then(|i| c.date(i));
         let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
         let today_s = day(today);
         let now = self.now;
         let tx = self.store.begin()?;
+        let layouts = Layouts::of(reg, tx.register_layouts(&region.code)?);
         let before: HashMap<String, PersonState> = tx.register_states(&region.code, None)?.into_iter().map(|s| (s.person.clone(), s)).collect();
+        let layout = state::layout(reg);
         let import = tx.add_register_import(&NewImport {
             region: &region.code,
             at: &crate::time::stamp(now),
@@ -142,6 +151,7 @@ impl<'a> Workflow<'a> {
             file_name: file,
             sha256: &sha,
             key_id: key.id(),
+            layout: &layout,
         })?;
         let mut out = ImportOutcome {
             file: file.to_string(),
@@ -154,29 +164,30 @@ impl<'a> Workflow<'a> {
             returned: 0,
         };
         let mut seen = std::collections::HashSet::new();
-        for card in &sheet.cards {
-            let person = key.digest(card.text(id_ix));
-            seen.insert(person.clone());
-            let clear = state::clear(reg, card);
-            let personal = state::personal(reg, card);
-            let pid = tx.register_person(&region.code, &person)?;
-            let write = |d: &str, k: &str| tx.add_register_event(pid, import, d, k, &clear, &key.seal(personal.as_bytes()));
+        // Each new person's card and first events (day, kind).
+        let mut added: Vec<(&SealedCard, Vec<(String, &'static str)>)> = Vec::new();
+        for (card, sc) in sheet.cards.iter().zip(&stored) {
+            let person = &sc.person;
             let removed = date_of(card, keys::REMOVED);
             let back = date_of(card, keys::RETURNED).filter(|b| removed.is_none_or(|r| *b >= r));
-            match before.get(&person) {
+            match before.get(person) {
                 None => {
                     let carded = date_of(card, keys::CARDED).map(day).unwrap_or_else(|| today_s.clone());
-                    write(&carded, kind::CARDED)?;
+                    let mut events = vec![(carded.clone(), kind::CARDED)];
                     if let Some(r) = removed {
-                        write(&day(r).max(carded.clone()), kind::REMOVED)?;
+                        events.push((day(r).max(carded.clone()), kind::REMOVED));
                     }
                     if let (Some(b), Some(_)) = (back, removed) {
-                        write(&day(b).max(carded.clone()), kind::RETURNED)?;
+                        events.push((day(b).max(carded.clone()), kind::RETURNED));
                     }
+                    added.push((sc, events));
                     out.added += 1;
                 }
                 Some(prev) => {
-                    let same_personal = key.open(&prev.sealed).is_some_and(|p| p == personal.as_bytes());
+                    // Compared as this schema reads both: the same card stored in another
+                    // layout (or as the first imports' JSON) is no change.
+                    let was = state::compact(reg, &layouts.card(reg, prev, None));
+                    let same_personal = key.open(&prev.sealed).is_some_and(|p| p == sc.personal.as_bytes());
                     let was_out = prev.kind == kind::REMOVED;
                     let now_out = removed.is_some() && back.is_none();
                     let after = |d: Option<chrono::NaiveDate>| d.map(day).filter(|d| *d > prev.day);
@@ -184,12 +195,24 @@ impl<'a> Workflow<'a> {
                         (kind::REMOVED, after(removed).unwrap_or_else(|| today_s.clone()))
                     } else if was_out && !now_out {
                         (kind::RETURNED, after(back).unwrap_or_else(|| today_s.clone()))
-                    } else if prev.state != clear || !same_personal {
+                    } else if was != sc.clear || !same_personal {
                         (kind::CHANGED, after(date_of(card, keys::CHANGED)).unwrap_or_else(|| today_s.clone()))
                     } else {
+                        seen.insert(person.as_str());
                         continue;
                     };
-                    write(&d.max(prev.day.clone()), k)?;
+                    let d = d.max(prev.day.clone());
+                    tx.add_register_events(
+                        &region.code,
+                        prev.person_id,
+                        import,
+                        &[NewEvent {
+                            day: &d,
+                            kind: k,
+                            card: &sc.clear,
+                            sealed: &sc.sealed,
+                        }],
+                    )?;
                     match k {
                         kind::REMOVED => out.removed += 1,
                         kind::RETURNED => out.returned += 1,
@@ -197,17 +220,38 @@ impl<'a> Workflow<'a> {
                     }
                 }
             }
+            seen.insert(person.as_str());
         }
+        let persons: Vec<NewPerson<'_>> = added
+            .iter()
+            .map(|(sc, events)| NewPerson {
+                person: &sc.person,
+                events: events
+                    .iter()
+                    .map(|(d, k)| NewEvent {
+                        day: d,
+                        kind: k,
+                        card: &sc.clear,
+                        sealed: &sc.sealed,
+                    })
+                    .collect(),
+            })
+            .collect();
+        tx.add_register_persons(&region.code, import, &persons)?;
         // Whoever the register no longer lists has left it today.
         for (person, prev) in &before {
-            if !seen.contains(person) && prev.kind != kind::REMOVED {
-                tx.add_register_event(
+            if !seen.contains(person.as_str()) && prev.kind != kind::REMOVED {
+                let was = state::compact(reg, &layouts.card(reg, prev, None));
+                tx.add_register_events(
+                    &region.code,
                     prev.person_id,
                     import,
-                    &today_s.clone().max(prev.day.clone()),
-                    kind::REMOVED,
-                    &prev.state,
-                    &prev.sealed,
+                    &[NewEvent {
+                        day: &today_s.clone().max(prev.day.clone()),
+                        kind: kind::REMOVED,
+                        card: &was,
+                        sealed: &prev.sealed,
+                    }],
                 )?;
                 out.removed += 1;
             }
@@ -237,8 +281,11 @@ impl<'a> Workflow<'a> {
         if self.store.register_imports(&region.code)?.is_empty() {
             return Ok(None);
         }
+        let layouts = Layouts::of(reg, self.store.register_layouts(&region.code)?);
         let states = self.store.register_states(&region.code, Some(&day.format("%Y-%m-%d").to_string()))?;
-        Ok(Some(states.iter().map(|s| card_of(reg, s)).collect()))
+        Ok(Some(
+            states.iter().map(|s| layouts.counted(reg, &s.kind, &s.day, s.import_id, &s.clear)).collect(),
+        ))
     }
 
     /// The sheet `region`'s register gives for `period`: township by township in the order of
@@ -252,50 +299,98 @@ impl<'a> Workflow<'a> {
     }
 
     /// The sheets of every county under `scope` that keeps a register, for `period`: county by
-    /// county, each read from the store with what counting needs only, its cards decoded on
-    /// every core, and dropped before the next.
+    /// county, each read from the store with what counting needs only, while the county read
+    /// before is decoded on every core and counted; each dropped once counted.
     pub fn derived_sheets(&self, actor: &Actor, scope: &Region, period: Period) -> Result<Vec<(String, Derived)>, WorkflowError> {
         use rayon::prelude::*;
         let reg = self.the_register()?;
         self.allow(actor, Action::View, scope)?;
         let day = yuebao_rollup::ledger::period_end(period).format("%Y-%m-%d").to_string();
-        let mut out = Vec::new();
-        for code in self.store.register_regions()? {
-            let Some(region) = self.schemas.regions.get(&code).filter(|r| self.schemas.regions.within(r, &scope.code)) else {
-                continue;
-            };
-            let rows = self.store.register_counting(&code, &day)?;
-            let cards: Vec<Card> = rows.par_iter().map(|(kind, day, state)| counted(reg, kind, day, state)).collect();
-            drop(rows);
-            out.push((code.clone(), self.derive_county(region, &cards, period, None)?));
-        }
-        Ok(out)
+        let schemas = self.schemas;
+        let (send, receive) = std::sync::mpsc::sync_channel::<Counting>(1);
+        std::thread::scope(|scope_| -> Result<Vec<(String, Derived)>, WorkflowError> {
+            let counter = scope_.spawn(move || -> Result<Vec<(String, Derived)>, WorkflowError> {
+                let mut out = Vec::new();
+                for c in receive {
+                    let cards: Vec<Card> = c
+                        .rows
+                        .par_iter()
+                        .map(|s| c.layouts.counted(reg, &s.kind, &s.day, s.import_id, &s.clear))
+                        .collect();
+                    drop(c.rows);
+                    let hand = c.sheet.as_ref().map(|sheet| Hand { sheet, from: c.from.clone() });
+                    out.push((c.region.code.clone(), derive_with(schemas, &cards, period, &c.order, hand)?));
+                }
+                Ok(out)
+            });
+            for code in self.store.register_regions()? {
+                let Some(region) = schemas.regions.get(&code).filter(|r| schemas.regions.within(r, &scope.code)) else {
+                    continue;
+                };
+                let (sheet, order) = self.county_inputs(region, period)?;
+                let counting = Counting {
+                    region,
+                    layouts: Layouts::counting(reg, self.store.register_layouts(&code)?),
+                    rows: self.store.register_counting(&code, &day)?,
+                    from: format!("数据库中{}{}的报表", schemas.regions.display(region), period.label()),
+                    sheet,
+                    order,
+                };
+                if send.send(counting).is_err() {
+                    break;
+                }
+            }
+            drop(send);
+            counter.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+        })
     }
 
-    /// A county's cards counted, borrowing from `hand` (else from the county's sheet of the
-    /// month in the store) the townships' order and the columns the register cannot give.
-    fn derive_county(&self, region: &Region, cards: &[Card], period: Period, hand: Option<Hand<'_>>) -> Result<Derived, WorkflowError> {
-        let counting = match hand {
-            Some(_) => None,
-            None => self.counting_sheet(region, period)?,
-        };
-        let stored = counting.as_ref().map(|sheet| Hand {
-            sheet,
-            from: format!("数据库中{}{}的报表", self.schemas.regions.display(region), period.label()),
-        });
-        let hand = hand.or(stored);
-        let order = match &hand {
+    /// What counting a county's cards borrows from the store when no sheet is given: the
+    /// county's sheet of the month (the townships' order and the columns the register cannot
+    /// give), else the townships of its sheets.
+    fn county_inputs(&self, region: &Region, period: Period) -> Result<(Option<crate::validate::Sheet>, Vec<String>), WorkflowError> {
+        let sheet = self.counting_sheet(region, period)?;
+        let order = match &sheet {
             Some(_) => Vec::new(),
             None => self.townships(region)?.unwrap_or_default(),
         };
-        let (rows, broken) = derive_cards(self.schemas, cards, period, &order, hand.as_ref().map(|h| h.sheet))?;
-        Ok(Derived {
-            persons: cards.len(),
-            rows,
-            broken: broken.into_iter().map(|b| (b.township, b.what, b.cards.len())).collect(),
-            hand_from: hand.map(|h| h.from),
-        })
+        Ok((sheet, order))
     }
+
+    /// A county's cards counted, borrowing from `hand` (else from the store, see
+    /// [`Workflow::county_inputs`]) the townships' order and the columns the register cannot give.
+    fn derive_county(&self, region: &Region, cards: &[Card], period: Period, hand: Option<Hand<'_>>) -> Result<Derived, WorkflowError> {
+        let (sheet, order) = match hand {
+            Some(_) => (None, Vec::new()),
+            None => self.county_inputs(region, period)?,
+        };
+        let stored = sheet.as_ref().map(|sheet| Hand {
+            sheet,
+            from: format!("数据库中{}{}的报表", self.schemas.regions.display(region), period.label()),
+        });
+        derive_with(self.schemas, cards, period, &order, hand.or(stored))
+    }
+}
+
+/// A county as read from the store for counting (see [`Workflow::derived_sheets`]).
+struct Counting<'r> {
+    region: &'r Region,
+    layouts: Layouts,
+    rows: Vec<crate::store::register::CountedState>,
+    sheet: Option<crate::validate::Sheet>,
+    from: String,
+    order: Vec<String>,
+}
+
+/// A county's cards counted (see [`derive_cards`]), as a [`Derived`].
+fn derive_with(schemas: &crate::schema::Schemas, cards: &[Card], period: Period, order: &[String], hand: Option<Hand<'_>>) -> Result<Derived, WorkflowError> {
+    let (rows, broken) = derive_cards(schemas, cards, period, order, hand.as_ref().map(|h| h.sheet))?;
+    Ok(Derived {
+        persons: cards.len(),
+        rows,
+        broken: broken.into_iter().map(|b| (b.township, b.what, b.cards.len())).collect(),
+        hand_from: hand.map(|h| h.from),
+    })
 }
 
 /// The schemas' register, or why there is none.
@@ -426,8 +521,9 @@ pub(super) fn compare_with_register(
         return Ok(None);
     }
     let end = yuebao_rollup::ledger::period_end(sheet.period);
+    let layouts = Layouts::of(reg, tx.register_layouts(&sheet.region)?);
     let states = tx.register_states(&sheet.region, Some(&end.format("%Y-%m-%d").to_string()))?;
-    let cards: Vec<Card> = states.iter().map(|s| card_of(reg, s)).collect();
+    let cards: Vec<Card> = states.iter().map(|s| layouts.counted(reg, &s.kind, &s.day, s.import_id, &s.clear)).collect();
     let order: Vec<String> = sheet.rows.iter().map(|r| r.label.clone()).collect();
     let rows = yuebao_rollup::ledger::derive(reg, &cards, sheet.period, &order).map_err(|e| WorkflowError::Rollup(e.to_string()))?;
     let form = schemas.form();
@@ -485,6 +581,51 @@ pub struct CheckedRegister {
     pub file: String,
     pub sha256: String,
     pub sheet: yuebao_core::register::RegisterSheet,
+    /// What is stored of each card, with the id of the key it was made with (see
+    /// [`CheckedRegister::seal`]).
+    sealed: Option<(String, Vec<SealedCard>)>,
+}
+
+/// What the store keeps of one card.
+struct SealedCard {
+    /// The keyed digest of the 身份证号码.
+    person: String,
+    /// The clear part, compact.
+    clear: Vec<u8>,
+    /// The personal part, as sealed (to compare with what the store holds).
+    personal: String,
+    sealed: Vec<u8>,
+}
+
+impl CheckedRegister {
+    /// Makes, with `key`, what the store keeps of each card (the digest of the number, the
+    /// compact clear part, the sealed personal part), on every core. An import does it when it
+    /// was not done; a batch does it where the file was read, beside the stores of the others.
+    /// Nothing for a register with errors, which is not stored.
+    pub fn seal(&mut self, schemas: &crate::schema::Schemas, key: &PersonalKey) -> Result<(), WorkflowError> {
+        use rayon::prelude::*;
+        let reg = register_of(schemas)?;
+        if self.sheet.has_errors() || self.sealed.as_ref().is_some_and(|(id, _)| id == key.id()) {
+            return Ok(());
+        }
+        let id = reg.index(keys::ID).expect("the register has 身份证号码");
+        let cards = self
+            .sheet
+            .cards
+            .par_iter()
+            .map(|card| {
+                let personal = state::personal(reg, card);
+                SealedCard {
+                    person: key.digest(card.text(id)),
+                    clear: state::compact(reg, card),
+                    sealed: key.seal(personal.as_bytes()),
+                    personal,
+                }
+            })
+            .collect();
+        self.sealed = Some((key.id().to_string(), cards));
+        Ok(())
+    }
 }
 
 /// Reads and checks a county's register file (no store involved: files are checked on every
@@ -500,7 +641,16 @@ pub fn check_register(
     let reg = register_of(schemas)?;
     let limits = yuebao_core::limits::Limits::register();
     let sha256 = crate::text::sha256_hex(bytes);
-    let sheet = match yuebao_core::ingest::isolate::read(file, bytes, &limits) {
+    // A plain xlsx, as counties' registers are, is read here by the project's own bounded
+    // reader (a register is some megabytes: handing its every cell back from a reader process
+    // costs more than reading it); anything else goes to a reader process.
+    let here = yuebao_core::ingest::read_plain_within(
+        bytes,
+        &limits,
+        yuebao_core::ingest::REGISTER_IN_PROCESS_BYTES,
+        yuebao_core::ingest::REGISTER_IN_PROCESS_INFLATED_MB,
+    );
+    let sheet = match here.map_or_else(|| yuebao_core::ingest::isolate::read(file, bytes, &limits), Ok) {
         Ok(l) => read_register(
             &l.book,
             file,
@@ -521,18 +671,52 @@ pub fn check_register(
         file: file.to_string(),
         sha256,
         sheet,
+        sealed: None,
     })
 }
 
-/// A stored state as a card for counting: the clear part only, with the day the person left
-/// when that is the state's event.
-fn card_of(reg: &Register, s: &PersonState) -> Card {
-    counted(reg, &s.kind, &s.day, &s.state)
+/// The decoders of a county's compact records, by the import that wrote them.
+struct Layouts(HashMap<i64, state::Decoder>);
+
+impl Layouts {
+    fn of(reg: &Register, layouts: Vec<(i64, Option<String>)>) -> Layouts {
+        Layouts(layouts.into_iter().filter_map(|(id, l)| Some((id, state::Decoder::new(reg, &l?)?))).collect())
+    }
+
+    /// Decoders that read only what counting needs (see [`Register::counted_fields`]).
+    fn counting(reg: &Register, layouts: Vec<(i64, Option<String>)>) -> Layouts {
+        let wanted = reg.counted_fields();
+        let Layouts(all) = Layouts::of(reg, layouts);
+        Layouts(all.into_iter().map(|(id, d)| (id, d.only(&wanted))).collect())
+    }
+
+    /// A stored clear part as the card reader takes it. A compact record whose import has no
+    /// layout (which only an edit outside this program makes, and `verify` finds) reads as
+    /// empty.
+    fn clear<'s>(&'s self, clear: &'s StoredClear, import: i64) -> state::Clear<'s> {
+        match clear {
+            StoredClear::Json(text) => state::Clear::Json(text),
+            StoredClear::Compact(bytes) => match self.0.get(&import) {
+                Some(dec) => state::Clear::Compact(dec, bytes),
+                None => state::Clear::Json(""),
+            },
+        }
+    }
+
+    /// A person's stored state as a card, with the personal part where it was opened.
+    fn card(&self, reg: &Register, s: &PersonState, personal: Option<&str>) -> Card {
+        state::card(reg, self.clear(&s.clear, s.import_id), personal)
+    }
+
+    /// A stored state as a card for counting: the clear part only, with the day the person
+    /// left when that is the state's event.
+    fn counted(&self, reg: &Register, kind: &str, day: &str, import: i64, clear: &StoredClear) -> Card {
+        counted(reg, kind, day, state::card(reg, self.clear(clear, import), None))
+    }
 }
 
-fn counted(reg: &Register, kind: &str, day: &str, state: &str) -> Card {
-    let mut c = state::card(reg, state, None);
-    let day = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").ok();
+fn counted(reg: &Register, kind: &str, day: &str, mut c: Card) -> Card {
+    let day = state::day(day);
     let set = |c: &mut Card, k: &str, v: Option<chrono::NaiveDate>| {
         if let (Some(i), Some(d)) = (reg.index(k), v) {
             c.values[i] = Value::Date(d);
@@ -636,6 +820,7 @@ impl Workflow<'_> {
     pub fn register_people(&self, actor: &Actor, region: &Region, key: Option<&PersonalKey>, limit: usize) -> Result<(usize, Vec<PersonRow>), WorkflowError> {
         let reg = self.the_register()?;
         self.own_county(actor, region)?;
+        let layouts = Layouts::of(reg, self.store.register_layouts(&region.code)?);
         let states = self.store.register_states(&region.code, None)?;
         let town = reg.index(keys::TOWNSHIP).expect("the register has 街道（乡镇）");
         let total = states.len();
@@ -644,7 +829,7 @@ impl Workflow<'_> {
             .take(limit)
             .map(|s| {
                 let opened = key.and_then(|k| k.open(&s.sealed)).map(|b| String::from_utf8_lossy(&b).into_owned());
-                let card = state::card(reg, &s.state, opened.as_deref());
+                let card = layouts.card(reg, s, opened.as_deref());
                 let text = |k: &str| reg.index(k).map(|i| card.text(i).to_string()).unwrap_or_default();
                 PersonRow {
                     id: s.person_id,
@@ -672,7 +857,8 @@ impl Workflow<'_> {
         let opened = key
             .open(&s.sealed)
             .ok_or_else(|| WorkflowError::Register("个人信息密钥打不开这条记录（密钥不对或已遗失）".into()))?;
-        let card = state::card(reg, &s.state, Some(&String::from_utf8_lossy(&opened)));
+        let layouts = Layouts::of(reg, self.store.register_layouts(&region.code)?);
+        let card = layouts.card(reg, &s, Some(&String::from_utf8_lossy(&opened)));
         let masked = reg
             .index(keys::ID)
             .map(|i| yuebao_core::register::idcard::mask(card.text(i)))
@@ -699,11 +885,12 @@ impl Workflow<'_> {
         if reason.trim().is_empty() {
             return Err(WorkflowError::ReasonRequired { what: "导出人员名单" });
         }
+        let layouts = Layouts::of(reg, self.store.register_layouts(&region.code)?);
         let states = self.store.register_states(&region.code, None)?;
         let mut rows = Vec::with_capacity(states.len());
         for s in states.iter().filter(|s| s.kind != kind::REMOVED) {
             let opened = key.open(&s.sealed).map(|b| String::from_utf8_lossy(&b).into_owned());
-            let card = state::card(reg, &s.state, opened.as_deref());
+            let card = layouts.card(reg, s, opened.as_deref());
             rows.push((0..reg.fields.len()).map(|i| shown(reg, &card, i)).collect());
         }
         let text = format!(

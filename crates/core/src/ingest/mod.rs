@@ -105,6 +105,9 @@ pub fn load(path: &Path, limits: &Limits) -> Result<Vec<u8>, Unreadable> {
 pub struct Budget {
     pub limits: Limits,
     deadline: Instant,
+    /// Archives whose parts inflate to at most this many bytes in all keep them, inflated, for
+    /// their reader (see [`zipcheck::KEEP_BYTES`]).
+    pub keep_bytes: u64,
 }
 
 impl Budget {
@@ -112,6 +115,7 @@ impl Budget {
         Budget {
             limits,
             deadline: Instant::now() + limits.time(),
+            keep_bytes: zipcheck::KEEP_BYTES,
         }
     }
 
@@ -147,15 +151,34 @@ const IN_PROCESS_INFLATED_MB: u64 = 4;
 /// other file, and for any file this path has doubts about: a reader process then reads it and
 /// gives the verdict, exactly as before.
 pub fn read_plain_here(bytes: &[u8], limits: &Limits) -> Option<Loaded> {
-    if bytes.len() > IN_PROCESS_BYTES || !bytes.starts_with(b"PK\x03\x04") {
+    read_plain_within(bytes, limits, IN_PROCESS_BYTES, IN_PROCESS_INFLATED_MB)
+}
+
+/// A county's register read in this process (see [`read_plain_here`]) up to this size: a plain
+/// xlsx of a hundred thousand persons or more (whose sheet inflates to some 65 MB). Its cells
+/// are bounded by the register's limits, and what it inflates to (and the text it builds) by
+/// [`REGISTER_IN_PROCESS_INFLATED_MB`].
+pub const REGISTER_IN_PROCESS_BYTES: usize = 32 << 20;
+
+/// What a register read in this process may inflate to (MB).
+pub const REGISTER_IN_PROCESS_INFLATED_MB: u64 = 256;
+
+/// [`read_plain_here`] with the caps given: files up to `max_bytes`, inflating to at most
+/// `inflated_mb` each part and all together.
+pub fn read_plain_within(bytes: &[u8], limits: &Limits, max_bytes: usize, inflated_mb: u64) -> Option<Loaded> {
+    if bytes.len() > max_bytes || !bytes.starts_with(b"PK\x03\x04") {
         return None;
     }
     let tight = Limits {
-        entry_mb: limits.entry_mb.min(IN_PROCESS_INFLATED_MB),
-        inflated_mb: limits.inflated_mb.min(IN_PROCESS_INFLATED_MB),
+        entry_mb: limits.entry_mb.min(inflated_mb),
+        inflated_mb: limits.inflated_mb.min(inflated_mb),
         ..*limits
     };
-    let budget = Budget::new(tight);
+    // What is read here is all inflated first (within the caps above).
+    let budget = Budget {
+        keep_bytes: inflated_mb << 20,
+        ..Budget::new(tight)
+    };
     let mut parts = None;
     let format = sniff::sniff_keeping(bytes, &budget, &mut parts).ok()?;
     let parts = parts.filter(|_| format == Format::Xlsx)?;

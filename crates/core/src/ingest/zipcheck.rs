@@ -116,7 +116,8 @@ fn check_inflation(zip: &mut Archive<'_>, format: Format, budget: &Budget, keep:
     if declared > limits.inflated_bytes() {
         return Err(over(Limit::TotalInflated, declared));
     }
-    let mut kept: Option<Parts> = (declared <= KEEP_BYTES).then(Vec::new);
+    let keep_bytes = budget.keep_bytes;
+    let mut kept: Option<Parts> = (declared <= keep_bytes).then(Vec::new);
     let mut total = 0u64;
     let mut buf = vec![0u8; 1 << 16];
     for i in 0..zip.len() {
@@ -130,7 +131,7 @@ fn check_inflation(zip: &mut Archive<'_>, format: Format, budget: &Budget, keep:
         let exact = f.name().map(|n| n.into_owned()).unwrap_or_default();
         let name = exact.to_lowercase();
         let shared = name == "xl/sharedstrings.xml";
-        let mut part = kept.as_ref().map(|_| Vec::with_capacity(f.size().min(KEEP_BYTES) as usize));
+        let mut part = kept.as_ref().map(|_| Vec::with_capacity(f.size().min(keep_bytes) as usize));
         let mut strings = Counter::new(b"<si>");
         let mut strings_attr = Counter::new(b"<si ");
         let mut entry = 0u64;
@@ -150,7 +151,7 @@ fn check_inflation(zip: &mut Archive<'_>, format: Format, budget: &Budget, keep:
                 return Err(over(Limit::TotalInflated, total));
             }
             // The sizes lied: past what may be kept, nothing is.
-            if total > KEEP_BYTES {
+            if total > keep_bytes {
                 part = None;
                 kept = None;
             }

@@ -226,8 +226,35 @@ impl Register {
         self.fields.iter().find(|f| f.key == key)
     }
 
+    /// Finds the fields by their keys again after the list was changed (tests change schemas).
+    #[cfg(test)]
+    pub(crate) fn reindex(&mut self) {
+        self.by_key = self.fields.iter().enumerate().map(|(i, f)| (f.key.clone(), i)).collect();
+    }
+
     pub fn index(&self, key: &str) -> Option<usize> {
         self.by_key.get(key).copied()
+    }
+
+    /// The fields counting reads: the township, the dates of the card's life and every field a
+    /// column's rule looks at (the rest of a stored card need not be read to count it).
+    pub fn counted_fields(&self) -> Vec<bool> {
+        let mut wanted = vec![false; self.fields.len()];
+        for k in [keys::TOWNSHIP, keys::CARDED, keys::REMOVED, keys::RETURNED] {
+            if let Some(i) = self.index(k) {
+                wanted[i] = true;
+            }
+        }
+        let mut atoms = Vec::new();
+        for rule in self.derive.iter().filter_map(|d| d.rule.as_ref()) {
+            rule.atoms(&mut atoms);
+        }
+        for atom in atoms {
+            if let Rule::Has { field, .. } | Rule::Yes { field } = atom {
+                wanted[field] = true;
+            }
+        }
+        wanted
     }
 
     /// The columns the county fills in by hand.
