@@ -1596,6 +1596,15 @@ pub fn data_dir(arg: Option<&Path>) -> PathBuf {
 mod tests {
     use super::*;
 
+    /// A data directory whose store stopped at schema `version`, holding the rows `sql` writes.
+    fn old_store(version: usize, sql: &str) -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(d.path().join(DB_FILE)).unwrap();
+        migrations().to_version(&mut conn, version).unwrap();
+        conn.execute_batch(sql).unwrap();
+        d
+    }
+
     #[test]
     fn a_database_from_a_newer_program_is_refused_not_damaged() {
         let d = tempfile::tempdir().unwrap();
@@ -1613,12 +1622,9 @@ mod tests {
 
     #[test]
     fn a_register_stored_as_json_is_read_the_same_after_the_compact_upgrade() {
-        let d = tempfile::tempdir().unwrap();
-        let file = d.path().join(DB_FILE);
-        let mut conn = Connection::open(&file).unwrap();
         // The version before the compact records and the current table.
-        migrations().to_version(&mut conn, 16).unwrap();
-        conn.execute_batch(
+        let d = old_store(
+            16,
             "INSERT INTO register_imports (id, region, at, by, file_name, sha256, key_id, persons, added, changed, removed)
                  VALUES (1, '371302', '2026-11-02T09:00:00+08:00', NULL, 'a.xlsx', 'ab', 'k1', 2, 2, 0, 0);
              INSERT INTO register_persons (id, region, person) VALUES (1, '371302', 'aa11'), (2, '371302', 'bb22');
@@ -1626,9 +1632,8 @@ mod tests {
                  (1, 1, 1, '2015-10-08', '建卡', '{\"街道（乡镇）\":\"岸堤镇\"}', x'01'),
                  (2, 2, 1, '2016-01-02', '建卡', '{\"街道（乡镇）\":\"青驼镇\"}', x'02'),
                  (3, 1, 1, '2020-05-01', '脱贫销号', '{\"街道（乡镇）\":\"岸堤镇\"}', x'03');",
-        )
-        .unwrap();
-        drop(conn);
+        );
+        let file = d.path().join(DB_FILE);
         let store = Store::open(d.path()).unwrap();
         let json = |s: &register::PersonState| match &s.clear {
             register::StoredClear::Json(j) => (s.person.clone(), s.kind.clone(), s.day.clone(), j.clone(), s.sealed.clone()),
@@ -1669,17 +1674,12 @@ mod tests {
 
     #[test]
     fn part_one_accounts_survive_the_upgrade_that_adds_roles_and_the_audit_log() {
-        let d = tempfile::tempdir().unwrap();
-        let file = d.path().join(DB_FILE);
-        let mut conn = Connection::open(&file).unwrap();
-        migrations().to_version(&mut conn, 3).unwrap();
-        conn.execute_batch(
+        let d = old_store(
+            3,
             "INSERT INTO users (username, password_hash, role, region, created_at) VALUES ('linyi', 'h', 'reviewer', '371300', '2026-11-01T09:00:00+08:00');
              INSERT INTO sessions (token_sha256, user_id, created_at, last_seen) VALUES ('t', 1, '2026-11-01T09:00:00+08:00', '2026-11-01T09:00:00+08:00');
              INSERT INTO login_failures (username, address, at) VALUES ('linyi', '10.0.0.1', '2026-11-01T09:00:00+08:00');",
-        )
-        .unwrap();
-        drop(conn);
+        );
         let mut store = Store::open(d.path()).unwrap();
         let u = store.user("linyi").unwrap().unwrap();
         assert_eq!((u.role.as_str(), u.region.as_str(), u.must_change), ("reviewer", "371300", false));
@@ -1730,15 +1730,11 @@ mod tests {
 
         // Bound by the version before: its entry is written when this version first opens it,
         // and nothing else is (a fact slipped in since then stays without one).
-        let d = tempfile::tempdir().unwrap();
-        let mut conn = Connection::open(d.path().join(DB_FILE)).unwrap();
-        migrations().to_version(&mut conn, INSTALLATION_BOUND - 1).unwrap();
-        conn.execute_batch(
+        let d = old_store(
+            INSTALLATION_BOUND - 1,
             "INSERT INTO installation (id, province, set_at) VALUES (1, '370000', '2026-12-01T09:00:00+08:00');
              INSERT INTO baselines (region, value, source, set_at) VALUES ('371302', 100, 'x', '2026-12-01T09:00:00+08:00');",
-        )
-        .unwrap();
-        drop(conn);
+        );
         let store = Store::open(d.path()).unwrap();
         let entries = store.audit_entries(&audit::AuditFilter::default()).unwrap();
         assert_eq!(entries.len(), 1);
@@ -1752,17 +1748,13 @@ mod tests {
 
     #[test]
     fn the_sheets_move_to_their_own_table_unchanged() {
-        let d = tempfile::tempdir().unwrap();
-        let mut conn = Connection::open(d.path().join(DB_FILE)).unwrap();
-        migrations().to_version(&mut conn, 5).unwrap();
-        conn.execute_batch(
+        let d = old_store(
+            5,
             "INSERT INTO blobs (sha256, bytes, size) VALUES ('ab', x'00', 1);
              INSERT INTO submissions (region, period, file_name, sha256, received_at, imported_at, status, version, errors, warnings, findings, sheet)
                VALUES ('371302', '2026-10', 'a.xlsx', 'ab', '2026-11-01T09:00:00+08:00', '2026-11-01T09:00:00+08:00', 'accepted', 1, 0, 0, '[]', '{\"the\":\"figures\"}'),
                       ('371302', '2026-10', 'b.xlsx', 'ab', '2026-11-02T09:00:00+08:00', '2026-11-02T09:00:00+08:00', 'rejected', 2, 1, 0, '[]', NULL);",
-        )
-        .unwrap();
-        drop(conn);
+        );
         let store = Store::open(d.path()).unwrap();
         let moved: Vec<(i64, String)> = store
             .conn
@@ -1783,12 +1775,10 @@ mod tests {
 
     #[test]
     fn the_region_months_are_filled_from_the_submissions_and_kept_up() {
-        let d = tempfile::tempdir().unwrap();
-        let mut conn = Connection::open(d.path().join(DB_FILE)).unwrap();
-        migrations().to_version(&mut conn, 6).unwrap();
         // 兰山区: accepted at 09:00 (1), rejected (2), accepted recorded later but received at
         // 08:00 (3), a 上报-like row (4); 罗庄区: one rejected (5); one upload of no region (6).
-        conn.execute_batch(
+        let d = old_store(
+            6,
             "INSERT INTO blobs (sha256, bytes, size) VALUES ('ab', x'00', 1);
              INSERT INTO submissions (region, period, file_name, sha256, received_at, imported_at, status, version, errors, warnings, findings, basis) VALUES
                ('371302', '2026-10', 'a', 'ab', '2026-11-02T09:00:00+08:00', '2026-11-02T09:00:00+08:00', 'accepted', 1, 0, 0, '[]', NULL),
@@ -1797,9 +1787,7 @@ mod tests {
                ('371302', '2026-10', 'd', 'ab', '2026-11-04T09:00:00+08:00', '2026-11-04T09:00:00+08:00', 'pending', 4, 0, 1, '[]', 'x'),
                ('371311', '2026-10', 'e', 'ab', '2026-11-02T09:00:00+08:00', '2026-11-02T09:00:00+08:00', 'rejected', 1, 1, 0, '[]', NULL),
                (NULL, NULL, 'f', 'ab', '2026-11-02T09:00:00+08:00', '2026-11-02T09:00:00+08:00', 'rejected', 1, 1, 0, '[]', NULL);",
-        )
-        .unwrap();
-        drop(conn);
+        );
         let store = Store::open(d.path()).unwrap();
         let row = |region: &str| -> (i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>) {
             store
