@@ -240,6 +240,9 @@ fn import(args: &LedgerImportArgs, schemas: &Schemas, clock: &super::Clock) -> a
         }
         Ok(None)
     })?;
+    if files.len() > 1 {
+        wf.finish_bulk_load()?;
+    }
     if let Some(code) = stopped {
         return Ok(code);
     }

@@ -702,6 +702,8 @@ impl Store {
             .to_latest(&mut conn)
             .map_err(|source| StoreError::Migrate { file: file.clone(), source })?;
         let mut store = Store { conn, file, key };
+        // An index a first load of registers left to build at its end, if it stopped before.
+        store.rebuild_register_indexes()?;
         // Only at the upgrade itself: a fact without an entry found later was slipped in.
         if let rusqlite_migration::SchemaVersion::Inside(v) = before
             && v.get() < INSTALLATION_BOUND
@@ -1670,6 +1672,36 @@ mod tests {
         store.conn.execute("UPDATE register_current SET kind = '建卡' WHERE person_id = 1", []).unwrap();
         let found = facts::check(&store.conn, &file).unwrap();
         assert!(found.iter().any(|p| p.contains("1 人的当前状态")), "{found:?}");
+    }
+
+    #[test]
+    fn a_first_load_builds_the_person_index_at_its_end_or_at_the_next_opening() {
+        let d = tempfile::tempdir().unwrap();
+        let index = |s: &Store| -> i64 {
+            s.conn
+                .query_row("SELECT COUNT(*) FROM sqlite_schema WHERE name = 'register_persons_by_person'", [], |r| r.get(0))
+                .unwrap()
+        };
+        let store = Store::open(d.path()).unwrap();
+        assert!(store.defer_register_indexes().unwrap());
+        assert_eq!(index(&store), 0);
+        store.rebuild_register_indexes().unwrap();
+        assert_eq!(index(&store), 1);
+        // A load that stops half way leaves it to the next opening.
+        assert!(store.defer_register_indexes().unwrap());
+        drop(store);
+        let store = Store::open(d.path()).unwrap();
+        assert_eq!(index(&store), 1);
+        // A store that holds registers keeps its index through a bulk load.
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO register_imports (region, at, file_name, sha256, key_id, persons, added, changed, removed)
+                 VALUES ('371302', '2026-11-02T09:00:00+08:00', 'a.xlsx', 'ab', 'k1', 0, 0, 0, 0);",
+            )
+            .unwrap();
+        assert!(!store.defer_register_indexes().unwrap());
+        assert_eq!(index(&store), 1);
     }
 
     #[test]

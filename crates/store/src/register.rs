@@ -257,6 +257,31 @@ impl Store {
             .map_err(self.sql())
     }
 
+    /// For a first load of registers into a store that holds none: leaves the index of persons
+    /// by their digest to be built once at the end (see [`Store::rebuild_register_indexes`])
+    /// instead of taking each of millions of persons at a random place. Returns whether it did.
+    pub fn defer_register_indexes(&self) -> Result<bool, StoreError> {
+        let first: bool = self
+            .conn
+            .query_row("SELECT NOT EXISTS (SELECT 1 FROM register_imports)", [], |r| r.get(0))
+            .map_err(self.sql())?;
+        if first {
+            self.conn
+                .execute_batch("DROP INDEX IF EXISTS register_persons_by_person;")
+                .map_err(self.sql())?;
+        }
+        Ok(first)
+    }
+
+    /// Builds the register's indexes a first load left (see
+    /// [`Store::defer_register_indexes`]); nothing when they are there. Also done whenever the
+    /// store is opened, so that a load that stopped half way leaves no index missing.
+    pub fn rebuild_register_indexes(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("CREATE INDEX IF NOT EXISTS register_persons_by_person ON register_persons (person);")
+            .map_err(self.sql())
+    }
+
     /// The regions that hold a register.
     pub fn register_regions(&self) -> Result<Vec<String>, StoreError> {
         let mut st = self

@@ -105,9 +105,18 @@ impl<'a> Workflow<'a> {
         self.import_checked(actor, region, checked, key)
     }
 
-    /// Lets the store keep more of its pages in memory while registers are loaded.
+    /// Lets the store keep more of its pages in memory while registers are loaded; into a store
+    /// without registers, the index of persons by digest is built at the end instead
+    /// ([`Workflow::finish_bulk_load`]).
     pub fn prepare_bulk_load(&self) -> Result<(), WorkflowError> {
-        Ok(self.store.bulk_cache(256)?)
+        self.store.bulk_cache(256)?;
+        self.store.defer_register_indexes()?;
+        Ok(())
+    }
+
+    /// Ends a bulk load: the indexes it left are built.
+    pub fn finish_bulk_load(&self) -> Result<(), WorkflowError> {
+        Ok(self.store.rebuild_register_indexes()?)
     }
 
     /// Stores a register [`check_register`] read (see [`Workflow::import_register`]).
