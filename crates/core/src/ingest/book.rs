@@ -58,7 +58,16 @@ impl Cell {
 
     /// The cell's content as text, for labels and header lines.
     pub fn text(&self) -> String {
-        self.value.display().trim().to_string()
+        match &self.value {
+            Value::Text(s) => s.trim().to_string(),
+            v => {
+                let shown = v.display();
+                match shown.trim() {
+                    t if t.len() == shown.len() => shown,
+                    t => t.to_string(),
+                }
+            }
+        }
     }
 }
 

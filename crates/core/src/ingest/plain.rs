@@ -494,7 +494,7 @@ fn text(raw: &[u8]) -> Option<String> {
 
 /// A name without its prefix: what follows the first `:`, as calamine's parser takes it.
 fn local(name: &[u8]) -> &[u8] {
-    memchr::memchr(b':', name).map_or(name, |i| &name[i + 1..])
+    find(b':', name).map_or(name, |i| &name[i + 1..])
 }
 
 /// An attribute's raw value; an outer None when the attributes cannot be read plainly.
@@ -512,14 +512,14 @@ struct Attrs<'a>(&'a [u8]);
 impl<'a> Iterator for Attrs<'a> {
     type Item = (&'a [u8], &'a [u8]);
     fn next(&mut self) -> Option<Self::Item> {
-        let eq = memchr::memchr(b'=', self.0)?;
+        let eq = find(b'=', self.0)?;
         let key = xml_trim_end(xml_trim_start(&self.0[..eq]));
         let after = xml_trim_start(&self.0[eq + 1..]);
         let quote = *after.first()?;
         if quote != b'"' && quote != b'\'' {
             return None;
         }
-        let close = memchr::memchr(quote, &after[1..])?;
+        let close = find(quote, &after[1..])?;
         let v = &after[1..1 + close];
         self.0 = &after[close + 2..];
         Some((key, v))
@@ -542,6 +542,19 @@ fn xml_trim_end(b: &[u8]) -> &[u8] {
 
 /// Whether a tag's attributes are written as XML says (`key="value"` pairs apart, no key twice,
 /// no `<` in a value): what calamine's XML parser refuses is left to it.
+/// The first `byte` in `hay`. The searches here mostly end within a few bytes (a tag's name, an
+/// attribute, a cell's value): those bytes are looked at one by one, and memchr's vector search,
+/// whose set-up costs more than such a search, takes over past them.
+fn find(byte: u8, hay: &[u8]) -> Option<usize> {
+    const NEAR: usize = 24;
+    let near = &hay[..hay.len().min(NEAR)];
+    match near.iter().position(|b| *b == byte) {
+        Some(i) => Some(i),
+        None if hay.len() > NEAR => memchr::memchr(byte, &hay[NEAR..]).map(|i| i + NEAR),
+        None => None,
+    }
+}
+
 fn well_formed(attrs: &[u8]) -> bool {
     let mut rest = attrs;
     // The keys seen, without allocating (a tag has a handful; more than 16 is left to calamine).
@@ -555,7 +568,7 @@ fn well_formed(attrs: &[u8]) -> bool {
         if trimmed.len() == rest.len() {
             return false; // no space before the key
         }
-        let Some(eq) = memchr::memchr(b'=', trimmed) else { return false };
+        let Some(eq) = find(b'=', trimmed) else { return false };
         let key = xml_trim_end(&trimmed[..eq]);
         if n == keys.len()
             || key.is_empty()
@@ -570,7 +583,7 @@ fn well_formed(attrs: &[u8]) -> bool {
         let Some(&quote) = after.first().filter(|q| matches!(q, b'"' | b'\'')) else {
             return false;
         };
-        let Some(close) = memchr::memchr(quote, &after[1..]) else { return false };
+        let Some(close) = find(quote, &after[1..]) else { return false };
         if after[1..1 + close].contains(&b'<') {
             return false;
         }
@@ -629,7 +642,7 @@ impl<'a> Tags<'a> {
     /// come next: an element holding other elements is not plain text.
     fn text_to(&mut self, name: &[u8]) -> Option<&'a [u8]> {
         let rest = self.xml.get(self.at..)?;
-        let lt = memchr::memchr(b'<', rest)?;
+        let lt = find(b'<', rest)?;
         if rest.get(lt + 1) != Some(&b'/') {
             return None;
         }
@@ -651,10 +664,10 @@ impl<'a> Iterator for Tags<'a> {
         }
         loop {
             let rest = &self.xml[self.at..];
-            let lt = memchr::memchr(b'<', rest);
+            let lt = find(b'<', rest);
             // Text between tags is skipped, but calamine's parser reads its references and
             // refuses one not closed: text with any `&` in it is left to calamine.
-            if memchr::memchr(b'&', &rest[..lt.unwrap_or(rest.len())]).is_some() {
+            if find(b'&', &rest[..lt.unwrap_or(rest.len())]).is_some() {
                 return Some(None);
             }
             let Some(lt) = lt else {
@@ -676,7 +689,7 @@ impl<'a> Iterator for Tags<'a> {
                 // Comments, CDATA and DOCTYPEs (which may define entities): calamine's.
                 Some(b'!') | None => return Some(None),
                 Some(b'/') => {
-                    let gt = memchr::memchr(b'>', body)?;
+                    let gt = find(b'>', body)?;
                     self.at = start + 1 + gt + 1;
                     let name = xml_trim_end(&body[1..gt]);
                     // calamine's parser reads quotes in a closing tag too: only a bare name.
