@@ -7,7 +7,7 @@ use crate::limits::Limits;
 use crate::register::{Register, RegisterSheet, idcard};
 use crate::schema::{Region, Schemas};
 use crate::workbook::form::{FormDoc, FormRow, write_form};
-use crate::workflow::ledger::{DerivedRow, Hand, PersonalKey, derive_cards};
+use crate::workflow::ledger::{CheckedRegister, DerivedRow, Hand, PersonalKey, derive_cards};
 use crate::workflow::{Actor, Workflow};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
@@ -88,14 +88,19 @@ pub fn personal_key(args: &KeyArgs, data: &Path) -> anyhow::Result<PersonalKey> 
     Ok(key_at(&path, given, true)?.expect("made when missing"))
 }
 
-/// Reads and checks the register file as an import would; the findings name the file as the
+/// Reads and checks the register file as an import does; the findings name the file as the
 /// user wrote it.
-fn read(file: &Path, county: &Region, schemas: &Schemas, clock: &super::Clock, townships: Option<&[String]>) -> anyhow::Result<(RegisterSheet, String)> {
+fn checked(file: &Path, county: &Region, schemas: &Schemas, today: chrono::NaiveDate, townships: Option<&[String]>) -> anyhow::Result<CheckedRegister> {
     let name = file.display().to_string();
     let limits = Limits::register();
     let bytes = crate::ingest::load(file, &limits).map_err(|why| anyhow::anyhow!("{name}：{}", why.message(&limits)))?;
-    let checked = crate::workflow::ledger::check_register(schemas, county, townships, &name, &bytes, clock.now.date_naive())?;
-    Ok((checked.sheet, name))
+    Ok(crate::workflow::ledger::check_register(schemas, county, townships, &name, &bytes, today)?)
+}
+
+/// [`checked`], for counting or showing: the sheet read and the file's name.
+fn read(file: &Path, county: &Region, schemas: &Schemas, clock: &super::Clock, townships: Option<&[String]>) -> anyhow::Result<(RegisterSheet, String)> {
+    let c = checked(file, county, schemas, clock.now.date_naive(), townships)?;
+    Ok((c.sheet, c.file))
 }
 
 fn print_findings(findings: &[Finding], format: OutputFormat) -> anyhow::Result<()> {
@@ -177,12 +182,10 @@ fn import(args: &LedgerImportArgs, schemas: &Schemas, clock: &super::Clock) -> a
     // The files are read and checked on every core, a few at a time and in their order, while
     // this thread stores the ones read before (each in its own transaction); at most a few
     // read registers wait in memory.
-    let read = |(f, county): &(PathBuf, &Region), towns: &Option<Vec<String>>| -> anyhow::Result<crate::workflow::ledger::CheckedRegister> {
-        let limits = Limits::register();
-        let bytes = crate::ingest::load(f, &limits).map_err(|why| anyhow::anyhow!("{}：{}", f.display(), why.message(&limits)))?;
-        let mut checked = crate::workflow::ledger::check_register(schemas, county, towns.as_deref(), &f.display().to_string(), &bytes, today)?;
-        checked.seal(schemas, &key)?;
-        Ok(checked)
+    let read = |(f, county): &(PathBuf, &Region), towns: &Option<Vec<String>>| -> anyhow::Result<CheckedRegister> {
+        let mut c = checked(f, county, schemas, today, towns.as_deref())?;
+        c.seal(schemas, &key)?;
+        Ok(c)
     };
     let batch = rayon::current_num_threads().max(1);
     let (send, receive) = std::sync::mpsc::sync_channel(batch);

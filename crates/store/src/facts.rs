@@ -146,7 +146,6 @@ fn write_events(conn: &Connection, import: i64, hash: &mut Hashing) -> rusqlite:
     )?;
     let mut rows = st.query([import])?;
     let mut first = true;
-    let mut hexed = String::new();
     while let Some(r) = rows.next()? {
         hash.put(if first { b"\"" } else { b";" });
         first = false;
@@ -158,12 +157,7 @@ fn write_events(conn: &Connection, import: i64, hash: &mut Hashing) -> rusqlite:
         for i in 6..=7 {
             let Some(blob) = r.get_ref(i)?.as_blob_or_null()? else { continue };
             hash.put(b",");
-            hexed.clear();
-            hexed.extend(blob.iter().flat_map(|b| {
-                const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
-                [DIGITS[usize::from(b >> 4)] as char, DIGITS[usize::from(b & 15)] as char]
-            }));
-            hash.put(hexed.as_bytes());
+            hash.put(hex::encode_upper(blob).as_bytes());
         }
     }
     hash.put(if first { b"null" } else { b"\"" });

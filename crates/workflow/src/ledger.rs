@@ -177,6 +177,7 @@ impl<'a> Workflow<'a> {
         let mut added: Vec<(&SealedCard, Vec<(String, &'static str)>)> = Vec::new();
         for (card, sc) in sheet.cards.iter().zip(&stored) {
             let person = &sc.person;
+            seen.insert(person.as_str());
             let removed = date_of(card, keys::REMOVED);
             let back = date_of(card, keys::RETURNED).filter(|b| removed.is_none_or(|r| *b >= r));
             match before.get(person) {
@@ -207,7 +208,6 @@ impl<'a> Workflow<'a> {
                     } else if was != sc.clear || !same_personal {
                         (kind::CHANGED, after(date_of(card, keys::CHANGED)).unwrap_or_else(|| today_s.clone()))
                     } else {
-                        seen.insert(person.as_str());
                         continue;
                     };
                     let d = d.max(prev.day.clone());
@@ -229,7 +229,6 @@ impl<'a> Workflow<'a> {
                     }
                 }
             }
-            seen.insert(person.as_str());
         }
         let persons: Vec<NewPerson<'_>> = added
             .iter()
@@ -327,7 +326,7 @@ impl<'a> Workflow<'a> {
                         .map(|s| c.layouts.counted(reg, &s.kind, &s.day, s.import_id, &s.clear))
                         .collect();
                     drop(c.rows);
-                    let hand = c.sheet.as_ref().map(|sheet| Hand { sheet, from: c.from.clone() });
+                    let hand = c.sheet.as_ref().map(|(sheet, from)| Hand { sheet, from: from.clone() });
                     out.push((c.region.code.clone(), derive_with(schemas, &cards, period, &c.order, hand)?));
                 }
                 Ok(out)
@@ -341,7 +340,6 @@ impl<'a> Workflow<'a> {
                     region,
                     layouts: Layouts::counting(reg, self.store.register_layouts(&code)?),
                     rows: self.store.register_counting(&code, &day)?,
-                    from: format!("数据库中{}{}的报表", schemas.regions.display(region), period.label()),
                     sheet,
                     order,
                 };
@@ -356,9 +354,12 @@ impl<'a> Workflow<'a> {
 
     /// What counting a county's cards borrows from the store when no sheet is given: the
     /// county's sheet of the month (the townships' order and the columns the register cannot
-    /// give), else the townships of its sheets.
-    fn county_inputs(&self, region: &Region, period: Period) -> Result<(Option<crate::validate::Sheet>, Vec<String>), WorkflowError> {
-        let sheet = self.counting_sheet(region, period)?;
+    /// give) with where it came from, else the townships of its sheets.
+    fn county_inputs(&self, region: &Region, period: Period) -> Result<(Option<StoredSheet>, Vec<String>), WorkflowError> {
+        let sheet = self.counting_sheet(region, period)?.map(|sheet| {
+            let from = format!("数据库中{}{}的报表", self.schemas.regions.display(region), period.label());
+            (sheet, from)
+        });
         let order = match &sheet {
             Some(_) => Vec::new(),
             None => self.townships(region)?.unwrap_or_default(),
@@ -373,21 +374,21 @@ impl<'a> Workflow<'a> {
             Some(_) => (None, Vec::new()),
             None => self.county_inputs(region, period)?,
         };
-        let stored = sheet.as_ref().map(|sheet| Hand {
-            sheet,
-            from: format!("数据库中{}{}的报表", self.schemas.regions.display(region), period.label()),
-        });
+        let stored = sheet.as_ref().map(|(sheet, from)| Hand { sheet, from: from.clone() });
         derive_with(self.schemas, cards, period, &order, hand.or(stored))
     }
 }
+
+/// A county's sheet of the month from the store, and where it came from (for the message).
+type StoredSheet = (crate::validate::Sheet, String);
 
 /// A county as read from the store for counting (see [`Workflow::derived_sheets`]).
 struct Counting<'r> {
     region: &'r Region,
     layouts: Layouts,
     rows: Vec<crate::store::register::CountedState>,
-    sheet: Option<crate::validate::Sheet>,
-    from: String,
+    /// The county's sheet of the month and where it came from (see [`Workflow::county_inputs`]).
+    sheet: Option<StoredSheet>,
     order: Vec<String>,
 }
 
