@@ -71,59 +71,161 @@ impl Compiler<'_> {
     }
 }
 
-/// The frame of the cards: township, the dates and birth as yyyymmdd, sex, and one boolean per
-/// option or yes/no field a rule looks at.
-fn frame(reg: &Register, cards: &[Card], atoms: &[Rule]) -> PolarsResult<DataFrame> {
-    let town = reg.index(keys::TOWNSHIP).expect("the register has 街道（乡镇）");
-    let date = |key: &str, none: i32| -> Vec<i32> {
-        let i = reg.index(key);
-        cards.iter().map(|c| i.and_then(|i| c.date(i)).map(ymd).unwrap_or(none)).collect()
-    };
-    let mut cols = vec![
-        Column::new("town".into(), cards.iter().map(|c| c.text(town)).collect::<Vec<_>>()),
-        Column::new("carded".into(), date(keys::CARDED, i32::MAX)),
-        Column::new("removed".into(), date(keys::REMOVED, i32::MAX)),
-        Column::new("returned".into(), date(keys::RETURNED, i32::MAX)),
-        Column::new(
-            "birth".into(),
-            cards.iter().map(|c| c.birth.map(|b| ymd(birth_month(b))).unwrap_or(0)).collect::<Vec<_>>(),
-        ),
-        Column::new("male".into(), cards.iter().map(|c| c.male.unwrap_or(false)).collect::<Vec<_>>()),
-        Column::new("known".into(), cards.iter().map(|c| c.birth.is_some()).collect::<Vec<_>>()),
-    ];
-    for (k, a) in atoms.iter().enumerate() {
-        let v: Vec<bool> = match a {
-            Rule::Has { field, bit } => cards.iter().map(|c| c.set(*field) & bit != 0).collect(),
-            Rule::Yes { field } => cards.iter().map(|c| c.yes(*field)).collect(),
-            _ => unreachable!("atoms are options and yes/no fields"),
-        };
-        cols.push(Column::new(atom_name(k).into(), v));
+/// What the rules look at of each card, column by column: the township (by its place in
+/// [`Tally::towns`], first seen first), the dates and birth as yyyymmdd, sex, and one boolean per
+/// option or yes/no field a rule looks at. Counting a province means millions of cards: each is
+/// pushed here as read, and no card is kept.
+pub struct Tally {
+    atoms: Vec<Rule>,
+    town_field: usize,
+    dates: [Option<usize>; 3],
+    towns: Vec<String>,
+    town_of: std::collections::HashMap<String, u32>,
+    town: Vec<u32>,
+    carded: Vec<i32>,
+    removed: Vec<i32>,
+    returned: Vec<i32>,
+    birth: Vec<i32>,
+    male: Vec<bool>,
+    known: Vec<bool>,
+    flags: Vec<Vec<bool>>,
+}
+
+impl Tally {
+    /// An empty tally of `reg`'s cards.
+    pub fn new(reg: &Register) -> Tally {
+        let mut atoms = Vec::new();
+        for d in &reg.derive {
+            if let Some(r) = &d.rule {
+                r.atoms(&mut atoms);
+            }
+        }
+        Tally {
+            flags: vec![Vec::new(); atoms.len()],
+            atoms,
+            town_field: reg.index(keys::TOWNSHIP).expect("the register has 街道（乡镇）"),
+            dates: [reg.index(keys::CARDED), reg.index(keys::REMOVED), reg.index(keys::RETURNED)],
+            towns: Vec::new(),
+            town_of: std::collections::HashMap::new(),
+            town: Vec::new(),
+            carded: Vec::new(),
+            removed: Vec::new(),
+            returned: Vec::new(),
+            birth: Vec::new(),
+            male: Vec::new(),
+            known: Vec::new(),
+        }
     }
-    DataFrame::new(cards.len(), cols)
+
+    /// The tally of `cards`.
+    pub fn of(reg: &Register, cards: &[Card]) -> Tally {
+        let mut t = Tally::new(reg);
+        cards.iter().for_each(|c| t.push(c));
+        t
+    }
+
+    /// Adds one card.
+    pub fn push(&mut self, card: &Card) {
+        let name = card.text(self.town_field);
+        let town = match self.town_of.get(name) {
+            Some(&k) => k,
+            None => {
+                let k = self.towns.len() as u32;
+                self.towns.push(name.to_string());
+                self.town_of.insert(name.to_string(), k);
+                k
+            }
+        };
+        self.town.push(town);
+        let date = |i: Option<usize>| i.and_then(|i| card.date(i)).map(ymd).unwrap_or(i32::MAX);
+        self.carded.push(date(self.dates[0]));
+        self.removed.push(date(self.dates[1]));
+        self.returned.push(date(self.dates[2]));
+        self.birth.push(card.birth.map(|b| ymd(birth_month(b))).unwrap_or(0));
+        self.male.push(card.male.unwrap_or(false));
+        self.known.push(card.birth.is_some());
+        for (a, v) in self.atoms.iter().zip(&mut self.flags) {
+            v.push(match a {
+                Rule::Has { field, bit } => card.set(*field) & bit != 0,
+                Rule::Yes { field } => card.yes(*field),
+                _ => unreachable!("atoms are options and yes/no fields"),
+            });
+        }
+    }
+
+    /// How many cards.
+    pub fn len(&self) -> usize {
+        self.town.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.town.is_empty()
+    }
+
+    /// The townships of the cards, in the order first seen.
+    pub fn towns(&self) -> &[String] {
+        &self.towns
+    }
+
+    fn frame(&self) -> PolarsResult<DataFrame> {
+        let mut cols = vec![
+            Column::new("town".into(), &self.town),
+            Column::new("carded".into(), &self.carded),
+            Column::new("removed".into(), &self.removed),
+            Column::new("returned".into(), &self.returned),
+            Column::new("birth".into(), &self.birth),
+            Column::new("male".into(), &self.male),
+            Column::new("known".into(), &self.known),
+        ];
+        for (k, v) in self.flags.iter().enumerate() {
+            cols.push(Column::new(atom_name(k).into(), v));
+        }
+        DataFrame::new(self.len(), cols)
+    }
+
+    fn compiler<'r>(&self, reg: &'r Register, period: Period) -> Compiler<'r> {
+        Compiler {
+            reg,
+            atoms: self.atoms.clone(),
+            end: ymd(period_end(period)),
+        }
+    }
+
+    /// How many cards of `township` are counted in column `small` and not in column `big` at the
+    /// end of `period`: those behind a broken relation (a) ≥ (b) (see
+    /// [`yuebao_core::register::breaking`], which names them from the cards).
+    pub fn breaking(&self, reg: &Register, big: usize, small: usize, township: &str, period: Period) -> PolarsResult<usize> {
+        let (Some(&town), Some(ra), Some(rb)) = (
+            self.town_of.get(township),
+            reg.derive[big - 1].rule.as_ref(),
+            reg.derive[small - 1].rule.as_ref(),
+        ) else {
+            return Ok(0);
+        };
+        let c = self.compiler(reg, period);
+        let hit = col("town").eq(lit(town)).and(c.expr(rb)).and(c.expr(ra).not());
+        let n = self.frame()?.lazy().select([hit.cast(DataType::Int64).sum().alias("n")]).collect()?;
+        Ok(n.column("n")?.i64()?.get(0).unwrap_or(0) as usize)
+    }
 }
 
 /// Counts `cards` at the end of `period`, one row per township: first those of `order` (the
 /// county's sheet's rows, where known; a township without cards gets zeros), then any other in
 /// the order the register first names them.
 pub fn derive(reg: &Register, cards: &[Card], period: Period, order: &[String]) -> PolarsResult<Vec<DerivedRow>> {
-    let mut atoms = Vec::new();
-    for d in &reg.derive {
-        if let Some(r) = &d.rule {
-            r.atoms(&mut atoms);
-        }
-    }
-    let c = Compiler {
-        reg,
-        atoms,
-        end: ymd(period_end(period)),
-    };
+    count(reg, &Tally::of(reg, cards), period, order)
+}
+
+/// [`derive`] from a tally of the cards.
+pub fn count(reg: &Register, tally: &Tally, period: Period, order: &[String]) -> PolarsResult<Vec<DerivedRow>> {
+    let c = tally.compiler(reg, period);
     let counted: Vec<Expr> = reg
         .derive
         .iter()
         .filter_map(|d| d.rule.as_ref().map(|r| c.expr(r).cast(DataType::Int64).sum().alias(format!("c{}", d.column))))
         .collect();
-    let sums = frame(reg, cards, &c.atoms)?.lazy().group_by([col("town")]).agg(counted).collect()?;
-    let towns = sums.column("town")?.str()?.clone();
+    let sums = tally.frame()?.lazy().group_by([col("town")]).agg(counted).collect()?;
+    let towns = sums.column("town")?.u32()?.clone();
     let mut by_town = std::collections::HashMap::new();
     for i in 0..sums.height() {
         let values = reg
@@ -134,22 +236,19 @@ pub fn derive(reg: &Register, cards: &[Card], period: Period, order: &[String]) 
                 None => Ok(None),
             })
             .collect::<PolarsResult<Vec<_>>>()?;
-        by_town.insert(towns.get(i).unwrap_or_default().to_string(), values);
-    }
-    let town = reg.index(keys::TOWNSHIP).expect("the register has 街道（乡镇）");
-    let mut names: Vec<String> = order.to_vec();
-    for card in cards {
-        let t = card.text(town);
-        if !names.iter().any(|n| n == t) {
-            names.push(t.to_string());
+        if let Some(t) = towns.get(i).and_then(|t| tally.towns.get(t as usize)) {
+            by_town.insert(t.as_str(), values);
         }
     }
+    let mut names: Vec<&str> = order.iter().map(String::as_str).collect();
+    let listed: std::collections::HashSet<&str> = names.iter().copied().collect();
+    names.extend(tally.towns.iter().map(String::as_str).filter(|t| !listed.contains(t)));
     let zeros: Vec<Option<i64>> = reg.derive.iter().map(|d| d.rule.as_ref().map(|_| 0)).collect();
     Ok(names
         .into_iter()
         .map(|t| DerivedRow {
-            values: by_town.get(&t).cloned().unwrap_or_else(|| zeros.clone()),
-            township: t,
+            values: by_town.get(t).cloned().unwrap_or_else(|| zeros.clone()),
+            township: t.to_string(),
         })
         .collect())
 }
@@ -196,5 +295,36 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The persons the tally counts behind a relation are the cards the card-by-card reading
+    /// names, township by township.
+    #[test]
+    fn the_tally_counts_the_cards_behind_a_relation_as_the_cards_name_them() {
+        let schemas = Schemas::embedded().unwrap();
+        let reg = schemas.register().unwrap();
+        let county = schemas.regions.get("371302").unwrap();
+        let period = Period::new(2026, 10).unwrap();
+        let sheet = yuebao_core::sample::county_sheet(schemas.form(), 7, county, period);
+        let mut cards = yuebao_core::register::sample::register_for(reg, 7, county, "临沂市", period, &sheet.rows[..3]).unwrap();
+        // Carded after the 摸底 date: in (2) but not in (1).
+        let carded = reg.index(keys::CARDED).unwrap();
+        for card in cards.iter_mut().step_by(7) {
+            card.values[carded] = yuebao_core::register::read::Value::Date(NaiveDate::from_ymd_opt(2020, 3, 1).unwrap());
+        }
+        let tally = Tally::of(reg, &cards);
+        let mut named = 0;
+        for rule in &schemas.form().rules {
+            let Some((a, b)) = yuebao_core::register::relation_columns(reg, rule) else {
+                continue;
+            };
+            for town in tally.towns() {
+                let cards_say = yuebao_core::register::breaking(reg, rule, &cards, town, period_end(period)).len();
+                assert_eq!(tally.breaking(reg, a, b, town, period).unwrap(), cards_say, "{town} ({a}) ≥ ({b})");
+                named += cards_say;
+            }
+        }
+        assert!(named > 0, "some cards are behind a relation");
+        assert_eq!(tally.breaking(reg, 1, 2, "没有这个乡镇", period).unwrap(), 0);
     }
 }

@@ -1665,7 +1665,7 @@ mod tests {
         let then: Vec<_> = store.register_states("371302", Some("2019-12-31")).unwrap().iter().map(json).collect();
         assert_eq!(then.iter().map(|t| (t.1.as_str(), t.4[0])).collect::<Vec<_>>(), vec![("建卡", 1), ("建卡", 2)]);
         assert!(store.register_states("371302", Some("2015-01-01")).unwrap().is_empty());
-        assert_eq!(store.register_counting("371302", "2019-12-31").unwrap().len(), 2);
+        assert_eq!(store.register_counting("371302", "2019-12-31", |_| ()).unwrap(), 2);
         let stray = facts::check(&store.conn, &file).unwrap();
         assert!(stray.iter().all(|p| !p.contains("当前状态")), "{stray:?}");
         // The current state edited outside the program is found.

@@ -12,6 +12,15 @@ pub enum StoredClear {
     Json(String),
 }
 
+impl StoredClear {
+    pub fn as_ref(&self) -> ClearRef<'_> {
+        match self {
+            StoredClear::Compact(b) => ClearRef::Compact(b),
+            StoredClear::Json(t) => ClearRef::Json(t),
+        }
+    }
+}
+
 /// One person's state at a day: the latest event on or before it.
 #[derive(Debug, Clone)]
 pub struct PersonState {
@@ -32,11 +41,18 @@ pub struct PersonState {
 
 /// What counting needs of a person at a day: no digest, nothing sealed.
 #[derive(Debug, Clone)]
-pub struct CountedState {
-    pub day: String,
-    pub kind: String,
+pub struct Counted<'r> {
+    pub day: &'r str,
+    pub kind: &'r str,
     pub import_id: i64,
-    pub clear: StoredClear,
+    pub clear: ClearRef<'r>,
+}
+
+/// A stored clear part as borrowed from its row (see [`StoredClear`]).
+#[derive(Debug, Clone, Copy)]
+pub enum ClearRef<'r> {
+    Compact(&'r [u8]),
+    Json(&'r str),
 }
 
 /// One import of a county's register.
@@ -127,6 +143,33 @@ fn at_day(columns: &str, joins: &str) -> String {
 /// What a state needs besides the current table: the person's digest and the sealed part.
 const STATE_JOINS: &str = "JOIN register_persons p ON p.id = c.person_id JOIN register_events e ON e.id = c.event_id";
 
+fn counting(conn: &rusqlite::Connection, region: &str, day: &str, mut each: impl FnMut(Counted<'_>)) -> rusqlite::Result<usize> {
+    use rusqlite::types::{Type, ValueRef};
+    let mut st = conn.prepare_cached(&at_day("c.day, c.kind, c.import_id, c.state, c.card", ""))?;
+    let mut rows = st.query(params![region, day])?;
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        let text = |i: usize| -> rusqlite::Result<&str> {
+            match r.get_ref(i)? {
+                ValueRef::Null => Ok(""),
+                v => v.as_str().map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, Box::new(e))),
+            }
+        };
+        let clear = match r.get_ref(4)? {
+            ValueRef::Blob(card) => ClearRef::Compact(card),
+            _ => ClearRef::Json(text(3)?),
+        };
+        each(Counted {
+            day: text(0)?,
+            kind: text(1)?,
+            import_id: r.get(2)?,
+            clear,
+        });
+        n += 1;
+    }
+    Ok(n)
+}
+
 /// Each person of `region` as the register stood at the end of `day` (now, when None), by id.
 fn states(conn: &rusqlite::Connection, region: &str, day: Option<&str>) -> rusqlite::Result<Vec<PersonState>> {
     match day {
@@ -166,23 +209,11 @@ impl Store {
         st.query_row(params![region, person], state_row).optional().map_err(self.sql())
     }
 
-    /// What counting needs of each person of `region` at the end of `day`.
-    pub fn register_counting(&self, region: &str, day: &str) -> Result<Vec<CountedState>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare_cached(&at_day("c.day, c.kind, c.import_id, c.state, c.card", ""))
-            .map_err(self.sql())?;
-        let rows = st
-            .query_map(params![region, day], |r| {
-                Ok(CountedState {
-                    day: r.get(0)?,
-                    kind: r.get(1)?,
-                    import_id: r.get(2)?,
-                    clear: clear_of(r, 3)?,
-                })
-            })
-            .map_err(self.sql())?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(self.sql())
+    /// What counting needs of each person of `region` at the end of `day`, handed to `each`
+    /// as borrowed from the row (a province's month is millions of rows: none is copied).
+    /// Returns how many.
+    pub fn register_counting(&self, region: &str, day: &str, each: impl FnMut(Counted<'_>)) -> Result<usize, StoreError> {
+        counting(&self.conn, region, day, each).map_err(self.sql())
     }
 
     /// The layout each import of `region`'s register wrote its compact records with (None for
@@ -298,6 +329,11 @@ impl Txn<'_> {
     /// inside this transaction.
     pub fn register_states(&self, region: &str, day: Option<&str>) -> Result<Vec<PersonState>, StoreError> {
         states(&self.tx, region, day).map_err(self.sql())
+    }
+
+    /// [`Store::register_counting`] inside this transaction.
+    pub fn register_counting(&self, region: &str, day: &str, each: impl FnMut(Counted<'_>)) -> Result<usize, StoreError> {
+        counting(&self.tx, region, day, each).map_err(self.sql())
     }
 
     /// The layouts of `region`'s imports (see [`Store::register_layouts`]), inside this transaction.

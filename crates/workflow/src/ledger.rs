@@ -10,11 +10,12 @@ use crate::finding::Finding;
 use crate::period::Period;
 use crate::schema::Region;
 use crate::store::facts::Subject;
-use crate::store::register::{NewEvent, NewImport, NewPerson, PersonState, StoredClear};
+use crate::store::register::{ClearRef, Counted, NewEvent, NewImport, NewPerson, PersonState};
 use std::collections::HashMap;
 use yuebao_core::register::read::{Expect, Value};
 use yuebao_core::register::{Card, Register, keys, read_register, state};
 pub use yuebao_rollup::ledger::DerivedRow;
+use yuebao_rollup::ledger::Tally;
 pub use yuebao_store::personal::PersonalKey;
 
 /// The kinds of a person's events, as stored and shown.
@@ -280,54 +281,50 @@ impl<'a> Workflow<'a> {
         Ok(out)
     }
 
-    /// `region`'s register as it stood at the end of `day`: every person carded by then, with
-    /// the state of that day (those who had left it marked 脱贫销号 on the day they left), and no
-    /// personal field. None when the county has no register in the store.
-    pub fn register_cards(&self, actor: &Actor, region: &Region, day: chrono::NaiveDate) -> Result<Option<Vec<Card>>, WorkflowError> {
+    /// `region`'s register at the end of `period`, tallied for counting (no personal field).
+    /// None when the county has no register in the store.
+    fn register_tally(&self, actor: &Actor, region: &Region, period: Period) -> Result<Option<Tally>, WorkflowError> {
         let reg = self.the_register()?;
         self.county_of(actor, region, Action::View)?;
         if self.store.register_imports(&region.code)?.is_empty() {
             return Ok(None);
         }
-        let layouts = Layouts::of(reg, self.store.register_layouts(&region.code)?);
-        let states = self.store.register_states(&region.code, Some(&day.format("%Y-%m-%d").to_string()))?;
-        Ok(Some(
-            states.iter().map(|s| layouts.counted(reg, &s.kind, &s.day, s.import_id, &s.clear)).collect(),
-        ))
+        let day = day_of(period);
+        tally(reg, self.store.register_layouts(&region.code)?, |each| {
+            self.store.register_counting(&region.code, &day, each)
+        })
+        .map(Some)
     }
 
     /// The sheet `region`'s register gives for `period`: township by township in the order of
     /// the county's sheets, and the relations the register itself breaks. None without a register.
     pub fn derived_sheet(&self, actor: &Actor, region: &Region, period: Period, hand: Option<Hand<'_>>) -> Result<Option<Derived>, WorkflowError> {
-        let end = yuebao_rollup::ledger::period_end(period);
-        let Some(cards) = self.register_cards(actor, region, end)? else {
+        let Some(tally) = self.register_tally(actor, region, period)? else {
             return Ok(None);
         };
-        self.derive_county(region, &cards, period, hand).map(Some)
+        let (sheet, order) = match hand {
+            Some(_) => (None, Vec::new()),
+            None => self.county_inputs(region, period)?,
+        };
+        let stored = sheet.as_ref().map(|(sheet, from)| Hand { sheet, from: from.clone() });
+        derive_tally(self.schemas, &tally, period, &order, hand.or(stored)).map(Some)
     }
 
     /// The sheets of every county under `scope` that keeps a register, for `period`: county by
-    /// county, each read from the store with what counting needs only, while the county read
-    /// before is decoded on every core and counted; each dropped once counted.
+    /// county, each read from the store and tallied (only what counting needs, no card kept)
+    /// while the county read before is counted.
     pub fn derived_sheets(&self, actor: &Actor, scope: &Region, period: Period) -> Result<Vec<(String, Derived)>, WorkflowError> {
-        use rayon::prelude::*;
         let reg = self.the_register()?;
         self.allow(actor, Action::View, scope)?;
-        let day = yuebao_rollup::ledger::period_end(period).format("%Y-%m-%d").to_string();
+        let day = day_of(period);
         let schemas = self.schemas;
         let (send, receive) = std::sync::mpsc::sync_channel::<Counting>(1);
         std::thread::scope(|scope_| -> Result<Vec<(String, Derived)>, WorkflowError> {
             let counter = scope_.spawn(move || -> Result<Vec<(String, Derived)>, WorkflowError> {
                 let mut out = Vec::new();
                 for c in receive {
-                    let cards: Vec<Card> = c
-                        .rows
-                        .par_iter()
-                        .map(|s| c.layouts.counted(reg, &s.kind, &s.day, s.import_id, &s.clear))
-                        .collect();
-                    drop(c.rows);
                     let hand = c.sheet.as_ref().map(|(sheet, from)| Hand { sheet, from: from.clone() });
-                    out.push((c.region.code.clone(), derive_with(schemas, &cards, period, &c.order, hand)?));
+                    out.push((c.region.code.clone(), derive_tally(schemas, &c.tally, period, &c.order, hand)?));
                 }
                 Ok(out)
             });
@@ -338,8 +335,7 @@ impl<'a> Workflow<'a> {
                 let (sheet, order) = self.county_inputs(region, period)?;
                 let counting = Counting {
                     region,
-                    layouts: Layouts::counting(reg, self.store.register_layouts(&code)?),
-                    rows: self.store.register_counting(&code, &day)?,
+                    tally: tally(reg, self.store.register_layouts(&code)?, |each| self.store.register_counting(&code, &day, each))?,
                     sheet,
                     order,
                 };
@@ -366,17 +362,34 @@ impl<'a> Workflow<'a> {
         };
         Ok((sheet, order))
     }
+}
 
-    /// A county's cards counted, borrowing from `hand` (else from the store, see
-    /// [`Workflow::county_inputs`]) the townships' order and the columns the register cannot give.
-    fn derive_county(&self, region: &Region, cards: &[Card], period: Period, hand: Option<Hand<'_>>) -> Result<Derived, WorkflowError> {
-        let (sheet, order) = match hand {
-            Some(_) => (None, Vec::new()),
-            None => self.county_inputs(region, period)?,
-        };
-        let stored = sheet.as_ref().map(|(sheet, from)| Hand { sheet, from: from.clone() });
-        derive_with(self.schemas, cards, period, &order, hand.or(stored))
-    }
+/// The last day of `period` as the store writes days.
+fn day_of(period: Period) -> String {
+    yuebao_rollup::ledger::period_end(period).format("%Y-%m-%d").to_string()
+}
+
+/// A county's register at a day, tallied: `read` hands each stored state to the closure it is
+/// given (see [`crate::store::Store::register_counting`]); each is read into one card, which
+/// the tally takes what counting needs from.
+fn tally(
+    reg: &Register,
+    layouts: Vec<(i64, Option<String>)>,
+    read: impl FnOnce(&mut dyn FnMut(Counted<'_>)) -> Result<usize, crate::store::StoreError>,
+) -> Result<Tally, WorkflowError> {
+    let layouts = Layouts::counting(reg, layouts);
+    let mut tally = Tally::new(reg);
+    let mut card = Card {
+        row: 0,
+        values: Vec::new(),
+        birth: None,
+        male: None,
+    };
+    read(&mut |row| {
+        layouts.counted_into(reg, &row, &mut card);
+        tally.push(&card);
+    })?;
+    Ok(tally)
 }
 
 /// A county's sheet of the month from the store, and where it came from (for the message).
@@ -385,20 +398,31 @@ type StoredSheet = (crate::validate::Sheet, String);
 /// A county as read from the store for counting (see [`Workflow::derived_sheets`]).
 struct Counting<'r> {
     region: &'r Region,
-    layouts: Layouts,
-    rows: Vec<crate::store::register::CountedState>,
+    tally: Tally,
     /// The county's sheet of the month and where it came from (see [`Workflow::county_inputs`]).
     sheet: Option<StoredSheet>,
     order: Vec<String>,
 }
 
-/// A county's cards counted (see [`derive_cards`]), as a [`Derived`].
-fn derive_with(schemas: &crate::schema::Schemas, cards: &[Card], period: Period, order: &[String], hand: Option<Hand<'_>>) -> Result<Derived, WorkflowError> {
-    let (rows, broken) = derive_cards(schemas, cards, period, order, hand.as_ref().map(|h| h.sheet))?;
+/// A county's tally counted (see [`derive_cards`]), as a [`Derived`]: the persons behind each
+/// broken relation counted in the tally.
+fn derive_tally(schemas: &crate::schema::Schemas, tally: &Tally, period: Period, order: &[String], hand: Option<Hand<'_>>) -> Result<Derived, WorkflowError> {
+    let reg = register_of(schemas)?;
+    let (rows, broken) = count_rows(schemas, tally, period, order, hand.as_ref().map(|h| h.sheet))?;
+    let broken = broken
+        .into_iter()
+        .map(|(township, relation, what)| {
+            let n = match yuebao_core::register::relation_columns(reg, relation) {
+                Some((a, b)) => tally.breaking(reg, a, b, &township, period).map_err(|e| WorkflowError::Rollup(e.to_string()))?,
+                None => 0,
+            };
+            Ok((township, what, n))
+        })
+        .collect::<Result<_, WorkflowError>>()?;
     Ok(Derived {
-        persons: cards.len(),
+        persons: tally.len(),
         rows,
-        broken: broken.into_iter().map(|b| (b.township, b.what, b.cards.len())).collect(),
+        broken,
         hand_from: hand.map(|h| h.from),
     })
 }
@@ -436,11 +460,36 @@ pub fn derive_cards<'c>(
     hand: Option<&crate::validate::Sheet>,
 ) -> Result<(Vec<DerivedRow>, Vec<Broken<'c>>), WorkflowError> {
     let reg = register_of(schemas)?;
+    let (rows, broken) = count_rows(schemas, &Tally::of(reg, cards), period, order, hand)?;
+    let end = yuebao_rollup::ledger::period_end(period);
+    let broken = broken
+        .into_iter()
+        .map(|(township, relation, what)| Broken {
+            cards: yuebao_core::register::breaking(reg, relation, cards, &township, end),
+            township,
+            what,
+        })
+        .collect();
+    Ok((rows, broken))
+}
+
+/// A relation of the form broken in a township: the township, the relation, its sentence.
+type BrokenIn<'s> = (String, &'s crate::schema::relation::Rule, String);
+
+/// The rows of [`derive_cards`] from a tally, and the relations they break.
+fn count_rows<'s>(
+    schemas: &'s crate::schema::Schemas,
+    tally: &Tally,
+    period: Period,
+    order: &[String],
+    hand: Option<&crate::validate::Sheet>,
+) -> Result<(Vec<DerivedRow>, Vec<BrokenIn<'s>>), WorkflowError> {
+    let reg = register_of(schemas)?;
     let order: Vec<String> = match hand {
         Some(h) => h.rows.iter().map(|r| r.label.clone()).collect(),
         None => order.to_vec(),
     };
-    let mut rows = yuebao_rollup::ledger::derive(reg, cards, period, &order).map_err(|e| WorkflowError::Rollup(e.to_string()))?;
+    let mut rows = yuebao_rollup::ledger::count(reg, tally, period, &order).map_err(|e| WorkflowError::Rollup(e.to_string()))?;
     if let Some(h) = hand {
         for row in &mut rows {
             if let Some(filled) = h.rows.iter().find(|r| r.label == row.township) {
@@ -450,17 +499,12 @@ pub fn derive_cards<'c>(
             }
         }
     }
-    let end = yuebao_rollup::ledger::period_end(period);
     let mut broken = Vec::new();
     for row in &rows {
         let values: Vec<i64> = row.values.iter().map(|v| v.unwrap_or(0)).collect();
         for rule in &schemas.form().rules {
             if let Some((l, r)) = rule.check(&values) {
-                broken.push(Broken {
-                    township: row.township.clone(),
-                    what: rule.violation(l, r),
-                    cards: yuebao_core::register::breaking(reg, rule, cards, &row.township, end),
-                });
+                broken.push((row.township.clone(), rule, rule.violation(l, r)));
             }
         }
     }
@@ -530,12 +574,10 @@ pub(super) fn compare_with_register(
     if !tx.register_covers(&sheet.region, &first)? {
         return Ok(None);
     }
-    let end = yuebao_rollup::ledger::period_end(sheet.period);
-    let layouts = Layouts::of(reg, tx.register_layouts(&sheet.region)?);
-    let states = tx.register_states(&sheet.region, Some(&end.format("%Y-%m-%d").to_string()))?;
-    let cards: Vec<Card> = states.iter().map(|s| layouts.counted(reg, &s.kind, &s.day, s.import_id, &s.clear)).collect();
+    let day = day_of(sheet.period);
+    let tally = tally(reg, tx.register_layouts(&sheet.region)?, |each| tx.register_counting(&sheet.region, &day, each))?;
     let order: Vec<String> = sheet.rows.iter().map(|r| r.label.clone()).collect();
-    let rows = yuebao_rollup::ledger::derive(reg, &cards, sheet.period, &order).map_err(|e| WorkflowError::Rollup(e.to_string()))?;
+    let rows = yuebao_rollup::ledger::count(reg, &tally, sheet.period, &order).map_err(|e| WorkflowError::Rollup(e.to_string()))?;
     let form = schemas.form();
     let mut found = Vec::new();
     for row in &rows {
@@ -703,10 +745,10 @@ impl Layouts {
     /// A stored clear part as the card reader takes it. A compact record whose import has no
     /// layout (which only an edit outside this program makes, and `verify` finds) reads as
     /// empty.
-    fn clear<'s>(&'s self, clear: &'s StoredClear, import: i64) -> state::Clear<'s> {
+    fn clear<'s>(&'s self, clear: ClearRef<'s>, import: i64) -> state::Clear<'s> {
         match clear {
-            StoredClear::Json(text) => state::Clear::Json(text),
-            StoredClear::Compact(bytes) => match self.0.get(&import) {
+            ClearRef::Json(text) => state::Clear::Json(text),
+            ClearRef::Compact(bytes) => match self.0.get(&import) {
                 Some(dec) => state::Clear::Compact(dec, bytes),
                 None => state::Clear::Json(""),
             },
@@ -715,34 +757,25 @@ impl Layouts {
 
     /// A person's stored state as a card, with the personal part where it was opened.
     fn card(&self, reg: &Register, s: &PersonState, personal: Option<&str>) -> Card {
-        state::card(reg, self.clear(&s.clear, s.import_id), personal)
+        state::card(reg, self.clear(s.clear.as_ref(), s.import_id), personal)
     }
 
-    /// A stored state as a card for counting: the clear part only, with the day the person
-    /// left when that is the state's event.
-    fn counted(&self, reg: &Register, kind: &str, day: &str, import: i64, clear: &StoredClear) -> Card {
-        counted(reg, kind, day, state::card(reg, self.clear(clear, import), None))
-    }
-}
-
-fn counted(reg: &Register, kind: &str, day: &str, mut c: Card) -> Card {
-    let day = state::day(day);
-    let set = |c: &mut Card, k: &str, v: Option<chrono::NaiveDate>| {
-        if let (Some(i), Some(d)) = (reg.index(k), v) {
-            c.values[i] = Value::Date(d);
+    /// A stored state read into `card` for counting: the clear part only, with the day the
+    /// person left when that is the state's event.
+    fn counted_into(&self, reg: &Register, row: &Counted<'_>, card: &mut Card) {
+        state::card_into(reg, self.clear(row.clear, row.import_id), None, card);
+        let (on, off) = match row.kind {
+            kind::REMOVED => (keys::REMOVED, Some(keys::RETURNED)),
+            kind::RETURNED => (keys::RETURNED, None),
+            _ => return,
+        };
+        if let (Some(i), Some(d)) = (reg.index(on), state::day(row.day)) {
+            card.values[i] = Value::Date(d);
         }
-    };
-    match kind {
-        kind::REMOVED => {
-            set(&mut c, keys::REMOVED, day);
-            if let Some(i) = reg.index(keys::RETURNED) {
-                c.values[i] = Value::Empty;
-            }
+        if let Some(i) = off.and_then(|k| reg.index(k)) {
+            card.values[i] = Value::Empty;
         }
-        kind::RETURNED => set(&mut c, keys::RETURNED, day),
-        _ => {}
     }
-    c
 }
 
 impl ImportOutcome {

@@ -263,16 +263,24 @@ impl Register {
     }
 }
 
-/// The cards behind a broken relation `(a) ≥ (b)` in one township: counted in (b) but not in
-/// (a) on `day` (for other shapes of relation, none can be named).
-pub fn breaking<'c>(reg: &Register, relation: &crate::schema::relation::Rule, cards: &'c [Card], township: &str, day: NaiveDate) -> Vec<&'c Card> {
+/// The columns of a relation `(a) ≥ (b)` (or `(b) ≤ (a)`, strict or not) between two columns the
+/// register derives, as `(a, b)`: the cards behind its breaking are those counted in (b) and
+/// not in (a). None for other shapes of relation, whose cards cannot be named.
+pub fn relation_columns(reg: &Register, relation: &crate::schema::relation::Rule) -> Option<(usize, usize)> {
     use crate::schema::relation::Op;
     let (big, small) = match relation.op {
         Op::Ge | Op::Gt => (&relation.lhs, &relation.rhs),
         Op::Le | Op::Lt => (&relation.rhs, &relation.lhs),
-        Op::Eq => return Vec::new(),
+        Op::Eq => return None,
     };
-    let (Some(a), Some(b)) = (big.single_column(), small.single_column()) else {
+    let (a, b) = (big.single_column()?, small.single_column()?);
+    (reg.derive[a - 1].rule.is_some() && reg.derive[b - 1].rule.is_some()).then_some((a, b))
+}
+
+/// The cards behind a broken relation `(a) ≥ (b)` in one township: counted in (b) but not in
+/// (a) on `day` (for other shapes of relation, none can be named; see [`relation_columns`]).
+pub fn breaking<'c>(reg: &Register, relation: &crate::schema::relation::Rule, cards: &'c [Card], township: &str, day: NaiveDate) -> Vec<&'c Card> {
+    let Some((a, b)) = relation_columns(reg, relation) else {
         return Vec::new();
     };
     let (Some(ra), Some(rb)) = (reg.derive[a - 1].rule.as_ref(), reg.derive[b - 1].rule.as_ref()) else {

@@ -363,17 +363,29 @@ pub enum Clear<'a> {
 /// date is the first day of the birth month: ages are counted at a month's end, where only the
 /// month tells.
 pub fn card(reg: &Register, clear: Clear<'_>, personal: Option<&str>) -> Card {
-    use serde::de::DeserializeSeed;
     let mut card = Card {
         row: 0,
-        values: vec![Value::Empty; reg.fields.len()],
+        values: Vec::new(),
         birth: None,
         male: None,
     };
+    card_into(reg, clear, personal, &mut card);
+    card
+}
+
+/// [`card`] into a card already there (counting reads millions into one): what it held is
+/// replaced, its storage kept.
+pub fn card_into(reg: &Register, clear: Clear<'_>, personal: Option<&str>, card: &mut Card) {
+    use serde::de::DeserializeSeed;
+    card.row = 0;
+    card.values.clear();
+    card.values.resize(reg.fields.len(), Value::Empty);
+    card.birth = None;
+    card.male = None;
     let json = match clear {
         Clear::Compact(dec, bytes) => {
             // A record that cannot be read keeps what it gave before the damage.
-            let _ = read_compact(dec, bytes, &mut card);
+            let _ = read_compact(dec, bytes, card);
             None
         }
         Clear::Json(text) => Some(text),
@@ -381,9 +393,8 @@ pub fn card(reg: &Register, clear: Clear<'_>, personal: Option<&str>) -> Card {
     for part in json.into_iter().chain(personal) {
         let mut de = serde_json::Deserializer::from_str(part);
         // A part that cannot be read leaves what it held empty (as a lost key does).
-        let _ = Into { reg, card: &mut card }.deserialize(&mut de);
+        let _ = Into { reg, card: &mut *card }.deserialize(&mut de);
     }
-    card
 }
 
 #[cfg(test)]
