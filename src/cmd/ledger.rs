@@ -137,7 +137,6 @@ fn check(args: &LedgerArgs, schemas: &Schemas, clock: &super::Clock) -> anyhow::
 }
 
 fn import(args: &LedgerImportArgs, schemas: &Schemas, clock: &super::Clock) -> anyhow::Result<i32> {
-    use rayon::prelude::*;
     let dir = crate::workflow::data::data_dir(args.store.dir.as_deref());
     let key = personal_key(&args.key, &dir)?;
     // The files and the county of each.
@@ -179,70 +178,73 @@ fn import(args: &LedgerImportArgs, schemas: &Schemas, clock: &super::Clock) -> a
             Err(e) => return super::refused(e),
         });
     }
-    // The files are read and checked on every core, a few at a time and in their order, while
-    // this thread stores the ones read before (each in its own transaction); at most a few
-    // read registers wait in memory.
-    let read = |(f, county): &(PathBuf, &Region), towns: &Option<Vec<String>>| -> anyhow::Result<CheckedRegister> {
+    // The files are read and checked on every core, each worker taking the next file as soon as
+    // it is free, while this thread stores them in their order (each in its own transaction);
+    // at most a few read registers wait in memory.
+    let read = |((f, county), towns): &(&(PathBuf, &Region), &Option<Vec<String>>)| -> anyhow::Result<CheckedRegister> {
+        super::pipeline::read_ahead_priority();
         let mut c = checked(f, county, schemas, today, towns.as_deref())?;
         c.seal(schemas, &key)?;
         Ok(c)
     };
-    let batch = rayon::current_num_threads().max(1);
-    let (send, receive) = std::sync::mpsc::sync_channel(batch);
+    let work: Vec<_> = files.iter().zip(&townships).collect();
+    // Sealing a file's cards runs on rayon's threads: they read ahead too (set before anything
+    // starts the pool).
+    if files.len() > 1 {
+        let _ = rayon::ThreadPoolBuilder::new()
+            .start_handler(|_| super::pipeline::read_ahead_priority())
+            .build_global();
+    }
+    let workers = rayon::current_num_threads().max(1);
     // Some(code) when a file stopped the import early.
-    let stopped = std::thread::scope(|scope| -> anyhow::Result<Option<i32>> {
-        let files = &files;
-        let townships = &townships;
-        scope.spawn(move || {
-            for (chunk, towns) in files.chunks(batch).zip(townships.chunks(batch)) {
-                let checked: Vec<_> = chunk.par_iter().zip(towns.par_iter()).map(|(f, t)| read(f, t)).collect();
-                for c in checked {
-                    if send.send(c).is_err() {
-                        return;
-                    }
-                }
+    let mut stopped: anyhow::Result<Option<i32>> = Ok(None);
+    let mut counties = files.iter().map(|(_, county)| *county);
+    // Stores one file read (in the files' order); Some(code) when it stops the import.
+    let mut store = |c: anyhow::Result<CheckedRegister>, county: &Region| -> anyhow::Result<Option<i32>> {
+        let c = c?;
+        let name = c.file.clone();
+        let out = match wf.import_checked(&actor, county, c, &key) {
+            Ok(o) => o,
+            Err(e) => return super::refused(e).map(Some),
+        };
+        bar.inc(1);
+        print_findings(&out.findings, format)?;
+        match out.import_id {
+            None => {
+                refused += 1;
+                say(format, &summary_line(&out.findings, 0, &name));
+                eprintln!("{name}：台账有错误，未导入（数据库中的台账不变）");
             }
-        });
-        for ((_, county), c) in files.iter().zip(receive.iter()) {
-            let c = c?;
-            let name = c.file.clone();
-            let out = match wf.import_checked(&actor, county, c, &key) {
-                Ok(o) => o,
-                Err(e) => return super::refused(e).map(Some),
-            };
-            bar.inc(1);
-            print_findings(&out.findings, format)?;
-            match out.import_id {
-                None => {
-                    refused += 1;
-                    say(format, &summary_line(&out.findings, 0, &name));
-                    eprintln!("{name}：台账有错误，未导入（数据库中的台账不变）");
-                }
-                Some(id) => {
-                    totals = (
-                        totals.0 + out.persons,
-                        totals.1 + out.added,
-                        totals.2 + out.changed,
-                        totals.3 + out.returned,
-                        totals.4 + out.removed,
-                    );
-                    say(
-                        format,
-                        &format!(
-                            "已导入{}台账（第 {id} 次导入）：{} 人；新建卡 {}，变动 {}，返贫挂号 {}，脱贫销号 {}",
-                            schemas.regions.display(county),
-                            out.persons,
-                            out.added,
-                            out.changed,
-                            out.returned,
-                            out.removed
-                        ),
-                    );
-                }
+            Some(id) => {
+                totals = (
+                    totals.0 + out.persons,
+                    totals.1 + out.added,
+                    totals.2 + out.changed,
+                    totals.3 + out.returned,
+                    totals.4 + out.removed,
+                );
+                say(
+                    format,
+                    &format!(
+                        "已导入{}台账（第 {id} 次导入）：{} 人；新建卡 {}，变动 {}，返贫挂号 {}，脱贫销号 {}",
+                        schemas.regions.display(county),
+                        out.persons,
+                        out.added,
+                        out.changed,
+                        out.returned,
+                        out.removed
+                    ),
+                );
             }
         }
         Ok(None)
-    })?;
+    };
+    super::pipeline::in_order(&work, workers, workers + 1, read, |c| {
+        let county = counties.next().expect("a county for each file");
+        stopped = store(c, county);
+        matches!(stopped, Ok(None))
+    });
+    let stopped = stopped?;
     if files.len() > 1 {
         wf.finish_bulk_load()?;
     }

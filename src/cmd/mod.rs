@@ -8,6 +8,7 @@ pub mod deadline;
 pub mod history;
 pub mod inbox;
 pub mod ledger;
+mod pipeline;
 pub mod probe;
 pub mod regions;
 pub mod remind;

@@ -157,7 +157,7 @@ fn write_events(conn: &Connection, import: i64, hash: &mut Hashing) -> rusqlite:
         for i in 6..=7 {
             let Some(blob) = r.get_ref(i)?.as_blob_or_null()? else { continue };
             hash.put(b",");
-            hash.put(hex::encode_upper(blob).as_bytes());
+            hash.hex_upper(blob);
         }
     }
     hash.put(if first { b"null" } else { b"\"" });
@@ -214,6 +214,17 @@ struct Hashing(sha2::Sha256);
 impl Hashing {
     fn put(&mut self, bytes: &[u8]) {
         sha2::Digest::update(&mut self.0, bytes);
+    }
+
+    /// `bytes` as upper-case hexadecimal, without building the text.
+    fn hex_upper(&mut self, bytes: &[u8]) {
+        let mut out = [0u8; 128];
+        for chunk in bytes.chunks(64) {
+            let out = &mut out[..chunk.len() * 2];
+            if hex::encode_to_slice_upper(chunk, out).is_ok() {
+                self.put(out);
+            }
+        }
     }
 
     /// `text` as it stands inside a JSON string (serde_json's escapes, without the quotes).

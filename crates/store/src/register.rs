@@ -382,10 +382,11 @@ impl Txn<'_> {
             .tx
             .prepare_cached("INSERT INTO register_persons (region, person) VALUES (?1, ?2)")
             .map_err(self.sql())?;
+        let mut events = self.event_statements()?;
         for p in persons {
             ins.execute(params![region, p.person]).map_err(self.sql())?;
             let pid = self.tx.last_insert_rowid();
-            self.add_register_events(region, pid, import_id, &p.events)?;
+            self.insert_events(&mut events, region, pid, import_id, &p.events)?;
         }
         Ok(())
     }
@@ -393,17 +394,18 @@ impl Txn<'_> {
     /// Adds events to a person of `region`'s register (in order: the last is the person's
     /// current state).
     pub fn add_register_events(&self, region: &str, person_id: i64, import_id: i64, events: &[NewEvent<'_>]) -> Result<(), StoreError> {
-        let mut ins = self
+        let mut st = self.event_statements()?;
+        self.insert_events(&mut st, region, person_id, import_id, events)
+    }
+
+    /// The statements that add an event and set the current state, prepared once for many
+    /// persons.
+    fn event_statements(&self) -> Result<[rusqlite::CachedStatement<'_>; 2], StoreError> {
+        let event = self
             .tx
             .prepare_cached("INSERT INTO register_events (person_id, import_id, day, kind, state, card, sealed) VALUES (?1, ?2, ?3, ?4, '', ?5, ?6)")
             .map_err(self.sql())?;
-        for e in events {
-            ins.execute(params![person_id, import_id, e.day, e.kind, e.card, e.sealed])
-                .map_err(self.sql())?;
-        }
-        let Some(e) = events.last() else { return Ok(()) };
-        let event_id = self.tx.last_insert_rowid();
-        let mut current = self
+        let current = self
             .tx
             .prepare_cached(
                 "INSERT INTO register_current (region, person_id, event_id, day, kind, import_id, card, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL)
@@ -411,6 +413,24 @@ impl Txn<'_> {
                      import_id = excluded.import_id, card = excluded.card, state = NULL",
             )
             .map_err(self.sql())?;
+        Ok([event, current])
+    }
+
+    fn insert_events(
+        &self,
+        [event, current]: &mut [rusqlite::CachedStatement<'_>; 2],
+        region: &str,
+        person_id: i64,
+        import_id: i64,
+        events: &[NewEvent<'_>],
+    ) -> Result<(), StoreError> {
+        for e in events {
+            event
+                .execute(params![person_id, import_id, e.day, e.kind, e.card, e.sealed])
+                .map_err(self.sql())?;
+        }
+        let Some(e) = events.last() else { return Ok(()) };
+        let event_id = self.tx.last_insert_rowid();
         current
             .execute(params![region, person_id, event_id, e.day, e.kind, import_id, e.card])
             .map_err(self.sql())?;

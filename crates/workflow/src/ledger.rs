@@ -278,6 +278,10 @@ impl<'a> Workflow<'a> {
         );
         tx.audit_fact(&entry(actor, Event::Register, Some(&region.code), &text, now), &Subject::RegisterImport(import))?;
         tx.commit()?;
+        // Millions of small allocations: freed on another thread, not the one that stores the
+        // next county.
+        let read = (sheet, stored, before);
+        rayon::spawn(move || drop(read));
         Ok(out)
     }
 

@@ -51,9 +51,18 @@ impl Cell {
         self.formula.is_none()
             && match &self.value {
                 Value::Empty => true,
-                Value::Text(s) => crate::text::squeeze(s).is_empty(),
+                Value::Text(s) => s.chars().all(|c| c.is_whitespace() || c == '\u{3000}'),
                 _ => false,
             }
+    }
+
+    /// [`Cell::text`], borrowed where the cell holds text (millions of a register's cells are
+    /// read this way).
+    pub fn text_ref(&self) -> std::borrow::Cow<'_, str> {
+        match &self.value {
+            Value::Text(s) => std::borrow::Cow::Borrowed(s.trim()),
+            _ => std::borrow::Cow::Owned(self.text()),
+        }
     }
 
     /// The cell's content as text, for labels and header lines.
@@ -168,6 +177,14 @@ impl Grid {
     pub fn above(&self, row: u32) -> impl Iterator<Item = (&(u32, u32), &Cell)> {
         let end = self.cells.partition_point(|(p, _)| p.0 < row);
         self.cells[..end].iter().map(|(p, c)| (p, c))
+    }
+
+    /// The rows from `row` on that hold cells, each with its cells in column order.
+    pub fn rows_from(&self, row: u32) -> impl Iterator<Item = (u32, impl Iterator<Item = (u32, &Cell)>)> {
+        let start = self.cells.partition_point(|(p, _)| p.0 < row);
+        self.cells[start..]
+            .chunk_by(|a, b| a.0.0 == b.0.0)
+            .map(|cells| (cells[0].0.0, cells.iter().map(|(p, c)| (p.1, c))))
     }
 
     /// Cells of one row, in column order.

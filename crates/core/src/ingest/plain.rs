@@ -413,7 +413,7 @@ fn typed(raw: &[u8], s: Option<&[u8]>, t: Option<&[u8]>, strings: &[String], for
             }
             let style = match s {
                 None => None,
-                Some(s) => Some(std::str::from_utf8(s).ok()?.parse::<usize>().ok()?),
+                Some(s) => Some(decimal(s)?),
             };
             match style.and_then(|i| formats.get(i)) {
                 Some(Style::Calamine) => None,
@@ -425,8 +425,7 @@ fn typed(raw: &[u8], s: Option<&[u8]>, t: Option<&[u8]>, strings: &[String], for
             if !raw.iter().all(u8::is_ascii_digit) {
                 return None;
             }
-            let i: usize = std::str::from_utf8(raw).ok()?.parse().ok()?;
-            let shared = strings.get(i)?;
+            let shared = strings.get(decimal(raw)?)?;
             (shared.len() <= text_room).then(|| Value::text(shared.as_str()))
         }
         Some(b"b") => match raw {
@@ -437,6 +436,19 @@ fn typed(raw: &[u8], s: Option<&[u8]>, t: Option<&[u8]>, strings: &[String], for
         Some(b"str") => Some(Value::text(text(raw)?)),
         _ => None,
     }
+}
+
+/// A decimal number as Rust's `usize` parser reads one (an optional `+`, then digits), without
+/// going through `str`.
+fn decimal(raw: &[u8]) -> Option<usize> {
+    let digits = raw.strip_prefix(b"+").unwrap_or(raw);
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0usize, |n, b| {
+        let d = b.checked_sub(b'0').filter(|d| *d < 10)?;
+        n.checked_mul(10)?.checked_add(usize::from(d))
+    })
 }
 
 /// `A1` as 0-based (row, column).
@@ -573,7 +585,7 @@ fn well_formed(attrs: &[u8]) -> bool {
         if n == keys.len()
             || key.is_empty()
             || key.iter().any(|b| xml_space(*b) || matches!(b, b'"' | b'\'' | b'<' | b'>' | b'/' | b'&'))
-            || keys[..n].contains(&key)
+            || keys[..n].iter().any(|k| k.len() == key.len() && k.iter().zip(key).all(|(a, b)| a == b))
         {
             return false;
         }
@@ -815,6 +827,26 @@ mod tests {
     /// Styles 0–3 as the package's own; 4–8: a date and time, a time, a custom time, a
     /// duration, a date in the Chinese manner.
     const STYLES: &str = r#"<styleSheet xmlns="x"><numFmts count="5"><numFmt numFmtId="164" formatCode="0.00_ "/><numFmt numFmtId="165" formatCode="yyyy&quot;年&quot;m&quot;月&quot;"/><numFmt numFmtId="166" formatCode="hh:mm"/><numFmt numFmtId="167" formatCode="[h]:mm"/><numFmt numFmtId="168" formatCode="yyyy/m/d;@"/></numFmts><cellStyleXfs count="1"><xf numFmtId="14"/></cellStyleXfs><cellXfs count="9"><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="165"/><xf numFmtId="14"/><xf numFmtId="22"/><xf numFmtId="20"/><xf numFmtId="166"/><xf numFmtId="167"/><xf numFmtId="168"/></cellXfs></styleSheet>"#;
+
+    #[test]
+    fn numbers_in_attributes_read_as_rust_reads_them() {
+        for t in [
+            "0",
+            "7",
+            "+7",
+            "0012",
+            "18446744073709551615",
+            "18446744073709551616",
+            "",
+            "+",
+            "-1",
+            "1a",
+            "++1",
+            " 1",
+        ] {
+            assert_eq!(decimal(t.as_bytes()), t.parse::<usize>().ok(), "{t:?}");
+        }
+    }
 
     #[test]
     fn plain_cells_read_as_calamine_reads_them() {

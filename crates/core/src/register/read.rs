@@ -9,6 +9,7 @@ use crate::ingest::{Book, Cell, Grid, Value as CellValue};
 use crate::schema::Region;
 use crate::text::halfwidth;
 use chrono::NaiveDate;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// A field's value on one card.
@@ -98,6 +99,15 @@ pub fn norm(s: &str) -> String {
     s.chars().map(halfwidth).filter(|c| !c.is_whitespace() && *c != '\u{3000}').collect()
 }
 
+/// [`norm`], borrowed when the text is already so (as most cells are).
+fn norm_cow(s: &str) -> Cow<'_, str> {
+    if s.chars().all(|c| halfwidth(c) == c && !c.is_whitespace()) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(norm(s))
+    }
+}
+
 /// The option's text before its bracket: `外出务工（县外）` → `外出务工`.
 fn short(option: &str) -> Option<String> {
     let n = norm(option);
@@ -109,10 +119,11 @@ const YES: &[&str] = &["✓", "√", "✔", "☑", "■", "是", "1", "Y", "YES"
 const NO: &[&str] = &["否", "0", "×", "✗", "✘", "□", "☐", "N", "NO", "无", "FALSE", "-", "/"];
 
 fn yes_no(text: &str) -> Option<bool> {
-    let t = norm(text).to_uppercase();
-    if t.is_empty() || NO.contains(&t.as_str()) {
+    let n = norm_cow(text);
+    let t = if n.chars().any(char::is_lowercase) { Cow::Owned(n.to_uppercase()) } else { n };
+    if t.is_empty() || NO.contains(&&*t) {
         Some(false)
-    } else if YES.contains(&t.as_str()) {
+    } else if YES.contains(&&*t) {
         Some(true)
     } else {
         None
@@ -211,32 +222,57 @@ fn option_bit(f: &Field, heading: &str) -> Option<u32> {
 struct Matcher {
     full: Vec<(u32, String)>,
     short: Vec<(u32, String)>,
+    /// No option holds a separator, so a cell listing whole options (`已参保、居民基本养老保险`)
+    /// can be read token by token.
+    by_token: bool,
 }
+
+/// What separates the options written in one cell.
+const SEPARATORS: [char; 8] = ['、', ',', '，', ';', '；', '/', '|', '+'];
 
 impl Matcher {
     fn of(f: &Field) -> Matcher {
         let mut full: Vec<(u32, String)> = f.options.iter().enumerate().map(|(i, o)| (1 << i, norm(o))).collect();
         full.sort_by_key(|(_, o)| std::cmp::Reverse(o.chars().count()));
         let short = f.options.iter().enumerate().filter_map(|(i, o)| short(o).map(|s| (1 << i, s))).collect();
-        Matcher { full, short }
+        let by_token = !full.iter().any(|(_, o)| o.contains(SEPARATORS));
+        Matcher { full, short, by_token }
     }
 }
 
 /// The options written in one cell of a field's own column, or the text that is none of them.
 fn options_in(f: &Field, m: &Matcher, text: &str) -> Result<u32, String> {
-    let mut rest = norm(text);
-    let mut set = 0u32;
+    let normed = norm_cow(text);
     // The usual cell is exactly one option.
-    if let Some((bit, _)) = m.full.iter().find(|(_, o)| *o == rest) {
+    if let Some((bit, _)) = m.full.iter().find(|(_, o)| *o == normed) {
         return Ok(*bit);
     }
+    // Whole options, each between separators: the bits of each.
+    if m.by_token {
+        let mut set = 0u32;
+        let whole = normed
+            .split(SEPARATORS)
+            .filter(|t| !t.is_empty())
+            .all(|t| match m.full.iter().find(|(_, o)| o == t) {
+                Some((bit, _)) => {
+                    set |= bit;
+                    true
+                }
+                None => false,
+            });
+        if whole {
+            return Ok(set);
+        }
+    }
+    let mut rest = normed.into_owned();
+    let mut set = 0u32;
     for (bit, o) in m.full.iter().chain(&m.short) {
         if rest.contains(o.as_str()) {
             set |= bit;
             rest = rest.replace(o.as_str(), "、");
         }
     }
-    for token in rest.split(['、', ',', '，', ';', '；', '/', '|', '+']).filter(|t| !t.is_empty()) {
+    for token in rest.split(SEPARATORS).filter(|t| !t.is_empty()) {
         if let Some((o, _)) = f.keywords.iter().find(|(_, ks)| ks.iter().any(|k| token.contains(k.as_str()))) {
             set |= f.bit(o).unwrap_or(0);
         } else if let Some(o) = &f.fallback {
@@ -314,9 +350,26 @@ fn read_sheet(grid: &Grid, file: &str, reg: &Register, expect: &Expect<'_>, data
     let matchers: Vec<Matcher> = reg.fields.iter().map(Matcher::of).collect();
     let mut cards = Vec::new();
     let mut seen: HashMap<String, u32> = HashMap::new();
-    let last = grid.last_row().unwrap_or(0);
-    for row in data_from..=last {
-        let cell = |col: u32| grid.get(row, col);
+    // Each row's cells by column, filled once per row.
+    let width = places
+        .iter()
+        .flatten()
+        .flat_map(|p| match p {
+            Place::Column(c) => vec![*c],
+            Place::Options(v) => v.iter().map(|(c, _)| *c).collect(),
+        })
+        .max()
+        .map_or(0, |c| c as usize + 1);
+    let mut by_col: Vec<Option<&Cell>> = vec![None; width];
+    for (row, in_row) in grid.rows_from(data_from) {
+        by_col.fill(None);
+        for (col, c) in in_row {
+            if let Some(slot) = by_col.get_mut(col as usize) {
+                *slot = Some(c);
+            }
+        }
+        let by_col = &by_col;
+        let cell = |col: u32| by_col.get(col as usize).copied().flatten();
         let blank = places.iter().flatten().all(|p| match p {
             Place::Column(c) => cell(*c).is_none_or(Cell::is_blank),
             Place::Options(v) => v.iter().all(|(c, _)| cell(*c).is_none_or(Cell::is_blank)),
@@ -333,7 +386,7 @@ fn read_sheet(grid: &Grid, file: &str, reg: &Register, expect: &Expect<'_>, data
                 Some(Place::Options(cols)) => {
                     let mut set = 0;
                     for (c, bit) in cols {
-                        let text = cell(*c).map(Cell::text).unwrap_or_default();
+                        let text = cell(*c).map(Cell::text_ref).unwrap_or_default();
                         match yes_no(&text) {
                             Some(true) => set |= bit,
                             Some(false) => {}
@@ -354,7 +407,7 @@ fn read_sheet(grid: &Grid, file: &str, reg: &Register, expect: &Expect<'_>, data
                 Some(Place::Column(c)) => {
                     let pos = (row, *c);
                     let raw = cell(*c);
-                    let text = raw.map(Cell::text).unwrap_or_default();
+                    let text = raw.map(Cell::text_ref).unwrap_or_default();
                     if text.is_empty() {
                         Value::Empty
                     } else {
@@ -484,8 +537,8 @@ fn read_sheet(grid: &Grid, file: &str, reg: &Register, expect: &Expect<'_>, data
             }
         }
         if let Some(c) = county_ix {
-            let written = norm(card.text(c));
-            if !written.is_empty() && !county_names.contains(&written) {
+            let written = norm_cow(card.text(c));
+            if !written.is_empty() && !county_names.iter().any(|n| *n == written) {
                 findings.push(at(
                     Code::RegisterOtherCounty,
                     (row, place(c)),
@@ -494,8 +547,8 @@ fn read_sheet(grid: &Grid, file: &str, reg: &Register, expect: &Expect<'_>, data
             }
         }
         if let Some(towns) = &townships {
-            let t = norm(card.text(town_ix));
-            if !t.is_empty() && !towns.contains(&t) {
+            let t = norm_cow(card.text(town_ix));
+            if !t.is_empty() && !towns.iter().any(|n| *n == t) {
                 findings.push(at(
                     Code::RegisterUnknownTownship,
                     (row, place(town_ix)),
