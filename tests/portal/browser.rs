@@ -783,7 +783,8 @@ fn a_city_s_year_across_a_change_of_divisions_in_the_browser() {
 /// The register in the browser: a county account granted the sight of the cards imports its
 /// register, sees the month counted from it and its persons masked, opens one card in full,
 /// hands in the month's sheet and sees it agree with the register; the city sees 台账一致 on
-/// its board and no person anywhere.
+/// its board and no person anywhere; a city reviewer granted it lists the county's persons,
+/// masked, and opens one card in full.
 #[test]
 fn a_county_keeps_its_register_in_the_browser() {
     let Some((driver_program, chrome)) = browser() else { return };
@@ -791,6 +792,8 @@ fn a_county_keeps_its_register_in_the_browser() {
     let data = d.path().join("data");
     accounts(&data);
     ok(&yuebao(&["user", "grant", "lanshan", "--data", s(&data), "--now", NOW]));
+    add_user(&data, "linyi-hz", "临沂市", "reviewer", "Ly-grant-9x");
+    ok(&yuebao(&["user", "grant", "linyi-hz", "--data", s(&data), "--now", NOW]));
     let (sheet, register) = sample_register(d.path(), "371302", "兰山区", "2026-10");
     // No key yet: the portal makes it in the user's configuration directory at the first import.
     let home = d.path().join("home");
@@ -854,9 +857,37 @@ fn a_county_keeps_its_register_in_the_browser() {
         shot(&city, "33-city-board-register").await;
         city.find(Locator::LinkText("台账")).await.unwrap().click().await.unwrap();
         let page = text_of(&city, "main").await;
-        assert!(page.contains("没有重复人员") && !page.contains("371302********"), "{page}");
+        assert!(
+            page.contains("没有重复人员") && !page.contains("371302********") && !page.contains("列出人员"),
+            "{page}"
+        );
+
+        let granted = driver.session(&chrome).await;
+        sign_in(&granted, &base, "linyi-hz", "Ly-grant-9x").await;
+        granted.find(Locator::LinkText("台账")).await.unwrap().click().await.unwrap();
+        wait_for(&granted, "select[name=county]").await;
+        granted
+            .find(Locator::XPath("//button[contains(., '列出人员')]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let people = text_of(&granted, "table.people").await;
+        assert!(people.contains("371302********"), "masked: {people}");
+        shot(&granted, "34-city-granted-register").await;
+        granted
+            .find(Locator::XPath("//button[contains(., '查看完整信息')]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let card = text_of(&granted, "table.card").await;
+        assert!(card.contains("身份证号码 371302") && !card.contains("********"), "{card}");
         county.close().await.unwrap();
         city.close().await.unwrap();
+        granted.close().await.unwrap();
     });
 }
 

@@ -188,9 +188,7 @@ impl Workflow<'_> {
                     (true, true) => vec![AccountAct::Enable, AccountAct::Reset],
                     (true, false) => vec![AccountAct::Disable, AccountAct::Reset],
                 };
-                let county = self.schemas.regions.get(&u.region).is_some_and(|r| self.schemas.regions.is_leaf(r));
-                let cycle = matches!(Role::of_code(&u.role), Some(Role::Reporter | Role::Reviewer));
-                if managed && county && cycle {
+                if managed && self.may_be_granted(&u.region, &u.role) {
                     acts.push(match u.personal_grant {
                         None => AccountAct::GrantPersonal,
                         Some(_) => AccountAct::RevokePersonal,
@@ -221,15 +219,26 @@ impl Workflow<'_> {
         Ok(())
     }
 
-    /// Grants (or withdraws) the sight of the register's personal information in full: only to a
-    /// county's own reporter or reviewer, by whoever manages that account.
+    /// Whether an account of `role` in `region` may be granted the sight of the register's
+    /// personal information: a county's reporter or reviewer (its own persons), or a city's or
+    /// the province's reviewer (the persons of the counties under it).
+    fn may_be_granted(&self, region: &str, role: &str) -> bool {
+        let county = self.schemas.regions.get(region).is_some_and(|r| self.schemas.regions.is_leaf(r));
+        match Role::of_code(role) {
+            Some(Role::Reporter) => county,
+            Some(Role::Reviewer) => true,
+            _ => false,
+        }
+    }
+
+    /// Grants (or withdraws) the sight of the register's personal information in full: to a
+    /// county's own reporter or reviewer, or to a city's or the province's reviewer, by whoever
+    /// manages that account.
     pub fn set_personal_grant(&mut self, actor: &Actor, username: &str, on: bool) -> Result<(), WorkflowError> {
         let user = self.managed(actor, username)?;
-        let county = self.schemas.regions.get(&user.region).is_some_and(|r| self.schemas.regions.is_leaf(r));
-        let role = Role::of_code(&user.role);
-        if on && !(county && matches!(role, Some(Role::Reporter | Role::Reviewer))) {
+        if on && !self.may_be_granted(&user.region, &user.role) {
             return Err(WorkflowError::Account(format!(
-                "只有县区的填报、审核账号可以授权查看台账个人信息；“{username}”不是"
+                "只有县区的填报、审核账号和市、省的审核账号可以授权查看台账个人信息；“{username}”不是"
             )));
         }
         let by = actor.name.clone().unwrap_or_else(|| "命令行".into());

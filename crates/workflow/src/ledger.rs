@@ -830,23 +830,40 @@ fn mask_name(name: &str) -> String {
 }
 
 impl Workflow<'_> {
-    /// Whether `actor` may see `region`'s person lists: the county's own accounts that hand in
-    /// or review its sheets, and the operator. Cities and the province see counts only.
-    fn own_county(&self, actor: &Actor, region: &Region) -> Result<(), WorkflowError> {
+    /// Whether `actor` may see `region`'s person lists (masked): the county's own accounts that
+    /// hand in or review its sheets, the operator, and a city's or the province's reviewer
+    /// granted it, for the counties under it. Others see counts only.
+    fn may_list(&self, actor: &Actor, region: &Region) -> Result<(), WorkflowError> {
         use super::Role;
         let own = actor.region.as_deref() == Some(region.code.as_str()) && matches!(actor.role, Role::Reporter | Role::Reviewer | Role::Admin);
-        if actor.role == Role::Operator || own {
+        let granted_above =
+            actor.personal && actor.role == Role::Reviewer && self.schemas.regions.is_leaf(region) && self.allow(actor, Action::View, region).is_ok();
+        if actor.role == Role::Operator || own || granted_above {
             return Ok(());
         }
         Err(WorkflowError::OutOfScope {
             actor: actor.describe(self.schemas),
             action: "查看",
-            what: format!("地区 {} 的台账人员名单（市、省只看人数和差异）", region.code),
+            what: format!("地区 {} 的台账人员名单（市、省只看人数和差异，经授权的审核账号除外）", region.code),
         })
     }
 
+    /// The counties under `scope` that keep a register, for an account that may list their
+    /// persons (see [`Workflow::may_list`]).
+    pub fn register_counties(&self, actor: &Actor, scope: &Region) -> Result<Vec<Region>, WorkflowError> {
+        self.allow(actor, Action::View, scope)?;
+        Ok(self
+            .store
+            .register_regions()?
+            .iter()
+            .filter_map(|c| self.schemas.regions.get(c))
+            .filter(|r| self.schemas.regions.within(r, &scope.code) && self.may_list(actor, r).is_ok())
+            .cloned()
+            .collect())
+    }
+
     fn personal_granted(&self, actor: &Actor, region: &Region) -> Result<(), WorkflowError> {
-        self.own_county(actor, region)?;
+        self.may_list(actor, region)?;
         if !actor.personal {
             return Err(WorkflowError::OutOfScope {
                 actor: actor.describe(self.schemas),
@@ -866,7 +883,7 @@ impl Workflow<'_> {
     /// `region`'s persons as the register stands now, masked, by township; at most `limit`.
     pub fn register_people(&self, actor: &Actor, region: &Region, key: Option<&PersonalKey>, limit: usize) -> Result<(usize, Vec<PersonRow>), WorkflowError> {
         let reg = self.the_register()?;
-        self.own_county(actor, region)?;
+        self.may_list(actor, region)?;
         let layouts = Layouts::of(reg, self.store.register_layouts(&region.code)?);
         let states = self.store.register_states(&region.code, None)?;
         let town = reg.index(keys::TOWNSHIP).expect("the register has 街道（乡镇）");

@@ -1,7 +1,9 @@
 //! The register (附件2) in the portal. A county's own accounts import the whole register, see
 //! the month counted from it (and download it as the month's sheet to finish and upload), and
 //! see its persons masked; an account granted it sees one card in full or exports the list,
-//! with a reason, each audited. Cities and the province see counts and duplicates, never persons.
+//! with a reason, each audited. Cities and the province see counts and duplicates; a city's or
+//! the province's reviewer granted it also sees the persons of the counties under it, the same
+//! way (`?county=`).
 
 use super::layout::{self, Who};
 use super::{Page, PageError, month};
@@ -22,16 +24,23 @@ const LISTED: usize = 50;
 pub struct LedgerQuery {
     pub period: Option<String>,
     pub done: Option<String>,
+    /// For a city's or the province's account granted it: the county whose persons to list.
+    pub county: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
 pub struct UnmaskForm {
     pub person: i64,
+    /// The county, for a city's or the province's account (else the account's own).
+    #[serde(default)]
+    pub county: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
 pub struct ExportForm {
     pub reason: String,
+    #[serde(default)]
+    pub county: Option<String>,
 }
 
 impl AppState {
@@ -72,7 +81,23 @@ pub async fn page(State(st): State<Arc<AppState>>, Page(session): Page, Query(q)
             .ok_or_else(|| ApiError::Forbidden("账号所属地区不明".into()))?
             .clone();
         let sc = scope.clone();
-        let pairs = st.with_workflow(move |wf| Ok(wf.register_duplicates(&actor, &sc)?)).await?;
+        let key = if session.actor.personal { st.personal_key(false)? } else { None };
+        let asked = q.county.clone();
+        let st2 = Arc::clone(&st);
+        let (pairs, counties, listed) = st
+            .with_workflow(move |wf| {
+                let pairs = wf.register_duplicates(&actor, &sc)?;
+                let counties = if actor.personal { wf.register_counties(&actor, &sc)? } else { Vec::new() };
+                let listed = match asked {
+                    Some(code) => {
+                        let county = st2.schemas.regions.get(&code).ok_or_else(|| ApiError::NotFound(format!("没有地区 {code}")))?;
+                        Some((county.clone(), wf.register_people(&actor, county, key.as_deref(), LISTED)?))
+                    }
+                    None => None,
+                };
+                Ok((pairs, counties, listed))
+            })
+            .await?;
         let body = html! {
             h1 { (scope.name) " · 台账" }
             section.card {
@@ -88,6 +113,26 @@ pub async fn page(State(st): State<Arc<AppState>>, Page(session): Page, Query(q)
                 }
             }
             p.muted { "各县区报表与台账是否一致，见“报送情况”看板的“台账”一栏。" }
+            @if session.actor.personal {
+                section.card {
+                    h2 { "县区台账人员（本账号已获授权）" }
+                    form method="get" action="/ledger" {
+                        label.field {
+                            span { "县区" }
+                            select name="county" {
+                                @for c in &counties {
+                                    option value=(c.code) selected[listed.as_ref().is_some_and(|(l, _)| l.code == c.code)] { (c.name) }
+                                }
+                            }
+                        }
+                        button type="submit" { "列出人员" }
+                    }
+                    @if counties.is_empty() { p.muted { "辖区内还没有县区导入台账。" } }
+                }
+                @if let Some((county, people)) = &listed {
+                    (people_section(&county.name, people, true, Some(&county.code)))
+                }
+            }
         };
         return Ok(layout::page(&format!("{} 台账", scope.name), Some(&who), body).into_response());
     };
@@ -149,39 +194,7 @@ pub async fn page(State(st): State<Arc<AppState>>, Page(session): Page, Query(q)
                 }
             }
         }
-        section.card {
-            h2 { "人员（遮蔽显示）" }
-            @if people.0 == 0 {
-                p.muted { "台账中还没有人员。" }
-            } @else {
-                p.muted {
-                    "共 " (people.0) " 人" @if people.0 > LISTED { "，列出前 " (LISTED) " 人" } "。身份证号码、姓名和电话遮蔽显示。"
-                    @if session.actor.personal { "本账号已获授权，可查看单个人员的完整信息（每次查看记入审计日志）。" }
-                    @else { "查看完整信息须经系统管理员授权。" }
-                }
-                div.scroll {
-                    table.list.people {
-                        thead { tr { th { "乡镇（街道）" } th { "身份证号码" } th { "姓名" } th { "电话" } th { "状态" } th { "起始" } @if session.actor.personal { th {} } } }
-                        tbody {
-                            @for p in &people.1 {
-                                tr {
-                                    td { (p.township) } td.mono { (p.id_masked) } td { (p.name_masked) } td.mono { (p.phone_masked) } td { (p.kind) } td { (p.day) }
-                                    @if session.actor.personal {
-                                        td { form method="post" action="/ledger/unmask" { input type="hidden" name="person" value=(p.id); button.small type="submit" { "查看完整信息" } } }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-                @if session.actor.personal {
-                    form method="post" action="/ledger/export" {
-                        label.field { span { "导出人员名单（完整信息，须写明用途，记入审计日志）" } textarea name="reason" rows="2" required placeholder="例如：入户核实 11 月返乡人员" {} }
-                        button type="submit" { "导出" }
-                    }
-                }
-            }
-        }
+        (people_section(&county.name, &people, session.actor.personal, None))
     };
     Ok(layout::page(&format!("{} 台账", county.name), Some(&who), body).into_response())
 }
@@ -228,6 +241,54 @@ pub async fn upload(State(st): State<Arc<AppState>>, Page(session): Page, mut mp
     Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, layout::page("台账未导入", Some(&who), body)).into_response())
 }
 
+/// A county's persons, masked: with a button for each card in full and the export with a
+/// reason where the account is granted them. `county` is given to the forms for a city's or the
+/// province's account.
+fn people_section(name: &str, people: &(usize, Vec<crate::workflow::ledger::PersonRow>), granted: bool, county: Option<&str>) -> Markup {
+    html! {
+        section.card {
+            h2 { (name) " 人员（遮蔽显示）" }
+            @if people.0 == 0 {
+                p.muted { "台账中还没有人员。" }
+            } @else {
+                p.muted {
+                    "共 " (people.0) " 人" @if people.0 > LISTED { "，列出前 " (LISTED) " 人" } "。身份证号码、姓名和电话遮蔽显示。"
+                    @if granted { "本账号已获授权，可查看单个人员的完整信息（每次查看记入审计日志）。" }
+                    @else { "查看完整信息须经系统管理员授权。" }
+                }
+                div.scroll {
+                    table.list.people {
+                        thead { tr { th { "乡镇（街道）" } th { "身份证号码" } th { "姓名" } th { "电话" } th { "状态" } th { "起始" } @if granted { th {} } } }
+                        tbody {
+                            @for p in &people.1 {
+                                tr {
+                                    td { (p.township) } td.mono { (p.id_masked) } td { (p.name_masked) } td.mono { (p.phone_masked) } td { (p.kind) } td { (p.day) }
+                                    @if granted {
+                                        td {
+                                            form method="post" action="/ledger/unmask" {
+                                                input type="hidden" name="person" value=(p.id);
+                                                @if let Some(c) = county { input type="hidden" name="county" value=(c); }
+                                                button.small type="submit" { "查看完整信息" }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if granted {
+                    form method="post" action="/ledger/export" {
+                        @if let Some(c) = county { input type="hidden" name="county" value=(c); }
+                        label.field { span { "导出人员名单（完整信息，须写明用途，记入审计日志）" } textarea name="reason" rows="2" required placeholder="例如：入户核实 11 月返乡人员" {} }
+                        button type="submit" { "导出" }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn findings_table(findings: &[crate::finding::Finding]) -> Markup {
     html! {
         table.list.findings {
@@ -268,11 +329,15 @@ fn private(mut res: Response) -> Response {
     res
 }
 
-/// What a request for personal information needs: the account's own county and the key.
-fn personal_request(st: &AppState, session: &crate::web::auth::Session) -> Result<(crate::schema::Region, Arc<PersonalKey>), ApiError> {
-    let county = own_county(st, session)
-        .ok_or_else(|| ApiError::Forbidden("台账人员信息只给本县区查看".into()))?
-        .clone();
+/// What a request for personal information needs: the county (the one named, for a city's or
+/// the province's account; else the account's own) and the key. Whether the account may see it
+/// is the workflow's to say.
+fn personal_request(st: &AppState, session: &crate::web::auth::Session, named: Option<&str>) -> Result<(crate::schema::Region, Arc<PersonalKey>), ApiError> {
+    let county = match named {
+        Some(code) => st.schemas.regions.get(code).ok_or_else(|| ApiError::NotFound(format!("没有地区 {code}")))?,
+        None => own_county(st, session).ok_or_else(|| ApiError::Forbidden("台账人员信息只给本县区查看".into()))?,
+    }
+    .clone();
     let key = st
         .personal_key(false)?
         .ok_or_else(|| ApiError::NotFound("还没有个人信息密钥：台账尚未导入".into()))?;
@@ -281,7 +346,11 @@ fn personal_request(st: &AppState, session: &crate::web::auth::Session) -> Resul
 
 /// `POST /ledger/unmask`: one card in full, for an account granted it (audited).
 pub async fn unmask(State(st): State<Arc<AppState>>, Page(session): Page, Form(f): Form<UnmaskForm>) -> Result<Response, PageError> {
-    let (county, key) = personal_request(&st, &session)?;
+    let (county, key) = personal_request(&st, &session, f.county.as_deref())?;
+    let back = match &f.county {
+        Some(c) => format!("/ledger?county={c}"),
+        None => "/ledger".to_string(),
+    };
     let actor = session.actor.clone();
     let c = county.clone();
     let card = st.with_workflow(move |wf| Ok(wf.unmask_person(&actor, &c, f.person, &key)?)).await?;
@@ -290,14 +359,14 @@ pub async fn unmask(State(st): State<Arc<AppState>>, Page(session): Page, Form(f
         h1 { (county.name) " 台账 · 第 " (card.id) " 号人员" }
         p.muted { "本次查看已记入审计日志。请勿截图、转发或打印。" }
         table.list.card { tbody { @for (k, v) in &card.fields { tr { th { (k) } td { (v) } } } } }
-        p { a.button href="/ledger" { "返回台账" } }
+        p { a.button href=(back) { "返回台账" } }
     };
     Ok(private(layout::page("人员信息", Some(&who), body).into_response()))
 }
 
 /// `POST /ledger/export`: the list in full, with a reason (audited).
 pub async fn export(State(st): State<Arc<AppState>>, Page(session): Page, Form(f): Form<ExportForm>) -> Result<Response, PageError> {
-    let (county, key) = personal_request(&st, &session)?;
+    let (county, key) = personal_request(&st, &session, f.county.as_deref())?;
     let actor = session.actor.clone();
     let c = county.clone();
     let (head, rows) = st.with_workflow(move |wf| Ok(wf.export_people(&actor, &c, &f.reason, &key)?)).await?;
