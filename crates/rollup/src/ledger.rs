@@ -259,16 +259,20 @@ mod tests {
     use yuebao_core::register::rule::At;
     use yuebao_core::schema::Schemas;
 
+    /// The cards of the first `towns` townships of 兰山区's sample sheet for `period`.
+    fn sample_cards(schemas: &Schemas, period: Period, towns: usize) -> Vec<Card> {
+        let county = schemas.regions.get("371302").unwrap();
+        let sheet = yuebao_core::sample::county_sheet(schemas.form(), 7, county, period);
+        yuebao_core::register::sample::register_for(schemas.register().unwrap(), 7, county, "临沂市", period, &sheet.rows[..towns]).unwrap()
+    }
+
     /// The polars counts and the card-by-card evaluation of the same rules agree on a sample
     /// county's register, in its month and in months around it.
     #[test]
     fn polars_and_the_card_by_card_rules_agree() {
-        let schemas = Schemas::embedded().unwrap();
+        let (schemas, period) = (Schemas::embedded().unwrap(), Period::new(2026, 10).unwrap());
         let reg = schemas.register().unwrap();
-        let county = schemas.regions.get("371302").unwrap();
-        let period = Period::new(2026, 10).unwrap();
-        let sheet = yuebao_core::sample::county_sheet(schemas.form(), 7, county, period);
-        let mut cards = yuebao_core::register::sample::register_for(reg, 7, county, "临沂市", period, &sheet.rows[..2]).unwrap();
+        let mut cards = sample_cards(&schemas, period, 2);
         // Some left and some came back, so 在册 differs from 摸底.
         let removed = reg.index(keys::REMOVED).unwrap();
         let returned = reg.index(keys::RETURNED).unwrap();
@@ -301,12 +305,9 @@ mod tests {
     /// names, township by township.
     #[test]
     fn the_tally_counts_the_cards_behind_a_relation_as_the_cards_name_them() {
-        let schemas = Schemas::embedded().unwrap();
+        let (schemas, period) = (Schemas::embedded().unwrap(), Period::new(2026, 10).unwrap());
         let reg = schemas.register().unwrap();
-        let county = schemas.regions.get("371302").unwrap();
-        let period = Period::new(2026, 10).unwrap();
-        let sheet = yuebao_core::sample::county_sheet(schemas.form(), 7, county, period);
-        let mut cards = yuebao_core::register::sample::register_for(reg, 7, county, "临沂市", period, &sheet.rows[..3]).unwrap();
+        let mut cards = sample_cards(&schemas, period, 3);
         // Carded after the 摸底 date: in (2) but not in (1).
         let carded = reg.index(keys::CARDED).unwrap();
         for card in cards.iter_mut().step_by(7) {
