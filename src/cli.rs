@@ -805,6 +805,11 @@ pub struct LedgerImportArgs {
     /// 导入人（如 兰山区人社局 张三）
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
+
+    /// 原个人信息密钥已遗失，以给出的（或新生成的）密钥重新导入：用旧密钥的县区，库中原有人员自今天起封存
+    /// （此前各月的数字不变，其身份证号码等从此无法查看），本次文件中的人员自今天起重新建档
+    #[arg(long)]
+    pub new_key: bool,
 }
 
 #[derive(Debug, Args)]

@@ -203,7 +203,7 @@ fn import(args: &LedgerImportArgs, schemas: &Schemas, clock: &super::Clock) -> a
     let mut store = |c: anyhow::Result<CheckedRegister>, county: &Region| -> anyhow::Result<Option<i32>> {
         let c = c?;
         let name = c.file.clone();
-        let out = match wf.import_checked(&actor, county, c, &key) {
+        let out = match wf.import_checked(&actor, county, c, &key, args.new_key) {
             Ok(o) => o,
             Err(e) => return super::refused(e).map(Some),
         };
@@ -235,6 +235,15 @@ fn import(args: &LedgerImportArgs, schemas: &Schemas, clock: &super::Clock) -> a
                         out.removed
                     ),
                 );
+                if out.closed > 0 {
+                    say(
+                        format,
+                        &format!(
+                            "  换新密钥重新建档：此前库中的 {} 人自今天起封存（此前各月的数字不变），本次 {} 人自今天起建档",
+                            out.closed, out.persons
+                        ),
+                    );
+                }
             }
         }
         Ok(None)

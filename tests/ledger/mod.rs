@@ -612,6 +612,85 @@ fn a_re_import_records_its_differences_as_dated_events_and_a_past_month_stays_as
     assert_eq!(sheet("2026-12")[1], "4");
 }
 
+/// The personal-data key is lost: an import with another key is refused and says what to do;
+/// with `--new-key` the county is recorded anew from that day. The months before are counted as
+/// they were, the months after from the file, and the next import under the new key finds no
+/// one gone.
+#[test]
+fn a_lost_key_is_replaced_and_the_months_before_stay_as_they_were() {
+    let dir = tmp();
+    let data = dir.path().join("data");
+    let v1 = dir.path().join("台账1.xlsx");
+    dated(
+        &v1,
+        &[
+            ("岸堤镇", "19800101", 1, "2015-03-01", "", ""),
+            ("岸堤镇", "19810101", 3, "2015-03-01", "", ""),
+            ("岸堤镇", "19820101", 5, "2015-03-01", "", ""),
+        ],
+    );
+    ok(&import_at(dir.path(), "2026-10-20 09:00", &v1, &data));
+    let sheet = |period: &str| -> Vec<String> {
+        let out = dir.path().join(format!("{period}.xlsx"));
+        keyed(
+            dir.path(),
+            "2026-12-01 09:00",
+            &["ledger", "sheet", "--region", "371302", "--period", period, "--data", s(&data), "-o", s(&out)],
+        )
+        .with_code_at_most(1);
+        table(&out)[0].1.clone()
+    };
+    let october = sheet("2026-10");
+    assert_eq!((october[0].as_str(), october[1].as_str()), ("3", "3"));
+
+    // The key is lost; the next import makes a new one, which is refused with the way out.
+    std::fs::remove_file(dir.path().join("config").join("yuebao").join("personal.key")).unwrap();
+    let v2 = dir.path().join("台账2.xlsx");
+    dated(
+        &v2,
+        &[
+            ("岸堤镇", "19800101", 1, "2015-03-01", "", ""),
+            ("岸堤镇", "19810101", 3, "2015-03-01", "", ""),
+            ("岸堤镇", "19820101", 5, "2015-03-01", "", ""),
+            ("岸堤镇", "19830101", 7, "2026-11-10", "", ""),
+        ],
+    );
+    let run = import_at(dir.path(), "2026-11-20 09:00", &v2, &data);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("--new-key"), "{}", run.stderr);
+    let run = keyed(
+        dir.path(),
+        "2026-11-20 09:00",
+        &["ledger", "import", s(&v2), "--region", "371302", "--data", s(&data), "--new-key"],
+    );
+    ok(&run);
+    assert!(
+        run.stdout.contains("新建卡 4") && run.stdout.contains("此前库中的 3 人自今天起封存"),
+        "{}",
+        run.stdout
+    );
+
+    assert_eq!(sheet("2026-10"), october, "October is derived again exactly");
+    let november = sheet("2026-11");
+    // (1) the three 2015 cards (the closed ones not counted twice); (2) four in the register.
+    assert_eq!((november[0].as_str(), november[1].as_str()), ("3", "4"));
+    let run = keyed(
+        dir.path(),
+        "2026-11-21 09:00",
+        &["ledger", "import", s(&v2), "--region", "371302", "--data", s(&data)],
+    );
+    assert!(
+        run.stdout.contains("新建卡 0，变动 0，返贫挂号 0，脱贫销号 0"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    // Every event of both imports is bound into the audit chain.
+    ok(&yuebao_in(dir.path(), &["verify", "--data", s(&data)]));
+    let log = yuebao_in(dir.path(), &["audit", "--data", s(&data)]);
+    assert!(log.stdout.contains("此前的 3 人封存"), "{}", log.stdout);
+}
+
 #[test]
 fn a_register_with_errors_is_not_imported() {
     let dir = tmp();

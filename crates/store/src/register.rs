@@ -267,7 +267,7 @@ impl Store {
             .prepare_cached(
                 "WITH latest AS (
                      SELECT p.person, c.region FROM register_current c JOIN register_persons p ON p.id = c.person_id
-                     WHERE c.kind != '脱贫销号')
+                     WHERE c.kind NOT IN ('脱贫销号', '换钥封存'))
                  SELECT a.region, b.region, COUNT(*) FROM latest a JOIN latest b ON a.person = b.person AND a.region < b.region
                  GROUP BY a.region, b.region ORDER BY a.region, b.region",
             )

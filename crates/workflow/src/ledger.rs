@@ -24,6 +24,10 @@ pub mod kind {
     pub const CHANGED: &str = "变动";
     pub const REMOVED: &str = "脱贫销号";
     pub const RETURNED: &str = "返贫挂号";
+    /// Closed by an import under a new personal-data key (the old one lost): the person, known
+    /// by a digest under the old key, is not counted or listed from that day on; the import
+    /// records the register anew.
+    pub const REKEYED: &str = "换钥封存";
 }
 
 /// What became of an import.
@@ -39,6 +43,9 @@ pub struct ImportOutcome {
     pub changed: usize,
     pub removed: usize,
     pub returned: usize,
+    /// Persons stored before and closed by an import under a new key (see
+    /// [`Workflow::import_checked`]).
+    pub closed: usize,
 }
 
 /// A county's sheet derived from its register at a month's end.
@@ -103,7 +110,7 @@ impl<'a> Workflow<'a> {
         self.county_of(actor, region, Action::Submit)?;
         let townships = self.townships(region)?;
         let checked = check_register(self.schemas, region, townships.as_deref(), file, bytes, crate::time::day(self.now))?;
-        self.import_checked(actor, region, checked, key)
+        self.import_checked(actor, region, checked, key, false)
     }
 
     /// Lets the store keep more of its pages in memory while registers are loaded; into a store
@@ -121,17 +128,32 @@ impl<'a> Workflow<'a> {
     }
 
     /// Stores a register [`check_register`] read (see [`Workflow::import_register`]).
-    pub fn import_checked(&mut self, actor: &Actor, region: &Region, checked: CheckedRegister, key: &PersonalKey) -> Result<ImportOutcome, WorkflowError> {
+    ///
+    /// `new_key` says the key the store's registers were sealed with is lost and `key` replaces
+    /// it. A county whose register was sealed with another key is then recorded anew: its
+    /// persons stored before are closed today ([`kind::REKEYED`]: their counts in the months
+    /// before stay as they were, their personal fields stay unreadable) and the file's persons
+    /// are carded today under the new key. Without `new_key`, a key other than the store's is
+    /// refused.
+    pub fn import_checked(
+        &mut self,
+        actor: &Actor,
+        region: &Region,
+        checked: CheckedRegister,
+        key: &PersonalKey,
+        new_key: bool,
+    ) -> Result<ImportOutcome, WorkflowError> {
         let reg = self.the_register()?;
         self.county_of(actor, region, Action::Submit)?;
-        if let Some(used) = self.store.register_key_id()?
-            && used != key.id()
-        {
+        let county_key = self.store.register_imports(&region.code)?.last().map(|i| i.key_id.clone());
+        let other = |k: &Option<String>| k.as_ref().filter(|k| k.as_str() != key.id()).cloned();
+        if !new_key && let Some(used) = other(&self.store.register_key_id()?).or_else(|| other(&county_key)) {
             return Err(WorkflowError::Register(format!(
-                "个人信息密钥与数据库中台账所用的不同（库中为 {used}，给出的为 {}）：请用原来的密钥文件（--key-file 或 YUEBAO_KEY_FILE）",
+                "个人信息密钥与数据库中台账所用的不同（库中为 {used}，给出的为 {}）：请用原来的密钥文件（--key-file 或 YUEBAO_KEY_FILE）；原密钥确已遗失时，用 ledger import --new-key 以新密钥重新导入各县区的整本台账（此前记录中的身份证号码等从此无法查看）",
                 key.id()
             )));
         }
+        let rekeying = other(&county_key).is_some();
         let mut checked = checked;
         checked.seal(self.schemas, key)?;
         let CheckedRegister {
@@ -152,7 +174,14 @@ impl<'a> Workflow<'a> {
         let now = self.now;
         let tx = self.store.begin()?;
         let layouts = Layouts::of(reg, tx.register_layouts(&region.code)?);
-        let before: HashMap<String, PersonState> = tx.register_states(&region.code, None)?.into_iter().map(|s| (s.person.clone(), s)).collect();
+        let mut before: HashMap<String, PersonState> = tx
+            .register_states(&region.code, None)?
+            .into_iter()
+            .filter(|s| s.kind != kind::REKEYED)
+            .map(|s| (s.person.clone(), s))
+            .collect();
+        // Under a new key no digest matches: the persons stored before are closed below.
+        let closing: Vec<PersonState> = if rekeying { before.drain().map(|(_, s)| s).collect() } else { Vec::new() };
         let layout = state::layout(reg);
         let import = tx.add_register_import(&NewImport {
             region: &region.code,
@@ -172,6 +201,7 @@ impl<'a> Workflow<'a> {
             changed: 0,
             removed: 0,
             returned: 0,
+            closed: 0,
         };
         let mut seen = std::collections::HashSet::new();
         // Each new person's card and first events (day, kind).
@@ -183,7 +213,12 @@ impl<'a> Workflow<'a> {
             let back = date_of(card, keys::RETURNED).filter(|b| removed.is_none_or(|r| *b >= r));
             match before.get(person) {
                 None => {
-                    let carded = date_of(card, keys::CARDED).map(day).unwrap_or_else(|| today_s.clone());
+                    // Recorded anew under a new key: from today, so that the months before are
+                    // counted from the persons closed today, as they were.
+                    let carded = match rekeying {
+                        true => today_s.clone(),
+                        false => date_of(card, keys::CARDED).map(day).unwrap_or_else(|| today_s.clone()),
+                    };
                     let mut events = vec![(carded.clone(), kind::CARDED)];
                     if let Some(r) = removed {
                         events.push((day(r).max(carded.clone()), kind::REMOVED));
@@ -265,9 +300,24 @@ impl<'a> Workflow<'a> {
                 out.removed += 1;
             }
         }
+        for prev in &closing {
+            let was = state::compact(reg, &layouts.card(reg, prev, None));
+            tx.add_register_events(
+                &region.code,
+                prev.person_id,
+                import,
+                &[NewEvent {
+                    day: &today_s.clone().max(prev.day.clone()),
+                    kind: kind::REKEYED,
+                    card: &was,
+                    sealed: &prev.sealed,
+                }],
+            )?;
+        }
+        out.closed = closing.len();
         let n = |x: usize| x as i64;
         tx.set_register_counts(import, n(out.persons), n(out.added), n(out.changed + out.returned), n(out.removed))?;
-        let text = format!(
+        let mut text = format!(
             "导入{}台账 {file}：{} 人，新建卡 {}，变动 {}，返贫挂号 {}，脱贫销号 {}",
             self.schemas.regions.display(region),
             out.persons,
@@ -276,11 +326,14 @@ impl<'a> Workflow<'a> {
             out.returned,
             out.removed
         );
+        if rekeying {
+            text.push_str(&format!("；换新的个人信息密钥（{}）重新建档，此前的 {} 人封存", key.id(), out.closed));
+        }
         tx.audit_fact(&entry(actor, Event::Register, Some(&region.code), &text, now), &Subject::RegisterImport(import))?;
         tx.commit()?;
         // Millions of small allocations: freed on another thread, not the one that stores the
         // next county.
-        let read = (sheet, stored, before);
+        let read = (sheet, stored, before, closing);
         rayon::spawn(move || drop(read));
         Ok(out)
     }
@@ -390,6 +443,9 @@ fn tally(
         male: None,
     };
     read(&mut |row| {
+        if row.kind == kind::REKEYED {
+            return;
+        }
         layouts.counted_into(reg, &row, &mut card);
         tally.push(&card);
     })?;
@@ -793,6 +849,7 @@ impl ImportOutcome {
             changed: 0,
             removed: 0,
             returned: 0,
+            closed: 0,
         }
     }
 }
@@ -885,7 +942,8 @@ impl Workflow<'_> {
         let reg = self.the_register()?;
         self.may_list(actor, region)?;
         let layouts = Layouts::of(reg, self.store.register_layouts(&region.code)?);
-        let states = self.store.register_states(&region.code, None)?;
+        let mut states = self.store.register_states(&region.code, None)?;
+        states.retain(|s| s.kind != kind::REKEYED);
         let town = reg.index(keys::TOWNSHIP).expect("the register has 街道（乡镇）");
         let total = states.len();
         let rows = states
@@ -952,7 +1010,7 @@ impl Workflow<'_> {
         let layouts = Layouts::of(reg, self.store.register_layouts(&region.code)?);
         let states = self.store.register_states(&region.code, None)?;
         let mut rows = Vec::with_capacity(states.len());
-        for s in states.iter().filter(|s| s.kind != kind::REMOVED) {
+        for s in states.iter().filter(|s| s.kind != kind::REMOVED && s.kind != kind::REKEYED) {
             let opened = key.open(&s.sealed).map(|b| String::from_utf8_lossy(&b).into_owned());
             let card = layouts.card(reg, s, opened.as_deref());
             rows.push((0..reg.fields.len()).map(|i| shown(reg, &card, i)).collect());
