@@ -407,6 +407,37 @@ fn import_at(dir: &Path, now: &str, file: &Path, data: &Path) -> Run {
     keyed(dir, now, &["ledger", "import", s(file), "--region", "371302", "--data", s(data)])
 }
 
+/// A store in `dir` with 兰山区's register of three persons carded in 2015, imported on
+/// 2026-10-20; returns the data directory.
+fn three_carded_in_2015(dir: &Path) -> std::path::PathBuf {
+    let data = dir.join("data");
+    let v1 = dir.join("台账1.xlsx");
+    dated(
+        &v1,
+        &[
+            ("岸堤镇", "19800101", 1, "2015-03-01", "", ""),
+            ("岸堤镇", "19810101", 3, "2015-03-01", "", ""),
+            ("岸堤镇", "19820101", 5, "2015-03-01", "", ""),
+        ],
+    );
+    let run = import_at(dir, "2026-10-20 09:00", &v1, &data);
+    ok(&run);
+    assert!(run.stdout.contains("3 人；新建卡 3"), "{}", run.stdout);
+    data
+}
+
+/// The first township's row of 兰山区's sheet for `period`, counted from the store's register.
+fn first_row_from_store(dir: &Path, data: &Path, period: &str) -> Vec<String> {
+    let out = dir.join(format!("{period}.xlsx"));
+    keyed(
+        dir,
+        "2026-12-01 09:00",
+        &["ledger", "sheet", "--region", "371302", "--period", period, "--data", s(data), "-o", s(&out)],
+    )
+    .with_code_at_most(1);
+    table(&out)[0].1.clone()
+}
+
 /// Every byte of the data directory (the database and its write-ahead log).
 fn data_bytes(data: &Path) -> Vec<u8> {
     let mut all = Vec::new();
@@ -543,29 +574,8 @@ fn an_imported_register_gives_back_its_sheet_and_the_store_holds_no_number() {
 #[test]
 fn a_re_import_records_its_differences_as_dated_events_and_a_past_month_stays_as_it_was() {
     let dir = tmp();
-    let data = dir.path().join("data");
-    let v1 = dir.path().join("台账1.xlsx");
-    dated(
-        &v1,
-        &[
-            ("岸堤镇", "19800101", 1, "2015-03-01", "", ""),
-            ("岸堤镇", "19810101", 3, "2015-03-01", "", ""),
-            ("岸堤镇", "19820101", 5, "2015-03-01", "", ""),
-        ],
-    );
-    let run = import_at(dir.path(), "2026-10-20 09:00", &v1, &data);
-    ok(&run);
-    assert!(run.stdout.contains("3 人；新建卡 3"), "{}", run.stdout);
-    let sheet = |period: &str| -> Vec<String> {
-        let out = dir.path().join(format!("{period}.xlsx"));
-        keyed(
-            dir.path(),
-            "2026-12-01 09:00",
-            &["ledger", "sheet", "--region", "371302", "--period", period, "--data", s(&data), "-o", s(&out)],
-        )
-        .with_code_at_most(1);
-        table(&out)[0].1.clone()
-    };
+    let data = three_carded_in_2015(dir.path());
+    let sheet = |period: &str| first_row_from_store(dir.path(), &data, period);
     let october = sheet("2026-10");
     assert_eq!((october[1].as_str(), october[4].as_str()), ("3", "3"));
 
@@ -619,27 +629,8 @@ fn a_re_import_records_its_differences_as_dated_events_and_a_past_month_stays_as
 #[test]
 fn a_lost_key_is_replaced_and_the_months_before_stay_as_they_were() {
     let dir = tmp();
-    let data = dir.path().join("data");
-    let v1 = dir.path().join("台账1.xlsx");
-    dated(
-        &v1,
-        &[
-            ("岸堤镇", "19800101", 1, "2015-03-01", "", ""),
-            ("岸堤镇", "19810101", 3, "2015-03-01", "", ""),
-            ("岸堤镇", "19820101", 5, "2015-03-01", "", ""),
-        ],
-    );
-    ok(&import_at(dir.path(), "2026-10-20 09:00", &v1, &data));
-    let sheet = |period: &str| -> Vec<String> {
-        let out = dir.path().join(format!("{period}.xlsx"));
-        keyed(
-            dir.path(),
-            "2026-12-01 09:00",
-            &["ledger", "sheet", "--region", "371302", "--period", period, "--data", s(&data), "-o", s(&out)],
-        )
-        .with_code_at_most(1);
-        table(&out)[0].1.clone()
-    };
+    let data = three_carded_in_2015(dir.path());
+    let sheet = |period: &str| first_row_from_store(dir.path(), &data, period);
     let october = sheet("2026-10");
     assert_eq!((october[0].as_str(), october[1].as_str()), ("3", "3"));
 

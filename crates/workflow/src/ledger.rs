@@ -282,37 +282,27 @@ impl<'a> Workflow<'a> {
             })
             .collect();
         tx.add_register_persons(&region.code, import, &persons)?;
+        // One event that ends a person's state today: left the register, or closed by a new key.
+        let end = |prev: &PersonState, k: &str| -> Result<(), WorkflowError> {
+            let was = state::compact(reg, &layouts.card(reg, prev, None));
+            let day = today_s.clone().max(prev.day.clone());
+            let event = NewEvent {
+                day: &day,
+                kind: k,
+                card: &was,
+                sealed: &prev.sealed,
+            };
+            Ok(tx.add_register_events(&region.code, prev.person_id, import, &[event])?)
+        };
         // Whoever the register no longer lists has left it today.
         for (person, prev) in &before {
             if !seen.contains(person.as_str()) && prev.kind != kind::REMOVED {
-                let was = state::compact(reg, &layouts.card(reg, prev, None));
-                tx.add_register_events(
-                    &region.code,
-                    prev.person_id,
-                    import,
-                    &[NewEvent {
-                        day: &today_s.clone().max(prev.day.clone()),
-                        kind: kind::REMOVED,
-                        card: &was,
-                        sealed: &prev.sealed,
-                    }],
-                )?;
+                end(prev, kind::REMOVED)?;
                 out.removed += 1;
             }
         }
         for prev in &closing {
-            let was = state::compact(reg, &layouts.card(reg, prev, None));
-            tx.add_register_events(
-                &region.code,
-                prev.person_id,
-                import,
-                &[NewEvent {
-                    day: &today_s.clone().max(prev.day.clone()),
-                    kind: kind::REKEYED,
-                    card: &was,
-                    sealed: &prev.sealed,
-                }],
-            )?;
+            end(prev, kind::REKEYED)?;
         }
         out.closed = closing.len();
         let n = |x: usize| x as i64;
