@@ -198,7 +198,6 @@ fn import(args: &LedgerImportArgs, schemas: &Schemas, clock: &super::Clock) -> a
     let workers = rayon::current_num_threads().max(1);
     // Some(code) when a file stopped the import early.
     let mut stopped: anyhow::Result<Option<i32>> = Ok(None);
-    let mut counties = files.iter().map(|(_, county)| *county);
     // Stores one file read (in the files' order); Some(code) when it stops the import.
     let mut store = |c: anyhow::Result<CheckedRegister>, county: &Region| -> anyhow::Result<Option<i32>> {
         let c = c?;
@@ -248,8 +247,7 @@ fn import(args: &LedgerImportArgs, schemas: &Schemas, clock: &super::Clock) -> a
         }
         Ok(None)
     };
-    super::pipeline::in_order(&work, workers, workers + 1, read, |c| {
-        let county = counties.next().expect("a county for each file");
+    super::pipeline::in_order(&work, workers, workers + 1, read, |((_, county), _), c| {
         stopped = store(c, county);
         matches!(stopped, Ok(None))
     });

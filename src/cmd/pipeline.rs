@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, mpsc};
 
-/// Runs `work` on each of `items` on `workers` threads and hands each result to `take` on this
-/// thread, in the items' order. `take` returning false stops the batch: no further item is
-/// started, and results not yet taken are dropped.
-pub fn in_order<T: Sync, R: Send>(items: &[T], workers: usize, window: usize, work: impl Fn(&T) -> R + Sync, mut take: impl FnMut(R) -> bool) {
+/// Runs `work` on each of `items` on `workers` threads and hands each item with its result to
+/// `take` on this thread, in the items' order. `take` returning false stops the batch: no
+/// further item is started, and results not yet taken are dropped.
+pub fn in_order<T: Sync, R: Send>(items: &[T], workers: usize, window: usize, work: impl Fn(&T) -> R + Sync, mut take: impl FnMut(&T, R) -> bool) {
     let window = window.max(1);
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
@@ -44,10 +44,11 @@ pub fn in_order<T: Sync, R: Send>(items: &[T], workers: usize, window: usize, wo
         'taking: for (i, r) in receive.iter() {
             waiting.insert(i, r);
             while let Some(r) = waiting.remove(&expected) {
+                let item = &items[expected];
                 expected += 1;
                 *taken.0.lock().unwrap_or_else(|p| p.into_inner()) = expected;
                 taken.1.notify_all();
-                if !take(r) {
+                if !take(item, r) {
                     break 'taking;
                 }
             }
@@ -89,7 +90,8 @@ mod tests {
                 std::thread::sleep(Duration::from_millis((40 - i) % 7));
                 i * 10
             },
-            |r| {
+            |&i, r| {
+                assert_eq!(r, i * 10, "each result with its item");
                 got.push(r);
                 true
             },
@@ -111,7 +113,7 @@ mod tests {
                 started.fetch_max(i + 1, Ordering::SeqCst);
                 i
             },
-            |_| {
+            |_, _| {
                 taken += 1;
                 std::thread::sleep(Duration::from_millis(2));
                 // Started but not yet taken: at most the window, plus the one being taken.
@@ -136,7 +138,7 @@ mod tests {
                 started.fetch_add(1, Ordering::SeqCst);
                 i
             },
-            |r| {
+            |_, r| {
                 got.push(r);
                 r < 5
             },

@@ -10,9 +10,14 @@ pub fn halfwidth(c: char) -> char {
     }
 }
 
-/// Removes every kind of white space, including the ideographic space, so `合  计` == `合计`.
+/// Every kind of white space, including the ideographic space.
+pub fn is_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{3000}'
+}
+
+/// Removes every kind of white space ([`is_space`]), so `合  计` == `合计`.
 pub fn squeeze(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace() && *c != '\u{3000}').collect()
+    s.chars().filter(|c| !is_space(*c)).collect()
 }
 
 /// Excel column letters for a 0-based column index: 0 → A, 26 → AA.

@@ -94,12 +94,7 @@ pub struct Tally {
 impl Tally {
     /// An empty tally of `reg`'s cards.
     pub fn new(reg: &Register) -> Tally {
-        let mut atoms = Vec::new();
-        for d in &reg.derive {
-            if let Some(r) = &d.rule {
-                r.atoms(&mut atoms);
-            }
-        }
+        let atoms = reg.atoms();
         Tally {
             flags: vec![Vec::new(); atoms.len()],
             atoms,
@@ -209,14 +204,9 @@ impl Tally {
     }
 }
 
-/// Counts `cards` at the end of `period`, one row per township: first those of `order` (the
-/// county's sheet's rows, where known; a township without cards gets zeros), then any other in
-/// the order the register first names them.
-pub fn derive(reg: &Register, cards: &[Card], period: Period, order: &[String]) -> PolarsResult<Vec<DerivedRow>> {
-    count(reg, &Tally::of(reg, cards), period, order)
-}
-
-/// [`derive`] from a tally of the cards.
+/// Counts the tallied cards at the end of `period`, one row per township: first those of
+/// `order` (the county's sheet's rows, where known; a township without cards gets zeros), then
+/// any other in the order the register first names them.
 pub fn count(reg: &Register, tally: &Tally, period: Period, order: &[String]) -> PolarsResult<Vec<DerivedRow>> {
     let c = tally.compiler(reg, period);
     let counted: Vec<Expr> = reg
@@ -283,7 +273,7 @@ mod tests {
             }
         }
         for p in [Period::new(2026, 8).unwrap(), period, Period::new(2027, 3).unwrap()] {
-            let rows = derive(reg, &cards, p, &[]).unwrap();
+            let rows = count(reg, &Tally::of(reg, &cards), p, &[]).unwrap();
             let at = At {
                 register: reg,
                 day: period_end(p),

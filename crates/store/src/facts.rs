@@ -197,10 +197,7 @@ fn digest_of(conn: &Connection, kind: &str, row: &rusqlite::Row<'_>, columns: us
             ValueRef::Null => hash.put(b"null"),
             ValueRef::Integer(i) => json(&mut hash, i),
             ValueRef::Real(x) => json(&mut hash, x),
-            ValueRef::Text(t) => match std::str::from_utf8(t) {
-                Ok(s) => json(&mut hash, &s),
-                Err(_) => json(&mut hash, &String::from_utf8_lossy(t).as_ref()),
-            },
+            ValueRef::Text(t) => json(&mut hash, &String::from_utf8_lossy(t).as_ref()),
             ValueRef::Blob(b) => json(&mut hash, &hex::encode(b).as_str()),
         }
     }

@@ -343,7 +343,8 @@ fn migrations() -> Migrations<'static> {
         // cell: how many cells differ (NULL: no register to compare with), for the boards.
         M::up("ALTER TABLE submissions ADD COLUMN register_diffs INTEGER;"),
         // Who may see the register's personal information in full (a county's own reporter or
-        // reviewer, granted by an administrator): NULL for no one, else who granted it and when.
+        // reviewer, or a city's or the province's reviewer for the counties under it, granted by
+        // an administrator): NULL for no one, else who granted it and when.
         M::up("ALTER TABLE users ADD COLUMN personal_grant TEXT;"),
         // The register's clear state as a compact record (`card`) read by the layout of its
         // import (`layout`: the clear fields' keys and options) instead of JSON (`state`, kept

@@ -98,10 +98,28 @@ pub struct NewEvent<'a> {
     pub sealed: &'a [u8],
 }
 
+/// Column `i` of a row as text, borrowed (NULL as empty).
+fn text_at<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
+    use rusqlite::types::{Type, ValueRef};
+    match r.get_ref(i)? {
+        ValueRef::Null => Ok(""),
+        v => v.as_str().map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, Box::new(e))),
+    }
+}
+
+/// The clear part stored in columns `json` (the first imports' JSON) and `json + 1` (the
+/// compact record, a BLOB column), borrowed from the row.
+fn clear_ref<'r>(r: &'r rusqlite::Row<'_>, json: usize) -> rusqlite::Result<ClearRef<'r>> {
+    Ok(match r.get_ref(json + 1)? {
+        rusqlite::types::ValueRef::Blob(card) => ClearRef::Compact(card),
+        _ => ClearRef::Json(text_at(r, json)?),
+    })
+}
+
 fn clear_of(r: &rusqlite::Row<'_>, json: usize) -> rusqlite::Result<StoredClear> {
-    Ok(match r.get::<_, Option<Vec<u8>>>(json + 1)? {
-        Some(card) => StoredClear::Compact(card),
-        None => StoredClear::Json(r.get::<_, Option<String>>(json)?.unwrap_or_default()),
+    Ok(match clear_ref(r, json)? {
+        ClearRef::Compact(card) => StoredClear::Compact(card.to_vec()),
+        ClearRef::Json(text) => StoredClear::Json(text.to_string()),
     })
 }
 
@@ -122,14 +140,21 @@ fn state_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PersonState> {
     })
 }
 
+/// The kind of a closed state: a person recorded under a personal-data key since lost, closed
+/// by an import under a new key. From its day on the person is not in the register: the
+/// queries of states, counting and duplicates leave it out (the months before still read the
+/// person's earlier events).
+pub const REKEYED: &str = "换钥封存";
+
 /// The persons of `region` (`?1`) as they stood at the end of day `?2`, as `c` (day, kind,
 /// import_id, state, card, person_id, event_id): the current state when it began on or before
 /// the day (the region's persons in one sweep), else the person's latest event on or before the
-/// day; persons carded later are not there.
+/// day; persons carded later are not there, nor those closed by then ([`REKEYED`]: a closing is
+/// a person's last event, so the latest event before a later current state is never one).
 fn at_day(columns: &str, joins: &str) -> String {
     format!(
         "SELECT {columns} FROM register_current c {joins}
-         WHERE c.region = ?1 AND c.day <= ?2
+         WHERE c.region = ?1 AND c.day <= ?2 AND c.kind != '{REKEYED}'
          UNION ALL
          SELECT {columns} FROM (
              SELECT x.day, x.kind, x.import_id, x.state, x.card, x.person_id, x.id AS event_id, l.region
@@ -144,33 +169,23 @@ fn at_day(columns: &str, joins: &str) -> String {
 const STATE_JOINS: &str = "JOIN register_persons p ON p.id = c.person_id JOIN register_events e ON e.id = c.event_id";
 
 fn counting(conn: &rusqlite::Connection, region: &str, day: &str, mut each: impl FnMut(Counted<'_>)) -> rusqlite::Result<usize> {
-    use rusqlite::types::{Type, ValueRef};
     let mut st = conn.prepare_cached(&at_day("c.day, c.kind, c.import_id, c.state, c.card", ""))?;
     let mut rows = st.query(params![region, day])?;
     let mut n = 0;
     while let Some(r) = rows.next()? {
-        let text = |i: usize| -> rusqlite::Result<&str> {
-            match r.get_ref(i)? {
-                ValueRef::Null => Ok(""),
-                v => v.as_str().map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, Box::new(e))),
-            }
-        };
-        let clear = match r.get_ref(4)? {
-            ValueRef::Blob(card) => ClearRef::Compact(card),
-            _ => ClearRef::Json(text(3)?),
-        };
         each(Counted {
-            day: text(0)?,
-            kind: text(1)?,
+            day: text_at(r, 0)?,
+            kind: text_at(r, 1)?,
             import_id: r.get(2)?,
-            clear,
+            clear: clear_ref(r, 3)?,
         });
         n += 1;
     }
     Ok(n)
 }
 
-/// Each person of `region` as the register stood at the end of `day` (now, when None), by id.
+/// Each person of `region` as the register stood at the end of `day` (now, when None), by id;
+/// none closed ([`REKEYED`]).
 fn states(conn: &rusqlite::Connection, region: &str, day: Option<&str>) -> rusqlite::Result<Vec<PersonState>> {
     match day {
         Some(day) => {
@@ -179,7 +194,7 @@ fn states(conn: &rusqlite::Connection, region: &str, day: Option<&str>) -> rusql
         }
         None => {
             let mut st = conn.prepare_cached(&format!(
-                "SELECT {STATE_COLUMNS} FROM register_current c {STATE_JOINS} WHERE c.region = ?1 ORDER BY 1"
+                "SELECT {STATE_COLUMNS} FROM register_current c {STATE_JOINS} WHERE c.region = ?1 AND c.kind != '{REKEYED}' ORDER BY 1"
             ))?;
             st.query_map([region], state_row)?.collect()
         }
@@ -203,7 +218,7 @@ impl Store {
         let mut st = self
             .conn
             .prepare_cached(&format!(
-                "SELECT {STATE_COLUMNS} FROM register_current c {STATE_JOINS} WHERE c.region = ?1 AND c.person_id = ?2"
+                "SELECT {STATE_COLUMNS} FROM register_current c {STATE_JOINS} WHERE c.region = ?1 AND c.person_id = ?2 AND c.kind != '{REKEYED}'"
             ))
             .map_err(self.sql())?;
         st.query_row(params![region, person], state_row).optional().map_err(self.sql())
@@ -264,13 +279,13 @@ impl Store {
     pub fn register_duplicate_pairs(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
         let mut st = self
             .conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "WITH latest AS (
                      SELECT p.person, c.region FROM register_current c JOIN register_persons p ON p.id = c.person_id
-                     WHERE c.kind NOT IN ('脱贫销号', '换钥封存'))
+                     WHERE c.kind NOT IN ('脱贫销号', '{REKEYED}'))
                  SELECT a.region, b.region, COUNT(*) FROM latest a JOIN latest b ON a.person = b.person AND a.region < b.region
-                 GROUP BY a.region, b.region ORDER BY a.region, b.region",
-            )
+                 GROUP BY a.region, b.region ORDER BY a.region, b.region"
+            ))
             .map_err(self.sql())?;
         let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(self.sql())?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(self.sql())

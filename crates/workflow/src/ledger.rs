@@ -25,9 +25,9 @@ pub mod kind {
     pub const REMOVED: &str = "脱贫销号";
     pub const RETURNED: &str = "返贫挂号";
     /// Closed by an import under a new personal-data key (the old one lost): the person, known
-    /// by a digest under the old key, is not counted or listed from that day on; the import
-    /// records the register anew.
-    pub const REKEYED: &str = "换钥封存";
+    /// by a digest under the old key, is not in the register from that day on (the store's
+    /// queries leave the state out); the import records the register anew.
+    pub const REKEYED: &str = crate::store::register::REKEYED;
 }
 
 /// What became of an import.
@@ -174,12 +174,7 @@ impl<'a> Workflow<'a> {
         let now = self.now;
         let tx = self.store.begin()?;
         let layouts = Layouts::of(reg, tx.register_layouts(&region.code)?);
-        let mut before: HashMap<String, PersonState> = tx
-            .register_states(&region.code, None)?
-            .into_iter()
-            .filter(|s| s.kind != kind::REKEYED)
-            .map(|s| (s.person.clone(), s))
-            .collect();
+        let mut before: HashMap<String, PersonState> = tx.register_states(&region.code, None)?.into_iter().map(|s| (s.person.clone(), s)).collect();
         // Under a new key no digest matches: the persons stored before are closed below.
         let closing: Vec<PersonState> = if rekeying { before.drain().map(|(_, s)| s).collect() } else { Vec::new() };
         let layout = state::layout(reg);
@@ -426,16 +421,8 @@ fn tally(
 ) -> Result<Tally, WorkflowError> {
     let layouts = Layouts::counting(reg, layouts);
     let mut tally = Tally::new(reg);
-    let mut card = Card {
-        row: 0,
-        values: Vec::new(),
-        birth: None,
-        male: None,
-    };
+    let mut card = Card::default();
     read(&mut |row| {
-        if row.kind == kind::REKEYED {
-            return;
-        }
         layouts.counted_into(reg, &row, &mut card);
         tally.push(&card);
     })?;
@@ -932,8 +919,7 @@ impl Workflow<'_> {
         let reg = self.the_register()?;
         self.may_list(actor, region)?;
         let layouts = Layouts::of(reg, self.store.register_layouts(&region.code)?);
-        let mut states = self.store.register_states(&region.code, None)?;
-        states.retain(|s| s.kind != kind::REKEYED);
+        let states = self.store.register_states(&region.code, None)?;
         let town = reg.index(keys::TOWNSHIP).expect("the register has 街道（乡镇）");
         let total = states.len();
         let rows = states
@@ -1000,7 +986,7 @@ impl Workflow<'_> {
         let layouts = Layouts::of(reg, self.store.register_layouts(&region.code)?);
         let states = self.store.register_states(&region.code, None)?;
         let mut rows = Vec::with_capacity(states.len());
-        for s in states.iter().filter(|s| s.kind != kind::REMOVED && s.kind != kind::REKEYED) {
+        for s in states.iter().filter(|s| s.kind != kind::REMOVED) {
             let opened = key.open(&s.sealed).map(|b| String::from_utf8_lossy(&b).into_owned());
             let card = layouts.card(reg, s, opened.as_deref());
             rows.push((0..reg.fields.len()).map(|i| shown(reg, &card, i)).collect());

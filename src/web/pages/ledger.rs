@@ -90,7 +90,7 @@ pub async fn page(State(st): State<Arc<AppState>>, Page(session): Page, Query(q)
                 let counties = if actor.personal { wf.register_counties(&actor, &sc)? } else { Vec::new() };
                 let listed = match asked {
                     Some(code) => {
-                        let county = st2.schemas.regions.get(&code).ok_or_else(|| ApiError::NotFound(format!("没有地区 {code}")))?;
+                        let county = named_region(&st2, &code)?;
                         Some((county.clone(), wf.register_people(&actor, county, key.as_deref(), LISTED)?))
                     }
                     None => None,
@@ -329,12 +329,17 @@ fn private(mut res: Response) -> Response {
     res
 }
 
+/// The region a request names by its code.
+fn named_region<'a>(st: &'a AppState, code: &str) -> Result<&'a crate::schema::Region, ApiError> {
+    st.schemas.regions.get(code).ok_or_else(|| ApiError::NotFound(format!("没有地区 {code}")))
+}
+
 /// What a request for personal information needs: the county (the one named, for a city's or
 /// the province's account; else the account's own) and the key. Whether the account may see it
 /// is the workflow's to say.
 fn personal_request(st: &AppState, session: &crate::web::auth::Session, named: Option<&str>) -> Result<(crate::schema::Region, Arc<PersonalKey>), ApiError> {
     let county = match named {
-        Some(code) => st.schemas.regions.get(code).ok_or_else(|| ApiError::NotFound(format!("没有地区 {code}")))?,
+        Some(code) => named_region(st, code)?,
         None => own_county(st, session).ok_or_else(|| ApiError::Forbidden("台账人员信息只给本县区查看".into()))?,
     }
     .clone();

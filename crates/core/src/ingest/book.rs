@@ -51,7 +51,7 @@ impl Cell {
         self.formula.is_none()
             && match &self.value {
                 Value::Empty => true,
-                Value::Text(s) => s.chars().all(|c| c.is_whitespace() || c == '\u{3000}'),
+                Value::Text(s) => s.chars().all(crate::text::is_space),
                 _ => false,
             }
     }

@@ -195,7 +195,7 @@ fn has(hay: &str, needle: &str) -> bool {
 
 /// `s` without white space, copied only when it has some.
 fn squeezed(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.chars().any(|c| c.is_whitespace() || c == '\u{3000}') {
+    if s.chars().any(crate::text::is_space) {
         std::borrow::Cow::Owned(squeeze(s))
     } else {
         std::borrow::Cow::Borrowed(s)

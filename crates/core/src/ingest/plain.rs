@@ -295,7 +295,7 @@ fn serial_day(raw: &[u8]) -> Option<String> {
     if raw.is_empty() || raw.len() > 7 || !raw.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let n: u64 = std::str::from_utf8(raw).ok()?.parse().ok()?;
+    let n = decimal(raw)? as u64;
     if !(61..=2_958_465).contains(&n) {
         return None;
     }

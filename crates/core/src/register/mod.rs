@@ -245,16 +245,21 @@ impl Register {
                 wanted[i] = true;
             }
         }
-        let mut atoms = Vec::new();
-        for rule in self.derive.iter().filter_map(|d| d.rule.as_ref()) {
-            rule.atoms(&mut atoms);
-        }
-        for atom in atoms {
+        for atom in self.atoms() {
             if let Rule::Has { field, .. } | Rule::Yes { field } = atom {
                 wanted[field] = true;
             }
         }
         wanted
+    }
+
+    /// The options and yes/no fields the column rules look at, each once, in the rules' order.
+    pub fn atoms(&self) -> Vec<Rule> {
+        let mut atoms = Vec::new();
+        for rule in self.derive.iter().filter_map(|d| d.rule.as_ref()) {
+            rule.atoms(&mut atoms);
+        }
+        atoms
     }
 
     /// The columns the county fills in by hand.

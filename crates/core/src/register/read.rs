@@ -24,7 +24,7 @@ pub enum Value {
 }
 
 /// One person's card as read.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Card {
     /// 0-based row of the sheet.
     pub row: u32,

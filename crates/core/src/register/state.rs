@@ -424,12 +424,7 @@ pub enum Clear<'a> {
 /// date is the first day of the birth month: ages are counted at a month's end, where only the
 /// month tells.
 pub fn card(reg: &Register, clear: Clear<'_>, personal: Option<&str>) -> Card {
-    let mut card = Card {
-        row: 0,
-        values: Vec::new(),
-        birth: None,
-        male: None,
-    };
+    let mut card = Card::default();
     card_into(reg, clear, personal, &mut card);
     card
 }
