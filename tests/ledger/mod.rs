@@ -759,6 +759,31 @@ fn a_sheet_that_disagrees_with_its_register_is_flagged_cell_by_cell() {
     assert!(outs[0]["findings"].as_array().unwrap().iter().all(|f| f["code"] != "W503"));
 }
 
+/// After a lost key, two counties re-keyed with the new one still share one person: counted
+/// once, not again under the digests of the states the re-keying closed.
+#[test]
+fn re_keyed_counties_share_a_person_once() {
+    let dir = tmp();
+    let data = dir.path().join("data");
+    let a = dir.path().join("兰山.xlsx");
+    dated(&a, &[("岸堤镇", "19800101", 1, "2015-03-01", "", "")]);
+    let b = dir.path().join("罗庄.xlsx");
+    dated(&b, &[("盛庄街道", "19800101", 1, "2015-03-01", "", "")]);
+    let import = |now: &str, extra: &[&str]| {
+        for (f, code) in [(&a, "371302"), (&b, "371311")] {
+            let mut args = vec!["ledger", "import", s(f), "--region", code, "--data", s(&data)];
+            args.extend(extra);
+            ok(&keyed(dir.path(), now, &args));
+        }
+    };
+    import("2026-11-02 09:00", &[]);
+    std::fs::remove_file(dir.path().join("config").join("yuebao").join("personal.key")).unwrap();
+    import("2026-11-20 09:00", &["--new-key"]);
+    let run = yuebao_in(dir.path(), &["ledger", "duplicates", "--region", "371300", "--data", s(&data)]);
+    ok(&run);
+    assert!(run.stdout.contains("兰山区（371302） 与 罗庄区（371311）：重复 1 人"), "{}", run.stdout);
+}
+
 #[test]
 fn one_person_in_two_registers_is_counted_for_the_city_without_being_named() {
     let dir = tmp();
